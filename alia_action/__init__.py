@@ -1,0 +1,3 @@
+"""command-deploy: deploy Discord application commands safely."""
+
+__version__ = "1.0.0"
