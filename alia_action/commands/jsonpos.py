@@ -1,0 +1,142 @@
+"""A strict JSON reader that remembers the line of every value.
+
+The standard ``json`` module gives no positions, and problems must be annotated on the line
+that holds them. This reader also refuses what ``json`` silently accepts and Discord would
+never see as intended: duplicate keys (the last one would win), ``NaN``/``Infinity``, and
+nesting deep enough to exhaust the stack.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from json import JSONDecodeError
+from json.decoder import scanstring
+from typing import Any
+
+from .problems import JsonPath
+
+MAX_DEPTH = 64
+
+_WS = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+_LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
+
+
+class JsonError(ValueError):
+    """Malformed JSON, with the 1-based line and column where reading stopped."""
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(f"{message} (line {line}, column {column})")
+        self.reason = message
+        self.line = line
+        self.column = column
+
+
+class _Reader:
+    def __init__(self, text: str, max_depth: int) -> None:
+        self.text = text
+        self.max_depth = max_depth
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.lines: dict[JsonPath, int] = {}
+
+    def line_of(self, index: int) -> int:
+        return bisect_right(self.newlines, index - 1) + 1
+
+    def fail(self, message: str, index: int) -> JsonError:
+        if index >= len(self.text):
+            message = f"unexpected end of file ({message}): the JSON is truncated"
+        line = self.line_of(index)
+        start = self.newlines[line - 2] + 1 if line > 1 else 0
+        return JsonError(message, line, index - start + 1)
+
+    def skip(self, index: int) -> int:
+        match = _WS.match(self.text, index)
+        return match.end() if match else index
+
+    def value(self, index: int, path: JsonPath, depth: int) -> tuple[Any, int]:
+        text = self.text
+        index = self.skip(index)
+        self.lines[path] = self.line_of(index)
+        char = text[index : index + 1]
+        if char == "{":
+            return self.object(index + 1, path, depth + 1)
+        if char == "[":
+            return self.array(index + 1, path, depth + 1)
+        if char == '"':
+            return self.string(index + 1)
+        number = _NUMBER.match(text, index)
+        if number:
+            integer, fraction, exponent = number.groups()
+            if fraction or exponent:
+                return float(integer + (fraction or "") + (exponent or "")), number.end()
+            return int(integer), number.end()
+        for word, literal in _LITERALS.items():
+            if text.startswith(word, index):
+                return literal, index + len(word)
+        raise self.fail(f"expected a JSON value, found {char!r}", index)
+
+    def string(self, index: int) -> tuple[str, int]:
+        try:
+            return scanstring(self.text, index, True)
+        except JSONDecodeError as exc:
+            raise self.fail(exc.msg.lower(), exc.pos) from None
+
+    def object(self, index: int, path: JsonPath, depth: int) -> tuple[dict[str, Any], int]:
+        if depth > self.max_depth:
+            raise self.fail(f"JSON nested deeper than {self.max_depth} levels", index)
+        text = self.text
+        result: dict[str, Any] = {}
+        index = self.skip(index)
+        if text[index : index + 1] == "}":
+            return result, index + 1
+        while True:
+            if text[index : index + 1] != '"':
+                raise self.fail("expected a property name in double quotes", index)
+            key_line = self.line_of(index)
+            key, index = self.string(index + 1)
+            if key in result:
+                first = self.lines.get((*path, key), key_line)
+                raise self.fail(f"duplicate key {key!r} (first on line {first})", index)
+            index = self.skip(index)
+            if text[index : index + 1] != ":":
+                raise self.fail("expected ':' after a property name", index)
+            child = (*path, key)
+            result[key], index = self.value(index + 1, child, depth)
+            self.lines[child] = key_line
+            index = self.skip(index)
+            char = text[index : index + 1]
+            if char == "}":
+                return result, index + 1
+            if char != ",":
+                raise self.fail("expected ',' or '}' after a property", index)
+            index = self.skip(index + 1)
+
+    def array(self, index: int, path: JsonPath, depth: int) -> tuple[list[Any], int]:
+        if depth > self.max_depth:
+            raise self.fail(f"JSON nested deeper than {self.max_depth} levels", index)
+        text = self.text
+        result: list[Any] = []
+        index = self.skip(index)
+        if text[index : index + 1] == "]":
+            return result, index + 1
+        while True:
+            item, index = self.value(index, (*path, len(result)), depth)
+            result.append(item)
+            index = self.skip(index)
+            char = text[index : index + 1]
+            if char == "]":
+                return result, index + 1
+            if char != ",":
+                raise self.fail("expected ',' or ']' after an array item", index)
+            index += 1
+
+
+def parse(text: str, *, max_depth: int = MAX_DEPTH) -> tuple[Any, dict[JsonPath, int]]:
+    """Parse ``text``; return the value and the 1-based line of every path in it."""
+    reader = _Reader(text, max_depth)
+    value, end = reader.value(0, (), 0)
+    end = reader.skip(end)
+    if end != len(text):
+        raise reader.fail("unexpected data after the JSON value", end)
+    return value, reader.lines

@@ -1,0 +1,148 @@
+"""Turn the bytes of a command file into commands that remember where they came from.
+
+Pure: the caller reads the files (``alia_action.sources``); this module only decodes and parses.
+A file holds one command object or an array of them: exactly the body of Discord's bulk
+overwrite, as ``commands.map(c => c.data.toJSON())`` prints it in a discord.js project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import jsonpos
+from .problems import JsonPath, Problem
+
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(slots=True)
+class SourceCommand:
+    """A command object as written, with its file and the line of every field in it."""
+
+    data: dict[str, Any]
+    file: str
+    index: int | None = None  # position in the file's array; None when the file holds one object
+    lines: dict[JsonPath, int] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        name = self.data.get("name")
+        return name if isinstance(name, str) else f"<command {self.index or 0} of {self.file}>"
+
+    @property
+    def type(self) -> int:
+        kind = self.data.get("type", 1)
+        return kind if isinstance(kind, int) and not isinstance(kind, bool) else 1
+
+    @property
+    def development_only(self) -> bool:
+        return self.data.get("developmentOnly") is True
+
+    def line_at(self, path: Sequence[str | int] = ()) -> int:
+        """The line of ``path`` inside this command, or of its nearest enclosing value."""
+        parts = tuple(path)
+        while parts:
+            if parts in self.lines:
+                return self.lines[parts]
+            parts = parts[:-1]
+        return self.lines.get((), 1)
+
+
+@dataclass(slots=True)
+class FileResult:
+    commands: list[SourceCommand]
+    problems: list[Problem]
+
+
+def _error(file: str, line: int | None, rule: str, message: str) -> FileResult:
+    return FileResult([], [Problem("error", rule, message, file=file, line=line)])
+
+
+def _decode(file: str, raw: bytes) -> tuple[str | None, list[Problem]]:
+    problems: list[Problem] = []
+    if raw.startswith(_BOM):
+        raw = raw[len(_BOM) :]
+        problems.append(
+            Problem("warning", "file.bom", "file starts with a UTF-8 byte order mark; it was ignored", file, 1)
+        )
+    try:
+        return raw.decode("utf-8"), problems
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        problems.append(
+            Problem(
+                "error",
+                "file.encoding",
+                f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                "save it as UTF-8",
+                file,
+                line,
+            )
+        )
+        return None, problems
+
+
+def parse_command_file(file: str, raw: bytes) -> FileResult:
+    """Parse one command file. Any problem that makes the file unusable is an error."""
+    text, problems = _decode(file, raw)
+    if text is None:
+        return FileResult([], problems)
+    if not text.strip():
+        return _error(file, 1, "file.empty", "file is empty: expected a command object or an array of them")
+    try:
+        value, lines = jsonpos.parse(text)
+    except jsonpos.JsonError as exc:
+        problems.append(Problem("error", "file.json", f"invalid JSON: {exc.reason}", file, exc.line))
+        return FileResult([], problems)
+
+    if isinstance(value, dict):
+        entries: list[tuple[int | None, Any]] = [(None, value)]
+    elif isinstance(value, list):
+        entries = list(enumerate(value))
+        if not entries:
+            problems.append(Problem("warning", "file.no-commands", "file holds an empty array", file, 1))
+    else:
+        return _error(
+            file, 1, "file.shape", f"expected a command object or an array of them, found {_kind(value)}"
+        )
+
+    # Split the line table once per file: per item, paths relative to that item.
+    by_item: dict[int | None, dict[JsonPath, int]] = {}
+    for path, line in lines.items():
+        if isinstance(value, dict):
+            by_item.setdefault(None, {})[path] = line
+        elif path:
+            by_item.setdefault(int(path[0]), {})[path[1:]] = line
+
+    commands: list[SourceCommand] = []
+    for index, entry in entries:
+        prefix: JsonPath = () if index is None else (index,)
+        if not isinstance(entry, dict):
+            problems.append(
+                Problem(
+                    "error",
+                    "file.shape",
+                    f"array item {index} is {_kind(entry)}, expected a command object",
+                    file,
+                    lines.get(prefix, 1),
+                )
+            )
+            continue
+        commands.append(SourceCommand(entry, file, index, by_item.get(index, {})))
+    return FileResult(commands, problems)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
