@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from json import JSONDecodeError
-from json.decoder import scanstring
+from json import decoder as _decoder
 from typing import Any
 
 from .problems import JsonPath
@@ -20,6 +20,7 @@ MAX_DEPTH = 64
 
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+_scanstring: Any = getattr(_decoder, "scanstring")  # noqa: B009 (not in typeshed)
 _LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
 
 
@@ -78,7 +79,9 @@ class _Reader:
 
     def string(self, index: int) -> tuple[str, int]:
         try:
-            return scanstring(self.text, index, True)
+            # The C-accelerated string scanner of the json module: the hot loop stays native.
+            value, end = _scanstring(self.text, index, True)
+            return str(value), int(end)
         except JSONDecodeError as exc:
             raise self.fail(exc.msg.lower(), exc.pos) from None
 

@@ -65,7 +65,9 @@ def _decode(file: str, raw: bytes) -> tuple[str | None, list[Problem]]:
     if raw.startswith(_BOM):
         raw = raw[len(_BOM) :]
         problems.append(
-            Problem("warning", "file.bom", "file starts with a UTF-8 byte order mark; it was ignored", file, 1)
+            Problem(
+                "warning", "file.bom", "file starts with a UTF-8 byte order mark; it was ignored", file, 1
+            )
         )
     try:
         return raw.decode("utf-8"), problems

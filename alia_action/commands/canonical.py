@@ -1,0 +1,164 @@
+"""One canonical form for a command, whether it was written locally or returned by Discord.
+
+Comparing a local definition with what Discord's GET returns naively gives false changes in
+every peer library (discord-rules.md lists them). The canonical form removes each source:
+
+- server-only fields (``id``, ``application_id``, ``version``, ``guild_id``, ``*_localized``)
+  and deprecated ``dm_permission``/``default_permission`` are dropped;
+- defaults are made explicit or dropped the same way on both sides: ``type`` 1, ``nsfw`` false,
+  ``description`` ``""`` for context menus, ``required``/``autocomplete`` false, unset min/max;
+- localizations: ``null`` equals ``{}``, and a localized value equal to the default is dropped,
+  as Discord drops it;
+- ``channel_types``, ``contexts`` and ``integration_types`` are sets (sorted); options and choices
+  keep their order, which users see;
+- ``default_member_permissions`` becomes a normalised decimal string, ``null`` kept apart from ``"0"``;
+- integral floats become ints (Discord may echo ``1`` as ``1.0`` for NUMBER options).
+
+``contexts``/``integration_types`` stay ``None`` when a definition omits them: Discord then fills
+its own defaults, so the plan compares them only when the local definition states them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+PROJECT_KEYS = frozenset({"developmentOnly", "renamedFrom"})
+# Fields the server sets: identity, version and the caller's-locale echoes. Never compared or sent.
+SERVER_KEYS = frozenset(
+    {"id", "application_id", "version", "guild_id", "name_localized", "description_localized"}
+)
+# Deprecated fields (rules warn about them): sent as written, but not compared, because Discord
+# echoes dm_permission on every command whether or not it was stated.
+DEPRECATED_KEYS = frozenset({"dm_permission", "default_permission"})
+IGNORED_KEYS = SERVER_KEYS | DEPRECATED_KEYS
+SET_KEYS = ("contexts", "integration_types")
+GUILD_IGNORED = frozenset(SET_KEYS)  # meaningful only for global commands (docs: "only for globally-scoped")
+
+CHAT_INPUT, USER, MESSAGE, PRIMARY_ENTRY_POINT = 1, 2, 3, 4
+Key = tuple[int, str]
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+        return int(value)
+    return value
+
+
+def _localizations(value: Any, default: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {k: v for k, v in sorted(value.items()) if v is not None and v != default}
+
+
+def _choice(choice: Any) -> Any:
+    if not isinstance(choice, Mapping):
+        return choice
+    out: dict[str, Any] = {"name": choice.get("name"), "value": _number(choice.get("value"))}
+    names = _localizations(choice.get("name_localizations"), choice.get("name"))
+    if names:
+        out["name_localizations"] = names
+    return out
+
+
+def _option(option: Any) -> Any:
+    if not isinstance(option, Mapping):
+        return option
+    out: dict[str, Any] = {}
+    for key, value in option.items():
+        if key in IGNORED_KEYS or value is None:
+            continue
+        if key in ("required", "autocomplete") and value is False:
+            continue
+        if key in ("options", "choices") and value == []:
+            continue
+        if key in ("name_localizations", "description_localizations"):
+            default = option.get("name" if key == "name_localizations" else "description")
+            value = _localizations(value, default)
+            if not value:
+                continue
+        elif key == "options" and isinstance(value, list):
+            value = [_option(o) for o in value]
+        elif key == "choices" and isinstance(value, list):
+            value = [_choice(c) for c in value]
+        elif key == "channel_types" and isinstance(value, list):
+            value = _sorted_set(value)
+        elif key == "file_types" and isinstance(value, list):
+            value = sorted({str(v).lower() for v in value})
+        else:
+            value = _number(value)
+        out[key] = value
+    return dict(sorted(out.items()))
+
+
+def _sorted_set(values: Iterable[Any]) -> list[Any]:
+    unique = {json.dumps(v, sort_keys=True): v for v in values}
+    return [unique[k] for k in sorted(unique)]
+
+
+def _permissions(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().isdigit():
+        return str(int(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def canonical(command: Mapping[str, Any], *, guild: bool = False) -> dict[str, Any]:
+    """The canonical form of one command. Idempotent: ``canonical(canonical(x)) == canonical(x)``.
+
+    ``guild=True`` drops the fields Discord honours only for global commands.
+    """
+    out: dict[str, Any] = {}
+    kind = command.get("type", CHAT_INPUT)
+    out["type"] = CHAT_INPUT if kind is None else kind
+    nsfw = command.get("nsfw")
+    out["nsfw"] = False if nsfw is None else nsfw
+    out["default_member_permissions"] = _permissions(command.get("default_member_permissions"))
+    for key, value in command.items():
+        if key in IGNORED_KEYS or key in PROJECT_KEYS or key in out:
+            continue
+        if guild and key in GUILD_IGNORED:
+            continue
+        if key in SET_KEYS:
+            if value is not None:  # null from Discord means "not stated", like an omitted key
+                out[key] = _sorted_set(value) if isinstance(value, list) else value
+        elif key in ("name_localizations", "description_localizations"):
+            default = command.get("name" if key == "name_localizations" else "description")
+            value = _localizations(value, default)
+            if value:
+                out[key] = value
+        elif key == "options":
+            if value:
+                out[key] = [_option(o) for o in value] if isinstance(value, list) else value
+        elif value is not None:
+            out[key] = _number(value)
+    if out["type"] in (USER, MESSAGE) and out.get("description") in (None, ""):
+        out["description"] = ""
+    return dict(sorted(out.items()))
+
+
+def command_key(command: Mapping[str, Any]) -> Key:
+    """Identity of a command within a scope: names are unique per type."""
+    kind = command.get("type", CHAT_INPUT)
+    return (kind if isinstance(kind, int) else CHAT_INPUT, str(command.get("name", "")))
+
+
+def canonical_set(commands: Iterable[Mapping[str, Any]], *, guild: bool = False) -> list[dict[str, Any]]:
+    """Canonical forms sorted by (type, name): the order of files or of Discord's answer never matters."""
+    forms = [canonical(c, guild=guild) for c in commands]
+    # The full text breaks ties, so even a set with duplicate names sorts the same from any order.
+    return sorted(forms, key=lambda c: (command_key(c), dumps(c)))
+
+
+def dumps(value: Any) -> str:
+    """The byte-stable JSON used for checksums: sorted keys, no whitespace, UTF-8 kept."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def checksum(commands: Iterable[Mapping[str, Any]], *, guild: bool = False) -> str:
+    """sha256 of the canonical set: independent of file order, key order and JSON formatting."""
+    digest = hashlib.sha256(dumps(canonical_set(commands, guild=guild)).encode("utf-8"))
+    return digest.hexdigest()

@@ -1,0 +1,193 @@
+"""The plan: what a deploy would add, modify, remove or leave alone, down to the field."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .canonical import GUILD_IGNORED, PROJECT_KEYS, SERVER_KEYS, SET_KEYS, Key, canonical, command_key
+from .problems import format_path
+
+ChangeKind = Literal["added", "modified", "removed", "unchanged"]
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "(unset)"
+
+
+MISSING: Any = _Missing()
+
+
+def _show(value: Any) -> str:
+    if value is MISSING:
+        return "(unset)"
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    path: str
+    before: Any
+    after: Any
+
+    def __str__(self) -> str:
+        return f"{self.path}: {_show(self.before)} → {_show(self.after)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "before": None if self.before is MISSING else self.before,
+            "after": None if self.after is MISSING else self.after,
+        }
+
+
+@dataclass(slots=True)
+class CommandChange:
+    kind: ChangeKind
+    type: int
+    name: str
+    fields: list[FieldChange] = field(default_factory=list)
+    renamed_from: str | None = None
+    remote_id: str | None = None  # Discord's ID of the command being replaced, when known
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "type": self.type}
+        if self.renamed_from:
+            out["renamed_from"] = self.renamed_from
+        if self.fields:
+            out["fields"] = [f.to_dict() for f in self.fields]
+        return out
+
+
+@dataclass(slots=True)
+class Plan:
+    """Changes from a baseline (live commands, or the checksum file) to the local set."""
+
+    changes: list[CommandChange]
+
+    def of(self, kind: ChangeKind) -> list[CommandChange]:
+        return [c for c in self.changes if c.kind == kind]
+
+    @property
+    def added(self) -> list[CommandChange]:
+        return self.of("added")
+
+    @property
+    def modified(self) -> list[CommandChange]:
+        return self.of("modified")
+
+    @property
+    def removed(self) -> list[CommandChange]:
+        return self.of("removed")
+
+    @property
+    def unchanged(self) -> list[CommandChange]:
+        return self.of("unchanged")
+
+    @property
+    def empty(self) -> bool:
+        """True when applying the plan would change nothing: the deploy must then make no write."""
+        return all(c.kind == "unchanged" for c in self.changes)
+
+    @property
+    def creates(self) -> int:
+        """Creates this plan spends from Discord's 200-a-day budget: new names only (renames keep IDs)."""
+        return len(self.added)
+
+    def names(self) -> dict[str, list[str]]:
+        return {
+            kind: [c.name for c in self.of(kind)] for kind in ("added", "modified", "removed", "unchanged")
+        }
+
+
+def diff_values(before: Any, after: Any, path: Sequence[str | int] = ()) -> list[FieldChange]:
+    """Field-level differences between two canonical values, with ``options[1].description`` paths."""
+    if before == after:
+        return []
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        out: list[FieldChange] = []
+        for key in sorted(set(before) | set(after)):
+            out += diff_values(before.get(key, MISSING), after.get(key, MISSING), (*path, key))
+        return out
+    if isinstance(before, list) and isinstance(after, list) and _is_list_of_objects(before, after):
+        out = []
+        for index in range(max(len(before), len(after))):
+            old = before[index] if index < len(before) else MISSING
+            new = after[index] if index < len(after) else MISSING
+            out += diff_values(old, new, (*path, index))
+        return out
+    return [FieldChange(format_path("", path), before, after)]
+
+
+def _is_list_of_objects(*lists: list[Any]) -> bool:
+    return all(isinstance(item, Mapping) for items in lists for item in items)
+
+
+def _comparable(local: dict[str, Any], remote: dict[str, Any]) -> dict[str, Any]:
+    """Remote canonical form restricted to what the local definition states for the set fields."""
+    return {k: v for k, v in remote.items() if k not in SET_KEYS or k in local}
+
+
+def build_plan(
+    local: Iterable[Mapping[str, Any]], remote: Iterable[Mapping[str, Any]], *, guild: bool = False
+) -> Plan:
+    """Diff the local definitions against a baseline, keyed by (type, name), honouring ``renamedFrom``."""
+    remote_by_key: dict[Key, Mapping[str, Any]] = {command_key(c): c for c in remote}
+    local_list = list(local)
+    local_keys = {command_key(c) for c in local_list}
+    changes: list[CommandChange] = []
+    claimed: set[Key] = set()
+
+    for command in local_list:
+        key = command_key(command)
+        mine = canonical(command, guild=guild)
+        old_name = command.get("renamedFrom")
+        renamed_from: str | None = None
+        theirs = remote_by_key.get(key)
+        if theirs is None and isinstance(old_name, str):
+            old_key = (key[0], old_name)
+            if old_key in remote_by_key and old_key not in local_keys and old_key not in claimed:
+                theirs, renamed_from = remote_by_key[old_key], old_name
+                claimed.add(old_key)
+        if theirs is None:
+            changes.append(CommandChange("added", key[0], key[1]))
+            continue
+        claimed.add(key)
+        fields = diff_values(_comparable(mine, canonical(theirs, guild=guild)), mine)
+        remote_id = theirs.get("id") if isinstance(theirs.get("id"), str) else None
+        kind: ChangeKind = "modified" if fields else "unchanged"
+        changes.append(CommandChange(kind, key[0], key[1], fields, renamed_from, remote_id))
+
+    for key, theirs in remote_by_key.items():
+        if key not in claimed:
+            remote_id = theirs.get("id") if isinstance(theirs.get("id"), str) else None
+            changes.append(CommandChange("removed", key[0], key[1], remote_id=remote_id))
+    changes.sort(key=lambda c: (c.type, c.name))
+    return Plan(changes)
+
+
+def overwrite_body(
+    local: Iterable[Mapping[str, Any]], plan: Plan | None = None, *, guild: bool = False
+) -> list[dict[str, Any]]:
+    """The body of Discord's bulk overwrite for ``local``.
+
+    Project keys are stripped; a renamed command carries the old command's ``id`` so Discord keeps
+    the ID and its permission overrides; guild bodies drop the global-only fields.
+    """
+    ids = {(c.type, c.name): c.remote_id for c in (plan.changes if plan else []) if c.renamed_from}
+    body: list[dict[str, Any]] = []
+    for command in local:
+        item = {
+            k: v
+            for k, v in command.items()
+            if k not in PROJECT_KEYS and k not in SERVER_KEYS and not (guild and k in GUILD_IGNORED)
+        }
+        remote_id = ids.get(command_key(command))
+        if remote_id:
+            item["id"] = remote_id
+        body.append(item)
+    return body
