@@ -21,7 +21,7 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
     if value is MISSING:
         return "(unset)"
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -35,14 +35,16 @@ class FieldChange:
     after: Any
 
     def __str__(self) -> str:
-        return f"{self.path}: {_show(self.before)} → {_show(self.after)}"
+        return f"{self.path}: {show_value(self.before)} → {show_value(self.after)}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "before": None if self.before is MISSING else self.before,
-            "after": None if self.after is MISSING else self.after,
-        }
+        # An unset side is left out, so JSON readers can tell "unset" from null.
+        out: dict[str, Any] = {"path": self.path}
+        if self.before is not MISSING:
+            out["before"] = self.before
+        if self.after is not MISSING:
+            out["after"] = self.after
+        return out
 
 
 @dataclass(slots=True)

@@ -1,0 +1,122 @@
+"""Markdown for job summaries and PR comments. Every untrusted string goes through ``escape``."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .commands.plan import MISSING, show_value
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+_TYPE_NAMES = {1: "slash", 2: "user menu", 3: "message menu", 4: "entry point"}
+_ICONS = {"added": "🟢 added", "modified": "🟡 modified", "removed": "🔴 removed"}
+
+
+def escape(text: object) -> str:
+    """Inert in Markdown and HTML: no links, mentions, tables broken or tags opened by a command name."""
+    flat = " ".join(str(text).split())  # line breaks would end a table row
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False)).replace("@", "@\u200b")
+
+
+def code(text: object) -> str:
+    """Inline code that survives backticks inside the text."""
+    flat = " ".join(str(text).split()).replace("`", "ˋ")
+    return f"`{flat}`" if flat else "` `"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def details(summary: str, body: str) -> str:
+    return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
+
+
+def _counts(report: Mapping[str, Any]) -> str:
+    changes = report["changes"]
+    return (
+        f"**{len(changes['added'])}** added · **{len(changes['modified'])}** modified · "
+        f"**{len(changes['removed'])}** removed · {len(changes['unchanged'])} unchanged"
+    )
+
+
+def problems_table(problems: Sequence[Mapping[str, Any]], limit: int = 50) -> str:
+    rows = [
+        [
+            "❌ error" if p["severity"] == "error" else "⚠️ warning",
+            code(f"{p['file'] or ''}:{p['line'] or ''}"),
+            code(p["path"]) if p["path"] else "",
+            escape(p["message"]),
+            code(p["rule"]),
+        ]
+        for p in problems[:limit]
+    ]
+    out = table(["", "Where", "Path", "Problem", "Rule"], rows)
+    if len(problems) > limit:
+        out += f"\n\n…and {len(problems) - limit} more (see the report file)."
+    return out
+
+
+def changes_table(report: Mapping[str, Any], field_limit: int = 3) -> str:
+    rows = []
+    for change in report["changes"]["details"]:
+        fields = change.get("fields", [])
+        shown = [code(_field_line(f)) for f in fields[:field_limit]]
+        if len(fields) > field_limit:
+            shown.append(f"+{len(fields) - field_limit} more")
+        if change.get("renamed_from"):
+            shown.insert(0, f"renamed from {code(change['renamed_from'])} (keeps its ID)")
+        rows.append(
+            [
+                _ICONS[change["change"]],
+                code(change["name"]),
+                _TYPE_NAMES.get(change["type"], str(change["type"])),
+                "<br>".join(shown),
+            ]
+        )
+    return table(["Change", "Command", "Type", "Fields"], rows)
+
+
+def _field_line(field: Mapping[str, Any]) -> str:
+    before, after = field.get("before", MISSING), field.get("after", MISSING)
+    return f"{field['path']}: {show_value(before)} → {show_value(after)}"
+
+
+def full_diff(report: Mapping[str, Any]) -> str:
+    lines: list[str] = []
+    for change in report["changes"]["details"]:
+        sign = {"added": "+", "removed": "-", "modified": "~"}[change["change"]]
+        lines.append(f"{sign} {change['name']}")
+        lines += [f"    {_field_line(f)}" for f in change.get("fields", [])]
+    text = "\n".join(lines).replace("```", "ˋˋˋ")
+    return f"```diff\n{text}\n```"
+
+
+def plan_markdown(report: Mapping[str, Any], *, title: str, baseline_note: str = "") -> str:
+    """The plan as a reader of a job summary or a PR comment wants it: verdict first, details folded."""
+    parts = [f"## {title}"]
+    errors, warnings = report["errors"], report["warnings"]
+    if errors:
+        verdict = f"❌ **{errors} error(s)** block deployment"
+    elif report["deployment_required"]:
+        verdict = "🚀 **Deployment required**"
+    else:
+        verdict = "✅ **In sync**: nothing to deploy"
+    parts.append(f"{verdict} · {_counts(report)} · {warnings} warning(s)")
+    if baseline_note:
+        parts.append(baseline_note)
+    if report["changes"]["details"]:
+        parts.append(changes_table(report))
+    if report["problems"]:
+        parts.append("### Problems\n\n" + problems_table(report["problems"]))
+    parts.append(
+        f"Checksum {code(report['checksum'][:16])} · {len(report['commands'])} commands · "
+        f"{report['creates']} create(s) from the 200-a-day budget"
+    )
+    if report["changes"]["details"]:
+        parts.append(details("Full diff", full_diff(report)))
+    return "\n\n".join(parts) + "\n"

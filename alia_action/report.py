@@ -1,0 +1,114 @@
+"""The deployment report: one JSON document that the CLI prints, the action writes and outputs name."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .commands.loader import SourceCommand
+from .commands.plan import Plan, show_value
+from .commands.problems import Problem, sort_problems
+
+REPORT_FORMAT = 1
+
+
+def build_report(
+    *,
+    action: str,
+    checksum: str,
+    commands: Sequence[SourceCommand],
+    plan: Plan,
+    problems: Sequence[Problem],
+    baseline: str,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    ordered = sort_problems(problems)
+    errors = sum(p.is_error for p in ordered)
+    names = plan.names()
+    report: dict[str, Any] = {
+        "format": REPORT_FORMAT,
+        "action": action,
+        "checksum": checksum,
+        "baseline": baseline,
+        "commands": [
+            {"name": c.name, "type": c.type, "file": c.file, "developmentOnly": c.development_only}
+            for c in commands
+        ],
+        "changes": {
+            "added": names["added"],
+            "modified": names["modified"],
+            "removed": names["removed"],
+            "unchanged": names["unchanged"],
+            "details": [c.to_dict() | {"change": c.kind} for c in plan.changes if c.kind != "unchanged"],
+        },
+        "creates": plan.creates,
+        "problems": [p.to_dict() for p in ordered],
+        "errors": errors,
+        "warnings": len(ordered) - errors,
+        "valid": errors == 0,
+        "deployment_required": not plan.empty,
+    }
+    if extra:
+        report.update(extra)
+    return report
+
+
+def write_json_atomic(path: Path, document: Any) -> None:
+    """Write, fsync, rename: a reader never sees half a file, a crash never leaves one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, indent=2, ensure_ascii=False)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+_MARKS = {"added": "+", "modified": "~", "removed": "-"}
+
+
+def report_lines(report: dict[str, Any], *, field_limit: int = 5) -> list[str]:
+    """The report as a terminal table: verdict, changes with their fields, problems."""
+    changes = report["changes"]
+    lines = [
+        f"{len(report['commands'])} commands · checksum {report['checksum'][:16]} · baseline: {report['baseline']}",
+        f"{len(changes['added'])} added, {len(changes['modified'])} modified, {len(changes['removed'])} removed, "
+        f"{len(changes['unchanged'])} unchanged · {report['creates']} create(s)",
+    ]
+    for change in changes["details"]:
+        label = change["name"] + (
+            f" (renamed from {change['renamed_from']})" if change.get("renamed_from") else ""
+        )
+        lines.append(f"  {_MARKS[change['change']]} {label}")
+        fields = change.get("fields", [])
+        for item in fields[:field_limit]:
+            lines.append(f"      {item['path']}: {_value(item, 'before')} → {_value(item, 'after')}")
+        if len(fields) > field_limit:
+            lines.append(f"      … {len(fields) - field_limit} more field(s)")
+    for problem in report["problems"]:
+        where = f"{problem['file'] or '<commands>'}:{problem['line'] or 0}"
+        at = f" {problem['path']}:" if problem["path"] else ""
+        lines.append(f"{problem['severity']}: {where}:{at} {problem['message']} [{problem['rule']}]")
+    if report["errors"]:
+        verdict = (
+            f"INVALID: {report['errors']} error(s), {report['warnings']} warning(s); nothing may be deployed"
+        )
+    elif report["deployment_required"]:
+        verdict = f"deployment required ({report['warnings']} warning(s))"
+    else:
+        verdict = f"in sync: nothing to deploy ({report['warnings']} warning(s))"
+    lines.append(verdict)
+    return lines
+
+
+def _value(item: dict[str, Any], side: str) -> str:
+    return show_value(item[side]) if side in item else "(unset)"
