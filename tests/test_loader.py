@@ -1,0 +1,140 @@
+"""The JSON reader, the command-file loader and file discovery: every way a file can fail to load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from alia_action.commands import jsonpos
+from alia_action.commands.loader import parse_command_file
+from alia_action.sources import MAX_FILE_BYTES, load_commands
+
+
+def test_reader_keeps_the_line_of_every_key_and_item() -> None:
+    text = '[\n  {\n    "name": "ping",\n    "options": [\n      {"name": "a"},\n      {"name": "b"}\n    ]\n  }\n]'
+    value, lines = jsonpos.parse(text)
+    assert value[0]["options"][1]["name"] == "b"
+    assert lines[(0, "name")] == 3
+    assert lines[(0, "options")] == 4
+    assert lines[(0, "options", 1)] == 6
+    assert lines[(0, "options", 1, "name")] == 6
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "line"),
+    [
+        ('{"a": 1,\n "a": 2}', "duplicate key 'a' (first on line 1)", 2),
+        ('{"a": [1, 2', "the JSON is truncated", 1),
+        ('{"a": 1}\n{"b": 2}', "unexpected data after the JSON value", 2),
+        ('{"a": NaN}', "expected a JSON value", 1),
+        ("{'a': 1}", "expected a property name in double quotes", 1),
+        ('{"a": 1,}', "expected a property name in double quotes", 1),
+        ('{"a": "x\ny"}', "invalid control character", 1),
+        ("[" * 100 + "]" * 100, "nested deeper than 64 levels", 1),
+    ],
+)
+def test_reader_refuses_malformed_json(text: str, reason: str, line: int) -> None:
+    with pytest.raises(jsonpos.JsonError) as caught:
+        jsonpos.parse(text)
+    assert reason in caught.value.reason
+    assert caught.value.line == line
+
+
+def test_reader_agrees_with_the_json_module_on_values() -> None:
+    text = '{"s": "é\\u00e9\\n", "i": -12, "f": 1.5e3, "b": [true, false, null], "o": {}}'
+    assert jsonpos.parse(text)[0] == json.loads(text)
+
+
+def test_one_object_and_an_array_are_both_command_files() -> None:
+    single = parse_command_file("a.json", b'{"name": "ping", "description": "Pong"}')
+    many = parse_command_file("b.json", b'[{"name": "a"},\n {"name": "b"}]')
+    assert [c.name for c in single.commands] == ["ping"] and single.commands[0].index is None
+    assert [c.name for c in many.commands] == ["a", "b"]
+    assert many.commands[1].line_at(("name",)) == 2
+    assert many.commands[1].line_at(("options", 3, "name")) == 2  # nearest enclosing value
+
+
+@pytest.mark.parametrize(
+    ("raw", "rule", "line", "words"),
+    [
+        (b"", "file.empty", 1, "file is empty"),
+        (b"  \n ", "file.empty", 1, "file is empty"),
+        (b'{"name": "\xff"}', "file.encoding", 1, "not valid UTF-8"),
+        (b'\n\n{"name": ', "file.json", 3, "truncated"),
+        (b'"ping"', "file.shape", 1, "found a string"),
+        (b'[{"name": "a"},\n 42]', "file.shape", 2, "array item 1 is a number"),
+        (b'[{"name": "a"},\n null]', "file.shape", 2, "array item 1 is null"),
+    ],
+)
+def test_a_broken_file_is_an_error_naming_file_and_line(raw: bytes, rule: str, line: int, words: str) -> None:
+    result = parse_command_file("cmds/x.json", raw)
+    errors = [p for p in result.problems if p.is_error]
+    assert len(errors) == 1
+    assert (errors[0].rule, errors[0].file, errors[0].line) == (rule, "cmds/x.json", line)
+    assert words in errors[0].message
+
+
+def test_a_byte_order_mark_is_ignored_with_a_warning() -> None:
+    result = parse_command_file("a.json", b'\xef\xbb\xbf{"name": "ping"}')
+    assert [c.name for c in result.commands] == ["ping"]
+    assert [p.rule for p in result.problems] == ["file.bom"]
+
+
+def _write(root: Path, name: str, content: str | bytes) -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return path
+
+
+def test_a_directory_loads_every_json_file_below_it_sorted(tmp_path: Path) -> None:
+    _write(tmp_path, "cmds/b.json", '{"name": "b"}')
+    _write(tmp_path, "cmds/sub/a.json", '[{"name": "c"}, {"name": "d"}]')
+    _write(tmp_path, "cmds/a.json", '{"name": "a"}')
+    _write(tmp_path, "cmds/readme.txt", "not a command")
+    result = load_commands("cmds", tmp_path)
+    assert result.files == ["cmds/a.json", "cmds/b.json", "cmds/sub/a.json"]
+    assert [c.name for c in result.commands] == ["a", "b", "c", "d"]
+    assert not result.failed
+
+
+def test_globs_and_several_lines(tmp_path: Path) -> None:
+    _write(tmp_path, "one/x.json", '{"name": "x"}')
+    _write(tmp_path, "two/y.json", '{"name": "y"}')
+    _write(tmp_path, "two/z.json", '{"name": "z"}')
+    result = load_commands("one/x.json\n two/*.json \n", tmp_path)
+    assert [c.name for c in result.commands] == ["x", "y", "z"]
+    assert load_commands("**/*.json", tmp_path).files == ["one/x.json", "two/y.json", "two/z.json"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "rule"),
+    [("", "source.empty"), ("nowhere", "source.missing"), ("cmds/*.yaml", "source.no-match")],
+)
+def test_an_empty_or_missing_path_is_an_error(tmp_path: Path, spec: str, rule: str) -> None:
+    _write(tmp_path, "cmds/a.json", '{"name": "a"}')
+    result = load_commands(spec, tmp_path)
+    assert result.failed
+    assert [p.rule for p in result.problems] == [rule]
+
+
+def test_one_bad_file_fails_the_whole_load(tmp_path: Path) -> None:
+    _write(tmp_path, "cmds/good.json", '{"name": "a"}')
+    _write(tmp_path, "cmds/bad.json", '{"name": ')
+    result = load_commands("cmds", tmp_path)
+    assert [c.name for c in result.commands] == ["a"]
+    assert result.failed  # a half-loaded set would delete the missing commands from Discord
+
+
+def test_a_huge_file_is_refused_without_reading_it(tmp_path: Path) -> None:
+    big = tmp_path / "cmds" / "dump.json"
+    big.parent.mkdir()
+    with big.open("wb") as handle:  # sparse: 50 MB on paper, nothing on disk
+        handle.truncate(50 * 1024 * 1024)
+    result = load_commands("cmds", tmp_path)
+    assert result.failed
+    (problem,) = result.problems
+    assert problem.rule == "file.size" and "50.0 MiB" in problem.message
+    assert MAX_FILE_BYTES < 50 * 1024 * 1024

@@ -1,0 +1,105 @@
+"""The plan: added / modified (to the field) / removed / unchanged, renames, creates, the overwrite body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alia_action.commands.plan import build_plan, overwrite_body
+
+PING = {"name": "ping", "description": "Pong", "contexts": [0], "integration_types": [0]}
+ECHO = {
+    "name": "echo",
+    "description": "Repeat text",
+    "options": [
+        {"type": 3, "name": "text", "description": "What to say", "required": True},
+        {"type": 5, "name": "loud", "description": "Shout it"},
+    ],
+}
+
+
+def discord(command: dict[str, Any], id_: str) -> dict[str, Any]:
+    """``command`` as Discord's GET returns it: server fields added, defaults filled, false omitted."""
+    out = {
+        "id": id_,
+        "application_id": "1",
+        "version": "9",
+        "type": 1,
+        "default_member_permissions": None,
+        "dm_permission": True,
+        "integration_types": [0],
+        "nsfw": False,
+        "contexts": None,
+        **command,
+    }
+    return out
+
+
+def test_in_sync_with_discord_shapes_is_an_empty_plan() -> None:
+    plan = build_plan([PING, ECHO], [discord(ECHO, "2"), discord(PING, "1")])
+    assert plan.empty
+    assert plan.names()["unchanged"] == ["echo", "ping"]
+    assert plan.creates == 0
+
+
+def test_field_level_changes_name_the_path_and_both_values() -> None:
+    changed = {**ECHO, "options": [ECHO["options"][0], {**ECHO["options"][1], "description": "Shout it out"}]}
+    plan = build_plan([changed], [discord(ECHO, "2")])
+    (change,) = plan.modified
+    assert [str(f) for f in change.fields] == ['options[1].description: "Shout it" → "Shout it out"']
+
+
+def test_unset_and_added_fields_are_shown_as_unset() -> None:
+    plan = build_plan([{**PING, "nsfw": True, "default_member_permissions": "8"}], [discord(PING, "1")])
+    assert sorted(str(f) for f in plan.modified[0].fields) == [
+        'default_member_permissions: null → "8"',
+        "nsfw: false → true",
+    ]
+    plan = build_plan([ECHO], [discord({**ECHO, "options": ECHO["options"][:1]}, "2")])
+    assert [str(f) for f in plan.modified[0].fields] == [
+        'options[1]: (unset) → {"description": "Shout it", "name": "loud", "type": 5}'
+    ]
+
+
+def test_added_and_removed_and_creates() -> None:
+    plan = build_plan([PING, ECHO], [discord({"name": "old", "description": "Old"}, "7"), discord(PING, "1")])
+    assert plan.names() == {"added": ["echo"], "modified": [], "removed": ["old"], "unchanged": ["ping"]}
+    assert plan.creates == 1
+    assert plan.removed[0].remote_id == "7"
+
+
+def test_same_name_different_type_are_different_commands() -> None:
+    menu = {"type": 3, "name": "ping"}
+    plan = build_plan([PING, menu], [discord(PING, "1")])
+    assert [(c.kind, c.type) for c in plan.changes] == [("unchanged", 1), ("added", 3)]
+
+
+def test_contexts_only_compared_when_stated_locally() -> None:
+    unstated = {"name": "a", "description": "A"}
+    remote = discord({**unstated, "contexts": [0, 1, 2], "integration_types": [0, 1]}, "1")
+    assert build_plan([unstated], [remote]).empty
+    stated = {**unstated, "contexts": [0]}
+    assert [str(f) for f in build_plan([stated], [remote]).modified[0].fields] == ["contexts: [0, 1, 2] → [0]"]
+
+
+def test_rename_keeps_the_id_and_spends_no_create() -> None:
+    renamed = {**PING, "name": "latency", "renamedFrom": "ping"}
+    plan = build_plan([renamed], [discord(PING, "111")])
+    (change,) = plan.changes
+    assert (change.kind, change.renamed_from, change.remote_id) == ("modified", "ping", "111")
+    assert [str(f) for f in change.fields] == ['name: "ping" → "latency"']
+    assert plan.creates == 0
+    body = overwrite_body([renamed], plan)
+    assert body == [{"name": "latency", "description": "Pong", "contexts": [0], "integration_types": [0], "id": "111"}]
+
+
+def test_rename_is_ignored_once_done_or_when_the_old_name_is_still_used() -> None:
+    renamed = {**PING, "name": "latency", "renamedFrom": "ping"}
+    assert build_plan([renamed], [discord({**PING, "name": "latency"}, "111")]).empty  # already renamed
+    plan = build_plan([renamed, PING], [discord(PING, "111")])  # old name still defined: not a rename
+    assert plan.names()["added"] == ["latency"] and plan.names()["unchanged"] == ["ping"]
+
+
+def test_overwrite_body_strips_project_and_server_keys_and_guild_only_fields() -> None:
+    local = {**PING, "developmentOnly": True, "id": "5", "version": "3", "dm_permission": False}
+    assert overwrite_body([local]) == [{**PING, "dm_permission": False}]
+    assert overwrite_body([local], guild=True) == [{"name": "ping", "description": "Pong", "dm_permission": False}]
