@@ -1,0 +1,31 @@
+"""The GitHub Action: ``INPUT_*`` variables in, outputs, summary, annotations and an exit code out."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .handlers.outcome import EXIT_USAGE
+
+
+def main() -> int:
+    from .config import ConfigError, Settings
+    from .workflow import Workflow
+
+    workflow = Workflow.from_process()
+    try:
+        settings = Settings.from_action_env(os.environ)
+    except ConfigError as exc:
+        workflow.error(str(exc), title="command-deploy: bad input")
+        return EXIT_USAGE
+    workflow.mask_all(settings.secrets())  # before anything else reaches the log
+
+    from .handlers.context import Context
+    from .runner import execute
+
+    # The runner starts Docker actions in the workspace (/github/workspace); GITHUB_WORKSPACE names it
+    # too, but only trust it when it exists here (a host path means we are not where it points).
+    named = os.environ.get("GITHUB_WORKSPACE")
+    workspace = Path(named) if named and Path(named).is_dir() else Path.cwd()
+    ctx = Context(workspace=workspace, environ=os.environ, in_actions=workflow.in_actions)
+    return execute(settings, ctx, workflow)

@@ -1,0 +1,141 @@
+"""``command-deploy``: the action's handlers from a terminal (the original ``npm run commands:*`` scripts).
+
+Settings come from flags, then the environment, then ``.env`` (``BOT_TOKEN``, ``CLIENT_ID``,
+``GUILD_ID``, ``SENTRY_DSN``, ``SLACK_WEBHOOK_URL``), exactly as the original system read them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+ACTIONS = {
+    "detect": "validate the commands and show what a deploy would change (never writes)",
+    "stage": "deploy to the staging guild: backup, apply, verify, record",
+    "promote": "deploy globally behind the circuit breaker (a recent staging deploy of the same set)",
+    "deploy": "stage, then promote: the whole pipeline",
+    "rollback": "restore a backup to the scope it was taken from",
+    "health": "check the live commands: latency, missing, extra and drifted commands, trend",
+}
+
+# (flag, kind, help) for the settings every action shares; the flag's name is the action input's name.
+COMMON: list[tuple[str, str, str]] = [
+    ("commands", "str", "command files: a file, a directory or a glob (default: commands)"),
+    ("environment", "str", "staging (the staging guild) or production (global commands)"),
+    ("application-id", "str", "Discord application ID (default: $CLIENT_ID)"),
+    ("guild-id", "str", "staging guild ID (default: $GUILD_ID)"),
+    ("discord-api-url", "str", "Discord API base URL, or 'emulator' for the built-in emulator"),
+    ("report-file", "str", "where the JSON report is written"),
+    ("ledger-file", "str", "the deployment record (JSON lines)"),
+    ("backup-store", "str", "backup folder or s3://bucket/prefix"),
+]
+SPECIFIC: dict[str, list[tuple[str, str, str]]] = {
+    "detect": [
+        ("checksum-file", "str", "offline baseline (default: .command-checksums.json)"),
+        ("write-checksums", "flag", "record the current set in the checksum file"),
+    ],
+    "stage": [("max-deletions", "str", "refuse plans removing more commands"), ("allow-deletions", "flag", "")],
+    "promote": [
+        ("staging-max-age", "str", "the staging deploy must be younger than this (default: 1h)"),
+        ("max-deletions", "str", "refuse plans removing more commands (default: 0)"),
+        ("allow-deletions", "flag", "consent to a plan that removes commands"),
+    ],
+    "rollback": [
+        ("backup-file", "str", "backup to restore (a name in the backup store; default: the latest)"),
+        ("force", "flag", "restore a backup of another application or scope"),
+        ("interactive", "flag", "pick the backup from a list"),
+    ],
+    "health": [
+        ("metrics-file", "str", "health history (JSON lines)"),
+        ("alerts-file", "str", "alert history (JSON lines)"),
+        ("response-time-threshold", "str", "slower GETs are degraded (default: 5s)"),
+        ("count-deviation-threshold", "str", "share of missing/extra commands that is unhealthy (default: 20%)"),
+        ("check-guilds", "str", "guild IDs to check for commands shadowing global ones"),
+    ],
+}
+SPECIFIC["deploy"] = SPECIFIC["stage"] + SPECIFIC["promote"][:1]
+SPECIFIC["monitor"] = [*SPECIFIC["health"], ("interval", "str", "time between checks (default: 5m)")]
+for _name in ("stage", "promote", "deploy", "rollback"):
+    SPECIFIC[_name] = [*SPECIFIC[_name], ("dry-run", "flag", "plan and check, write nothing")]
+
+
+def _add(parser: argparse.ArgumentParser, flag: str, kind: str, help_: str) -> None:
+    dest = flag.replace("-", "_")
+    if kind == "flag":
+        parser.add_argument(f"--{flag}", dest=dest, action="store_const", const=True, default=None, help=help_)
+    else:
+        parser.add_argument(f"--{flag}", dest=dest, default=None, help=help_)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="command-deploy",
+        description="Deploy Discord application commands safely: validate, plan, stage, promote, roll back, monitor.",
+    )
+    parser.add_argument("--version", action="version", version=f"command-deploy {__version__}")
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for action, help_ in [*ACTIONS.items(), ("monitor", "run health checks continuously until Ctrl+C")]:
+        command = sub.add_parser(action, help=help_, description=help_)
+        for spec in [*COMMON, *SPECIFIC.get(action, [])]:
+            _add(command, *spec)
+        command.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+        command.add_argument("--env-file", default=".env", help="read settings from this file (default: .env)")
+    backups = sub.add_parser("backups", help="list the backups, newest first")
+    for spec in [c for c in COMMON if c[0] in ("backup-store", "application-id", "guild-id", "environment")]:
+        _add(backups, *spec)
+    backups.add_argument("--env-file", default=".env")
+    emulator = sub.add_parser("emulator", help="serve the built-in Discord emulator on loopback")
+    emulator.add_argument("--port", type=int, default=8765)
+    emulator.add_argument("--host", default="127.0.0.1")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.action == "emulator":
+        from .discord.emulator import serve
+
+        serve(port=args.port, host=args.host)
+        return 0
+
+    from .config import ConfigError, Settings
+    from .handlers.context import Context
+    from .workflow import Workflow
+
+    workflow = Workflow.from_process()
+    values: dict[str, Any] = {k: v for k, v in vars(args).items() if k not in ("env_file", "interactive")}
+    values["action"] = "health" if args.action in ("monitor", "backups") else args.action
+    try:
+        settings = Settings.from_cli(values, os.environ, Path(args.env_file))
+    except ConfigError as exc:
+        workflow.error(str(exc))
+        return 2
+    workflow.mask_all(settings.secrets())
+    ctx = Context(workspace=Path.cwd(), environ=os.environ, in_actions=workflow.in_actions)
+
+    if args.action == "monitor":
+        from .handlers.health import monitor
+
+        return monitor(settings, ctx, workflow)
+    if args.action == "backups":
+        from .handlers.rollback import list_backups
+
+        return list_backups(settings, ctx, workflow)
+    if args.action == "rollback" and args.interactive:
+        from .handlers.rollback import choose_backup
+
+        settings = choose_backup(settings, ctx)
+
+    from .runner import execute
+
+    return execute(settings, ctx, workflow, fmt=args.format)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

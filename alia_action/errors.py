@@ -1,0 +1,15 @@
+"""Failures a person can act on. Their messages are safe to print: no secret, no traceback needed."""
+
+from __future__ import annotations
+
+
+class DeployError(Exception):
+    """The work failed for a reason the message explains (exit 1)."""
+
+    exit_code = 1
+
+
+class UsageError(DeployError):
+    """Bad usage or configuration (exit 2)."""
+
+    exit_code = 2

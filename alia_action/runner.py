@@ -1,0 +1,59 @@
+"""Run one handler and present its outcome: the part the action and the CLI share."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
+
+from .errors import DeployError
+from .handlers.outcome import EXIT_FAILED, Outcome
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .handlers.context import Context
+    from .workflow import Workflow
+
+Format = Literal["text", "json"]
+Handler = Callable[["Settings", "Context"], Outcome]
+
+
+def handler_for(action: str) -> Handler:
+    """Handlers are imported on demand, so ``detect`` never pays for boto3, PyGithub or sentry-sdk."""
+    module = importlib.import_module(f"alia_action.handlers.{action}")
+    run: Handler = module.run
+    return run
+
+
+def execute(settings: Settings, ctx: Context, workflow: Workflow, *, fmt: Format = "text") -> int:
+    try:
+        outcome = handler_for(settings.action)(settings, ctx)
+    except DeployError as exc:
+        workflow.error(str(exc), title=f"command-deploy {settings.action} failed")
+        return exc.exit_code
+    except Exception as exc:  # a bug of ours: say so plainly, keep the trace for the issue report
+        workflow.error(f"internal error in {settings.action}: {type(exc).__name__}: {exc}")
+        with workflow.group("Traceback (please attach to a bug report)"):
+            workflow.log(traceback.format_exc(), untrusted=True)
+        return EXIT_FAILED
+    present(outcome, workflow, fmt=fmt)
+    return outcome.exit_code
+
+
+def present(outcome: Outcome, workflow: Workflow, *, fmt: Format = "text") -> None:
+    if fmt == "json" and outcome.report is not None:
+        workflow.log(json.dumps(outcome.report, indent=2, ensure_ascii=False))
+    else:
+        for line in outcome.lines:
+            workflow.log(line, untrusted=True)
+    if workflow.in_actions:  # outside Actions the lines above already list every problem
+        for problem in outcome.problems:
+            message = f"{problem.path}: {problem.message}" if problem.path else problem.message
+            workflow.annotate(problem.severity, f"{message} [{problem.rule}]", file=problem.file, line=problem.line)
+        workflow.flush_annotations()
+    for name, value in outcome.outputs.items():
+        workflow.set_output(name, value)
+    if outcome.summary:
+        workflow.summary(outcome.summary, full_report=outcome.outputs.get("report"))

@@ -1,0 +1,104 @@
+"""The record of deployments: what was deployed where, when, with what outcome.
+
+Locally JSON lines in ``deployment.log`` (the original system's file); in Actions the same interface
+is served by GitHub Deployments (``notify/github.py``). The circuit breaker and the daily-create
+budget read it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ..errors import DeployError
+
+Outcome = Literal["success", "failure", "noop"]
+
+
+class LedgerEntry(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    time: datetime
+    action: str
+    environment: str
+    application_id: str
+    guild_id: str | None = None  # None: global
+    checksum: str
+    outcome: Outcome
+    requests: int = 0
+    creates: int = 0
+    backup: str | None = None
+    git_sha: str | None = None
+    message: str = ""
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome in ("success", "noop")
+
+    def same_scope(self, application_id: str, guild_id: str | None) -> bool:
+        return self.application_id == application_id and self.guild_id == guild_id
+
+
+class Ledger(Protocol):
+    location: str
+
+    def record(self, entry: LedgerEntry) -> None: ...
+    def entries(self) -> list[LedgerEntry]: ...
+
+
+class FileLedger:
+    """JSON lines, appended and fsynced; unreadable lines are skipped, never fatal."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.location = str(path)
+
+    def record(self, entry: LedgerEntry) -> None:
+        line = entry.model_dump_json() + "\n"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise DeployError(f"cannot append to the deployment record {self.path}: {exc.strerror or exc}") from None
+
+    def _lines(self) -> Iterator[str]:
+        try:
+            with self.path.open(encoding="utf-8", errors="replace") as handle:
+                yield from handle
+        except FileNotFoundError:
+            return
+
+    def entries(self) -> list[LedgerEntry]:
+        out = []
+        for line in self._lines():
+            try:
+                out.append(LedgerEntry.model_validate(json.loads(line)))
+            except (ValueError, ValidationError):
+                continue
+        return out
+
+
+def latest_success(ledger: Ledger, *, action: str, application_id: str, guild_id: str | None) -> LedgerEntry | None:
+    matches = [
+        e for e in ledger.entries() if e.action == action and e.succeeded and e.same_scope(application_id, guild_id)
+    ]
+    return max(matches, key=lambda e: e.time, default=None)
+
+
+def creates_spent(ledger: Ledger, *, application_id: str, guild_id: str | None, now: datetime) -> int:
+    """Creates recorded for a scope in the last 24 hours (Discord's window for the 200-a-day limit)."""
+    since = now - timedelta(hours=24)
+    return sum(
+        e.creates
+        for e in ledger.entries()
+        if e.outcome == "success" and e.time >= since and e.same_scope(application_id, guild_id)
+    )
