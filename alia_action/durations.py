@@ -1,0 +1,64 @@
+"""Durations as people write them in workflow files: ``90``, ``90s``, ``5m``, ``1h30m``, ``500ms``."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+
+_UNITS: dict[str, float] = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_NUMBER = r"\d+(?:\.\d+)?"
+_PART = re.compile(rf"({_NUMBER})(ms|s|m|h|d)")
+_WHOLE = re.compile(rf"(?:{_NUMBER}(?:ms|s|m|h|d))+")
+_PLAIN = re.compile(_NUMBER)
+
+DURATION_HINT = "a duration such as 90 (seconds), 90s, 5m, 1h30m or 500ms"
+
+
+def parse_duration(value: object) -> float:
+    """Seconds, as a float. A bare number means seconds; units may be combined largest first.
+
+    Raises ``ValueError`` (naming the accepted forms) for anything else, including negative values.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"must be {DURATION_HINT}; got {value!r}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text = "".join(value.split()).lower()
+        if _PLAIN.fullmatch(text):
+            seconds = float(text)
+        elif _WHOLE.fullmatch(text):
+            parts = [(float(n), unit) for n, unit in _PART.findall(text)]
+            sizes = [_UNITS[unit] for _, unit in parts]
+            if any(a <= b for a, b in itertools.pairwise(sizes)):
+                raise ValueError(f"must be {DURATION_HINT} (each unit once, largest first); got {_shorten(value)!r}")
+            seconds = sum(n * _UNITS[unit] for n, unit in parts)
+        else:
+            raise ValueError(f"must be {DURATION_HINT}; got {_shorten(value)!r}")
+    else:
+        raise ValueError(f"must be {DURATION_HINT}; got a {type(value).__name__}")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"must be {DURATION_HINT}; got {_shorten(str(value))!r}")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """The shortest readable form: ``3600`` → ``1h``, ``5400`` → ``1h30m``, ``0.5`` → ``500ms``."""
+    if seconds < 0:
+        return "-" + format_duration(-seconds)
+    if seconds < 1:
+        return f"{round(seconds * 1000):d}ms"
+    if seconds != int(seconds):
+        return f"{seconds:g}s"
+    rest = int(seconds)
+    out = ""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, rest = divmod(rest, size)
+        if count:
+            out += f"{count}{unit}"
+    return out or "0s"
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
