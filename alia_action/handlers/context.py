@@ -1,8 +1,13 @@
-"""Where a handler runs: the workspace, the environment and the clock, passed in rather than global."""
+"""Where a handler runs: the workspace, the environment, the clock and the Discord connection.
+
+Passed in rather than global, so tests give their own, and one process that runs several
+handlers (``deploy`` = stage + promote) shares one connection (and one built-in emulator).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from .live import Discord
 
 
 def utc_now() -> datetime:
@@ -22,9 +28,28 @@ class Context:
     environ: Mapping[str, str] = field(default_factory=dict)
     in_actions: bool = False
     now: Callable[[], datetime] = utc_now
+    log: Callable[[str], None] = lambda _line: None  # progress lines (untrusted text allowed)
+    resources: ExitStack = field(default_factory=ExitStack)
+    _discord: Discord | None = None
 
     def has_discord_credentials(self, settings: Settings) -> bool:
         """Live Discord (or the built-in emulator) can be reached with what was configured."""
         if settings.discord_api_url == "emulator":
             return True
         return settings.bot_token is not None and settings.application_id is not None
+
+    def discord(self, settings: Settings) -> Discord:
+        """The Discord connection of this run, opened on first use and closed with the context."""
+        if self._discord is None:
+            from .live import connect
+
+            self._discord = connect(settings, self)
+        return self._discord
+
+    @property
+    def git_sha(self) -> str | None:
+        return self.environ.get("GITHUB_SHA") or None
+
+    def close(self) -> None:
+        self.resources.close()
+        self._discord = None

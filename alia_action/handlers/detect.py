@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..commands.canonical import checksum
+from ..commands.canonical import PRIMARY_ENTRY_POINT, checksum
 from ..commands.loader import SourceCommand
 from ..commands.plan import Plan, build_plan
 from ..commands.problems import Problem, has_errors
@@ -44,9 +44,15 @@ class Validated:
     def deployable(self) -> bool:
         return not has_errors(self.problems)
 
-    def definitions(self, *, production: bool = False) -> list[dict[str, Any]]:
-        """The definitions of a scope: production leaves out ``developmentOnly`` commands."""
-        return [c.data for c in self.commands if not (production and c.development_only)]
+    def definitions(self) -> list[dict[str, Any]]:
+        return [c.data for c in self.commands]
+
+    def for_scope(self, *, guild: bool) -> list[dict[str, Any]]:
+        """What a scope receives: the staging guild all but entry points (global only);
+        global commands all but ``developmentOnly`` ones."""
+        if guild:
+            return [c.data for c in self.commands if c.type != PRIMARY_ENTRY_POINT]
+        return [c.data for c in self.commands if not c.development_only]
 
 
 def load_and_validate(settings: Settings, ctx: Context) -> Validated:
@@ -81,7 +87,7 @@ def run(settings: Settings, ctx: Context) -> Outcome:
         from .live import live_baseline  # needs the HTTP client: imported only when used
 
         baseline = live_baseline(settings, ctx)
-        local = validated.definitions(production=settings.environment == "production")
+        local = validated.for_scope(guild=baseline.guild)
     else:
         baseline, baseline_problems = offline_baseline(settings, ctx)
         problems += baseline_problems

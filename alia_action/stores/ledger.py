@@ -29,7 +29,8 @@ class LedgerEntry(BaseModel):
     environment: str
     application_id: str
     guild_id: str | None = None  # None: global
-    checksum: str
+    checksum: str  # of the whole local command set (what the circuit breaker compares)
+    live_checksum: str | None = None  # of the scope's live set after the deploy (what drift is measured from)
     outcome: Outcome
     requests: int = 0
     creates: int = 0
@@ -85,6 +86,10 @@ class FileLedger:
             except (ValueError, ValidationError):
                 continue
         return out
+
+
+def open_ledger(path: Path) -> Ledger:
+    return FileLedger(path)
 
 
 def latest_success(ledger: Ledger, *, action: str, application_id: str, guild_id: str | None) -> LedgerEntry | None:

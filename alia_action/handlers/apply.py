@@ -1,0 +1,274 @@
+"""The steps every write shares: read live, plan, guard, back up, write, verify, record.
+
+One GET to plan, one PUT only when the plan is not empty, one GET to verify. A connection that
+drops after Discord applied the PUT is recognised by the verification, not reported as a failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from ..commands.canonical import checksum as set_checksum
+from ..commands.plan import Plan, build_plan, overwrite_body
+from ..discord.errors import DAILY_CREATE_LIMIT, DiscordError
+from ..errors import DeployError
+from ..markdown import plan_markdown
+from ..report import build_report, report_lines
+from ..stores.backups import BackupDocument, BackupKind, open_store
+from ..stores.ledger import LedgerEntry, creates_spent, open_ledger
+from .detect import Validated, plan_outputs
+from .outcome import Outcome
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from .context import Context
+    from .live import Discord
+
+
+@dataclass(slots=True)
+class Target:
+    environment: str  # staging | production
+    guild_id: str | None  # None: global commands
+
+    @property
+    def guild(self) -> bool:
+        return self.guild_id is not None
+
+    @property
+    def label(self) -> str:
+        return f"staging guild {self.guild_id}" if self.guild_id else "global commands"
+
+
+@dataclass(slots=True)
+class Applied:
+    target: Target
+    plan: Plan
+    backup: str | None = None
+    requests: int = 0
+    written: bool = False
+    dry_run: bool = False
+    live_checksum: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def deletion_limit(settings: Settings, target: Target) -> int | None:
+    """How many removals a plan may hold without consent. None: any number (consent given)."""
+    if settings.allow_deletions:
+        return None
+    if settings.max_deletions is not None:
+        return int(settings.max_deletions)
+    return 5 if target.guild else 0
+
+
+def check_guards(settings: Settings, ctx: Context, discord: Discord, target: Target, plan: Plan) -> None:
+    """Stop before writing when a plan deletes in bulk or would exhaust the daily create budget."""
+    limit = deletion_limit(settings, target)
+    removed = [c.name for c in plan.removed]
+    if limit is not None and len(removed) > limit:
+        raise DeployError(
+            f"the plan would remove {len(removed)} command(s) from {target.label} ({', '.join(removed)}), "
+            f"more than max-deletions={limit}. If that is intended, set allow-deletions: true "
+            "(or raise max-deletions); if not, check that every command file was exported"
+        )
+    if plan.creates:
+        ledger = open_ledger(ctx.workspace / settings.ledger_file)
+        spent = creates_spent(ledger, application_id=discord.application_id, guild_id=target.guild_id, now=ctx.now())
+        if spent + plan.creates > DAILY_CREATE_LIMIT:
+            raise DeployError(
+                f"the plan creates {plan.creates} command(s) in {target.label}, but {spent} of Discord's "
+                f"{DAILY_CREATE_LIMIT} daily creates were spent in the last 24 h: wait, or rename with renamedFrom "
+                "(renames keep IDs and spend no create)"
+            )
+
+
+def take_backup(
+    settings: Settings,
+    ctx: Context,
+    discord: Discord,
+    target: Target,
+    live: list[dict[str, Any]],
+    kind: BackupKind = "backup",
+) -> str:
+    """Save the live commands durably; if this fails, nothing is written to Discord."""
+    store = open_store(settings.backup_store, ctx.workspace, settings.aws_region)
+    document = BackupDocument(
+        kind=kind,
+        application_id=discord.application_id,
+        guild_id=target.guild_id,
+        environment=target.environment,
+        taken_at=ctx.now(),
+        git_sha=ctx.git_sha,
+        checksum=set_checksum(live, guild=target.guild),
+        commands=live,
+    )
+    name = store.save(document)
+    ctx.log(f"backup of {target.label} ({len(live)} commands): {name}")
+    return name
+
+
+def record(
+    settings: Settings,
+    ctx: Context,
+    discord: Discord,
+    *,
+    action: str,
+    target: Target,
+    digest: str,
+    applied: Applied,
+    outcome: str,
+    message: str = "",
+) -> None:
+    ledger = open_ledger(ctx.workspace / settings.ledger_file)
+    ledger.record(
+        LedgerEntry.model_validate(
+            {
+                "time": ctx.now(),
+                "action": action,
+                "environment": target.environment,
+                "application_id": discord.application_id,
+                "guild_id": target.guild_id,
+                "checksum": digest,
+                "live_checksum": applied.live_checksum,
+                "outcome": outcome,
+                "requests": applied.requests,
+                "creates": applied.plan.creates if outcome == "success" else 0,
+                "backup": applied.backup,
+                "git_sha": ctx.git_sha,
+                "message": message,
+            }
+        )
+    )
+
+
+def apply_commands(
+    settings: Settings,
+    ctx: Context,
+    discord: Discord,
+    *,
+    action: str,
+    target: Target,
+    intended: list[dict[str, Any]],
+    digest: str,
+    guard: bool = True,
+    backup_kind: BackupKind = "backup",
+) -> Applied:
+    """Make ``target`` hold exactly ``intended``. Raises DeployError (already recorded) on failure."""
+    client = discord.client
+    start = discord.requests
+
+    # Read what is live and plan against it.
+    live = client.list_commands(target.guild_id)
+    plan = build_plan(intended, live, guild=target.guild)
+    applied = Applied(target, plan)
+    if plan.empty:
+        applied.requests = discord.requests - start
+        applied.live_checksum = set_checksum(live, guild=target.guild)
+        applied.notes.append(f"{target.label} already hold(s) this set: no write")
+        record(settings, ctx, discord, action=action, target=target, digest=digest, applied=applied, outcome="noop")
+        return applied
+
+    # Guards, then the durable backup: both before the first write.
+    if guard:
+        check_guards(settings, ctx, discord, target, plan)
+    if settings.dry_run:
+        applied.dry_run = True
+        applied.requests = discord.requests - start
+        applied.notes.append("dry run: nothing was written")
+        return applied
+    applied.backup = take_backup(settings, ctx, discord, target, live, backup_kind)
+
+    # Write, then verify with a fresh read whatever the write answered.
+    body = overwrite_body(intended, plan, guild=target.guild)
+    write_error: DiscordError | None = None
+    try:
+        client.overwrite_commands(target.guild_id, body)
+    except DiscordError as exc:
+        write_error = exc
+        if exc.status is not None and 400 <= exc.status < 500:
+            # Discord refused the body: nothing was applied, no need to read again.
+            applied.requests = discord.requests - start
+            _fail(settings, ctx, discord, action, target, digest, applied, f"Discord refused the write: {exc}")
+    applied.written = True
+    after = client.list_commands(target.guild_id)
+    applied.requests = discord.requests - start
+    applied.live_checksum = set_checksum(after, guild=target.guild)
+    if build_plan(intended, after, guild=target.guild).empty:
+        if write_error is not None:
+            applied.notes.append(f"the write's answer was lost ({write_error}), but verification shows it applied")
+        record(settings, ctx, discord, action=action, target=target, digest=digest, applied=applied, outcome="success")
+        return applied
+
+    unchanged = build_plan(live, after, guild=target.guild).empty
+    state = "still hold(s) the previous set" if unchanged else "hold(s) neither the previous nor the intended set"
+    cause = f"the write failed ({write_error})" if write_error else "verification found a different set"
+    _fail(settings, ctx, discord, action, target, digest, applied, f"{cause}; {target.label} {state}")
+
+
+def _fail(
+    settings: Settings,
+    ctx: Context,
+    discord: Discord,
+    action: str,
+    target: Target,
+    digest: str,
+    applied: Applied,
+    message: str,
+) -> NoReturn:
+    record(
+        settings,
+        ctx,
+        discord,
+        action=action,
+        target=target,
+        digest=digest,
+        applied=applied,
+        outcome="failure",
+        message=message,
+    )
+    hint = (
+        f" Backup taken before the write: {applied.backup} (restore it with action: rollback)."
+        if applied.backup
+        else ""
+    )
+    raise DeployError(f"{action} to {target.label} failed: {message}.{hint}")
+
+
+def deploy_outcome(
+    action: str, settings: Settings, validated: Validated, applied: Applied, *, extra_lines: list[str] | None = None
+) -> Outcome:
+    """Report, outputs and summary of a deploy that succeeded (or was a no-op or a dry run)."""
+    report = build_report(
+        action=action,
+        checksum=validated.checksum,
+        commands=validated.commands,
+        plan=applied.plan,
+        problems=validated.problems,
+        baseline=f"live {applied.target.label}",
+        extra={
+            "environment": applied.target.environment,
+            "scope": applied.target.guild_id or "global",
+            "backup": applied.backup,
+            "requests": applied.requests,
+            "written": applied.written,
+            "dry_run": applied.dry_run,
+            "notes": applied.notes,
+        },
+    )
+    outputs = plan_outputs(applied.plan, validated.checksum, settings.report_file)
+    outputs["backup-file"] = applied.backup or ""
+    outputs["requests"] = str(applied.requests)
+    verb = "would deploy" if applied.dry_run else ("deployed" if applied.written else "checked")
+    headline = f"{verb} {applied.target.label}: {applied.requests} request(s)" + (
+        f", backup {applied.backup}" if applied.backup else ""
+    )
+    lines = [headline, *applied.notes, *report_lines(report), *(extra_lines or [])]
+    title = f"Discord commands: {action} → {applied.target.label}"
+    return Outcome(
+        action=action,
+        outputs=outputs,
+        summary=plan_markdown(report, title=title, baseline_note=" · ".join([headline, *applied.notes])),
+        problems=validated.problems,
+        lines=lines,
+        report=report,
+    )

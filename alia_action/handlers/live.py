@@ -1,0 +1,108 @@
+"""The Discord connection of a run: credentials, the client, and the scopes it addresses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DeployError, UsageError
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..discord.client import DiscordClient
+    from .context import Context
+    from .detect import Baseline
+
+# The built-in emulator's application: fixed, so its ledger entries and backups are recognisable.
+EMULATOR_APPLICATION_ID = "100000000000000001"
+EMULATOR_GUILD_ID = "100000000000000002"
+EMULATOR_TOKEN = "emulator.token.not-a-secret"  # the emulator's own: worthless outside it
+
+
+@dataclass(slots=True)
+class Discord:
+    client: DiscordClient
+    application_id: str
+    staging_guild: str | None
+    emulated: bool = False
+
+    def guild_for(self, environment: str) -> str | None:
+        """The scope of an environment: the staging guild, or global (None) for production."""
+        if environment == "staging":
+            return self.require_staging_guild()
+        return None
+
+    def require_staging_guild(self) -> str:
+        if not self.staging_guild:
+            # The original system silently deployed globally here; refusing is the point.
+            raise UsageError(
+                "no staging guild: set the guild-id input (or GUILD_ID) to the ID of the staging server; "
+                "staging never falls back to global commands"
+            )
+        return self.staging_guild
+
+    @property
+    def requests(self) -> int:
+        return int(self.client.request_count)
+
+
+def connect(settings: Settings, ctx: Context) -> Discord:
+    from ..discord.client import DiscordClient
+
+    if settings.discord_api_url == "emulator":
+        from ..discord.emulator import Emulator
+
+        emulator = ctx.resources.enter_context(Emulator())
+        emulator.add_application(EMULATOR_APPLICATION_ID, EMULATOR_TOKEN)
+        guild = settings.guild_id or EMULATOR_GUILD_ID
+        emulator.add_guild(EMULATOR_APPLICATION_ID, guild)
+        client = DiscordClient(EMULATOR_TOKEN, EMULATOR_APPLICATION_ID, base_url=emulator.url)
+        ctx.resources.callback(client.close)
+        ctx.log(f"Using the built-in Discord emulator at {emulator.url}: nothing real is touched.")
+        return Discord(client, EMULATOR_APPLICATION_ID, guild, emulated=True)
+
+    token, application_id, guild_id = _credentials(settings, ctx)
+    client = DiscordClient(token, application_id, base_url=settings.discord_api_url)
+    ctx.resources.callback(client.close)
+    return Discord(client, application_id, guild_id)
+
+
+def _credentials(settings: Settings, ctx: Context) -> tuple[str, str, str | None]:
+    token = settings.bot_token.get_secret_value() if settings.bot_token else None
+    application_id, guild_id = settings.application_id, settings.guild_id
+    if token is None or application_id is None:
+        parameters = _from_parameter_store(settings, ctx)
+        token = token or parameters.get("BOT_TOKEN")
+        application_id = application_id or parameters.get("CLIENT_ID")
+        guild_id = guild_id or parameters.get("GUILD_ID")
+    if not token:
+        raise UsageError("no bot token: set the bot-token input (or BOT_TOKEN), or role-to-assume/ssm-prefix")
+    if not application_id:
+        raise UsageError("no application ID: set the application-id input (or CLIENT_ID)")
+    return token, application_id, guild_id
+
+
+def _from_parameter_store(settings: Settings, ctx: Context) -> dict[str, str]:
+    """BOT_TOKEN, CLIENT_ID and GUILD_ID from Parameter Store, when AWS is configured at all."""
+    aws_configured = settings.role_to_assume or any(
+        ctx.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE")
+    )
+    if not aws_configured:
+        return {}
+    try:
+        from ..stores.secrets import read_parameters
+    except ImportError:  # pragma: no cover - the secrets store ships with the package
+        raise DeployError("Parameter Store support is not available in this build") from None
+    values: dict[str, str] = read_parameters(settings, ctx)
+    return values
+
+
+def live_baseline(settings: Settings, ctx: Context) -> Baseline:
+    """detect with credentials: the live commands of the chosen environment, read-only (one GET)."""
+    from .detect import Baseline
+
+    discord = ctx.discord(settings)
+    guild = discord.guild_for(settings.environment)
+    live: list[dict[str, Any]] = discord.client.list_commands(guild)
+    scope = f"staging guild {guild}" if guild else "global commands"
+    return Baseline(f"live {scope}", live, guild=guild is not None)
