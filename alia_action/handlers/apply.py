@@ -152,13 +152,20 @@ def apply_commands(
     digest: str,
     guard: bool = True,
     backup_kind: BackupKind = "backup",
+    live: list[dict[str, Any]] | None = None,
+    first_request: int | None = None,
 ) -> Applied:
-    """Make ``target`` hold exactly ``intended``. Raises DeployError (already recorded) on failure."""
+    """Make ``target`` hold exactly ``intended``. Raises DeployError (already recorded) on failure.
+
+    ``live``: the scope's commands when the caller has just read them (``first_request``: the request
+    counter before that read), so they are not read twice.
+    """
     client = discord.client
-    start = discord.requests
+    start = discord.requests if first_request is None else first_request
 
     # Read what is live and plan against it.
-    live = client.list_commands(target.guild_id)
+    if live is None:
+        live = client.list_commands(target.guild_id)
     plan = build_plan(intended, live, guild=target.guild)
     applied = Applied(target, plan)
     if plan.empty:

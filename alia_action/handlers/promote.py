@@ -1,0 +1,83 @@
+"""``promote``: deploy globally, only behind the circuit breaker, with backup and verification."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from ..commands.plan import build_plan
+from ..durations import format_duration
+from ..errors import DeployError
+from ..stores.ledger import latest_success, open_ledger
+from .apply import Target, apply_commands, deploy_outcome
+from .detect import Validated, load_and_validate
+from .outcome import Outcome
+from .validation import invalid_outcome
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from .context import Context
+    from .live import Discord
+
+STAGE_AGAIN = "run the staging deploy again (action: stage, or `gh workflow run <workflow> -f action=staging`)"
+
+
+class CircuitOpen(DeployError):
+    """The circuit breaker refused a production deploy; the message says which condition failed."""
+
+
+def check_breaker(settings: Settings, ctx: Context, discord: Discord, validated: Validated) -> list[str]:
+    """Pass only when staging succeeded with exactly this set recently AND the staging guild still holds it."""
+    guild = discord.require_staging_guild()
+    ledger = open_ledger(ctx.workspace / settings.ledger_file)
+    staged = latest_success(ledger, action="stage", application_id=discord.application_id, guild_id=guild)
+    if staged is None:
+        raise CircuitOpen(
+            f"circuit breaker: no successful staging deploy to guild {guild} is recorded in {ledger.location}; "
+            + STAGE_AGAIN
+        )
+    if staged.checksum != validated.checksum:
+        raise CircuitOpen(
+            f"circuit breaker: the last staging deploy ({staged.time:%Y-%m-%d %H:%M:%S} UTC) was of another command "
+            f"set (checksum {staged.checksum[:12]}, this set is {validated.checksum[:12]}); " + STAGE_AGAIN
+        )
+    age = ctx.now() - staged.time
+    if age > timedelta(seconds=settings.staging_max_age):
+        raise CircuitOpen(
+            f"circuit breaker: the staging deploy of this set is {format_duration(age.total_seconds())} old, older "
+            f"than staging-max-age={format_duration(settings.staging_max_age)}; " + STAGE_AGAIN
+        )
+    live = discord.client.list_commands(guild)
+    drift = build_plan(validated.for_scope(guild=True), live, guild=True)
+    if not drift.empty:
+        changed = ", ".join(f"{c.kind} {c.name}" for c in drift.changes if c.kind != "unchanged")
+        raise CircuitOpen(
+            f"circuit breaker: staging guild {guild} no longer holds the staged set ({changed}); " + STAGE_AGAIN
+        )
+    return [
+        f"circuit breaker passed: staged {format_duration(age.total_seconds())} ago with the same checksum, "
+        f"and staging guild {guild} still holds it"
+    ]
+
+
+def run(settings: Settings, ctx: Context) -> Outcome:
+    # 1. Load and validate: any error stops here, before Discord is contacted.
+    validated = load_and_validate(settings, ctx)
+    if not validated.deployable:
+        return invalid_outcome("promote", settings, validated)
+
+    # 2. Circuit breaker: a recent staging success of this exact set, still live in the staging guild.
+    discord = ctx.discord(settings)
+    breaker = check_breaker(settings, ctx, discord, validated)
+
+    # 3. Back up global commands, apply the set without developmentOnly commands, verify, record.
+    applied = apply_commands(
+        settings,
+        ctx,
+        discord,
+        action="promote",
+        target=Target("production", None),
+        intended=validated.for_scope(guild=False),
+        digest=validated.checksum,
+    )
+    return deploy_outcome("promote", settings, validated, applied, extra_lines=breaker)

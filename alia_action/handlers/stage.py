@@ -1,0 +1,37 @@
+"""``stage``: deploy every command to the staging guild, with a backup first and a verification after."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .apply import Target, apply_commands, deploy_outcome
+from .detect import load_and_validate
+from .outcome import Outcome
+from .validation import invalid_outcome
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from .context import Context
+
+
+def run(settings: Settings, ctx: Context) -> Outcome:
+    # 1. Load and validate: one error, or one file that fails to load, and Discord is never contacted.
+    validated = load_and_validate(settings, ctx)
+    if not validated.deployable:
+        return invalid_outcome("stage", settings, validated)
+
+    # 2. The staging guild is required: staging never falls back to global commands.
+    discord = ctx.discord(settings)
+    target = Target("staging", discord.require_staging_guild())
+
+    # 3. Read live, plan, guard, back up, write, verify, record (developmentOnly commands included).
+    applied = apply_commands(
+        settings,
+        ctx,
+        discord,
+        action="stage",
+        target=target,
+        intended=validated.for_scope(guild=True),
+        digest=validated.checksum,
+    )
+    return deploy_outcome("stage", settings, validated, applied)
