@@ -1,0 +1,595 @@
+"""One settings model for the action and the CLI.
+
+Inputs are kebab-case (``bot-token``); fields are snake_case (``bot_token``). The action reads
+``INPUT_BOT-TOKEN`` (the runner keeps hyphens and uppercases) or ``INPUT_BOT_TOKEN``; the CLI reads
+flags, then the environment, then a ``.env`` file. Secrets and IDs may also come from the plain
+names the original system used (``BOT_TOKEN``, ``CLIENT_ID``, ``GUILD_ID``, ``SENTRY_DSN``,
+``SLACK_WEBHOOK_URL``, and ``GITHUB_TOKEN``). An empty value is the same as no value.
+
+Every problem becomes one line of a :class:`ConfigError` that names the input (callers exit 2).
+Secret values never appear in an error message, in ``repr(settings)`` or in pydantic's error text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import urllib.parse
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
+
+from .durations import parse_duration
+
+Action = Literal["detect", "stage", "promote", "deploy", "rollback", "health"]
+Environment = Literal["staging", "production"]
+OutputFormat = Literal["text", "json"]
+
+ACTIONS: tuple[str, ...] = ("detect", "stage", "promote", "deploy", "rollback", "health")
+ENVIRONMENTS: tuple[str, ...] = ("staging", "production")
+FORMATS: tuple[str, ...] = ("text", "json")
+EMULATOR = "emulator"
+DEFAULT_DISCORD_API_URL = "https://discord.com/api/v10"
+DEFAULT_SSM_PREFIX = "/alia-bot/{environment}"
+SECRET_FIELDS: tuple[str, ...] = ("bot_token", "github_token", "slack_webhook_url", "sentry_dsn")
+
+# Plain variable names (environment, and .env for the CLI) read when the input or flag is unset, in order.
+ENV_NAMES: dict[str, tuple[str, ...]] = {
+    "bot_token": ("BOT_TOKEN",),
+    "application_id": ("CLIENT_ID", "APPLICATION_ID"),
+    "guild_id": ("GUILD_ID",),
+    "sentry_dsn": ("SENTRY_DSN",),
+    "slack_webhook_url": ("SLACK_WEBHOOK_URL",),
+    "github_token": ("GITHUB_TOKEN",),
+    "aws_region": ("AWS_REGION", "AWS_DEFAULT_REGION"),
+}
+
+_TRUE = frozenset({"true", "yes", "1", "on"})
+_FALSE = frozenset({"false", "no", "0", "off"})
+_SNOWFLAKE = re.compile(r"[0-9]{1,20}")
+_LIST_SEPARATORS = re.compile(r"[\s,]+")
+_AWS_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
+_ROLE_SESSION = re.compile(r"[\w+=,.@-]{2,64}")
+_SSM_PATH = re.compile(r"/[A-Za-z0-9_.\-/]*")
+_S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_DOTENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+_SHOWN_CHARS = 40
+
+
+def input_name(field: str) -> str:
+    """``bot_token`` → ``bot-token``: the action input (and CLI flag) of a settings field."""
+    return field.replace("_", "-")
+
+
+class ConfigError(ValueError):
+    """Bad configuration: one message per problem, each naming the input. Callers exit 2."""
+
+    def __init__(self, problems: str | Sequence[str]) -> None:
+        self.problems: list[str] = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+# ---------------------------------------------------------------------------- value parsers
+# Each takes what a user (string) or a caller (typed value) gave and returns the field's value, or raises
+# ValueError with a message that follows the input's name: "must be …; got '…'".
+
+
+def _show(value: object) -> str:
+    """A bad value as it may be echoed: short ones quoted, long ones (maybe a pasted secret) only counted."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > _SHOWN_CHARS:
+        return f"a {len(text)}-character value"
+    return repr(text)
+
+
+def parse_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ValueError(f"must be true or false (also yes/no, 1/0); got {_show(value)}")
+
+
+def parse_choice(value: object, choices: Sequence[str]) -> str:
+    word = str(value).strip().lower()
+    if word in choices:
+        return word
+    message = f"must be one of {', '.join(choices)}; got {_show(value)}"
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6) or [
+        c for c in choices if word and c.startswith(word)
+    ]
+    if close:
+        message += f" — did you mean '{close[0]}'?"
+    raise ValueError(message)
+
+
+def parse_snowflake(value: object) -> str:
+    text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else None
+    if text is None or not _SNOWFLAKE.fullmatch(text):
+        raise ValueError(f"must be a Discord ID (digits only), got {_show(value)}")
+    if int(text) == 0 or int(text) >= 2**64:
+        raise ValueError(f"must be a Discord ID (a positive 64-bit number), got {_show(value)}")
+    return text
+
+
+def parse_snowflakes(value: object) -> tuple[str, ...]:
+    items = _LIST_SEPARATORS.split(value.strip()) if isinstance(value, str) else _items(value)
+    out: list[str] = []
+    for item in items:
+        if item == "":
+            continue
+        try:
+            snowflake = parse_snowflake(item)
+        except ValueError:
+            raise ValueError(
+                f"must be Discord IDs separated by commas, spaces or lines; {_show(item)} is not one"
+            ) from None
+        if snowflake not in out:
+            out.append(snowflake)
+    return tuple(out)
+
+
+def parse_labels(value: object) -> tuple[str, ...]:
+    items = re.split(r"[,\n]", value) if isinstance(value, str) else [str(v) for v in _items(value)]
+    out: list[str] = []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        if len(item) > 50:
+            raise ValueError(f"holds a label longer than GitHub's 50 characters: {_show(item)}")
+        if item not in out:
+            out.append(item)
+    return tuple(out)
+
+
+def _items(value: object) -> list[str]:
+    if isinstance(value, list | tuple | set | frozenset):
+        return [str(v).strip() for v in value]
+    raise ValueError(f"must be a list; got {_show(value)}")
+
+
+def parse_positive_duration(value: object) -> float:
+    seconds = parse_duration(value)
+    if seconds <= 0:
+        raise ValueError(f"must be longer than zero; got {_show(value)}")
+    return seconds
+
+
+def parse_fraction(value: object) -> float:
+    """``20%`` or ``0.2`` → 0.2. A bare number above 1 is refused (ambiguous: 20 means 20%?)."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a share such as 20% or 0.2; got {_show(value)}")
+    text = str(value).strip()
+    try:
+        share = float(text[:-1].strip()) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise ValueError(f"must be a share such as 20% or 0.2; got {_show(value)}") from None
+    if not 0 <= share <= 1:
+        hint = f" — did you mean '{text}%'?" if not text.endswith("%") and 1 < share <= 100 else ""
+        raise ValueError(f"must be between 0 and 1 (or 0% and 100%); got {_show(value)}{hint}")
+    return share
+
+
+def parse_count(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    else:
+        raise ValueError(f"must be a whole number (0 or more); got {_show(value)}")
+    if number < 0:
+        raise ValueError(f"must be a whole number (0 or more); got {_show(value)}")
+    return number
+
+
+def parse_text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must not be empty")
+    return value.strip()
+
+
+def parse_discord_api_url(value: object) -> str:
+    text = parse_text(value)
+    if text.lower() == EMULATOR:
+        return EMULATOR
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"must be an http(s) URL such as {DEFAULT_DISCORD_API_URL}, or 'emulator'; got {_show(text)}")
+    return text.rstrip("/")
+
+
+def parse_backup_store(value: object) -> str:
+    text = parse_text(value)
+    if text.lower().startswith("s3://"):
+        bucket = text[5:].split("/", 1)[0]
+        if not _S3_BUCKET.fullmatch(bucket):
+            raise ValueError(f"must be a folder or s3://bucket/prefix with a valid bucket name; got {_show(text)}")
+        return "s3://" + text[5:].rstrip("/")
+    return text
+
+
+def parse_aws_region(value: object) -> str:
+    text = parse_text(value).lower()
+    if not _AWS_REGION.fullmatch(text):
+        raise ValueError(f"must be an AWS region such as us-east-1; got {_show(value)}")
+    return text
+
+
+def parse_role_arn(value: object) -> str:
+    text = parse_text(value)
+    if not _ROLE_ARN.fullmatch(text):
+        raise ValueError(f"must be an IAM role ARN (arn:aws:iam::123456789012:role/name); got {_show(text)}")
+    return text
+
+
+def parse_role_session_name(value: object) -> str:
+    text = parse_text(value)
+    if not _ROLE_SESSION.fullmatch(text):
+        raise ValueError(f"must be 2-64 letters, digits or +=,.@_- ; got {_show(text)}")
+    return text
+
+
+def format_ssm_prefix(template: str, environment: str) -> str:
+    prefix = template.strip().replace("{environment}", environment).rstrip("/")
+    if "{" in prefix or "}" in prefix:
+        raise ValueError(f"may only use the placeholder {{environment}}; got {_show(template)}")
+    if not _SSM_PATH.fullmatch(prefix) or "//" in prefix:
+        raise ValueError(f"must be a Parameter Store path such as /alia-bot/production; got {_show(template)}")
+    return prefix
+
+
+def parse_secret(field: str, value: object) -> SecretStr:
+    """A secret, trimmed and checked for shape. Error messages never contain the value."""
+    raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if not isinstance(raw, str):
+        raise ValueError("must be text (value hidden)")
+    text = raw.strip()
+    if field == "bot_token" and text[:4].lower() == "bot " and text[4:].strip():
+        text = text[4:].strip()  # the Authorization header's prefix, pasted along with the token
+    if not text:
+        raise ValueError("must not be empty")
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError("must not contain spaces, line breaks or control characters (value hidden)")
+    if field in ("slack_webhook_url", "sentry_dsn"):
+        parts = urllib.parse.urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL (value hidden)")
+        if field == "slack_webhook_url" and parts.scheme != "https":
+            raise ValueError("must be an https URL (value hidden)")
+        if field == "sentry_dsn" and not parts.username:
+            raise ValueError("must be a Sentry DSN (https://KEY@HOST/PROJECT; value hidden)")
+    return SecretStr(text)
+
+
+# ---------------------------------------------------------------------------- .env
+
+
+def parse_dotenv(text: str, source: str = ".env") -> dict[str, str]:
+    """``KEY=value`` lines: ``#`` comments, ``export`` prefixes, single and double quotes (which may span
+    lines; double quotes understand \\n, \\r, \\t, \\" and \\\\). No variable expansion. Errors name the line,
+    never its content (it may hold a secret)."""
+    values: dict[str, str] = {}
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        number += 1
+        where = f"{source}:{number}"
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.startswith("export") and stripped[6:7].isspace():
+            stripped = stripped[6:].lstrip()
+        key, eq, rest = stripped.partition("=")
+        key = key.strip()
+        if not eq or not _DOTENV_KEY.fullmatch(key):
+            raise ConfigError(f"{where}: expected KEY=value")
+        rest = rest.lstrip()
+        if rest[:1] in ("'", '"'):
+            quote = rest[0]
+            body = rest[1:]
+            while True:
+                end = _closing_quote(body, quote)
+                if end >= 0 or number >= len(lines):
+                    break
+                body += "\n" + lines[number]
+                number += 1
+            if end < 0:
+                raise ConfigError(f"{where}: the value's closing {quote} is missing")
+            value, after = body[:end], body[end + 1 :].strip()
+            if after and not after.startswith("#"):
+                raise ConfigError(f"{where}: unexpected text after the closing {quote}")
+            if quote == '"':
+                value = re.sub(r"\\([nrt\"\\])", lambda m: _DQ_ESCAPES[m.group(1)], value)
+        else:
+            value = re.sub(r"\s+#.*$", "", rest).strip()
+        values[key] = value
+    return values
+
+
+_DQ_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _closing_quote(body: str, quote: str) -> int:
+    i = 0
+    while i < len(body):
+        if quote == '"' and body[i] == "\\":
+            i += 2
+            continue
+        if body[i] == quote:
+            return i
+        i += 1
+    return -1
+
+
+def read_dotenv(path: Path | None) -> dict[str, str]:
+    """The file's variables; a missing file (or ``None``) is no variables."""
+    if path is None or not path.is_file():
+        return {}
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({type(exc).__name__})") from None
+    return parse_dotenv(text, str(path))
+
+
+# ---------------------------------------------------------------------------- the model
+
+
+class Settings(BaseModel):
+    """Everything a handler may need, validated. Build it with :meth:`from_action_env` or :meth:`from_cli`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    action: Action = "detect"
+    commands: str = "commands"
+    environment: Environment = "production"
+    bot_token: SecretStr | None = None
+    application_id: str | None = None
+    guild_id: str | None = None
+    discord_api_url: str = DEFAULT_DISCORD_API_URL
+    github_token: SecretStr | None = None
+    backup_file: str | None = None
+    backup_store: str = "command-backups"
+    staging_max_age: float = 3600.0
+    max_deletions: int | None = None
+    allow_deletions: bool = False
+    checksum_file: str = ".command-checksums.json"
+    write_checksums: bool = False
+    report_file: str = "command-deployment-report.json"
+    ledger_file: str = "deployment.log"
+    metrics_file: str = "metrics.log"
+    alerts_file: str = "alerts.log"
+    response_time_threshold: float = 5.0
+    count_deviation_threshold: float = 0.2
+    check_guilds: tuple[str, ...] = ()
+    slack_webhook_url: SecretStr | None = None
+    sentry_dsn: SecretStr | None = None
+    issue_labels: tuple[str, ...] = ("deployment",)
+    ssm_prefix: str = Field(default=DEFAULT_SSM_PREFIX, validate_default=True)  # formatted with environment
+    aws_region: str = "us-east-1"
+    role_to_assume: str | None = None
+    role_session_name: str = "command-deploy"
+    comment: bool = True
+    force: bool = False
+    dry_run: bool = False
+    deployment_environment_staging: str = "discord-staging"
+    deployment_environment_production: str = "discord-production"
+    format: OutputFormat = "text"
+    interval: float = 300.0
+
+    _CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "action": ACTIONS,
+        "environment": ENVIRONMENTS,
+        "format": FORMATS,
+    }
+
+    # -------------------------------------------------------------- validators
+
+    @field_validator("ssm_prefix", mode="before")
+    @classmethod
+    def _ssm_prefix(cls, value: object, info: ValidationInfo) -> str:
+        # An invalid environment is missing here; its own error is reported, so any stand-in will do.
+        return format_ssm_prefix(parse_text(value), str(info.data.get("environment", "production")))
+
+    @field_validator("action", "environment", "format", mode="before")
+    @classmethod
+    def _choice(cls, value: object, info: ValidationInfo) -> str:
+        return parse_choice(value, cls._CHOICES[str(info.field_name)])
+
+    @field_validator("application_id", "guild_id", mode="before")
+    @classmethod
+    def _snowflake(cls, value: object) -> str | None:
+        return None if value is None else parse_snowflake(value)
+
+    @field_validator("check_guilds", mode="before")
+    @classmethod
+    def _snowflakes(cls, value: object) -> tuple[str, ...]:
+        return parse_snowflakes(value)
+
+    @field_validator("issue_labels", mode="before")
+    @classmethod
+    def _labels(cls, value: object) -> tuple[str, ...]:
+        return parse_labels(value)
+
+    @field_validator("bot_token", "github_token", "slack_webhook_url", "sentry_dsn", mode="before")
+    @classmethod
+    def _secret(cls, value: object, info: ValidationInfo) -> SecretStr | None:
+        return None if value is None else parse_secret(str(info.field_name), value)
+
+    @field_validator("staging_max_age", "response_time_threshold", "interval", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> float:
+        return parse_positive_duration(value)
+
+    @field_validator("count_deviation_threshold", mode="before")
+    @classmethod
+    def _fraction(cls, value: object) -> float:
+        return parse_fraction(value)
+
+    @field_validator("max_deletions", mode="before")
+    @classmethod
+    def _count(cls, value: object) -> int | None:
+        return None if value is None else parse_count(value)
+
+    @field_validator("allow_deletions", "write_checksums", "comment", "force", "dry_run", mode="before")
+    @classmethod
+    def _bool(cls, value: object) -> bool:
+        return parse_bool(value)
+
+    @field_validator("discord_api_url", mode="before")
+    @classmethod
+    def _api_url(cls, value: object) -> str:
+        return parse_discord_api_url(value)
+
+    @field_validator("backup_store", mode="before")
+    @classmethod
+    def _backup_store(cls, value: object) -> str:
+        return parse_backup_store(value)
+
+    @field_validator("aws_region", mode="before")
+    @classmethod
+    def _aws_region(cls, value: object) -> str:
+        return parse_aws_region(value)
+
+    @field_validator("role_to_assume", mode="before")
+    @classmethod
+    def _role(cls, value: object) -> str | None:
+        return None if value is None else parse_role_arn(value)
+
+    @field_validator("role_session_name", mode="before")
+    @classmethod
+    def _session(cls, value: object) -> str:
+        return parse_role_session_name(value)
+
+    @field_validator(
+        "commands",
+        "backup_file",
+        "checksum_file",
+        "report_file",
+        "ledger_file",
+        "metrics_file",
+        "alerts_file",
+        "deployment_environment_staging",
+        "deployment_environment_production",
+        mode="before",
+    )
+    @classmethod
+    def _text(cls, value: object) -> str | None:
+        return None if value is None else parse_text(value)
+
+    # -------------------------------------------------------------- constructors
+
+    @classmethod
+    def from_action_env(cls, environ: Mapping[str, str]) -> Settings:
+        """From the ``INPUT_*`` variables of a Docker action (hyphenated or underscore form), then the
+        plain variables of :data:`ENV_NAMES`. Raises :class:`ConfigError`."""
+        raw: dict[str, object] = {}
+        labels: dict[str, str] = {}
+        for field in cls.model_fields:
+            name = input_name(field)
+            for key in (f"INPUT_{name.upper()}", f"INPUT_{field.upper()}"):
+                value = environ.get(key)
+                if value is not None and value.strip():
+                    raw[field], labels[field] = value, f"input '{name}'"
+                    break
+        cls._fill_from_variables(raw, labels, [(environ, "environment variable {}")])
+        return cls._build(raw, labels)
+
+    @classmethod
+    def from_cli(
+        cls, args: Mapping[str, object | None], environ: Mapping[str, str], dotenv_path: Path | None = None
+    ) -> Settings:
+        """From CLI flags (keys are field names or input names; ``None`` = not given; unknown keys are
+        ignored), then the environment, then the ``.env`` file. Raises :class:`ConfigError`."""
+        raw: dict[str, object] = {}
+        labels: dict[str, str] = {}
+        for key, value in args.items():
+            field = key.replace("-", "_").lower()
+            if field not in cls.model_fields or value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            raw[field], labels[field] = value, f"option '--{input_name(field)}'"
+        dotenv = read_dotenv(dotenv_path)
+        sources = [(environ, "environment variable {}"), (dotenv, f"{dotenv_path} entry {{}}")]
+        cls._fill_from_variables(raw, labels, sources)
+        return cls._build(raw, labels)
+
+    @staticmethod
+    def _fill_from_variables(
+        raw: dict[str, object], labels: dict[str, str], sources: Sequence[tuple[Mapping[str, str], str]]
+    ) -> None:
+        for field, names in ENV_NAMES.items():
+            if field in raw:
+                continue
+            for variables, label in sources:
+                found = next((n for n in names if (variables.get(n) or "").strip()), None)
+                if found is not None:
+                    raw[field], labels[field] = variables[found], label.format(found)
+                    break
+
+    @classmethod
+    def _build(cls, raw: dict[str, object], labels: Mapping[str, str]) -> Settings:
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            secrets = [str(raw[f]).strip() for f in SECRET_FIELDS if isinstance(raw.get(f), str)]
+            raise ConfigError(_problems(exc, labels, secrets)) from None
+
+    # -------------------------------------------------------------- helpers
+
+    def secrets(self) -> list[str]:
+        """Every secret value set (and the secret parts of the URLs), to mask before anything is printed."""
+        values: list[str] = []
+        for field in SECRET_FIELDS:
+            secret = getattr(self, field)
+            if isinstance(secret, SecretStr):
+                values.append(secret.get_secret_value())
+        if self.sentry_dsn is not None:
+            key = urllib.parse.urlsplit(self.sentry_dsn.get_secret_value()).username
+            values.extend([key] if key else [])
+        if self.slack_webhook_url is not None:
+            path = urllib.parse.urlsplit(self.slack_webhook_url.get_secret_value()).path.strip("/")
+            values.extend([path] if path else [])
+        return values
+
+    def require(self, *fields: str, reason: str) -> None:
+        """Raise :class:`ConfigError` naming every field of ``fields`` that is unset, e.g. ``reason="by stage"``."""
+        missing = [f for f in fields if getattr(self, f) in (None, "", ())]
+        if missing:
+            raise ConfigError([f"input '{input_name(f)}' is required {reason}" for f in missing])
+
+    @property
+    def uses_emulator(self) -> bool:
+        return self.discord_api_url == EMULATOR
+
+    @property
+    def command_paths(self) -> tuple[str, ...]:
+        """The ``commands`` input: one path, directory or glob per line."""
+        return tuple(line.strip() for line in self.commands.splitlines() if line.strip())
+
+    @classmethod
+    def unknown_inputs(cls, environ: Mapping[str, str]) -> list[str]:
+        """``INPUT_*`` variables that match no input (a typo in ``with:``), as input names."""
+        known = {input_name(f).upper() for f in cls.model_fields} | {f.upper() for f in cls.model_fields}
+        return sorted(k[6:].lower() for k in environ if k.startswith("INPUT_") and k[6:].upper() not in known)
+
+
+def _problems(exc: ValidationError, labels: Mapping[str, str], secrets: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for error in exc.errors(include_input=False, include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else ""
+        label = labels.get(field, f"input '{input_name(field)}'" if field else "settings")
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "is not a known setting"
+        for secret in secrets:
+            if len(secret) >= 4:
+                message = message.replace(secret, "***")
+        out.append(f"{label} {message}")
+    return out
