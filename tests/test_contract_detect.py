@@ -1,0 +1,95 @@
+"""detect run as the runner runs the Docker action: outputs file, summary, annotations, exit code."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.actions_runner import GITHUB_TOKEN, ROOT, run_action
+
+EXAMPLES = ROOT / "examples" / "commands"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    ws = tmp_path / "workspace"
+    shutil.copytree(EXAMPLES, ws / "commands")
+    return ws
+
+
+def test_detect_on_the_examples(workspace: Path) -> None:
+    step = run_action(workspace, {"action": "detect"})
+    assert step.returncode == 0, step.stdout + step.stderr
+    assert step.stderr == ""
+    names = json.loads(step.outputs["added"])
+    assert len(names) == 51 and "Save Clip" in names
+    assert step.outputs["changed"] == "true"
+    assert json.loads(step.outputs["removed"]) == [] == json.loads(step.outputs["modified"])
+    assert len(step.outputs["checksum"]) == 64
+    report = step.report()
+    assert report["errors"] == 0 and report["checksum"] == step.outputs["checksum"]
+    assert report["deployment_required"] is True
+    assert "Deployment required" in step.summary and "| Change | Command |" in step.summary
+    # The one command without contexts/integration_types is annotated at its file and line.
+    warnings = step.annotations("warning")
+    assert {(p["file"], p["line"]) for p, _ in warnings} == {("commands/utility/info.json", "2")}
+    assert step.annotations("error") == []
+    # Secrets are masked before anything else is printed, and never printed otherwise.
+    first = step.commands[0]
+    assert first[0] == "add-mask" and first[2] == GITHUB_TOKEN
+    assert step.stdout.count(GITHUB_TOKEN) == 1
+    assert GITHUB_TOKEN not in step.summary + json.dumps(step.outputs) + json.dumps(report)
+
+
+def test_detect_names_file_line_path_and_rule_of_a_broken_command(workspace: Path) -> None:
+    path = workspace / "commands" / "fun" / "games.json"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('"name": "coinflip"', '"name": "CoinFlip"', 1), encoding="utf-8")
+    line = text[: text.index('"name": "coinflip"')].count("\n") + 1
+    step = run_action(workspace, {"action": "detect"})
+    assert step.returncode == 1
+    errors = step.annotations("error")
+    assert len(errors) == 1, errors
+    props, message = errors[0]
+    assert (props["file"], props["line"]) == ("commands/fun/games.json", str(line))
+    assert message.startswith('CoinFlip.name: name "CoinFlip" must be lowercase')
+    assert message.endswith("[name.lowercase]")
+    assert step.report()["valid"] is False
+
+
+def test_a_file_that_fails_to_load_fails_detect(workspace: Path) -> None:
+    (workspace / "commands" / "broken.json").write_text('[{"name": "x", "description": "y"},\n', encoding="utf-8")
+    step = run_action(workspace, {"action": "detect"})
+    assert step.returncode == 1
+    ((props, message),) = step.annotations("error")
+    assert props["file"] == "commands/broken.json" and "truncated" in message
+
+
+def test_checksum_file_baseline_round_trip(workspace: Path) -> None:
+    first = run_action(workspace, {"action": "detect", "write-checksums": "true"})
+    assert first.returncode == 0 and (workspace / ".command-checksums.json").is_file()
+    again = run_action(workspace, {"action": "detect"})
+    assert again.outputs["changed"] == "false"
+    assert json.loads(again.outputs["added"]) == []
+    assert "In sync" in again.summary
+    # detect never writes the checksum file on its own.
+    before = (workspace / ".command-checksums.json").read_bytes()
+    path = workspace / "commands" / "fun" / "games.json"
+    path.write_text(path.read_text().replace("Flip a coin", "Flip a shiny coin"), encoding="utf-8")
+    changed = run_action(workspace, {"action": "detect"})
+    assert json.loads(changed.outputs["modified"]) == ["coinflip"]
+    assert (
+        '`description: "Flip a coin, optionally betting on a side" → "Flip a shiny coin, optionally' in changed.summary
+    )
+    assert (workspace / ".command-checksums.json").read_bytes() == before
+
+
+def test_bad_input_is_one_message_and_exit_2(workspace: Path) -> None:
+    step = run_action(workspace, {"action": "deplyo"})
+    assert step.returncode == 2
+    ((_, message),) = step.annotations("error")
+    assert "action" in message and "deploy" in message
+    assert "Traceback" not in step.stdout + step.stderr
