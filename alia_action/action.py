@@ -27,5 +27,13 @@ def main() -> int:
     # too, but only trust it when it exists here (a host path means we are not where it points).
     named = os.environ.get("GITHUB_WORKSPACE")
     workspace = Path(named) if named and Path(named).is_dir() else Path.cwd()
-    ctx = Context(workspace=workspace, environ=os.environ, in_actions=workflow.in_actions)
-    return execute(settings, ctx, workflow)
+    ctx = Context(
+        workspace=workspace,
+        environ=os.environ,
+        in_actions=workflow.in_actions,
+        log=lambda line: workflow.log(line, untrusted=True),
+    )
+    try:
+        return execute(settings, ctx, workflow)
+    finally:
+        ctx.close()

@@ -9,11 +9,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .workflow import Workflow
 
 ACTIONS = {
     "detect": "validate the commands and show what a deploy would change (never writes)",
@@ -117,7 +121,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         workflow.error(str(exc))
         return 2
     workflow.mask_all(settings.secrets())
-    ctx = Context(workspace=Path.cwd(), environ=os.environ, in_actions=workflow.in_actions)
+    settings = _embedded_default(settings, args, os.environ, workflow)
+    ctx = Context(
+        workspace=Path.cwd(),
+        environ=os.environ,
+        in_actions=workflow.in_actions,
+        log=lambda line: workflow.log(line, untrusted=True),
+    )
 
     if args.action == "monitor":
         from .handlers.health import monitor
@@ -134,7 +144,38 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from .runner import execute
 
-    return execute(settings, ctx, workflow, fmt=args.format)
+    try:
+        return execute(settings, ctx, workflow, fmt=args.format)
+    finally:
+        ctx.close()
+
+
+def _embedded_default(
+    settings: Settings, args: argparse.Namespace, environ: Mapping[str, str], workflow: Workflow
+) -> Settings:
+    """With no Discord credentials anywhere, a terminal run uses the built-in emulator, and says so first.
+
+    Only outside Actions, and never for ``detect`` (which has an offline baseline), so a pipeline that
+    lost its secrets fails instead of "deploying" to an emulator.
+    """
+    from .config import DEFAULT_DISCORD_API_URL
+
+    aws = settings.role_to_assume or any(environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE"))
+    if (
+        workflow.in_actions
+        or args.action in ("detect", "backups")
+        or settings.bot_token is not None
+        or settings.application_id is not None
+        or aws
+        or args.discord_api_url is not None
+        or settings.discord_api_url != DEFAULT_DISCORD_API_URL
+    ):
+        return settings
+    workflow.log(
+        "No Discord credentials (BOT_TOKEN, CLIENT_ID) in flags, environment or .env: running against the "
+        "built-in Discord emulator. Nothing real is touched; set them to deploy for real."
+    )
+    return settings.model_copy(update={"discord_api_url": "emulator"})
 
 
 if __name__ == "__main__":

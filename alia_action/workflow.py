@@ -180,11 +180,24 @@ class Workflow:
     # ----------------------------------------------------------------- log
 
     def log(self, text: str = "", *, untrusted: bool = False) -> None:
-        """Print ``text`` (may span lines). ``untrusted=True``: it cannot start a workflow command."""
+        """Print ``text`` (may span lines); it never starts a workflow command (commands have their own methods).
+
+        Command-looking lines are always neutralised; ``untrusted=True`` (anything from users, Discord or
+        GitHub) also wraps them in a stop-commands block in Actions.
+        """
         if untrusted:
             self._print_protected(self.stdout, text)
         else:
-            self._write(self.stdout, self.redact(text))
+            self._write(self.stdout, neutralise(self.redact(text)))
+
+    def print_json(self, data: object, *, indent: int | None = 2) -> None:
+        """Print ``data`` as JSON that parses to the same value and can never be read as a workflow command.
+
+        Indented JSON lines start with whitespace, a bracket or a quote, never ``::``; the one remaining risk,
+        a legacy ``##[`` inside a string, is written ``#\\u0023[`` (the same characters once parsed).
+        """
+        text = json.dumps(data, indent=indent, ensure_ascii=False)
+        self._write(self.stdout, self.redact(text).replace("##[", "#\\u0023["))
 
     def print_untrusted(self, text: str) -> None:
         """Print one untrusted value on one line: its line breaks are shown as ``\\n``, never obeyed."""

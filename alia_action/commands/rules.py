@@ -71,7 +71,7 @@ _OPTION_FIELDS: dict[int, frozenset[str]] = {
 _TYPED_FIELDS = frozenset().union(*_OPTION_FIELDS.values())
 
 _DECIMAL = re.compile(r"[0-9]+")
-_FILE_EXTENSION = re.compile(r"\.[^\s./\\]+")
+_FILE_EXTENSION = re.compile(r"(?:\.[^\s./\\]+)+")  # ".png", ".tar.gz"
 
 
 # -- typed getters: a value of the wrong JSON type reads as absent (the schema reported it) --

@@ -538,8 +538,8 @@ class Emulator:
         if fault.kind == "global_rate_limit":
             self._global_until = max(self._global_until, now + fault.retry_after)
         elif bucket is not None:
-            bucket.remaining = 0
-            bucket.reset_at = max(bucket.reset_at, now + fault.retry_after)
+            bucket.remaining = 0  # the bucket really stays shut for retry_after, then refills
+            bucket.reset_at = now + fault.retry_after
         headers = self._bucket_headers(bucket) if bucket is not None else {}
         return self._limited(
             fault.retry_after, is_global=fault.kind == "global_rate_limit", headers=headers, code=fault.code

@@ -68,6 +68,7 @@ def run(settings: Settings, ctx: Context) -> Outcome:
 
     # 2. Circuit breaker: a recent staging success of this exact set, still live in the staging guild.
     discord = ctx.discord(settings)
+    first_request = discord.requests
     breaker = check_breaker(settings, ctx, discord, validated)
 
     # 3. Back up global commands, apply the set without developmentOnly commands, verify, record.
@@ -79,5 +80,6 @@ def run(settings: Settings, ctx: Context) -> Outcome:
         target=Target("production", None),
         intended=validated.for_scope(guild=False),
         digest=validated.checksum,
+        first_request=first_request,
     )
     return deploy_outcome("promote", settings, validated, applied, extra_lines=breaker)

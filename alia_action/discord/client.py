@@ -1,0 +1,333 @@
+"""A small synchronous REST client for Discord's application-commands API (httpx + tenacity).
+
+What it does for its callers (the handlers):
+
+* reads rate limits from the headers, per bucket: waits before a request when the bucket is
+  known to be empty, and on a 429 waits exactly ``retry_after`` (route or global), then retries;
+* retries 5xx answers, timeouts and dropped connections with exponential backoff and jitter,
+  bounded in attempts and total time;
+* never retries 400/401/403/404 (more than 10,000 401/403/429 answers in 10 minutes earn an IP
+  ban; they are counted in :attr:`DiscordClient.invalid_responses`);
+* raises typed errors (:mod:`alia_action.discord.errors`) whose messages say what to do;
+* logs every HTTP exchange (method, path, status, elapsed) for the handlers' reports.
+
+The bot token lives only in the Authorization header of the httpx client. It never appears in
+a message, a log record, a ``repr`` or an exception: httpx exceptions carry the request (and so
+the header), so they are never chained into ours.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay, wait_exponential_jitter
+
+from .. import __version__
+from .errors import (
+    DAILY_CREATES,
+    DiscordError,
+    RateLimited,
+    ServerError,
+    TransportError,
+    error_from_response,
+)
+from .ratelimit import RateLimiter, route_key
+
+DEFAULT_API_URL = "https://discord.com/api/v10"
+DEFAULT_USER_AGENT = f"DiscordBot (https://github.com/alia-bot/command-deploy, {__version__})"
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One HTTP exchange. ``status`` is None when no answer came (timeout, dropped connection)."""
+
+    method: str
+    path: str
+    status: int | None
+    elapsed: float
+    error: str | None = None
+
+
+class _Retryable(Exception):
+    """Internal: an attempt failed in a way worth another attempt."""
+
+    def __init__(self, error: ServerError | TransportError) -> None:
+        super().__init__(error.human)
+        self.error = error
+
+
+class DiscordClient:
+    """``DiscordClient(token, application_id)``; use as a context manager or call :meth:`close`."""
+
+    def __init__(
+        self,
+        token: str,
+        application_id: str,
+        base_url: str = DEFAULT_API_URL,
+        *,
+        timeout: float = 15.0,
+        user_agent: str = DEFAULT_USER_AGENT,
+        max_attempts: int = 5,
+        max_retry_time: float = 60.0,
+        backoff_initial: float = 0.5,
+        backoff_max: float = 8.0,
+        max_rate_limit_wait: float = 60.0,
+        max_rate_limit_retries: int = 5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        token = token.strip()
+        if token.startswith("Bot "):  # a common paste: the header's scheme along with the token
+            token = token[4:].strip()
+        if not token or not token.isascii() or not token.isprintable() or " " in token:
+            # httpx/h11 would echo an illegal header value (the token) in their exception.
+            raise ValueError("the bot token is empty or holds spaces or control characters: check BOT_TOKEN")
+        self._token = token
+        self.application_id = str(application_id)
+        self.base_url = base_url.rstrip("/")
+        self.user_agent = user_agent
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.max_retry_time = max_retry_time
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.max_rate_limit_wait = max_rate_limit_wait
+        self.max_rate_limit_retries = max_rate_limit_retries
+        self._sleep = sleep
+        self._limiter = RateLimiter()
+        self._lock = threading.Lock()
+        self._records: list[RequestRecord] = []
+        self.invalid_responses = 0  # 401, 403 and 429 answers (Discord bans IPs over 10,000 in 10 min)
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout),
+            headers={
+                "Authorization": f"Bot {token}",
+                "User-Agent": user_agent,
+                "Accept": "application/json",
+            },
+            follow_redirects=False,
+        )
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return f"DiscordClient(application_id={self.application_id!r}, base_url={self.base_url!r}, token=<redacted>)"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> DiscordClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Every HTTP exchange so far, retries included, oldest first."""
+        with self._lock:
+            return list(self._records)
+
+    @property
+    def request_count(self) -> int:
+        with self._lock:
+            return len(self._records)
+
+    def _record(self, record: RequestRecord) -> None:
+        with self._lock:
+            self._records.append(record)
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._token, "<redacted>") if self._token else text
+
+    def _path(self, guild_id: str | None) -> str:
+        if guild_id:
+            return f"/applications/{self.application_id}/guilds/{guild_id}/commands"
+        return f"/applications/{self.application_id}/commands"
+
+    # -- the API -----------------------------------------------------------------------------
+
+    def list_commands(self, guild_id: str | None = None) -> list[dict[str, Any]]:
+        """The live commands of the scope (global when ``guild_id`` is None), with localizations."""
+        result = self.request("GET", self._path(guild_id), params={"with_localizations": "true"}, guild_id=guild_id)
+        return list(result or [])
+
+    def overwrite_commands(self, guild_id: str | None, body: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Bulk overwrite: the scope holds exactly ``body`` afterwards. Returns what Discord stored."""
+        result = self.request("PUT", self._path(guild_id), json=list(body), guild_id=guild_id)
+        return list(result or [])
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        guild_id: str | None = None,
+    ) -> Any:
+        """One logical request: rate-limit waits and retries included. Returns the parsed JSON.
+
+        Retrying is safe for every endpoint this client uses, also after a dropped connection
+        or a timeout that may have hidden an applied write: a bulk overwrite (PUT) with the same
+        body leads to the same state (only ``version`` moves on again, which any PUT does),
+        GET changes nothing, and POST upserts by name. So a write whose answer was lost is
+        simply sent again rather than guessed about; callers verify with a fresh GET anyway.
+        """
+        method = method.upper()
+        attempts = 0
+        started = time.monotonic()
+        retrying = Retrying(
+            stop=stop_after_attempt(self.max_attempts) | stop_before_delay(self.max_retry_time),
+            wait=wait_exponential_jitter(
+                initial=self.backoff_initial, max=self.backoff_max, jitter=self.backoff_initial
+            ),
+            retry=retry_if_exception_type(_Retryable),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        last: ServerError | TransportError | None = None
+        try:
+            for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    return self._attempt(method, path, json, params, guild_id)
+        except _Retryable as exc:
+            last = exc.error
+        assert last is not None
+        spent = time.monotonic() - started
+        tries = f"{attempts} attempt{'s' if attempts != 1 else ''} in {spent:.1f} s"
+        if isinstance(last, ServerError):
+            raise ServerError(
+                f"Discord kept failing with HTTP {last.status} on {method} {path} ({tries}); giving up. "
+                "Check https://discordstatus.com and run again later",
+                status=last.status,
+                code=last.code,
+                method=method,
+                path=path,
+                discord_message=last.discord_message,
+            )
+        raise TransportError(f"{last.human} ({tries}); giving up", method=method, path=path)
+
+    def _attempt(
+        self, method: str, path: str, body: Any, params: Mapping[str, str] | None, guild_id: str | None
+    ) -> Any:
+        route = route_key(method, path)
+        rate_limit_retries = 0
+        while True:
+            wait = self._limiter.delay(route)
+            if wait > self.max_rate_limit_wait:
+                raise RateLimited(
+                    f"rate limited by Discord on {method} {path}: the wait of {wait:.1f} s exceeds the "
+                    f"bound of {self.max_rate_limit_wait:.0f} s",
+                    retry_after=wait,
+                    method=method,
+                    path=path,
+                )
+            if wait > 0:
+                self._sleep(wait)
+
+            t0 = time.monotonic()
+            failure: str | None = None
+            response: httpx.Response | None = None
+            try:
+                response = self._http.request(method, path, json=body, params=params)
+            except httpx.TimeoutException as exc:
+                failure = f"timed out after {self.timeout:g} s ({type(exc).__name__})"
+            except httpx.TransportError as exc:
+                failure = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            elapsed = time.monotonic() - t0
+            if response is None:
+                # Raised outside the except block: the httpx exception (which holds the request
+                # and its Authorization header) must not travel as __cause__ or __context__.
+                text = self._scrub(failure or "no response")
+                self._record(RequestRecord(method, path, None, elapsed, text))
+                host = httpx.URL(self.base_url).host
+                lost = TransportError(f"no answer from {host} to {method} {path}: {text}", method=method, path=path)
+                raise _Retryable(lost)
+
+            status = response.status_code
+            self._record(RequestRecord(method, path, status, elapsed))
+            self._limiter.update(route, response.headers)
+            payload = _json(response)
+            if status in (401, 403, 429):
+                with self._lock:
+                    self.invalid_responses += 1
+
+            if status == 429:
+                data = payload if isinstance(payload, Mapping) else {}
+                if data.get("code") == DAILY_CREATES:
+                    raise self._error(status, payload, method, path, guild_id, body)
+                retry_after = _retry_after(data, response.headers)
+                is_global = bool(data.get("global")) or response.headers.get("x-ratelimit-global") == "true"
+                if (
+                    retry_after is None
+                    or retry_after > self.max_rate_limit_wait
+                    or rate_limit_retries >= self.max_rate_limit_retries
+                ):
+                    why = (
+                        "no retry_after given"
+                        if retry_after is None
+                        else f"retry_after {retry_after:.1f} s exceeds the bound of {self.max_rate_limit_wait:.0f} s"
+                        if retry_after > self.max_rate_limit_wait
+                        else f"still limited after {rate_limit_retries} waits"
+                    )
+                    raise RateLimited(
+                        f"rate limited by Discord on {method} {path} ({'global' if is_global else 'route'}): {why}",
+                        retry_after=retry_after,
+                        is_global=is_global,
+                        status=429,
+                        method=method,
+                        path=path,
+                    )
+                self._limiter.on_429(route, retry_after, is_global=is_global)
+                rate_limit_retries += 1
+                continue
+
+            if 200 <= status < 300:
+                return payload
+            error = self._error(status, payload, method, path, guild_id, body)
+            if isinstance(error, ServerError):
+                raise _Retryable(error)
+            raise error
+
+    def _error(
+        self, status: int, payload: Any, method: str, path: str, guild_id: str | None, body: Any
+    ) -> DiscordError:
+        error = error_from_response(
+            status,
+            payload,
+            method=method,
+            path=path,
+            application_id=self.application_id,
+            guild_id=guild_id,
+            request_body=body,
+        )
+        error.human = self._scrub(error.human)
+        error.args = (error.human,)
+        return error
+
+
+def _json(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _retry_after(data: Mapping[str, Any], headers: httpx.Headers) -> float | None:
+    value = data.get("retry_after")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    header = headers.get("retry-after")
+    try:
+        return float(header) if header is not None else None
+    except ValueError:
+        return None
