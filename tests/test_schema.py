@@ -1,0 +1,181 @@
+"""The shape check: strict JSON types, paths from pydantic's loc, unknown keys as warnings."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from alia_action.commands.locales import LOCALES, SPEC_ONLY_LOCALES, suggest_locale
+from alia_action.commands.schema import Choice, Command, Option, SchemaIssue, check_schema, known_keys
+
+BASE: dict[str, Any] = {"name": "ping", "description": "Replies with pong"}
+
+# One option of every type 1-11 with every field that type may carry.
+EVERY_OPTION: list[dict[str, Any]] = [
+    {"type": 3, "name": "s", "description": "d", "required": True, "min_length": 0, "max_length": 10,
+     "choices": [{"name": "a", "value": "a", "name_localizations": {"de": "a"}}], "autocomplete": False},
+    {"type": 4, "name": "i", "description": "d", "min_value": -5, "max_value": 5,
+     "choices": [{"name": "one", "value": 1}]},
+    {"type": 10, "name": "n", "description": "d", "min_value": 0.5, "max_value": 2,
+     "choices": [{"name": "half", "value": 0.5}, {"name": "two", "value": 2}]},
+    {"type": 5, "name": "b", "description": "d"},
+    {"type": 6, "name": "u", "description": "d"},
+    {"type": 7, "name": "c", "description": "d", "channel_types": [0, 5]},
+    {"type": 8, "name": "r", "description": "d"},
+    {"type": 9, "name": "m", "description": "d"},
+    {"type": 11, "name": "f", "description": "d", "file_types": ["image", ".pdf"]},
+]  # fmt: skip
+
+
+def issues(data: dict[str, Any]) -> list[tuple[str, str, tuple[str | int, ...]]]:
+    return [(i.severity, i.rule, i.path) for i in check_schema(data)]
+
+
+def only(data: dict[str, Any]) -> SchemaIssue:
+    found = check_schema(data)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_every_command_and_option_type_is_well_typed() -> None:
+    commands = [
+        {**BASE, "type": 1, "options": [{"type": 1, "name": "sub", "description": "d", "options": EVERY_OPTION}]},
+        {**BASE, "type": 1, "options": [{"type": 2, "name": "grp", "description": "d",
+                                         "options": [{"type": 1, "name": "sub", "description": "d"}]}]},
+        {"type": 2, "name": "Report User", "description": ""},
+        {"type": 3, "name": "Quote", "nsfw": True},
+        {"type": 4, "name": "launch", "description": "Launch", "handler": 2},
+        {**BASE, "id": "123", "name_localizations": {"de": "ping"}, "description_localizations": None,
+         "default_member_permissions": "8", "dm_permission": None, "default_permission": True,
+         "contexts": [0, 1, 2], "integration_types": [0, 1], "developmentOnly": True, "renamedFrom": "pong"},
+    ]  # fmt: skip
+    for command in commands:
+        assert check_schema(command) == [], command
+        Command.model_validate(command)
+    for option in EVERY_OPTION:
+        Option.model_validate(option)
+
+
+def test_models_keep_wire_names_and_the_project_keys() -> None:
+    command = Command.model_validate({**BASE, "developmentOnly": True, "renamedFrom": "old"})
+    assert command.development_only is True
+    assert command.renamed_from == "old"
+    command_keys, option_keys, choice_keys = known_keys()
+    assert {"developmentOnly", "renamedFrom", "default_member_permissions", "integration_types"} <= command_keys
+    assert "development_only" not in command_keys
+    assert {"channel_types", "min_length", "autocomplete", "file_types"} <= option_keys
+    assert choice_keys == {"name", "name_localizations", "value"}
+    assert Choice.model_validate({"name": "n", "value": 3}).value == 3
+
+
+def test_unknown_keys_do_not_fail_validation() -> None:
+    command = Command.model_validate({**BASE, "descripton": "typo", "foo": {"bar": 1}})
+    assert command.name == "ping"
+
+
+@pytest.mark.parametrize(
+    ("data", "path", "expected"),
+    [
+        pytest.param({**BASE, "options": [{"type": 5, "name": "b", "description": "d", "required": "true"}]},
+                     ("options", 0, "required"), "must be true or false, found the string \"true\"; "
+                     "write true without quotes", id="quoted-bool"),
+        pytest.param({**BASE, "type": True}, ("type",), "must be an integer, found true", id="bool-is-not-int"),
+        pytest.param({**BASE, "nsfw": 1}, ("nsfw",), "must be true or false, found the number 1", id="int-is-not-bool"),
+        pytest.param({**BASE, "default_member_permissions": 8}, ("default_member_permissions",),
+                     'quote it: "8"', id="permissions-int"),
+        pytest.param({**BASE, "contexts": [0, "1"]}, ("contexts", 1), 'contexts[1] must be an integer, found the '
+                     'string "1"; write 1 without quotes', id="list-item"),
+        pytest.param({**BASE, "name_localizations": {"de": 5}}, ("name_localizations", "de"),
+                     "name_localizations.de must be a string", id="localization-value"),
+        pytest.param({**BASE, "options": "x"}, ("options",), "options must be an array, found the string",
+                     id="options-not-list"),
+        pytest.param({**BASE, "options": [3]}, ("options", 0), "options[0] must be an object, found the number 3",
+                     id="option-not-object"),
+        pytest.param({**BASE, "options": [{"type": 4, "name": "i", "description": "d", "min_value": "5"}]},
+                     ("options", 0, "min_value"), "must be a number, found the string \"5\"; write 5 without",
+                     id="quoted-number"),
+        pytest.param({**BASE, "options": [{"type": 10, "name": "n", "description": "d", "max_value": float("inf")}]},
+                     ("options", 0, "max_value"), "must be a finite number", id="infinity"),
+        pytest.param({**BASE, "developmentOnly": None}, ("developmentOnly",), "must be true or false, found null",
+                     id="project-key-type"),
+    ],
+)  # fmt: skip
+def test_type_errors_have_json_paths_and_human_messages(
+    data: dict[str, Any], path: tuple[str | int, ...], expected: str
+) -> None:
+    issue = only(data)
+    assert (issue.severity, issue.rule, issue.path) == ("error", "schema.type", path)
+    assert expected in issue.message
+
+
+def test_union_member_tags_are_not_part_of_the_path() -> None:
+    data = {
+        **BASE,
+        "options": [{"type": 3, "name": "s", "description": "d", "choices": [{"name": "a", "value": True}]}],
+    }
+    issue = only(data)
+    assert issue.path == ("options", 0, "choices", 0, "value")
+    assert issue.message == "value must be a string or a number, found true"
+
+
+def test_missing_fields_are_schema_required() -> None:
+    assert issues({"description": "x"}) == [("error", "schema.required", ("name",))]
+    data = {**BASE, "options": [{"name": "x", "description": "d"}, {"type": 3, "description": "d"}]}
+    assert issues(data) == [
+        ("error", "schema.required", ("options", 0, "type")),
+        ("error", "schema.required", ("options", 1, "name")),
+    ]
+    assert issues({**BASE, "options": [{"type": 3, "name": "s", "description": "d", "choices": [{"name": "a"}]}]}) == [
+        ("error", "schema.required", ("options", 0, "choices", 0, "value"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "path", "hint"),
+    [
+        ({**BASE, "descripton": "x"}, ("descripton",), "(did you mean `description`?)"),
+        ({**BASE, "nameLocalizations": {}}, ("nameLocalizations",), "(did you mean `name_localizations`?)"),
+        ({**BASE, "development_only": True}, ("development_only",), "(did you mean `developmentOnly`?)"),
+        ({**BASE, "defaultMemberPermissions": "8"}, ("defaultMemberPermissions",),
+         "(did you mean `default_member_permissions`?)"),
+        ({**BASE, "version": "1"}, ("version",), "Discord sets it in its responses"),
+        ({**BASE, "choices": []}, ("choices",), "`choices` belongs on an option"),
+        ({**BASE, "zzz": 1}, ("zzz",), "Discord does not know it"),
+        ({**BASE, "options": [{"type": 4, "name": "i", "description": "d", "minValue": 1}]},
+         ("options", 0, "minValue"), "(did you mean `min_value`?)"),
+        ({**BASE, "options": [{"type": 1, "name": "s", "description": "d",
+                               "options": [{"type": 3, "name": "t", "description": "d", "requird": True}]}]},
+         ("options", 0, "options", 0, "requird"), "(did you mean `required`?)"),
+        ({**BASE, "options": [{"type": 3, "name": "s", "description": "d",
+                               "choices": [{"name": "a", "value": "a", "vale": 1}]}]},
+         ("options", 0, "choices", 0, "vale"), "(did you mean `value`?)"),
+    ],
+)  # fmt: skip
+def test_unknown_keys_are_warnings_with_a_hint(data: dict[str, Any], path: tuple[str | int, ...], hint: str) -> None:
+    issue = only(data)
+    assert (issue.severity, issue.rule, issue.path) == ("warning", "schema.unknown-key", path)
+    assert hint in issue.message
+
+
+def test_locales_follow_the_docs() -> None:
+    assert len(LOCALES) == 32 and len(set(LOCALES)) == 32
+    assert not set(SPEC_ONLY_LOCALES) & set(LOCALES)
+    assert suggest_locale("en_us") == "en-US"
+    assert suggest_locale("en") == "en-US"
+    assert suggest_locale("pt-br") == "pt-BR"
+    assert suggest_locale("ja-JP") == "ja"
+    assert suggest_locale("xx") is None
+
+
+def test_importing_the_rules_stays_light() -> None:
+    # `detect` must start fast: the rules pull in pydantic and nothing heavy besides.
+    code = (
+        "import sys, alia_action.commands.rules as r; "
+        "heavy = {'httpx', 'boto3', 'github', 'sentry_sdk', 'regex', 'hypothesis'}; "
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
