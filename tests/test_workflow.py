@@ -8,6 +8,7 @@ legacy ``##[cmd]`` anywhere in a line, stop-commands with a resume token, case-i
 from __future__ import annotations
 
 import io
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -455,6 +456,30 @@ def test_every_stop_commands_block_is_closed_by_its_own_random_token(step: Step)
     starts = [line.split("::")[2] for line in lines if line.startswith("::stop-commands::")]
     assert len(starts) == 2 and len(set(starts)) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", t) for t in starts)
     assert lines[0:3] == [f"::stop-commands::{starts[0]}", "\\::set-output name=a::b", f"::{starts[0]}::"]
+
+
+def test_even_trusted_log_lines_cannot_start_a_command(step: Step) -> None:
+    w = step.workflow()
+    w.log("\n".join(HOSTILE))
+    assert runner_commands(step.log) == []
+    assert not any(line.startswith("::stop-commands::") for line in step.log.splitlines())  # not wrapped
+
+
+def test_print_json_is_inert_and_parses_to_the_same_value(step: Step) -> None:
+    w = step.workflow()
+    w.mask("supersecret")
+    data = {"commands": HOSTILE, "nested": {"::set-output name=x::y": ["##[add-mask]z", "a\\##[b"]}, "n": 1}
+    w.print_json(data)
+    w.print_json(HOSTILE, indent=None)
+    w.print_json("::add-mask::x supersecret")
+    body = step.log.split("\n", 1)[1]
+    assert runner_commands(body) == []
+    decoder, values, index = json.JSONDecoder(), [], 0
+    while index < len(body.rstrip()):
+        value, index = decoder.raw_decode(body, index)
+        values.append(value)
+        index += 1  # the newline after each document
+    assert values == [data, HOSTILE, "::add-mask::x ***"]
 
 
 def test_untrusted_text_without_command_syntax_is_printed_plainly(step: Step) -> None:
