@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
@@ -44,7 +43,7 @@ def execute(settings: Settings, ctx: Context, workflow: Workflow, *, fmt: Format
 
 def present(outcome: Outcome, workflow: Workflow, *, fmt: Format = "text") -> None:
     if fmt == "json" and outcome.report is not None:
-        workflow.log(json.dumps(outcome.report, indent=2, ensure_ascii=False))
+        workflow.print_json(outcome.report)
     else:
         for line in outcome.lines:
             workflow.log(line, untrusted=True)

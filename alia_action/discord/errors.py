@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..errors import DeployError
+
 # Discord JSON error codes this project reacts to (developers/topics/opcodes-and-status-codes).
 UNKNOWN_APPLICATION = 10002
 UNKNOWN_GUILD = 10004
@@ -32,8 +34,8 @@ Detail = tuple[str, str, str]
 """``(path, code, message)``, e.g. ``("config.options[3].name", "BASE_TYPE_BAD_LENGTH", "...")``."""
 
 
-class DiscordError(Exception):
-    """A request to Discord failed. ``human`` says what happened and what to do."""
+class DiscordError(DeployError):
+    """A request to Discord failed. ``human`` says what happened and what to do (exit 1)."""
 
     def __init__(
         self,

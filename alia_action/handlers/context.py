@@ -11,7 +11,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -29,6 +29,7 @@ class Context:
     in_actions: bool = False
     now: Callable[[], datetime] = utc_now
     log: Callable[[str], None] = lambda _line: None  # progress lines (untrusted text allowed)
+    client_options: dict[str, Any] = field(default_factory=dict)  # DiscordClient tuning (retries, timeouts)
     resources: ExitStack = field(default_factory=ExitStack)
     _discord: Discord | None = None
 

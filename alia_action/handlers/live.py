@@ -56,13 +56,16 @@ def connect(settings: Settings, ctx: Context) -> Discord:
         emulator.add_application(EMULATOR_APPLICATION_ID, EMULATOR_TOKEN)
         guild = settings.guild_id or EMULATOR_GUILD_ID
         emulator.add_guild(EMULATOR_APPLICATION_ID, guild)
-        client = DiscordClient(EMULATOR_TOKEN, EMULATOR_APPLICATION_ID, base_url=emulator.url)
+        client = DiscordClient(EMULATOR_TOKEN, EMULATOR_APPLICATION_ID, base_url=emulator.url, **ctx.client_options)
         ctx.resources.callback(client.close)
         ctx.log(f"Using the built-in Discord emulator at {emulator.url}: nothing real is touched.")
         return Discord(client, EMULATOR_APPLICATION_ID, guild, emulated=True)
 
     token, application_id, guild_id = _credentials(settings, ctx)
-    client = DiscordClient(token, application_id, base_url=settings.discord_api_url)
+    try:
+        client = DiscordClient(token, application_id, base_url=settings.discord_api_url, **ctx.client_options)
+    except ValueError as exc:  # a malformed token: the message names the problem, never the value
+        raise UsageError(str(exc)) from None
     ctx.resources.callback(client.close)
     return Discord(client, application_id, guild_id)
 
