@@ -185,7 +185,7 @@ class DiscordClient:
         retrying = Retrying(
             stop=stop_after_attempt(self.max_attempts) | stop_before_delay(self.max_retry_time),
             wait=wait_exponential_jitter(
-                initial=self.backoff_initial, max=self.backoff_max, jitter=self.backoff_initial
+                multiplier=self.backoff_initial, max=self.backoff_max, jitter=self.backoff_initial
             ),
             retry=retry_if_exception_type(_Retryable),
             sleep=self._sleep,
@@ -310,6 +310,8 @@ class DiscordClient:
         )
         error.human = self._scrub(error.human)
         error.args = (error.human,)
+        if error.discord_message is not None:
+            error.discord_message = self._scrub(error.discord_message)
         return error
 
 
