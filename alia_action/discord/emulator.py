@@ -318,7 +318,9 @@ class Emulator:
         server.daemon_threads = True
         self._server = server
         self.port = server.server_address[1]
-        self._thread = threading.Thread(target=server.serve_forever, name="discord-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="discord-emulator", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -940,7 +942,7 @@ def serve(
     print("Press Ctrl+C to stop.", file=out, flush=True)
     event = stop or threading.Event()
     try:
-        while not event.wait(0.5):
+        while not event.wait(0.2):
             pass
     except KeyboardInterrupt:
         pass
