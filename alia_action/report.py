@@ -35,8 +35,7 @@ def build_report(
         "checksum": checksum,
         "baseline": baseline,
         "commands": [
-            {"name": c.name, "type": c.type, "file": c.file, "developmentOnly": c.development_only}
-            for c in commands
+            {"name": c.name, "type": c.type, "file": c.file, "developmentOnly": c.development_only} for c in commands
         ],
         "changes": {
             "added": names["added"],
@@ -86,9 +85,7 @@ def report_lines(report: dict[str, Any], *, field_limit: int = 5) -> list[str]:
         f"{len(changes['unchanged'])} unchanged · {report['creates']} create(s)",
     ]
     for change in changes["details"]:
-        label = change["name"] + (
-            f" (renamed from {change['renamed_from']})" if change.get("renamed_from") else ""
-        )
+        label = change["name"] + (f" (renamed from {change['renamed_from']})" if change.get("renamed_from") else "")
         lines.append(f"  {_MARKS[change['change']]} {label}")
         fields = change.get("fields", [])
         for item in fields[:field_limit]:
@@ -100,9 +97,7 @@ def report_lines(report: dict[str, Any], *, field_limit: int = 5) -> list[str]:
         at = f" {problem['path']}:" if problem["path"] else ""
         lines.append(f"{problem['severity']}: {where}:{at} {problem['message']} [{problem['rule']}]")
     if report["errors"]:
-        verdict = (
-            f"INVALID: {report['errors']} error(s), {report['warnings']} warning(s); nothing may be deployed"
-        )
+        verdict = f"INVALID: {report['errors']} error(s), {report['warnings']} warning(s); nothing may be deployed"
     elif report["deployment_required"]:
         verdict = f"deployment required ({report['warnings']} warning(s))"
     else:

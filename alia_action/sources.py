@@ -49,9 +49,7 @@ def find_files(spec: str, root: Path) -> tuple[list[Path], list[Problem]]:
     for entry in entries:
         found = _expand(entry, root)
         if found is None:
-            problems.append(
-                Problem("error", "source.missing", f"'{entry}' does not exist (looked in {root})")
-            )
+            problems.append(Problem("error", "source.missing", f"'{entry}' does not exist (looked in {root})"))
         elif not found:
             problems.append(Problem("error", "source.no-match", f"'{entry}' matched no .json command files"))
         files.extend(found or [])

@@ -36,8 +36,9 @@ def local_set(workspace: Path, *, guild: bool) -> list[dict[str, Any]]:
 
 
 def holds(live: Emulator, workspace: Path, guild_id: str | None) -> bool:
-    return build_plan(local_set(workspace, guild=guild_id is not None), live.commands(APP_ID, guild_id),
-                      guild=guild_id is not None).empty
+    return build_plan(
+        local_set(workspace, guild=guild_id is not None), live.commands(APP_ID, guild_id), guild=guild_id is not None
+    ).empty
 
 
 def edit(workspace: Path, relative: str, old: str, new: str) -> None:
@@ -197,8 +198,26 @@ def test_50035_and_30034_have_human_messages(live: Emulator, make_settings: Sett
     live.faults.add(
         Fault.respond(
             400,
-            {"code": 50035, "message": "Invalid Form Body", "errors": {"0": {"options": {"0": {"name": {"_errors": [
-                {"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be between 1 and 32 in length."}]}}}}}},
+            {
+                "code": 50035,
+                "message": "Invalid Form Body",
+                "errors": {
+                    "0": {
+                        "options": {
+                            "0": {
+                                "name": {
+                                    "_errors": [
+                                        {
+                                            "code": "BASE_TYPE_BAD_LENGTH",
+                                            "message": "Must be between 1 and 32 in length.",
+                                        }
+                                    ]
+                                }
+                            }
+                        }
+                    }
+                },
+            },
         ),
         method="PUT",
     )
@@ -296,8 +315,9 @@ def test_rollback_of_an_empty_backup_clears_the_scope(
     live: Emulator, make_settings: SettingsFactory, ctx: Context
 ) -> None:
     first = stage.run(make_settings(action="stage"), ctx)  # its backup is of the empty guild
-    outcome = rollback.run(make_settings(action="rollback", environment="staging",
-                                         backup_file=first.outputs["backup-file"]), ctx)
+    outcome = rollback.run(
+        make_settings(action="rollback", environment="staging", backup_file=first.outputs["backup-file"]), ctx
+    )
     assert outcome.exit_code == 0 and live.commands(APP_ID, GUILD_ID) == []
 
 
@@ -317,8 +337,12 @@ def test_a_symlinked_backup_is_refused(live: Emulator, make_settings: SettingsFa
     outside.write_text("{}")
     (store / "commands-backup-2026-01-01T00-00-00-000Z.json").symlink_to(outside)
     with pytest.raises(DeployError, match="is a link"):
-        rollback.run(make_settings(action="rollback", environment="staging",
-                                   backup_file="commands-backup-2026-01-01T00-00-00-000Z.json"), ctx)
+        rollback.run(
+            make_settings(
+                action="rollback", environment="staging", backup_file="commands-backup-2026-01-01T00-00-00-000Z.json"
+            ),
+            ctx,
+        )
 
 
 def test_a_backup_of_another_scope_needs_force(live: Emulator, make_settings: SettingsFactory, ctx: Context) -> None:

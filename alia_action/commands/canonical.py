@@ -27,9 +27,7 @@ from typing import Any
 
 PROJECT_KEYS = frozenset({"developmentOnly", "renamedFrom"})
 # Fields the server sets: identity, version and the caller's-locale echoes. Never compared or sent.
-SERVER_KEYS = frozenset(
-    {"id", "application_id", "version", "guild_id", "name_localized", "description_localized"}
-)
+SERVER_KEYS = frozenset({"id", "application_id", "version", "guild_id", "name_localized", "description_localized"})
 # Deprecated fields (rules warn about them): sent as written, but not compared, because Discord
 # echoes dm_permission on every command whether or not it was stated.
 DEPRECATED_KEYS = frozenset({"dm_permission", "default_permission"})

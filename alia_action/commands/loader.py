@@ -65,9 +65,7 @@ def _decode(file: str, raw: bytes) -> tuple[str | None, list[Problem]]:
     if raw.startswith(_BOM):
         raw = raw[len(_BOM) :]
         problems.append(
-            Problem(
-                "warning", "file.bom", "file starts with a UTF-8 byte order mark; it was ignored", file, 1
-            )
+            Problem("warning", "file.bom", "file starts with a UTF-8 byte order mark; it was ignored", file, 1)
         )
     try:
         return raw.decode("utf-8"), problems
@@ -77,8 +75,7 @@ def _decode(file: str, raw: bytes) -> tuple[str | None, list[Problem]]:
             Problem(
                 "error",
                 "file.encoding",
-                f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-                "save it as UTF-8",
+                f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save it as UTF-8",
                 file,
                 line,
             )
@@ -106,9 +103,7 @@ def parse_command_file(file: str, raw: bytes) -> FileResult:
         if not entries:
             problems.append(Problem("warning", "file.no-commands", "file holds an empty array", file, 1))
     else:
-        return _error(
-            file, 1, "file.shape", f"expected a command object or an array of them, found {_kind(value)}"
-        )
+        return _error(file, 1, "file.shape", f"expected a command object or an array of them, found {_kind(value)}")
 
     # Split the line table once per file: per item, paths relative to that item.
     by_item: dict[int | None, dict[JsonPath, int]] = {}

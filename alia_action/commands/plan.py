@@ -101,9 +101,7 @@ class Plan:
         return len(self.added)
 
     def names(self) -> dict[str, list[str]]:
-        return {
-            kind: [c.name for c in self.of(kind)] for kind in ("added", "modified", "removed", "unchanged")
-        }
+        return {kind: [c.name for c in self.of(kind)] for kind in ("added", "modified", "removed", "unchanged")}
 
 
 def diff_values(before: Any, after: Any, path: Sequence[str | int] = ()) -> list[FieldChange]:
@@ -134,9 +132,7 @@ def _comparable(local: dict[str, Any], remote: dict[str, Any]) -> dict[str, Any]
     return {k: v for k, v in remote.items() if k not in SET_KEYS or k in local}
 
 
-def build_plan(
-    local: Iterable[Mapping[str, Any]], remote: Iterable[Mapping[str, Any]], *, guild: bool = False
-) -> Plan:
+def build_plan(local: Iterable[Mapping[str, Any]], remote: Iterable[Mapping[str, Any]], *, guild: bool = False) -> Plan:
     """Diff the local definitions against a baseline, keyed by (type, name), honouring ``renamedFrom``."""
     remote_by_key: dict[Key, Mapping[str, Any]] = {command_key(c): c for c in remote}
     local_list = list(local)

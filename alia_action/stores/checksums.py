@@ -31,8 +31,7 @@ def read_baseline(path: Path) -> list[dict[str, Any]] | None:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ChecksumFileError(
-            f"{path.name} is unreadable ({type(exc).__name__}): delete it or rewrite it "
-            "with --write-checksums"
+            f"{path.name} is unreadable ({type(exc).__name__}): delete it or rewrite it with --write-checksums"
         ) from None
     valid = (
         isinstance(document, dict)
@@ -42,8 +41,7 @@ def read_baseline(path: Path) -> list[dict[str, Any]] | None:
     )
     if not valid:
         raise ChecksumFileError(
-            f"{path.name} is not a checksum file of this tool (format {FORMAT}): "
-            "rewrite it with --write-checksums"
+            f"{path.name} is not a checksum file of this tool (format {FORMAT}): rewrite it with --write-checksums"
         )
     commands: list[dict[str, Any]] = document["commands"]
     return commands
