@@ -75,6 +75,12 @@ def test_client_passes_the_strict_user_agent_check(emulator: Emulator, make_clie
     assert make_client().list_commands(GUILD_ID) == []
 
 
+def test_an_empty_user_agent_is_explained(emulator: Emulator, make_client: MakeClient) -> None:
+    with pytest.raises(DiscordError, match=r"blocked .*40333.*User-Agent") as info:
+        make_client(user_agent="").list_commands(GUILD_ID)
+    assert info.value.status == 403 and len(emulator.requests) == 1
+
+
 def test_context_manager_and_bot_prefix_tolerated(emulator: Emulator) -> None:
     with DiscordClient(f"Bot {TOKEN}", APP_ID, emulator.url) as client:
         assert client.list_commands(GUILD_ID) == []

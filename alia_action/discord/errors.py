@@ -224,6 +224,12 @@ def error_from_response(
             f"guild {guild_id} is unknown to Discord or invisible to this bot ({UNKNOWN_GUILD}): check GUILD_ID",
             **kw,
         )
+    if code == BLOCKED:
+        return DiscordError(
+            f"Discord blocked the request to {where} ({BLOCKED}): it refuses clients without a valid "
+            "User-Agent; send one like 'DiscordBot (https://example.com, 1.0)'",
+            **kw,
+        )
     if code == UNKNOWN_COMMAND:
         return UnknownCommand(f"unknown application command on {where} ({UNKNOWN_COMMAND})", **kw)
     if code == MAX_COMMANDS:
