@@ -59,3 +59,12 @@ def ctx(workspace: Path) -> Iterator[Context]:
     context = Context(workspace=workspace, client_options=dict(FAST))
     yield context
     context.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The fault-injection suite's tally, for CI logs and closing notes."""
+    import sys
+
+    module = sys.modules.get("tests.test_faults")
+    if module is not None and module.TALLY.runs:
+        terminalreporter.write_line(module.summary_line())

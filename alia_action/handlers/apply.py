@@ -6,6 +6,7 @@ drops after Discord applied the PUT is recognised by the verification, not repor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -141,6 +142,9 @@ def record(
     )
 
 
+Intended = list[dict[str, Any]] | Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+
+
 def apply_commands(
     settings: Settings,
     ctx: Context,
@@ -148,26 +152,32 @@ def apply_commands(
     *,
     action: str,
     target: Target,
-    intended: list[dict[str, Any]],
+    intended: Intended,
     digest: str,
     guard: bool = True,
     backup_kind: BackupKind = "backup",
-    live: list[dict[str, Any]] | None = None,
     first_request: int | None = None,
 ) -> Applied:
     """Make ``target`` hold exactly ``intended``. Raises DeployError (already recorded) on failure.
 
-    ``live``: the scope's commands when the caller has just read them (``first_request``: the request
-    counter before that read), so they are not read twice.
+    ``intended`` may be computed from the live commands (rollback keeps the IDs of renamed commands).
+    ``first_request``: the request counter at the start of the caller's work, to report its total.
     """
     client = discord.client
     start = discord.requests if first_request is None else first_request
+    applied = Applied(target, Plan([]))
 
-    # Read what is live and plan against it.
-    if live is None:
+    def fail(message: str) -> NoReturn:
+        applied.requests = discord.requests - start
+        _fail(settings, ctx, discord, action, target, digest, applied, message)
+
+    # 1. Read what is live and plan against it.
+    try:
         live = client.list_commands(target.guild_id)
-    plan = build_plan(intended, live, guild=target.guild)
-    applied = Applied(target, plan)
+    except DiscordError as exc:
+        fail(f"could not read the live commands ({exc}); nothing was written")
+    wanted = intended(live) if callable(intended) else intended
+    applied.plan = plan = build_plan(wanted, live, guild=target.guild)
     if plan.empty:
         applied.requests = discord.requests - start
         applied.live_checksum = set_checksum(live, guild=target.guild)
@@ -175,7 +185,7 @@ def apply_commands(
         record(settings, ctx, discord, action=action, target=target, digest=digest, applied=applied, outcome="noop")
         return applied
 
-    # Guards, then the durable backup: both before the first write.
+    # 2. Guards, then the durable backup: both before the first write.
     if guard:
         check_guards(settings, ctx, discord, target, plan)
     if settings.dry_run:
@@ -185,22 +195,28 @@ def apply_commands(
         return applied
     applied.backup = take_backup(settings, ctx, discord, target, live, backup_kind)
 
-    # Write, then verify with a fresh read whatever the write answered.
-    body = overwrite_body(intended, plan, guild=target.guild)
+    # 3. Write.
     write_error: DiscordError | None = None
     try:
-        client.overwrite_commands(target.guild_id, body)
+        client.overwrite_commands(target.guild_id, overwrite_body(wanted, plan, guild=target.guild))
     except DiscordError as exc:
         write_error = exc
         if exc.status is not None and 400 <= exc.status < 500:
-            # Discord refused the body: nothing was applied, no need to read again.
-            applied.requests = discord.requests - start
-            _fail(settings, ctx, discord, action, target, digest, applied, f"Discord refused the write: {exc}")
+            fail(f"Discord refused the write: {exc}")  # a refused body was not applied: no need to read again
     applied.written = True
-    after = client.list_commands(target.guild_id)
+
+    # 4. Verify with a fresh read, whatever the write answered.
+    try:
+        after = client.list_commands(target.guild_id)
+    except DiscordError as exc:
+        sent = f"the write failed ({write_error})" if write_error else "the write was sent"
+        fail(
+            f"{sent} but verification could not read the live commands ({exc}); {target.label} hold(s) the "
+            "previous or the intended set: run detect against this environment to see which"
+        )
     applied.requests = discord.requests - start
     applied.live_checksum = set_checksum(after, guild=target.guild)
-    if build_plan(intended, after, guild=target.guild).empty:
+    if build_plan(wanted, after, guild=target.guild).empty:
         if write_error is not None:
             applied.notes.append(f"the write's answer was lost ({write_error}), but verification shows it applied")
         record(settings, ctx, discord, action=action, target=target, digest=digest, applied=applied, outcome="success")
@@ -209,7 +225,7 @@ def apply_commands(
     unchanged = build_plan(live, after, guild=target.guild).empty
     state = "still hold(s) the previous set" if unchanged else "hold(s) neither the previous nor the intended set"
     cause = f"the write failed ({write_error})" if write_error else "verification found a different set"
-    _fail(settings, ctx, discord, action, target, digest, applied, f"{cause}; {target.label} {state}")
+    fail(f"{cause}; {target.label} {state}")
 
 
 def _fail(

@@ -80,21 +80,16 @@ def run(settings: Settings, ctx: Context) -> Outcome:
 
     # 3. Pre-rollback backup, write, verify, record: the shared steps, without the deletion guard
     #    (restoring a backup is the explicit consent), with a pre-rollback backup.
-    first_request = discord.requests
-    live = discord.client.list_commands(target.guild_id)
-    intended = restore_body(document.commands, live)
     applied = apply_commands(
         settings,
         ctx,
         discord,
         action="rollback",
         target=target,
-        intended=intended,
+        intended=lambda live: restore_body(document.commands, live),
         digest=checksum(document.commands),
         guard=False,
         backup_kind="pre-rollback",
-        live=live,
-        first_request=first_request,
     )
     return _outcome(settings, name, document, applied)
 

@@ -1,0 +1,214 @@
+"""Fault injection: every fault at every request position of stage, promote and rollback.
+
+After each run exactly one of two outcomes holds:
+- success, and the live set is the intended set;
+- a clear failure (DeployError), and the live set is the previous set or the intended set, never a third.
+Either way the backup taken before any write restores the previous set, the ledger's last entry tells the
+truth (success exactly when the intended set is live), and no secret appears in anything the run produced.
+A connection dropped after Discord applied the write must be recognised by the verification as success.
+The tally is printed at the end of the session (see conftest.pytest_terminal_summary).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alia_action.commands.plan import build_plan
+from alia_action.config import Settings
+from alia_action.discord.emulator import Emulator, Fault
+from alia_action.errors import DeployError
+from alia_action.handlers import promote, rollback, stage
+from alia_action.handlers.context import Context
+from alia_action.handlers.outcome import Outcome
+from alia_action.stores.backups import LocalBackupStore
+from alia_action.stores.ledger import FileLedger
+from tests.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN, setup_emulator
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 0.5
+CLIENT = {**FAST, "timeout": TIMEOUT, "max_attempts": 4}
+
+FAULTS: dict[str, Callable[[], list[Fault]]] = {
+    "429 route": lambda: [Fault.rate_limit(0.05)],
+    "429 global": lambda: [Fault.rate_limit(0.05, is_global=True)],
+    "500 burst": lambda: [Fault.server_error(500)] * 2,
+    "502 burst": lambda: [Fault.server_error(502)] * 2,
+    "503 burst": lambda: [Fault.server_error(503)] * 3,
+    "503 persistent": lambda: [Fault.server_error(503)] * CLIENT["max_attempts"],
+    "timeout": lambda: [Fault.slow(TIMEOUT * 1.6)],
+    "dropped before processing": lambda: [Fault.drop()],
+    "dropped after applying": lambda: [Fault.drop_after_write()],
+}
+POSITIONS = ("plan GET", "PUT", "verify GET")
+
+
+@dataclass
+class Tally:
+    faults: int = 0
+    runs: int = 0
+    success: int = 0
+    clean_failure: int = 0
+    states_lost: int = 0
+    secrets_leaked: int = 0
+
+
+TALLY = Tally()
+
+
+def summary_line() -> str:
+    t = TALLY
+    return (
+        f"fault injection: {t.faults} faults injected, {t.runs} runs, {t.success} success / "
+        f"{t.clean_failure} clean failure, {t.states_lost} states lost, {t.secrets_leaked} secrets leaked"
+    )
+
+
+class Scenario:
+    """One operation prepared to run against a previous state that differs from the intended one."""
+
+    def __init__(self, operation: str, tmp: Path, emu: Emulator) -> None:
+        self.operation = operation
+        self.emu = emu
+        self.workspace = tmp / "ws"
+        shutil.copytree(ROOT / "examples" / "commands", self.workspace / "commands")
+        self.guild: str | None = None if operation == "promote" else GUILD_ID
+        self.run_settings = self.settings(action=operation, environment="staging" if self.guild else "production")
+        self.prepare()
+
+    def settings(self, **overrides: Any) -> Settings:
+        values = {"bot_token": TOKEN, "application_id": APP_ID, "guild_id": GUILD_ID, "discord_api_url": self.emu.url}
+        return Settings.from_cli({**values, **overrides}, {}, None)
+
+    def context(self) -> Context:
+        return Context(workspace=self.workspace, client_options=dict(CLIENT))
+
+    def _do(self, handler: Callable[[Settings, Context], Outcome], **overrides: Any) -> None:
+        ctx = self.context()
+        try:
+            handler(self.settings(**overrides), ctx)
+        finally:
+            ctx.close()
+
+    def _change_commands(self) -> None:
+        games = self.workspace / "commands" / "fun" / "games.json"
+        games.write_text(games.read_text(encoding="utf-8").replace("Flip a coin", "Flip a shiny coin"), "utf-8")
+        (self.workspace / "commands" / "fun" / "quote.json").unlink()  # one removal, within the guard
+        self._do(lambda s, c: Outcome("noop"))
+
+    def prepare(self) -> None:
+        if self.operation == "stage":  # v1 live in staging; v2 local
+            self._do(stage.run, action="stage")
+            self._change_commands()
+        elif self.operation == "promote":  # v1 live globally; v2 staged
+            self._do(stage.run, action="stage")
+            self._do(promote.run, action="promote")
+            self._change_commands()
+            self._do(stage.run, action="stage", allow_deletions=True)
+        else:  # v2 live in staging; rollback to the backup of v1 taken before v2
+            self._do(stage.run, action="stage")
+            self._change_commands()
+            self._do(stage.run, action="stage")
+        self.previous = self.emu.commands(APP_ID, self.guild)
+        self.backups_before = {i.name for i in self.store.list()}
+        self.start = len(self.emu.requests)
+        if self.operation == "rollback":
+            newest = self.store.list()[0].name
+            self.intended: list[dict[str, Any]] = self.store.load(newest).commands
+        else:
+            from alia_action.sources import load_commands
+
+            loaded = load_commands("commands", self.workspace).commands
+            self.intended = [c.data for c in loaded if (self.guild or not c.development_only)]
+
+    @property
+    def store(self) -> LocalBackupStore:
+        return LocalBackupStore(self.workspace / "command-backups")
+
+    def position(self, name: str) -> int:
+        """1-based emulator sequence number of the faulted request (promote reads staging first)."""
+        offset = 1 if self.operation == "promote" else 0
+        return self.start + offset + POSITIONS.index(name) + 1
+
+    def run(self) -> tuple[Outcome | None, DeployError | None]:
+        handler = {"stage": stage.run, "promote": promote.run, "rollback": rollback.run}[self.operation]
+        settings = self.run_settings
+        if self.operation != "rollback":  # v2 removes one command: consent, the guard has its own tests
+            settings = self.settings(action=self.operation, allow_deletions=True)
+        ctx = self.context()
+        try:
+            return handler(settings, ctx), None
+        except DeployError as exc:
+            return None, exc
+        finally:
+            ctx.close()
+
+    def holds(self, commands: list[dict[str, Any]]) -> bool:
+        return build_plan(commands, self.emu.commands(APP_ID, self.guild), guild=self.guild is not None).empty
+
+
+def inject(emu: Emulator, first: int, faults: list[Fault]) -> None:
+    """Consecutive faults from position ``first``: a burst hits the retries of the same request."""
+    for offset, fault in enumerate(faults):
+        emu.faults.at(first + offset, fault)
+
+
+@pytest.mark.parametrize("position", POSITIONS)
+@pytest.mark.parametrize("fault", list(FAULTS))
+@pytest.mark.parametrize("operation", ["stage", "promote", "rollback"])
+def test_fault(operation: str, fault: str, position: str, tmp_path: Path) -> None:
+    with Emulator() as emu:
+        setup_emulator(emu)
+        scenario = Scenario(operation, tmp_path, emu)
+        faults = FAULTS[fault]()
+        inject(emu, scenario.position(position), faults)
+        outcome, error = scenario.run()
+        TALLY.faults += len(faults)
+        TALLY.runs += 1
+
+        live_is_intended = scenario.holds(scenario.intended)
+        live_is_previous = scenario.holds(scenario.previous)
+        lost = not (live_is_intended or live_is_previous)
+        TALLY.states_lost += lost
+        assert not lost, f"{operation}/{fault}/{position}: the live set is neither the previous nor the intended"
+
+        if error is None:
+            TALLY.success += 1
+            assert live_is_intended, "reported success but the intended set is not live"
+        else:
+            TALLY.clean_failure += 1
+            message = str(error)
+            assert "Traceback" not in message and message
+            # Whatever the message claims about the live set must be true.
+            if "still hold(s) the previous set" in message or "nothing was written" in message:
+                assert live_is_previous, "the message says nothing changed, but the write applied"
+
+        # The ledger's entry for this run tells the truth: success exactly when the intended set was verified.
+        last = FileLedger(scenario.workspace / "deployment.log").entries()[-1]
+        assert last.action == operation
+        assert last.outcome == ("failure" if error else "success")
+
+        # Any write was preceded by a backup that restores the previous set.
+        wrote = any(r.method == "PUT" for r in emu.requests[scenario.start :])
+        new_backups = [i.name for i in scenario.store.list() if i.name not in scenario.backups_before]
+        if wrote:
+            assert len(new_backups) == 1, new_backups
+            document = scenario.store.load(new_backups[0])
+            assert build_plan(document.commands, scenario.previous, guild=scenario.guild is not None).empty
+
+        # A drop after an applied write is recognised by the verification.
+        if fault == "dropped after applying" and position == "PUT":
+            assert error is None and live_is_intended
+
+        # Nothing the run produced holds the token.
+        produced = [str(error or ""), repr(error), json.dumps(outcome.report if outcome else None, default=str)]
+        produced += [p.read_text(encoding="utf-8") for p in scenario.workspace.rglob("*") if p.is_file()]
+        leaked = any(TOKEN in text for text in produced)
+        TALLY.secrets_leaked += leaked
+        assert not leaked
