@@ -66,7 +66,8 @@ def test_stage_on_an_empty_guild_is_get_put_get(live: Emulator, make_settings: S
     assert outcome.outputs["changed"] == "true" and outcome.outputs["requests"] == "3"
     backup = outcome.outputs["backup-file"]
     assert (ctx.workspace / "command-backups" / backup).is_file()
-    (entry,) = FileLedger(ctx.workspace / "deployment.log").entries()
+    started, entry = FileLedger(ctx.workspace / "deployment.log").entries()
+    assert (started.action, started.outcome, started.run) == ("stage", "started", entry.run)
     assert (entry.action, entry.outcome, entry.creates, entry.requests) == ("stage", "success", 51, 3)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..commands.canonical import checksum as set_checksum
@@ -17,7 +18,7 @@ from ..errors import DeployError
 from ..markdown import plan_markdown
 from ..report import build_report, report_lines
 from ..stores.backups import BackupDocument, BackupKind, open_store
-from ..stores.ledger import LedgerEntry, creates_spent, open_ledger
+from ..stores.ledger import LedgerEntry, concurrent_claim, creates_spent, open_ledger
 from .detect import Validated, plan_outputs
 from .outcome import Outcome
 
@@ -83,6 +84,45 @@ def check_guards(settings: Settings, ctx: Context, discord: Discord, target: Tar
             )
 
 
+class ConcurrentDeploy(DeployError):
+    """Another run is writing to, or has just written, the same scope: this run's plan may be stale."""
+
+
+def claim_scope(
+    settings: Settings,
+    ctx: Context,
+    discord: Discord,
+    *,
+    action: str,
+    target: Target,
+    digest: str,
+    planned_at: datetime,
+    live: list[dict[str, Any]],
+) -> None:
+    """Record that this run is about to write, unless another run got there first.
+
+    Two deploys of one scope (a misconfigured concurrency group) must not overwrite each other blindly:
+    the check and the claim happen under the ledger's lock, with no extra request to Discord.
+    """
+    ledger = open_ledger(ctx.workspace / settings.ledger_file)
+    with ledger.lock():
+        reason = concurrent_claim(
+            ledger,
+            application_id=discord.application_id,
+            guild_id=target.guild_id,
+            run=ctx.run_id,
+            planned_at=planned_at,
+            live_checksum=set_checksum(live, guild=target.guild),
+        )
+        if reason:
+            raise ConcurrentDeploy(
+                f"{action} to {target.label} stopped before writing: {reason}. This run's plan may be stale; run it "
+                "again once that deploy is done (a `concurrency:` group in the workflow serialises deploys)"
+            )
+        started = Applied(target, Plan([]))
+        record(settings, ctx, discord, action=action, target=target, digest=digest, applied=started, outcome="started")
+
+
 def take_backup(
     settings: Settings,
     ctx: Context,
@@ -137,6 +177,7 @@ def record(
                 "backup": applied.backup,
                 "git_sha": ctx.git_sha,
                 "message": message,
+                "run": ctx.run_id,
             }
         )
     )
@@ -172,6 +213,7 @@ def apply_commands(
         _fail(settings, ctx, discord, action, target, digest, applied, message)
 
     # 1. Read what is live and plan against it.
+    planned_at = ctx.now()
     try:
         live = client.list_commands(target.guild_id)
     except DiscordError as exc:
@@ -193,6 +235,7 @@ def apply_commands(
         applied.requests = discord.requests - start
         applied.notes.append("dry run: nothing was written")
         return applied
+    claim_scope(settings, ctx, discord, action=action, target=target, digest=digest, planned_at=planned_at, live=live)
     applied.backup = take_backup(settings, ctx, discord, target, live, backup_kind)
 
     # 3. Write.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal, Protocol
@@ -18,7 +19,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import DeployError
 
-Outcome = Literal["success", "failure", "noop"]
+Outcome = Literal["started", "success", "failure", "noop"]
+# A "started" entry without a result is another run's write in progress for this long at most
+# (a run that died leaves one behind; it must not block the scope for ever).
+CLAIM_TTL = timedelta(minutes=15)
 
 
 class LedgerEntry(BaseModel):
@@ -37,6 +41,7 @@ class LedgerEntry(BaseModel):
     backup: str | None = None
     git_sha: str | None = None
     message: str = ""
+    run: str | None = None  # identifies the run, so a result closes its own "started" entry
 
     @property
     def succeeded(self) -> bool:
@@ -51,6 +56,7 @@ class Ledger(Protocol):
 
     def record(self, entry: LedgerEntry) -> None: ...
     def entries(self) -> list[LedgerEntry]: ...
+    def lock(self) -> AbstractContextManager[object]: ...
 
 
 class FileLedger:
@@ -70,6 +76,19 @@ class FileLedger:
                 os.fsync(handle.fileno())
         except OSError as exc:
             raise DeployError(f"cannot append to the deployment record {self.path}: {exc.strerror or exc}") from None
+
+    @contextmanager
+    def lock(self) -> Iterator[object]:
+        """Exclusive while held, across processes on this machine: check-then-claim is one step."""
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(self.path.name + ".lock"), "a") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield handle
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def _lines(self) -> Iterator[str]:
         try:
@@ -107,3 +126,21 @@ def creates_spent(ledger: Ledger, *, application_id: str, guild_id: str | None, 
         for e in ledger.entries()
         if e.outcome == "success" and e.time >= since and e.same_scope(application_id, guild_id)
     )
+
+
+def concurrent_claim(
+    ledger: Ledger, *, application_id: str, guild_id: str | None, run: str, planned_at: datetime, live_checksum: str
+) -> str | None:
+    """Why this run must not write now, or None: another run's write to the scope is in progress, or one
+    finished after this run read the live commands and left another set (the plan is stale)."""
+    entries = [e for e in ledger.entries() if e.same_scope(application_id, guild_id) and e.run != run]
+    finished = {e.run for e in entries if e.outcome != "started"}
+    for entry in entries:
+        if entry.outcome == "started" and entry.run not in finished and entry.time > planned_at - CLAIM_TTL:
+            return f"another {entry.action} of this scope started at {entry.time:%H:%M:%S} UTC and has not finished"
+    for entry in entries:
+        if entry.outcome == "success" and entry.time > planned_at and entry.live_checksum != live_checksum:
+            return (
+                f"another {entry.action} ({entry.time:%H:%M:%S} UTC) changed the live commands after this run read them"
+            )
+    return None
