@@ -6,6 +6,7 @@ handlers (``deploy`` = stage + promote) shares one connection (and one built-in 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -29,8 +30,10 @@ class Context:
     in_actions: bool = False
     now: Callable[[], datetime] = utc_now
     log: Callable[[str], None] = lambda _line: None  # progress lines (untrusted text allowed)
+    mask: Callable[[str], None] = lambda _secret: None  # secrets learnt during the run (Parameter Store, STS)
     client_options: dict[str, Any] = field(default_factory=dict)  # DiscordClient tuning (retries, timeouts)
     resources: ExitStack = field(default_factory=ExitStack)
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])  # ties a result to its "started" entry
     _discord: Discord | None = None
 
     def has_discord_credentials(self, settings: Settings) -> bool:
