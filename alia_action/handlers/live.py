@@ -13,10 +13,6 @@ if TYPE_CHECKING:
     from .context import Context
     from .detect import Baseline
 
-# The built-in emulator's application: fixed, so its ledger entries and backups are recognisable.
-EMULATOR_APPLICATION_ID = "100000000000000001"
-EMULATOR_GUILD_ID = "100000000000000002"
-EMULATOR_TOKEN = "emulator.token.not-a-secret"  # the emulator's own: worthless outside it
 
 
 @dataclass(slots=True)
@@ -50,16 +46,17 @@ def connect(settings: Settings, ctx: Context) -> Discord:
     from ..discord.client import DiscordClient
 
     if settings.discord_api_url == "emulator":
-        from ..discord.emulator import Emulator
+        # The emulator's own application, fixed so its ledger entries and backups are recognisable.
+        from ..discord.emulator import TEST_APPLICATION_ID, TEST_GUILD_ID, TEST_TOKEN, Emulator
 
         emulator = ctx.resources.enter_context(Emulator())
-        emulator.add_application(EMULATOR_APPLICATION_ID, EMULATOR_TOKEN)
-        guild = settings.guild_id or EMULATOR_GUILD_ID
-        emulator.add_guild(EMULATOR_APPLICATION_ID, guild)
-        client = DiscordClient(EMULATOR_TOKEN, EMULATOR_APPLICATION_ID, base_url=emulator.url, **ctx.client_options)
+        emulator.add_application(TEST_APPLICATION_ID, TEST_TOKEN)
+        guild = settings.guild_id or TEST_GUILD_ID
+        emulator.add_guild(TEST_APPLICATION_ID, guild)
+        client = DiscordClient(TEST_TOKEN, TEST_APPLICATION_ID, base_url=emulator.url, **ctx.client_options)
         ctx.resources.callback(client.close)
         ctx.log(f"Using the built-in Discord emulator at {emulator.url}: nothing real is touched.")
-        return Discord(client, EMULATOR_APPLICATION_ID, guild, emulated=True)
+        return Discord(client, TEST_APPLICATION_ID, guild, emulated=True)
 
     token, application_id, guild_id = _credentials(settings, ctx)
     try:
