@@ -54,7 +54,8 @@ def test_detect_json_is_the_report_and_imports_nothing_heavy(project: Path) -> N
         "import sys, runpy; sys.argv = ['command-deploy', 'detect', '--format', 'json'];\n"
         "try:\n    runpy.run_module('alia_action.cli', run_name='__main__')\n"
         "except SystemExit as exit:\n    code = exit.code\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'boto3', 'botocore', 'github', 'sentry_sdk', 'httpx'})\n"
+        "tops = {m.split('.')[0] for m in sys.modules}\n"
+        "heavy = sorted(tops & {'boto3', 'botocore', 'github', 'sentry_sdk', 'httpx'})\n"
         "print('HEAVY=' + ','.join(heavy), file=sys.stderr); sys.exit(code)"
     )
     proc = subprocess.run(
