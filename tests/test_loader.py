@@ -138,3 +138,42 @@ def test_a_huge_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     (problem,) = result.problems
     assert problem.rule == "file.size" and "50.0 MiB" in problem.message
     assert MAX_FILE_BYTES < 50 * 1024 * 1024
+
+
+# ------------------------------------------------------------------ fuzzing (fixed budget, runs in CI)
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from alia_action.commands.canonical import checksum  # noqa: E402
+from alia_action.commands.rules import check_commands  # noqa: E402
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=6),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_load_or_fail_cleanly(raw: bytes) -> None:
+    result = parse_command_file("fuzz.json", raw)
+    assert result.commands or any(p.is_error for p in result.problems) or raw.strip(b" \t\r\n\xef\xbb\xbf") == b"[]"
+    for problem in result.problems:
+        assert problem.file == "fuzz.json" and (problem.line or 0) >= 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values, st.sampled_from([None, 2, 4]))
+def test_the_reader_agrees_with_json_on_any_value(value: object, indent: int | None) -> None:
+    text = json.dumps(value, indent=indent)
+    assert jsonpos.parse(text)[0] == json.loads(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.dictionaries(st.text(max_size=12), json_values, max_size=6), max_size=4))
+def test_loader_rules_and_checksum_never_crash_on_any_json(commands: list[dict[str, object]]) -> None:
+    loaded = parse_command_file("fuzz.json", json.dumps(commands).encode()).commands
+    check_commands(loaded)
+    assert checksum([c.data for c in loaded]) == checksum([c.data for c in reversed(loaded)])
