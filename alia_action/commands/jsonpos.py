@@ -19,6 +19,7 @@ from .problems import JsonPath
 MAX_DEPTH = 64
 
 _WS = re.compile(r"[ \t\n\r]*")
+_WS_CHARS = frozenset(" \t\n\r")
 _NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 _scanstring: Any = getattr(_decoder, "scanstring")  # noqa: B009 (not in typeshed)
 _LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
@@ -52,6 +53,8 @@ class _Reader:
         return JsonError(message, line, index - start + 1)
 
     def skip(self, index: int) -> int:
+        if self.text[index : index + 1] not in _WS_CHARS:  # most calls: no whitespace to skip
+            return index
         match = _WS.match(self.text, index)
         return match.end() if match else index
 
