@@ -1,0 +1,75 @@
+"""Each benchmark script runs at a tiny size and prints its table (the numbers themselves are not tested)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+# A Markdown table row whose cells include a number (a header or separator row has none).
+TABLE_ROW = re.compile(r"^\|(?:[^|\n]*\|)*\s*\**\d[\d.,]*%?×?\**\s*\|", re.MULTILINE)
+
+
+def run_bench(script: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(BENCH / script), *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def assert_table(proc: subprocess.CompletedProcess[str]) -> str:
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert TABLE_ROW.search(proc.stdout), proc.stdout
+    return proc.stdout
+
+
+def test_detect_bench_times_every_case_and_finds_no_heavy_import() -> None:
+    out = assert_table(run_bench("detect.py", "--quick"))
+    for label in ("examples", "full scope", "files in 2 folders", "import pydantic", "python -c pass"):
+        assert label in out
+    assert "PASS: detect imported none of boto3" in out
+
+
+def test_cold_start_bench_reports_the_entrypoint_and_the_bare_interpreter() -> None:
+    out = assert_table(run_bench("cold_start.py", "--quick"))
+    assert "python entrypoint.py" in out
+    assert "First line printed: `51 commands" in out
+
+
+def test_requests_bench_compares_three_tools_that_all_reach_the_intended_set() -> None:
+    out = assert_table(run_bench("requests.py", "--quick"))
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "operation" not in line]
+    assert len(rows) == 5 * 3  # five operations, three tools
+    assert all(line.rstrip().endswith("| ok |") for line in rows), out
+
+
+def test_image_size_bench_measures_an_install() -> None:
+    assert_table(run_bench("image_size.py", "--quick"))
+
+
+def test_image_size_bench_skips_gracefully_without_an_index(tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("six==1.17.0\n")
+    proc = run_bench("image_size.py", "--requirements", str(requirements), env={"PIP_NO_INDEX": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert "Skipped:" in proc.stdout
+
+
+def test_run_all_writes_one_dated_document(tmp_path: Path) -> None:
+    output = tmp_path / "results.md"
+    out = assert_table(run_bench("run_all.py", "--quick", "--output", str(output)))
+    written = output.read_text(encoding="utf-8")
+    assert written.strip() == out.strip()
+    assert re.search(r"Run \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", written)
+    assert f"{os.cpu_count()} CPU(s)" in written
+    for heading in ("## detect", "## Cold start", "## Requests per deploy", "## Image dependencies"):
+        assert heading in written
