@@ -366,3 +366,19 @@ def test_detect_against_live_is_one_get_and_reports_in_sync(
     assert methods(live, mark) == ["GET"]
     assert outcome.outputs["changed"] == "false"
     assert outcome.report is not None and outcome.report["baseline"] == f"live staging guild {GUILD_ID}"
+
+
+def test_detect_reports_drift_made_outside_the_pipeline(
+    live: Emulator, make_settings: SettingsFactory, ctx: Context
+) -> None:
+    staged(make_settings, ctx, live)
+    clean = detect.run(make_settings(action="detect", environment="staging"), ctx)
+    assert clean.report is not None and clean.report["drift"] is False
+    changed = live.commands(APP_ID, GUILD_ID)
+    changed[0] = {**changed[0], "description": "edited by hand in the developer portal"}
+    live.set_commands(APP_ID, GUILD_ID, changed)
+    outcome = detect.run(make_settings(action="detect", environment="staging"), ctx)
+    assert outcome.report is not None and outcome.report["drift"] is True
+    (warning,) = [p for p in outcome.problems if p.rule == "live.drift"]
+    assert "changed outside the pipeline since its last stage" in warning.message
+    assert outcome.outputs["changed"] == "true" and json.loads(outcome.outputs["modified"]) == [changed[0]["name"]]

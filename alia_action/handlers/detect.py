@@ -30,6 +30,7 @@ class Baseline:
     commands: list[dict[str, Any]]
     guild: bool = False
     note: str = ""
+    drift: str = ""  # live changes made outside the pipeline since its last deploy, described
 
 
 @dataclass(slots=True)
@@ -88,6 +89,9 @@ def run(settings: Settings, ctx: Context) -> Outcome:
 
         baseline = live_baseline(settings, ctx)
         local = validated.for_scope(guild=baseline.guild)
+        if baseline.drift:
+            problems.append(Problem("warning", "live.drift", baseline.drift))
+            baseline.note = baseline.drift
     else:
         baseline, baseline_problems = offline_baseline(settings, ctx)
         problems += baseline_problems
@@ -104,6 +108,7 @@ def run(settings: Settings, ctx: Context) -> Outcome:
         plan=plan,
         problems=problems,
         baseline=baseline.name,
+        extra={"drift": bool(baseline.drift)},
     )
     write_json_atomic(ctx.workspace / settings.report_file, report)
     lines = report_lines(report)

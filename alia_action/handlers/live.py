@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from .detect import Baseline
 
 
-
 @dataclass(slots=True)
 class Discord:
     client: DiscordClient
@@ -105,4 +104,31 @@ def live_baseline(settings: Settings, ctx: Context) -> Baseline:
     guild = discord.guild_for(settings.environment)
     live: list[dict[str, Any]] = discord.client.list_commands(guild)
     scope = f"staging guild {guild}" if guild else "global commands"
-    return Baseline(f"live {scope}", live, guild=guild is not None)
+    return Baseline(
+        f"live {scope}",
+        live,
+        guild=guild is not None,
+        drift=drift_since_last_deploy(settings, ctx, discord, guild, live),
+    )
+
+
+def drift_since_last_deploy(
+    settings: Settings, ctx: Context, discord: Discord, guild: str | None, live: list[dict[str, Any]]
+) -> str:
+    """Live commands that changed outside the pipeline since its last verified deploy to the scope, or ""."""
+    from ..commands.canonical import checksum
+    from ..stores.ledger import open_ledger
+
+    ledger = open_ledger(ctx.workspace / settings.ledger_file)
+    deploys = [
+        e
+        for e in ledger.entries()
+        if e.outcome in ("success", "noop") and e.live_checksum and e.same_scope(discord.application_id, guild)
+    ]
+    last = max(deploys, key=lambda e: e.time, default=None)
+    if last is None or last.live_checksum == checksum(live, guild=guild is not None):
+        return ""
+    return (
+        f"drift: the live commands changed outside the pipeline since its last {last.action} "
+        f"({last.time:%Y-%m-%d %H:%M:%S} UTC); the plan below would overwrite those changes"
+    )
