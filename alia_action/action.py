@@ -32,6 +32,7 @@ def main() -> int:
         environ=os.environ,
         in_actions=workflow.in_actions,
         log=lambda line: workflow.log(line, untrusted=True),
+        mask=workflow.mask,
     )
     try:
         return execute(settings, ctx, workflow)

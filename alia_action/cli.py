@@ -127,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         environ=os.environ,
         in_actions=workflow.in_actions,
         log=lambda line: workflow.log(line, untrusted=True),
+        mask=workflow.mask,
     )
 
     if args.action == "monitor":
