@@ -7,8 +7,8 @@
     (``with_localizations=true``), then per local command find the remote one by type and name;
     missing → POST, different → PATCH with the full definition, identical → nothing. Differences
     follow Sapphire's ``getCommandDifferences`` (see :func:`sapphire_differs`). Sapphire itself
-    leaves commands that are no longer defined in place; here they are DELETEd, so every approach
-    ends with the same set.
+    leaves commands that are no longer defined in place (so a rename at a full scope fails there);
+    here they are DELETEd first, so every approach ends with the same set.
 """
 
 from __future__ import annotations
@@ -32,18 +32,19 @@ def bulk_put(session: RateLimitedSession, path: str, commands: Sequence[Command]
 
 def individual(session: RateLimitedSession, path: str, commands: Sequence[Command], *, guild: bool) -> None:
     remote: list[dict[str, Any]] = session.request("GET", path, params={"with_localizations": "true"})
-    wanted: set[tuple[int, str]] = set()
+    wanted = {(int(c.get("type", 1)), str(c["name"])) for c in commands}
+    # Deletes first: at a full scope (100 CHAT_INPUT) a rename's POST is refused (30032) while the old
+    # name still counts.
+    for live in remote:
+        if (live["type"], live["name"]) not in wanted:
+            session.request("DELETE", f"{path}/{live['id']}")
     for command in commands:
         key = (int(command.get("type", 1)), str(command["name"]))
-        wanted.add(key)
         existing = next((r for r in remote if (r["type"], r["name"]) == key), None)
         if existing is None:
             session.request("POST", path, json=dict(command))
         elif sapphire_differs(existing, command, guild=guild):
             session.request("PATCH", f"{path}/{existing['id']}", json=dict(command))
-    for command in remote:
-        if (command["type"], command["name"]) not in wanted:
-            session.request("DELETE", f"{path}/{command['id']}")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ class RateLimitedSession:
         self.close()
 
     def request(self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None) -> Any:
-        """One API call; returns the decoded body (None for 204). Raises on a status other than 2xx/429."""
+        """One API call; returns the decoded body (None for 204). Raises RuntimeError on an error status."""
         key = (method, _ID.sub("/commands/:id", path))
         for _ in range(MAX_RETRIES):
             wait = self._blocked_until.get(key, 0.0) - time.monotonic()
@@ -51,6 +51,7 @@ class RateLimitedSession:
                 retry_after = float(response.json().get("retry_after", 1.0))
                 self._blocked_until[key] = time.monotonic() + retry_after
                 continue
-            response.raise_for_status()
+            if response.is_error:  # Discord's own message and code; the request carries no secret in it
+                raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:300]}")
             return response.json() if response.content else None
         raise RuntimeError(f"{method} {path}: still rate limited after {MAX_RETRIES} tries")
