@@ -41,4 +41,4 @@ class Timing:
 
 def ms(value: float) -> str:
     """Milliseconds for a table cell: whole numbers from 100 ms up, one decimal below."""
-    return f"{value:.0f}" if value >= 100 else f"{value:.1f}"
+    return f"{value:.0f}" if round(value, 1) >= 100 else f"{value:.1f}"
