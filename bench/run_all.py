@@ -43,6 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", choices=BENCHMARKS, action="append", help="run only these (repeatable)")
     args = parser.parse_args(argv)
 
+    where = machine()  # before anything runs: its load average is the box's, not ours
     sections: list[str] = []
     timings: list[str] = []
     for name in args.only or BENCHMARKS:
@@ -56,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         [
             "# command-deploy benchmarks",
             f"Run {now:%Y-%m-%d %H:%M} UTC with `python bench/run_all.py`{' --quick' if args.quick else ''} "
-            f"on {machine()}. Benchmark run times: {', '.join(timings)}.",
+            f"on {where}. Benchmark run times: {', '.join(timings)}.",
             *sections,
         ]
     )

@@ -36,5 +36,6 @@ def machine() -> str:
     """One line naming the machine, so pasted numbers say where they come from."""
     return (
         f"{platform.platform()} · {os.cpu_count()} CPU(s) · {platform.processor() or platform.machine()} · "
-        f"Python {platform.python_version()} ({sys.implementation.name})"
+        f"Python {platform.python_version()} ({sys.implementation.name}) · "
+        f"load average {os.getloadavg()[0]:.2f} at the start (other work on the box skews the times)"
     )
