@@ -1,0 +1,528 @@
+"""Alerts from health checks: raised once, repeated after a cooldown, resolved once; never fatal.
+
+Each condition a check reports (``missing``, ``drifted``, ``count-deviation``, ``error``, ``slow``,
+``extra``, ``latency-trend``, ``error-trend``) is an alert key together with the environment, e.g.
+``production:missing``. For each key:
+
+* it **fires** when the condition appears;
+* while the condition holds, nothing more is sent until ``cooldown`` (1 h) has passed since the last
+  delivery, then it **repeats** once per cooldown;
+* it **resolves** (one message) on the first check where the condition is gone. A condition that
+  needs a reading of the live commands is neither raised nor cleared by a check whose GET failed.
+
+The state is read back from ``alerts.log`` (JSON lines, bounded like ``metrics.log``) at every check,
+so de-duplication works across separate runs, as long as the file is kept (cache or artifact).
+
+Channels: ``alerts.log`` always; Slack (``slack-webhook-url``: a Block Kit message), Sentry
+(``sentry-dsn``: one event per alert, grouped per key) and GitHub issues (when ``notify/github.py`` is
+present) when configured. A channel that fails is a warning, never a failed check; when every configured
+channel failed, the alert counts as undelivered and is tried again at the next check.
+
+No secret leaves through an alert: every string sent or logged is redacted with the configured secrets,
+and Sentry events pass a ``before_send`` that scrubs every string in them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import ssl
+import urllib.parse
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from .. import __version__
+from ..health.assess import Reason
+from ..stores.metrics import JsonLines, MetricsError, parse_model
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ..config import Settings
+    from ..handlers.context import Context
+
+COOLDOWN = 3600.0
+SLACK_TIMEOUT = 5.0  # seconds: a slow webhook must not hold a check (or a Ctrl+C) for long
+SENTRY_FLUSH_TIMEOUT = 5.0
+REDACTED = "***"
+
+Level = Literal["error", "warning", "info"]
+Event = Literal["fire", "repeat", "resolve"]
+Escape = Callable[[str], str]
+
+
+class ChannelError(Exception):
+    """A channel could not deliver; the message is safe to print (no secret, no URL)."""
+
+
+# --------------------------------------------------------------------------------------------- text
+
+
+def slack_escape(text: str) -> str:
+    """Slack mrkdwn control characters: no link, mention (``<!channel>``) or entity from untrusted text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def redactor(secrets: Iterable[str]) -> Callable[[str], str]:
+    """Replace every secret (and its URL-quoted form) with ``***``; longest first, so no fragment survives."""
+    variants = {s for s in secrets if s and len(s) >= 4}
+    variants |= {urllib.parse.quote(s, safe="") for s in variants}
+    ordered = sorted(variants, key=len, reverse=True)
+
+    def redact(text: str) -> str:
+        for secret in ordered:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        return text
+
+    return redact
+
+
+def scrub(value: Any, redact: Callable[[str], str]) -> Any:
+    """``value`` with ``redact`` applied to every string inside it, keys included."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {scrub(k, redact): scrub(v, redact) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v, redact) for v in value]
+    return value
+
+
+def run_url(environ: Mapping[str, str]) -> str | None:
+    """``$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID``, when running in Actions."""
+    parts = [environ.get(k, "").strip() for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")]
+    if not all(parts):
+        return None
+    server, repository, run_id = parts
+    return f"{server.rstrip('/')}/{repository}/actions/runs/{run_id}"
+
+
+# --------------------------------------------------------------------------------------------- model
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """What the check measured, shown with every alert."""
+
+    outcome: str
+    scope: str  # "global" or the guild ID
+    response_time_ms: float | None
+    threshold_ms: float
+    expected: int
+    live: int | None
+
+    def rows(self) -> list[tuple[str, str]]:
+        time = "failed" if self.response_time_ms is None else f"{self.response_time_ms:.0f} ms"
+        live = "unknown" if self.live is None else str(self.live)
+        return [
+            ("Outcome", self.outcome),
+            ("Scope", "global commands" if self.scope == "global" else f"guild {self.scope}"),
+            ("Response time", f"{time} (threshold {self.threshold_ms:.0f} ms)"),
+            ("Commands", f"{live} live / {self.expected} expected"),
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "scope": self.scope,
+            "response_time_ms": self.response_time_ms,
+            "threshold_ms": self.threshold_ms,
+            "expected": self.expected,
+            "live": self.live,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    event: Event
+    environment: str
+    condition: str
+    level: Level
+    time: datetime
+    figures: Figures
+    reason: Reason | None = None  # fire and repeat
+    previous: str = ""  # resolve: the plain message of the alert it resolves (untrusted text inside)
+    link: str | None = None  # the workflow run
+
+    @property
+    def key(self) -> str:
+        return alert_key(self.environment, self.condition)
+
+    def headline(self) -> str:
+        """Ours only (no untrusted text): safe as a title anywhere."""
+        verb = {"fire": "alert", "repeat": "still failing", "resolve": "resolved"}[self.event]
+        return f"command-deploy {self.environment}: {self.condition} {verb}"
+
+    def message(self, escape: Escape = str) -> str:
+        if self.reason is not None:
+            return self.reason.render(escape)
+        return f"resolved: {escape(self.previous)}" if self.previous else "resolved"
+
+
+def alert_key(environment: str, condition: str) -> str:
+    return f"{environment}:{condition}"
+
+
+class AlertEntry(BaseModel):
+    """One line of ``alerts.log``: an alert raised, repeated or resolved, and how each channel fared."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    v: int = 1
+    time: datetime
+    key: str
+    environment: str
+    condition: str
+    event: Event
+    level: Level
+    message: str
+    figures: dict[str, Any] = {}
+    channels: dict[str, str] = {}
+    delivered: bool = True
+
+
+@dataclass(slots=True)
+class KeyState:
+    active: bool = False  # fired (or repeated) and not resolved since
+    delivered_at: datetime | None = None  # last fire/repeat that reached a channel
+    message: str = ""  # what the active alert said
+
+
+def key_states(entries: Iterable[AlertEntry]) -> dict[str, KeyState]:
+    """Each key's state after replaying ``entries`` (oldest first)."""
+    states: dict[str, KeyState] = {}
+    for entry in entries:
+        state = states.setdefault(entry.key, KeyState())
+        if entry.event == "resolve":
+            states[entry.key] = KeyState()
+            continue
+        state.active = True
+        state.message = entry.message
+        if entry.delivered:
+            state.delivered_at = entry.time
+    return states
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    event: Event
+    condition: str
+    reason: Reason | None
+    previous: str = ""
+
+
+def decide(
+    environment: str,
+    present: Mapping[str, Reason],
+    unknown: Iterable[str],
+    states: Mapping[str, KeyState],
+    now: datetime,
+    cooldown: float = COOLDOWN,
+) -> list[Decision]:
+    """What to send for this check. ``present``: condition → reason; ``unknown``: conditions this check
+    could not evaluate (kept as they are)."""
+    out: list[Decision] = []
+    for condition, reason in present.items():
+        state = states.get(alert_key(environment, condition), KeyState())
+        if not state.active or state.delivered_at is None:
+            out.append(Decision("fire", condition, reason))
+        elif (now - state.delivered_at).total_seconds() >= cooldown:
+            out.append(Decision("repeat", condition, reason))
+    skip = set(unknown) | set(present)
+    prefix = alert_key(environment, "")
+    for key, state in states.items():
+        condition = key[len(prefix) :]
+        if key.startswith(prefix) and state.active and condition not in skip:
+            out.append(Decision("resolve", condition, None, state.message))
+    return out
+
+
+# --------------------------------------------------------------------------------------------- channels
+
+
+class Channel(Protocol):
+    name: str
+
+    def send(self, alert: Alert) -> str:
+        """Deliver; return a short status (``sent``). Raise :class:`ChannelError` when it failed."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def slack_payload(alert: Alert) -> dict[str, Any]:
+    """A Block Kit message: headline, what failed, the figures, the run link. Untrusted text escaped."""
+    icon = {"error": "🔴", "warning": "🟠", "info": "✅"}[alert.level]
+    headline = f"{icon} {alert.headline()}"
+    fields = [("Environment", alert.environment), *alert.figures.rows()]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _cut(headline, 150), "emoji": True}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _cut(f"*What*: {alert.message(slack_escape)}", 3000)}},
+        {
+            "type": "section",
+            "fields": [{"type": "mrkdwn", "text": f"*{name}*\n{slack_escape(value)}"} for name, value in fields],
+        },
+    ]
+    context = [f"{alert.time:%Y-%m-%d %H:%M:%S} UTC", f"command-deploy {__version__}"]
+    if alert.link:
+        context.insert(0, f"<{slack_escape(alert.link)}|View the workflow run>")
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(context)}]})
+    return {"text": _cut(f"{headline}: {alert.message(slack_escape)}", 3000), "blocks": blocks}
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def tls_context(environ: Mapping[str, str]) -> ssl.SSLContext | bool:
+    """Honour ``SSL_CERT_FILE`` from the run's environment (a company proxy's CA, a test's own CA)."""
+    cafile = environ.get("SSL_CERT_FILE", "").strip()
+    return ssl.create_default_context(cafile=cafile) if cafile else True
+
+
+class SlackChannel:
+    name = "slack"
+
+    def __init__(self, webhook_url: str, environ: Mapping[str, str]) -> None:
+        self._url = webhook_url
+        self._environ = environ
+        self._http: httpx.Client | None = None
+
+    def __repr__(self) -> str:
+        return "SlackChannel(webhook=<redacted>)"
+
+    def send(self, alert: Alert) -> str:
+        import httpx
+
+        if self._http is None:
+            self._http = httpx.Client(timeout=SLACK_TIMEOUT, verify=tls_context(self._environ), follow_redirects=False)
+        try:
+            response = self._http.post(self._url, json=slack_payload(alert))
+        except httpx.HTTPError as exc:
+            # httpx's message holds the URL, which is the secret: name the failure, never the address.
+            raise ChannelError(f"Slack webhook unreachable ({type(exc).__name__})") from None
+        if response.status_code >= 300:
+            said = " ".join(response.text.split())[:100]
+            raise ChannelError(f"Slack answered HTTP {response.status_code}" + (f" ({said})" if said else ""))
+        return "sent"
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+
+class SentryChannel:
+    name = "sentry"
+
+    def __init__(self, dsn: str, environment: str, secrets: Sequence[str], environ: Mapping[str, str]) -> None:
+        self._dsn = dsn
+        self._environment = environment
+        self._redact = redactor(secrets)
+        self._ca = environ.get("SSL_CERT_FILE", "").strip() or None
+        self._started = False
+
+    def __repr__(self) -> str:
+        return "SentryChannel(dsn=<redacted>)"
+
+    def before_send(self, event: Any, _hint: Any) -> Any:
+        """Scrub every string of the event: the token, webhook URL and DSN never reach Sentry's storage."""
+        return scrub(event, self._redact)
+
+    def _start(self) -> None:
+        import sentry_sdk
+
+        try:
+            sentry_sdk.init(
+                dsn=self._dsn,
+                environment=self._environment,
+                release=f"command-deploy@{__version__}",
+                default_integrations=False,
+                auto_enabling_integrations=False,
+                auto_session_tracking=False,
+                send_client_reports=False,
+                send_default_pii=False,
+                max_breadcrumbs=0,
+                server_name="command-deploy",
+                ca_certs=self._ca,
+                before_send=self.before_send,
+                before_breadcrumb=lambda _crumb, _hint: None,
+            )
+        except Exception as exc:  # BadDsn and friends quote the DSN: name the failure only
+            raise ChannelError(f"Sentry could not start ({type(exc).__name__})") from None
+        self._started = True
+
+    def send(self, alert: Alert) -> str:
+        import sentry_sdk
+
+        if not self._started:
+            self._start()
+        level = "info" if alert.event == "resolve" else alert.level
+        with sentry_sdk.new_scope() as scope:
+            scope.set_tag("environment", alert.environment)
+            scope.set_tag("scope", alert.figures.scope)
+            scope.set_tag("condition", alert.condition)
+            scope.set_tag("alert", alert.event)
+            scope.fingerprint = ["command-deploy", alert.environment, alert.condition]
+            scope.set_context("health", alert.figures.to_dict() | ({"run": alert.link} if alert.link else {}))
+            event_id = sentry_sdk.capture_message(f"{alert.headline()}: {alert.message()}", level=level)
+        if event_id is None:
+            raise ChannelError("Sentry dropped the event")
+        sentry_sdk.flush(timeout=SENTRY_FLUSH_TIMEOUT)
+        return "sent"
+
+    def close(self) -> None:
+        if self._started:
+            import sentry_sdk
+
+            sentry_sdk.get_client().close(timeout=SENTRY_FLUSH_TIMEOUT)
+            self._started = False
+
+
+def github_issue_channel(settings: Settings, ctx: Context) -> Channel | None:
+    """The GitHub failure-issue channel, when ``alia_action.notify.github`` is part of this build.
+
+    Wiring point for ``notify/github.py`` (``open_or_update_failure_issue`` / ``resolve_failure_issue``):
+    until that module exists this returns None and alerts go to the other channels only.
+    """
+    if settings.github_token is None or not ctx.environ.get("GITHUB_REPOSITORY"):
+        return None
+    if importlib.util.find_spec("alia_action.notify.github") is None:
+        return None
+    return None
+
+
+# --------------------------------------------------------------------------------------------- the alerter
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    alert: Alert
+    channels: Mapping[str, str]  # channel → "sent" or "failed: why"
+    delivered: bool
+
+    def describe(self) -> str:
+        where = ", ".join(f"{name}: {status}" for name, status in self.channels.items()) or "alerts.log only"
+        return f"{self.alert.event} {self.alert.key} ({where})"
+
+
+@dataclass(slots=True)
+class AlertReport:
+    sent: list[Delivery] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class Alerter:
+    """Raise and resolve the alerts of a run's checks. One per run (or per ``monitor``); :meth:`close` at the end."""
+
+    def __init__(
+        self,
+        path: Path,
+        secrets: Sequence[str],
+        channels: Sequence[Channel] = (),
+        *,
+        cooldown: float = COOLDOWN,
+        link: str | None = None,
+    ) -> None:
+        self.log = JsonLines(path)
+        self.channels = list(channels)
+        self.cooldown = cooldown
+        self.link = link
+        self._redact = redactor(secrets)
+        self._parse = parse_model(AlertEntry)
+
+    @classmethod
+    def for_run(cls, settings: Settings, ctx: Context, *, cooldown: float = COOLDOWN) -> Alerter:
+        channels: list[Channel] = []
+        if settings.slack_webhook_url is not None:
+            channels.append(SlackChannel(settings.slack_webhook_url.get_secret_value(), ctx.environ))
+        if settings.sentry_dsn is not None:
+            channels.append(
+                SentryChannel(
+                    settings.sentry_dsn.get_secret_value(), settings.environment, settings.secrets(), ctx.environ
+                )
+            )
+        github = github_issue_channel(settings, ctx)
+        if github is not None:
+            channels.append(github)
+        return cls(
+            ctx.workspace / settings.alerts_file,
+            settings.secrets(),
+            channels,
+            cooldown=cooldown,
+            link=run_url(ctx.environ),
+        )
+
+    def entries(self) -> list[AlertEntry]:
+        return [e for e in map(self._parse, self.log.lines()) if e is not None]
+
+    def process(
+        self,
+        *,
+        environment: str,
+        reasons: Sequence[Reason],
+        unknown: Iterable[str],
+        figures: Figures,
+        now: datetime,
+    ) -> AlertReport:
+        """Compare this check's conditions with the alert history, send what is due, record it."""
+        present = {r.condition: r for r in reasons}
+        report = AlertReport()
+        for decision in decide(environment, present, unknown, key_states(self.entries()), now, self.cooldown):
+            level: Level = (
+                "info" if decision.reason is None else "error" if decision.reason.severity == "unhealthy" else "warning"
+            )
+            alert = Alert(
+                decision.event,
+                environment,
+                decision.condition,
+                level,
+                now,
+                figures,
+                decision.reason,
+                decision.previous,
+                self.link,
+            )
+            statuses, delivered = self._deliver(alert, report)
+            entry = {
+                "time": now,
+                "key": alert.key,
+                "environment": environment,
+                "condition": alert.condition,
+                "event": alert.event,
+                "level": alert.level,
+                "message": alert.message(),
+                "figures": figures.to_dict(),
+                "channels": statuses,
+                "delivered": delivered,
+            }
+            try:
+                self.log.append(scrub(AlertEntry.model_validate(entry).model_dump(mode="json"), self._redact))
+            except MetricsError as exc:
+                report.warnings.append(f"alert not recorded: {exc}")
+            report.sent.append(Delivery(alert, statuses, delivered))
+        return report
+
+    def _deliver(self, alert: Alert, report: AlertReport) -> tuple[dict[str, str], bool]:
+        statuses: dict[str, str] = {}
+        for channel in self.channels:
+            try:
+                statuses[channel.name] = channel.send(alert)
+                continue
+            except ChannelError as exc:
+                why = str(exc)
+            except Exception as exc:  # a channel's bug must not fail the check either; its text may hold a URL
+                why = f"unexpected {type(exc).__name__}"
+            statuses[channel.name] = self._redact(f"failed: {why}")
+            report.warnings.append(self._redact(f"{channel.name} alert '{alert.key}' not delivered: {why}"))
+        delivered = not self.channels or any(not s.startswith("failed") for s in statuses.values())
+        return statuses, delivered
+
+    def close(self) -> None:
+        for channel in self.channels:
+            channel.close()
