@@ -2,7 +2,9 @@
 
 Names follow the original system: ``commands-backup-<time>.json`` before deploys and
 ``commands-pre-rollback-<time>.json`` before rollbacks, ``<time>`` like ``2025-01-15T10-30-00-000Z``.
-A store is a local folder (written atomically and fsynced) or ``s3://bucket/prefix``.
+A store is a local folder (written atomically and fsynced) or ``s3://bucket/prefix``. A save never
+replaces an existing backup: two taken in the same millisecond (or by two jobs at once) get ``-1``,
+``-2``… and are listed newest first in that order too.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,11 +22,12 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import DeployError
-from ..report import write_json_atomic
 
 BackupKind = Literal["backup", "pre-rollback"]
 PREFIXES: dict[BackupKind, str] = {"backup": "commands-backup-", "pre-rollback": "commands-pre-rollback-"}
 _NAME = re.compile(r"^commands-(?:backup|pre-rollback)-[0-9TZ-]+(?:-[0-9]+)?\.json$")
+_SEQUENCE = re.compile(r"Z-([0-9]+)\.json$")
+_MAX_NAME_ATTEMPTS = 1000  # distinct names tried before giving up: only a runaway loop gets that far
 
 
 class BackupError(DeployError):
@@ -97,6 +102,12 @@ class BackupStore(Protocol):
     def list(self) -> list[BackupInfo]: ...
 
 
+def _sequence(name: str) -> int:
+    """0 for ``…Z.json``, n for ``…Z-n.json``: the order of backups taken in the same millisecond."""
+    match = _SEQUENCE.search(name)
+    return int(match.group(1)) if match else 0
+
+
 def _infos(names: list[str]) -> list[BackupInfo]:
     infos = []
     for name in names:
@@ -104,16 +115,16 @@ def _infos(names: list[str]) -> list[BackupInfo]:
         if _NAME.fullmatch(name) and taken_at:
             kind: BackupKind = "pre-rollback" if name.startswith(PREFIXES["pre-rollback"]) else "backup"
             infos.append(BackupInfo(name, taken_at, kind))
-    return sorted(infos, key=lambda i: (i.taken_at, i.name), reverse=True)
+    # By name alone "…Z.json" would sort after "…Z-1.json" and "…Z-2.json" after "…Z-10.json".
+    return sorted(infos, key=lambda i: (i.taken_at, _sequence(i.name), i.name), reverse=True)
 
 
-def _unique(name: str, taken: set[str]) -> str:
-    """Two backups in the same millisecond get -1, -2… rather than overwriting each other."""
-    candidate, counter = name, 0
-    while candidate in taken:
-        counter += 1
-        candidate = name.replace(".json", f"-{counter}.json")
-    return candidate
+def _candidates(name: str, taken: set[str]) -> Iterator[str]:
+    """Names to try in order: ``name``, then ``-1``, ``-2``…, skipping those known to be taken."""
+    for counter in range(_MAX_NAME_ATTEMPTS):
+        candidate = name if counter == 0 else name.replace(".json", f"-{counter}.json")
+        if candidate not in taken:
+            yield candidate
 
 
 class LocalBackupStore:
@@ -122,13 +133,14 @@ class LocalBackupStore:
         self.location = str(folder)
 
     def save(self, document: BackupDocument) -> str:
-        name = backup_name(document.kind, document.taken_at)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            existing = set(os.listdir(self.folder))
-            name = _unique(name, existing)
-            write_json_atomic(self.folder / name, document.model_dump(mode="json"))
-            fd = os.open(self.folder, os.O_RDONLY)  # make the rename itself durable
+            temporary = self._write_temporary(document)
+            try:
+                name = self._link(temporary, backup_name(document.kind, document.taken_at))
+            finally:
+                temporary.unlink(missing_ok=True)
+            fd = os.open(self.folder, os.O_RDONLY)  # make the new directory entry itself durable
             try:
                 os.fsync(fd)
             finally:
@@ -136,6 +148,32 @@ class LocalBackupStore:
         except OSError as exc:
             raise BackupError(f"cannot write backup to {self.folder}: {exc.strerror or exc}") from None
         return name
+
+    def _write_temporary(self, document: BackupDocument) -> Path:
+        """The whole document, fsynced, under a name no listing shows (a reader never sees half a backup)."""
+        fd, path = tempfile.mkstemp(prefix=".backup-", suffix=".tmp", dir=self.folder)
+        try:
+            os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide backups from later steps running as another user
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(document.model_dump(mode="json"), handle, indent=2, ensure_ascii=False)
+                handle.write("\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+        except BaseException:
+            Path(path).unlink(missing_ok=True)
+            raise
+        return Path(path)
+
+    def _link(self, temporary: Path, name: str) -> str:
+        """Give the written file the first free name. A hard link fails on an existing name, where a rename
+        would silently replace it: a concurrent save in the same millisecond moves on to the next name."""
+        for candidate in _candidates(name, set(os.listdir(self.folder))):
+            try:
+                os.link(temporary, self.folder / candidate)
+            except FileExistsError:
+                continue
+            return candidate
+        raise BackupError(f"cannot write backup to {self.folder}: every name like {name} is taken")
 
     def load(self, name: str) -> BackupDocument:
         path = self.folder / check_name(name)
@@ -156,6 +194,12 @@ class LocalBackupStore:
             return _infos([p.name for p in self.folder.iterdir() if p.is_file() and not p.is_symlink()])
         except FileNotFoundError:
             return []
+        except OSError as exc:  # e.g. the store path is a file, or unreadable
+            raise BackupError(f"cannot list backups in {self.folder}: {exc.strerror or exc}") from None
+
+
+# S3's answers to a conditional put whose key exists, or is being written by another request right now.
+_TAKEN = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
 
 
 class S3BackupStore:
@@ -171,42 +215,57 @@ class S3BackupStore:
             client = boto3.client("s3", region_name=region)
         self.client = client
 
-    def _call(self, what: str, fn: Any, **kwargs: Any) -> Any:
+    def _call(self, what: str, fn: Any, passthrough: frozenset[str] = frozenset(), **kwargs: Any) -> Any:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             return fn(**kwargs)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "error")
+            if code in passthrough:
+                raise
             raise BackupError(f"cannot {what} in {self.location}: {code}") from None
         except BotoCoreError as exc:
             raise BackupError(f"cannot {what} in {self.location}: {type(exc).__name__}") from None
 
     def save(self, document: BackupDocument) -> str:
-        taken = {i.name for i in self.list()}
-        name = _unique(backup_name(document.kind, document.taken_at), taken)
+        from botocore.exceptions import ClientError
+
+        name = backup_name(document.kind, document.taken_at)
         body = json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False).encode()
-        self._call(
-            "write backup",
-            self.client.put_object,
-            Bucket=self.bucket,
-            Key=self.prefix + name,
-            Body=body,
-            ContentType="application/json",
-        )
-        return name
+        for candidate in _candidates(name, {i.name for i in self.list()}):
+            try:
+                # If-None-Match: * makes S3 refuse an existing key, so a concurrent save never replaces a backup.
+                self._call(
+                    "write backup",
+                    self.client.put_object,
+                    Bucket=self.bucket,
+                    Key=self.prefix + candidate,
+                    Body=body,
+                    ContentType="application/json",
+                    IfNoneMatch="*",
+                    passthrough=_TAKEN,
+                )
+            except ClientError:  # only the "name taken" codes pass through _call
+                continue
+            return candidate
+        raise BackupError(f"cannot write backup in {self.location}: every name like {name} is taken")
 
     def load(self, name: str) -> BackupDocument:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         key = self.prefix + check_name(name)
         try:
-            from botocore.exceptions import ClientError
-
             response = self.client.get_object(Bucket=self.bucket, Key=key)
+            raw = response["Body"].read()
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            code = exc.response.get("Error", {}).get("Code", "error")
+            if code in ("NoSuchKey", "404"):
                 raise BackupError(f"no backup named {name} in {self.location}") from None
-            raise BackupError(f"cannot read backup {name}: {exc.response.get('Error', {}).get('Code')}") from None
-        return parse_document(name, response["Body"].read())
+            raise BackupError(f"cannot read backup {name} from {self.location}: {code}") from None
+        except BotoCoreError as exc:
+            raise BackupError(f"cannot read backup {name} from {self.location}: {type(exc).__name__}") from None
+        return parse_document(name, raw)
 
     def list(self) -> list[BackupInfo]:
         names: list[str] = []
