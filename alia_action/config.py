@@ -535,6 +535,9 @@ class Settings(BaseModel):
 
     @classmethod
     def _build(cls, raw: dict[str, object], labels: Mapping[str, str]) -> Settings:
+        if "environment" not in raw:
+            # stage targets the staging guild: its Parameter Store prefix is the staging one too.
+            raw["environment"] = "staging" if str(raw.get("action", "")).strip().lower() == "stage" else "production"
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:

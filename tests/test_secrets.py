@@ -186,7 +186,7 @@ def test_without_id_token_permission_the_step_says_so(aws: Any, live: Emulator, 
 def test_a_missing_parameter_is_named_with_the_permission_to_check(
     aws: Any, moto_url: str, oidc: OidcStandIn, live: Emulator, workspace: Path
 ) -> None:
-    put(aws, "/alia-bot/production", BOT_TOKEN=TOKEN)
+    put(aws, "/alia-bot/staging", BOT_TOKEN=TOKEN)  # stage reads the staging prefix
     step = run_action(
         workspace,
         {"action": "stage", "role-to-assume": ROLE, "aws-region": REGION, "discord-api-url": live.url},
@@ -194,8 +194,8 @@ def test_a_missing_parameter_is_named_with_the_permission_to_check(
     )
     assert step.returncode == 1
     [(_props, message)] = step.annotations("error")
-    assert "Parameter Store has no /alia-bot/production/CLIENT_ID in us-east-1" in message
-    assert "ssm:GetParameters on arn:aws:ssm:us-east-1:123456789012:parameter/alia-bot/production/*" in message
+    assert "Parameter Store has no /alia-bot/staging/CLIENT_ID in us-east-1" in message
+    assert "ssm:GetParameters on arn:aws:ssm:us-east-1:123456789012:parameter/alia-bot/staging/*" in message
     assert "kms:Decrypt" in message and ROLE in message
     assert f"::add-mask::{TOKEN}" in step.stdout and TOKEN not in without_mask_lines(step.stdout)
     assert "Traceback" not in step.stdout + step.stderr

@@ -17,7 +17,7 @@ from ..discord.errors import DAILY_CREATE_LIMIT, DiscordError
 from ..errors import DeployError
 from ..markdown import plan_markdown
 from ..report import build_report, report_lines
-from ..stores.backups import BackupDocument, BackupKind, open_store
+from ..stores.backups import BackupDocument, BackupKind
 from ..stores.ledger import LedgerEntry, concurrent_claim, creates_spent, open_ledger
 from .detect import Validated, plan_outputs
 from .outcome import Outcome
@@ -74,7 +74,7 @@ def check_guards(settings: Settings, ctx: Context, discord: Discord, target: Tar
             "(or raise max-deletions); if not, check that every command file was exported"
         )
     if plan.creates:
-        ledger = open_ledger(ctx.workspace / settings.ledger_file)
+        ledger = open_ledger(settings, ctx)
         spent = creates_spent(ledger, application_id=discord.application_id, guild_id=target.guild_id, now=ctx.now())
         if spent + plan.creates > DAILY_CREATE_LIMIT:
             raise DeployError(
@@ -104,7 +104,7 @@ def claim_scope(
     Two deploys of one scope (a misconfigured concurrency group) must not overwrite each other blindly:
     the check and the claim happen under the ledger's lock, with no extra request to Discord.
     """
-    ledger = open_ledger(ctx.workspace / settings.ledger_file)
+    ledger = open_ledger(settings, ctx)
     with ledger.lock():
         reason = concurrent_claim(
             ledger,
@@ -132,7 +132,7 @@ def take_backup(
     kind: BackupKind = "backup",
 ) -> str:
     """Save the live commands durably; if this fails, nothing is written to Discord."""
-    store = open_store(settings.backup_store, ctx.workspace, settings.aws_region)
+    store = ctx.backup_store(settings)
     document = BackupDocument(
         kind=kind,
         application_id=discord.application_id,
@@ -160,7 +160,7 @@ def record(
     outcome: str,
     message: str = "",
 ) -> None:
-    ledger = open_ledger(ctx.workspace / settings.ledger_file)
+    ledger = open_ledger(settings, ctx)
     ledger.record(
         LedgerEntry.model_validate(
             {

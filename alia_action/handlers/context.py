@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..stores.backups import BackupStore
     from .live import Discord
 
 
@@ -33,12 +34,24 @@ class Context:
     mask: Callable[[str], None] = lambda _secret: None  # secrets learnt during the run (Parameter Store, STS)
     client_options: dict[str, Any] = field(default_factory=dict)  # DiscordClient tuning (retries, timeouts)
     resources: ExitStack = field(default_factory=ExitStack)
+    cache: dict[str, Any] = field(default_factory=dict)  # per-run objects that are costly to make twice
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])  # ties a result to its "started" entry
     _discord: Discord | None = None
 
+    def backup_store(self, settings: Settings) -> BackupStore:
+        """The backup store, with the run's AWS session when it is on S3 and a role is assumed."""
+        from ..stores.backups import open_store
+
+        client = None
+        if settings.backup_store.startswith("s3://") and settings.role_to_assume:
+            from ..stores.secrets import cached_session
+
+            client = cached_session(settings, self)[0].client("s3")
+        return open_store(settings.backup_store, self.workspace, settings.aws_region, s3_client=client)
+
     def has_discord_credentials(self, settings: Settings) -> bool:
         """Live Discord (or the built-in emulator) can be reached with what was configured."""
-        if settings.discord_api_url == "emulator":
+        if settings.discord_api_url == "emulator" or settings.role_to_assume:  # role: Parameter Store has them
             return True
         return settings.bot_token is not None and settings.application_id is not None
 

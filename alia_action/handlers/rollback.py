@@ -10,7 +10,7 @@ from ..commands.canonical import SERVER_KEYS, checksum
 from ..commands.plan import Plan
 from ..errors import DeployError, UsageError
 from ..markdown import escape, table
-from ..stores.backups import BackupDocument, BackupStore, age, open_store
+from ..stores.backups import BackupDocument, BackupStore, age
 from .apply import Applied, Target, apply_commands
 from .outcome import EXIT_OK, Outcome
 
@@ -71,7 +71,7 @@ def run(settings: Settings, ctx: Context) -> Outcome:
     # 1. Choose the backup: backup-file (a name in the store), else the latest of the target scope.
     discord = ctx.discord(settings)
     target = Target(settings.environment, discord.guild_for(settings.environment))
-    store = open_store(settings.backup_store, ctx.workspace, settings.aws_region)
+    store = ctx.backup_store(settings)
     name = settings.backup_file or find_latest(store, discord.application_id, target.guild_id)
     document = store.load(name)
 
@@ -138,7 +138,7 @@ def _json(names: list[str]) -> str:
 
 def list_backups(settings: Settings, ctx: Context, workflow: Workflow) -> int:
     """``command-deploy backups``: newest first, with scope, command count and age."""
-    store = open_store(settings.backup_store, ctx.workspace, settings.aws_region)
+    store = ctx.backup_store(settings)
     infos = store.list()
     if not infos:
         workflow.log(f"no backups in {store.location}")
@@ -158,7 +158,7 @@ def choose_backup(settings: Settings, ctx: Context) -> Settings:
     """``rollback --interactive``: pick a backup from a numbered list in a terminal."""
     if not sys.stdin.isatty():
         raise UsageError("--interactive needs a terminal; pass --backup-file instead")
-    store = open_store(settings.backup_store, ctx.workspace, settings.aws_region)
+    store = ctx.backup_store(settings)
     infos = store.list()[:20]
     if not infos:
         raise UsageError(f"no backups in {store.location}")

@@ -276,9 +276,10 @@ class S3BackupStore:
         return _infos([n for n in names if "/" not in n])
 
 
-def open_store(spec: str, workspace: Path, region: str | None = None) -> BackupStore:
+def open_store(spec: str, workspace: Path, region: str | None = None, s3_client: Any = None) -> BackupStore:
+    """``s3_client``: a boto3 S3 client with the run's credentials (e.g. from role-to-assume)."""
     if spec.startswith("s3://"):
-        return S3BackupStore(spec, region)
+        return S3BackupStore(spec, region, client=s3_client)
     folder = Path(spec)
     return LocalBackupStore(folder if folder.is_absolute() else workspace / folder)
 

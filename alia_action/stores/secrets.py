@@ -90,7 +90,7 @@ def read_parameters(settings: Settings, ctx: Context) -> dict[str, str]:
     Raises :class:`DeployError` naming the parameter path and the IAM permissions when a required one
     is missing or cannot be read, and :class:`UsageError` when role-to-assume cannot get an OIDC token.
     """
-    session, known = aws_session(settings, ctx)
+    session, known = cached_session(settings, ctx)
     paths = parameter_paths(settings.ssm_prefix)
     response = _ssm_get(settings, session, list(paths.values()), known)
     found: dict[str, str] = {}
@@ -167,6 +167,14 @@ def _partition_and_account(settings: Settings) -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------------------- sessions, OIDC and STS
+
+
+def cached_session(settings: Settings, ctx: Context) -> tuple[Any, list[str]]:
+    """The run's AWS session, made once: one OIDC exchange serves Parameter Store and S3 backups."""
+    if "aws_session" not in ctx.cache:
+        ctx.cache["aws_session"] = aws_session(settings, ctx)
+    cached: tuple[Any, list[str]] = ctx.cache["aws_session"]
+    return cached
 
 
 def aws_session(settings: Settings, ctx: Context) -> tuple[Any, list[str]]:
