@@ -119,7 +119,7 @@ def drift_since_last_deploy(
     from ..commands.canonical import checksum
     from ..stores.ledger import open_ledger
 
-    ledger = open_ledger(ctx.workspace / settings.ledger_file)
+    ledger = open_ledger(settings, ctx)
     deploys = [
         e
         for e in ledger.entries()

@@ -29,7 +29,7 @@ class CircuitOpen(DeployError):
 def check_breaker(settings: Settings, ctx: Context, discord: Discord, validated: Validated) -> list[str]:
     """Pass only when staging succeeded with exactly this set recently AND the staging guild still holds it."""
     guild = discord.require_staging_guild()
-    ledger = open_ledger(ctx.workspace / settings.ledger_file)
+    ledger = open_ledger(settings, ctx)
     staged = latest_success(ledger, action="stage", application_id=discord.application_id, guild_id=guild)
     if staged is None:
         raise CircuitOpen(

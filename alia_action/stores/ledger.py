@@ -1,7 +1,7 @@
 """The record of deployments: what was deployed where, when, with what outcome.
 
 Locally JSON lines in ``deployment.log`` (the original system's file); in Actions the same interface
-is served by GitHub Deployments (``notify/github.py``). The circuit breaker and the daily-create
+is served by GitHub Deployments as well (``stores/github_ledger.py``). The circuit breaker and the daily-create
 budget read it.
 """
 
@@ -13,11 +13,15 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import DeployError
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..handlers.context import Context
 
 Outcome = Literal["started", "success", "failure", "noop"]
 # A "started" entry without a result is another run's write in progress for this long at most
@@ -107,8 +111,13 @@ class FileLedger:
         return out
 
 
-def open_ledger(path: Path) -> Ledger:
-    return FileLedger(path)
+def open_ledger(settings: Settings, ctx: Context) -> Ledger:
+    """``deployment.log`` in the workspace; in a workflow run with a GitHub token, GitHub Deployments as well
+    (the workspace, and with it the file, does not outlive the run)."""
+    local = FileLedger(ctx.workspace / settings.ledger_file)
+    from .github_ledger import GitHubDeploymentsLedger, applies  # PyGithub only when it is used
+
+    return GitHubDeploymentsLedger(settings, ctx, local) if applies(settings, ctx) else local
 
 
 def latest_success(ledger: Ledger, *, action: str, application_id: str, guild_id: str | None) -> LedgerEntry | None:

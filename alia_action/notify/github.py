@@ -1,0 +1,650 @@
+"""GitHub through PyGithub: where this run is, one repository's API, and GitHub's refusals in plain words.
+
+PyGithub (and requests under it) is imported inside :meth:`GitHubRepo.__init__` only, so importing this
+module costs nothing: ``detect`` outside pull requests never loads it. The API base URL is
+``GITHUB_API_URL`` (GitHub Enterprise Server, or a test stand-in); PyGithub's default applies only when it
+is unset, which the runner never leaves it.
+
+Every call goes through :meth:`GitHubRepo.call`, which turns any failure into a :class:`GitHubError`:
+one sentence naming what was attempted and, for a 403, the ``permissions:`` entry the job needs. Nothing
+of the token reaches a message: PyGithub keeps it in a header that no exception text includes, and the
+messages are built from the status and GitHub's ``message`` field only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ..errors import DeployError
+from ..workflow import Workflow, inline
+
+if TYPE_CHECKING:
+    from github.Deployment import Deployment
+    from github.Issue import Issue
+    from github.IssueComment import IssueComment
+
+    from ..config import Settings
+    from ..handlers.context import Context
+
+T = TypeVar("T")
+
+# The permissions a job grants its GITHUB_TOKEN, as a workflow's `permissions:` block spells them.
+PULL_REQUESTS_WRITE = "pull-requests: write"
+ISSUES_READ = "issues: read"
+ISSUES_WRITE = "issues: write"
+DEPLOYMENTS_READ = "deployments: read"
+DEPLOYMENTS_WRITE = "deployments: write"
+# GitHub's X-Accepted-GitHub-Permissions names them with underscores: pull_requests=write.
+_ACCEPTED = re.compile(r"([a-z_]+)=(read|write|admin)")
+_GITHUB_MESSAGE_CHARS = 200
+
+
+class GitHubError(DeployError):
+    """GitHub refused or failed one request. ``status`` is None when GitHub was not reached at all."""
+
+    def __init__(self, message: str, *, status: int | None = None, permission: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.permission = permission
+
+    @property
+    def forbidden(self) -> bool:
+        return self.status == 403
+
+    @property
+    def configuration(self) -> bool:
+        """A mistake the workflow's author must fix (token, permissions, repository), not a passing fault."""
+        return self.status in (401, 403, 404)
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """PyGithub's tuning. Writes keep GitHub's advice of a second apart; tests pass faster values."""
+
+    timeout: int = 10
+    retries: int = 3
+    backoff: float = 0.5
+    seconds_between_writes: float | None = 1.0
+    per_page: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """Where this workflow run is, from the runner's default variables."""
+
+    repository: str
+    api_url: str | None = None
+    server_url: str = "https://github.com"
+    run_id: str | None = None
+    sha: str | None = None
+    workflow_ref: str | None = None
+    workflow: str | None = None
+    event_name: str = ""
+    event_path: str | None = None
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> RunInfo | None:
+        """None outside a repository's workflow run (no ``GITHUB_REPOSITORY``)."""
+        repository = (environ.get("GITHUB_REPOSITORY") or "").strip()
+        if not re.fullmatch(r"[\w.-]+/[\w.-]+", repository):
+            return None
+        return cls(
+            repository=repository,
+            api_url=(environ.get("GITHUB_API_URL") or "").strip().rstrip("/") or None,
+            server_url=(environ.get("GITHUB_SERVER_URL") or "https://github.com").strip().rstrip("/"),
+            run_id=environ.get("GITHUB_RUN_ID") or None,
+            sha=environ.get("GITHUB_SHA") or None,
+            workflow_ref=environ.get("GITHUB_WORKFLOW_REF") or None,
+            workflow=environ.get("GITHUB_WORKFLOW") or None,
+            event_name=environ.get("GITHUB_EVENT_NAME") or "",
+            event_path=environ.get("GITHUB_EVENT_PATH") or None,
+        )
+
+    @property
+    def run_url(self) -> str | None:
+        if not self.run_id:
+            return None
+        return f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}"
+
+    @property
+    def commit_url(self) -> str | None:
+        return f"{self.server_url}/{self.repository}/commit/{self.sha}" if self.sha else None
+
+    @property
+    def workflow_file(self) -> str | None:
+        """``deploy.yml`` of ``owner/repo/.github/workflows/deploy.yml@refs/heads/main``."""
+        if not self.workflow_ref:
+            return None
+        path = self.workflow_ref.split("@", 1)[0]
+        marker = "/.github/workflows/"
+        return path.split(marker, 1)[1] if marker in path else None
+
+    def rollback_command(self, backup: str | None = None) -> str:
+        """The command that restores production (or the workflow's environment) from a terminal."""
+        workflow = self.workflow_file or self.workflow or "<workflow file>"
+        words = ["gh", "workflow", "run", workflow, "--repo", self.repository, "-f", "action=rollback"]
+        if backup:
+            words += ["-f", f"backup_file={backup}"]
+        return shlex.join(words)
+
+    def event(self) -> dict[str, Any]:
+        """The webhook payload that triggered the run; empty when absent or unreadable."""
+        if not self.event_path:
+            return {}
+        try:
+            data = json.loads(Path(self.event_path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequests:
+    """The pull requests a run reports on. ``fork``: a fork's ``pull_request`` run, whose token is read-only."""
+
+    numbers: tuple[int, ...] = ()
+    fork: bool = False
+
+
+def pull_requests(run: RunInfo) -> PullRequests:
+    """``pull_request``/``pull_request_target``: the event's PR; ``workflow_run``: the PRs GitHub lists for
+    the triggering run, only those of this repository (GitHub may list a fork's same-named branch)."""
+    event = run.event()
+    if run.event_name in ("pull_request", "pull_request_target"):
+        pr = event.get("pull_request") or {}
+        number = pr.get("number")
+        if not isinstance(number, int):
+            return PullRequests()
+        head_repo = ((pr.get("head") or {}).get("repo") or {}).get("full_name")
+        base_repo = (event.get("repository") or {}).get("full_name") or run.repository
+        # pull_request_target runs in the base repository with a writable token, forks included.
+        fork = run.event_name == "pull_request" and head_repo != base_repo
+        return PullRequests((number,), fork)
+    if run.event_name == "workflow_run":
+        repo_id = (event.get("repository") or {}).get("id")
+        numbers: list[int] = []
+        for pr in (event.get("workflow_run") or {}).get("pull_requests") or []:
+            base_id = ((pr.get("base") or {}).get("repo") or {}).get("id")
+            number = pr.get("number")
+            if isinstance(number, int) and (repo_id is None or base_id in (None, repo_id)) and number not in numbers:
+                numbers.append(number)
+        return PullRequests(tuple(numbers))
+    return PullRequests()
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who the token writes as, to recognise our own comments and issues.
+
+    ``GET /user`` names a user's token. An installation token (the job's ``GITHUB_TOKEN``, a GitHub App's)
+    is refused there; it writes as an app (``github-actions[bot]``, ``my-app[bot]``), so then any author
+    whose login ends in ``[bot]`` counts: a person can copy our hidden marker, but cannot post as a bot.
+    """
+
+    login: str | None
+
+    def owns(self, author: str | None) -> bool:
+        if not author:
+            return False
+        return author == self.login if self.login else author.endswith("[bot]")
+
+
+def redactor(settings: Settings) -> Callable[[str], str]:
+    """Hides every secret of ``settings`` (and its JSON and URL forms) in text bound for GitHub."""
+    import io
+
+    workflow = Workflow({}, io.StringIO())
+    workflow.mask_all(settings.secrets())
+    return workflow.redact
+
+
+def github_message(exc: BaseException) -> str:
+    """GitHub's own ``message`` of a failed request, one line and short (it is untrusted text)."""
+    data = getattr(exc, "data", None)
+    text = str(data.get("message") or "") if isinstance(data, dict) else ""
+    text = inline(text)
+    return text if len(text) <= _GITHUB_MESSAGE_CHARS else text[: _GITHUB_MESSAGE_CHARS - 1] + "…"
+
+
+def accepted_permissions(exc: BaseException) -> list[str]:
+    """The permissions GitHub says would have allowed the request (``X-Accepted-GitHub-Permissions``)."""
+    headers = getattr(exc, "headers", None) or {}
+    value = next((str(v) for k, v in headers.items() if k.lower() == "x-accepted-github-permissions"), "")
+    return [f"{name.replace('_', '-')}: {level}" for name, level in _ACCEPTED.findall(value)]
+
+
+def explain(exc: BaseException, *, doing: str, permission: str, repository: str) -> GitHubError:
+    """One plain sentence for a failed request: what we tried, what GitHub said, what to change."""
+    status = getattr(exc, "status", None)
+    if not isinstance(status, int):
+        return GitHubError(f"could not reach GitHub to {doing} ({type(exc).__name__})")
+    said = github_message(exc)
+    said = f": {said}" if said else ""
+    if status == 401:
+        return GitHubError(
+            f"GitHub rejected the token while trying to {doing} (HTTP 401{said}); check the github-token input",
+            status=status,
+        )
+    if status == 403 and "rate limit" not in said.lower():
+        accepted = accepted_permissions(exc)
+        needed = permission if not accepted or permission in accepted else " or ".join(accepted)
+        return GitHubError(
+            f"GitHub refused to {doing} (HTTP 403{said}): the job's token needs `{needed}` "
+            "(add it to the job's `permissions:`)",
+            status=status,
+            permission=needed,
+        )
+    if status == 404:
+        return GitHubError(
+            f"GitHub answered 404 to {doing}{said}: {repository} does not exist for this token, or the token "
+            f"cannot see it (it needs `{permission}`)",
+            status=status,
+            permission=permission,
+        )
+    return GitHubError(f"GitHub failed to {doing} (HTTP {status}{said})", status=status)
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A comment or issue written: its number or id, its address, and whether it is new."""
+
+    number: int
+    url: str
+    created: bool
+
+
+@dataclass
+class GitHubRepo:
+    """One repository through PyGithub. Objects are lazy: nothing is requested until needed."""
+
+    token: str = field(repr=False)
+    run: RunInfo
+    options: Options = field(default_factory=Options)
+
+    def __post_init__(self) -> None:
+        import logging
+
+        from github import Auth, Github, GithubRetry, set_log_level
+
+        from .. import __version__
+
+        # PyGithub logs to stderr by itself (INFO and up), past our redaction and workflow-command escaping;
+        # every failure reaches us as an exception anyway, and is reported through Workflow.
+        set_log_level(logging.CRITICAL)
+
+        retry = GithubRetry(
+            total=self.options.retries,
+            connect=1,
+            backoff_factor=self.options.backoff,
+            # POST is not repeated: a create answered 5xx may have happened, and must not happen twice.
+            allowed_methods=frozenset({"GET", "HEAD", "PATCH"}),
+            secondary_rate_wait=10,
+            max_rate_limit_wait=60,
+        )
+        kwargs: dict[str, Any] = {"base_url": self.run.api_url} if self.run.api_url else {}
+        self._github = Github(
+            auth=Auth.Token(self.token),
+            timeout=self.options.timeout,
+            user_agent=f"command-deploy/{__version__}",
+            per_page=self.options.per_page,
+            retry=retry,
+            seconds_between_requests=None,  # requests are serial already, which is all GitHub asks of reads
+            seconds_between_writes=self.options.seconds_between_writes,
+            lazy=True,
+            **kwargs,
+        )
+        self.repo = self._github.get_repo(self.run.repository)
+        self._identity: Identity | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, ctx: Context, options: Options | None = None) -> GitHubRepo | None:
+        """The run's repository, or None when this is no workflow run or no github-token is set."""
+        run = RunInfo.from_environ(ctx.environ)
+        if not ctx.in_actions or settings.github_token is None or run is None:
+            return None
+        return cls(settings.github_token.get_secret_value(), run, options or Options())
+
+    def close(self) -> None:
+        self._github.close()
+
+    def __enter__(self) -> GitHubRepo:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def call(self, doing: str, permission: str, request: Callable[[], T]) -> T:
+        """Run ``request``; any failure becomes a :class:`GitHubError` that says what to change."""
+        import requests
+        from github import GithubException
+
+        try:
+            return request()
+        except GithubException as exc:
+            raise explain(exc, doing=doing, permission=permission, repository=self.run.repository) from None
+        except (requests.RequestException, OSError) as exc:
+            raise explain(exc, doing=doing, permission=permission, repository=self.run.repository) from None
+
+    # ------------------------------------------------------------------ identity
+
+    def identity(self) -> Identity:
+        """Who the token writes as (one ``GET /user``, remembered)."""
+        if self._identity is None:
+            try:
+                login = self.call("read the token's user", "", lambda: self._github.get_user().login)
+            except GitHubError as exc:
+                if exc.status not in (403, 404):  # an installation token is no user: 403
+                    raise
+                login = None
+            self._identity = Identity(login)
+        return self._identity
+
+    def _own(
+        self, items: Iterable[T], marker: str, body: Callable[[T], str | None], author: Callable[[T], str]
+    ) -> T | None:
+        for item in items:
+            if marker in (body(item) or "") and self.identity().owns(author(item)):
+                return item
+        return None
+
+    # ------------------------------------------------------------------ comments
+
+    def upsert_comment(self, number: int, marker: str, body: str) -> Posted:
+        """The one comment of ours carrying ``marker`` on issue or PR ``number``: updated, else created."""
+        issue = self.repo.get_issue(number)
+        comments: list[IssueComment] = self.call(
+            f"read the comments of pull request #{number}", PULL_REQUESTS_WRITE, lambda: list(issue.get_comments())
+        )
+        mine = self._own(comments, marker, lambda c: c.body, lambda c: c.user.login)
+        if mine is None:
+            created = self.call(
+                f"comment on pull request #{number}", PULL_REQUESTS_WRITE, lambda: issue.create_comment(body)
+            )
+            return Posted(created.id, created.html_url, True)
+        if mine.body != body:
+            self.call(f"update the comment on pull request #{number}", PULL_REQUESTS_WRITE, lambda: mine.edit(body))
+        return Posted(mine.id, mine.html_url, False)
+
+    # ------------------------------------------------------------------ issues
+
+    def find_open_issue(self, marker: str, label: str | None) -> Issue | None:
+        """Our open issue carrying ``marker`` (searched among the open issues with ``label``)."""
+        from github.GithubObject import NotSet
+
+        labels: Any = [label] if label else NotSet
+        doing = f"list the open issues labelled {label!r}" if label else "list the open issues"
+        found: Issue | None = self.call(
+            doing,
+            ISSUES_READ,
+            lambda: self._own(
+                self.repo.get_issues(state="open", labels=labels), marker, lambda i: i.body, lambda i: i.user.login
+            ),
+        )
+        return found
+
+    def ensure_labels(self, labels: Iterable[str], color: str, description: str) -> list[str]:
+        """Create the labels that do not exist yet. A refusal is returned as a note, not raised: an issue
+        without its label still reports the failure."""
+        wanted = list(labels)
+        if not wanted:
+            return []
+        notes: list[str] = []
+        try:
+            existing = self.call(
+                "list the labels", ISSUES_READ, lambda: {lb.name.lower() for lb in self.repo.get_labels()}
+            )
+        except GitHubError as exc:
+            return [str(exc)]
+        for name in wanted:
+            if name.lower() in existing:
+                continue
+            try:
+                self.call(
+                    f"create the label {name!r}",
+                    ISSUES_WRITE,
+                    partial(self.repo.create_label, name, color, description),
+                )
+            except GitHubError as exc:
+                if exc.status != 422:  # 422: another run created it meanwhile
+                    notes.append(str(exc))
+        return notes
+
+    def create_issue(self, title: str, body: str, labels: Iterable[str]) -> Posted:
+        issue = self.call(
+            "open an issue", ISSUES_WRITE, lambda: self.repo.create_issue(title=title, body=body, labels=list(labels))
+        )
+        return Posted(issue.number, issue.html_url, True)
+
+    def comment_issue(self, issue: Issue, body: str) -> Posted:
+        comment = self.call(f"comment on issue #{issue.number}", ISSUES_WRITE, lambda: issue.create_comment(body))
+        return Posted(issue.number, comment.html_url, False)
+
+    def close_issue(self, issue: Issue) -> None:
+        self.call(
+            f"close issue #{issue.number}", ISSUES_WRITE, lambda: issue.edit(state="closed", state_reason="completed")
+        )
+
+    # ------------------------------------------------------------------ deployments
+
+    def create_deployment(
+        self, *, ref: str, environment: str, task: str, payload: dict[str, Any], description: str, production: bool
+    ) -> Deployment:
+        deployment: Deployment = self.call(
+            f"create a deployment in environment {environment!r}",
+            DEPLOYMENTS_WRITE,
+            lambda: self.repo.create_deployment(
+                ref=ref,
+                task=task,
+                auto_merge=False,
+                required_contexts=[],
+                payload=payload,
+                environment=environment,
+                description=description,
+                transient_environment=False,
+                production_environment=production,
+            ),
+        )
+        return deployment
+
+    def create_status(self, deployment: Deployment, *, state: str, description: str, log_url: str | None) -> None:
+        """A deployment status. PyGithub's ``create_status`` predates ``log_url``; its requester sends it."""
+        body: dict[str, Any] = {"state": state, "description": description}
+        if log_url:
+            body["log_url"] = log_url
+        self.call(
+            f"set the status of deployment {deployment.id} to {state}",
+            DEPLOYMENTS_WRITE,
+            lambda: deployment.requester.requestJsonAndCheck("POST", f"{deployment.url}/statuses", input=body),
+        )
+
+    def deployments(self, *, environment: str, task: str) -> Iterator[Deployment]:
+        """Deployments of ``environment`` for ``task``, newest first, fetched page by page as consumed."""
+        pages = self.repo.get_deployments(environment=environment, task=task)
+        iterator = self.call(f"list the deployments of {environment!r}", DEPLOYMENTS_READ, lambda: iter(pages))
+        while True:
+            item = self.call(f"list the deployments of {environment!r}", DEPLOYMENTS_READ, lambda: next(iterator, None))
+            if item is None:
+                return
+            yield item
+
+    def latest_status(self, deployment: Deployment) -> str | None:
+        """The state of a deployment's newest status (GitHub lists them newest first); None without one."""
+        statuses = self.call(
+            f"read the statuses of deployment {deployment.id}",
+            DEPLOYMENTS_READ,
+            lambda: deployment.get_statuses().get_page(0),
+        )
+        return str(statuses[0].state) if statuses else None
+
+
+# ---------------------------------------------------------------------------------------------- failure issues
+
+ISSUE_LABEL_COLOR = "d73a4a"
+ISSUE_LABEL_DESCRIPTION = "command-deploy: a failed deploy, rollback or health check"
+BODY_LIMIT = 65_536  # GitHub's limit for an issue or comment body, in characters
+BODY_BUDGET = 65_000  # what we fill, measured in UTF-16 code units: the margin covers any other count
+_SLUG = re.compile(r"[^a-z0-9_.-]+")
+
+
+def body_size(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def cut(text: str, budget: int, note: str) -> str:
+    """``text`` within ``budget`` (UTF-16 units), cut at a line boundary and followed by ``note`` when cut."""
+    if body_size(text) <= budget:
+        return text
+    room = budget - body_size(note) - 2
+    head = text.encode("utf-16-le")[: max(room, 0) * 2].decode("utf-16-le", errors="ignore")
+    head = head[: head.rfind("\n") + 1] if "\n" in head else head
+    return f"{head}\n{note}"
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A failure worth an issue. One open issue per ``(environment, family)``: a repeat comments on it.
+
+    ``message`` is plain text (escaped when written); ``details`` is Markdown the caller already escaped
+    (a plan, a health report), folded into the body; ``backup`` goes into the rollback command.
+    """
+
+    environment: str  # staging | production
+    family: str  # promote, rollback, health, or an alert's condition
+    message: str
+    details: str = ""
+    backup: str | None = None
+    title: str | None = None
+
+    @property
+    def marker(self) -> str:
+        return failure_marker(self.environment, self.family)
+
+    @property
+    def heading(self) -> str:
+        return self.title or f"Discord commands: {self.family} failed ({self.environment})"
+
+
+def failure_marker(environment: str, family: str) -> str:
+    """The hidden fingerprint of a failure issue (slugs only: nothing can close the HTML comment early)."""
+    env, fam = (re.sub("-{2,}", "-", _SLUG.sub("-", v.lower())).strip("-") or "unknown" for v in (environment, family))
+    return f"<!-- command-deploy:failure:{env}:{fam} -->"
+
+
+def _fenced(text: str, info: str = "") -> str:
+    fence = "`" * max(3, max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
+    return f"{fence}{info}\n{text}\n{fence}"
+
+
+def _run_line(run: RunInfo) -> str:
+    from ..markdown import code
+
+    parts = []
+    if run.run_url:
+        parts.append(f"[workflow run {run.run_id}]({run.run_url})")
+    if run.sha and run.commit_url:
+        parts.append(f"commit [{code(run.sha[:7])}]({run.commit_url})")
+    return " · ".join(parts) or "this workflow run"
+
+
+def failure_body(failure: Failure, run: RunInfo) -> str:
+    from ..markdown import details, escape
+
+    how = (
+        f"restores `{failure.backup}`, taken before the failed write"
+        if failure.backup
+        else "restores the latest backup of the scope"
+    )
+    parts = [
+        failure.marker,
+        f"## ❌ {escape(failure.heading)}",
+        escape(failure.message),
+        f"**Where:** {_run_line(run)} · environment {escape(failure.environment)}",
+        f"**Roll back** ({how}):\n\n" + _fenced(run.rollback_command(failure.backup), "sh"),
+    ]
+    if failure.details:
+        parts.append(details("Details", failure.details))
+    parts.append(
+        f"_command-deploy comments here if this fails again, and closes this issue when {escape(failure.family)} "
+        f"in {escape(failure.environment)} next succeeds._"
+    )
+    note = "_…shortened to fit GitHub's limit: the full report is in the workflow run's job summary._"
+    return cut("\n\n".join(parts) + "\n", BODY_BUDGET, note)
+
+
+def repeat_body(failure: Failure, run: RunInfo) -> str:
+    from ..markdown import escape
+
+    text = "\n\n".join(
+        [
+            f"Failed again: {_run_line(run)}",
+            escape(failure.message),
+            "Roll back:\n\n" + _fenced(run.rollback_command(failure.backup), "sh"),
+        ]
+    )
+    return cut(text + "\n", BODY_BUDGET, "_…shortened: see the workflow run._")
+
+
+def open_or_update_failure_issue(
+    settings: Settings,
+    ctx: Context,
+    failure: Failure,
+    *,
+    redact: Callable[[str], str] | None = None,
+    options: Options | None = None,
+) -> Posted | None:
+    """Open the issue of ``failure`` (labels ``issue-labels``), or comment on the open one with its marker.
+
+    Returns None when GitHub is not configured (outside a workflow run, or no github-token). Raises
+    :class:`GitHubError` (a DeployError: its message names the permission to grant) when GitHub refuses.
+    ``redact`` (default: the configured secrets) is applied to everything sent.
+    """
+    repo = GitHubRepo.from_settings(settings, ctx, options)
+    if repo is None:
+        return None
+    clean = redact or redactor(settings)
+    labels = list(settings.issue_labels)
+    with repo:
+        issue = repo.find_open_issue(failure.marker, labels[0] if labels else None)
+        if issue is not None:
+            return repo.comment_issue(issue, clean(repeat_body(failure, repo.run)))
+        for note in repo.ensure_labels(labels, ISSUE_LABEL_COLOR, ISSUE_LABEL_DESCRIPTION):
+            ctx.log(f"warning: {note}")
+        return repo.create_issue(clean(failure.heading), clean(failure_body(failure, repo.run)), labels)
+
+
+def resolve_failure_issue(
+    settings: Settings,
+    ctx: Context,
+    *,
+    environment: str,
+    family: str,
+    note: str = "",
+    redact: Callable[[str], str] | None = None,
+    options: Options | None = None,
+) -> int | None:
+    """Close the open failure issue of ``(environment, family)`` with a comment; its number, or None when
+    there was none (or GitHub is not configured). ``note`` is plain text added to the comment."""
+    from ..markdown import escape
+
+    repo = GitHubRepo.from_settings(settings, ctx, options)
+    if repo is None:
+        return None
+    clean = redact or redactor(settings)
+    labels = list(settings.issue_labels)
+    with repo:
+        issue = repo.find_open_issue(failure_marker(environment, family), labels[0] if labels else None)
+        if issue is None:
+            return None
+        text = f"✅ {escape(family)} in {escape(environment)} succeeded: {_run_line(repo.run)}. Closing."
+        if note:
+            text += "\n\n" + escape(note)
+        repo.comment_issue(issue, clean(text))
+        repo.close_issue(issue)
+        return int(issue.number)

@@ -1,0 +1,177 @@
+"""The deployment record in GitHub Deployments, so the circuit breaker works across workflow runs.
+
+In Actions the workspace is fresh for every run: a ``deployment.log`` written by the staging job is gone
+when the production job starts (unless kept as an artifact). Each result (success, no-op, failure) of
+stage, promote and rollback therefore also becomes a GitHub deployment of the environment
+``deployment-environment-staging`` or ``-production``: ``ref`` the commit, the whole entry as its
+``payload``, and the statuses ``in_progress`` then ``success`` or ``failure`` with the run as ``log_url``.
+Reading turns the recent deployments back into entries, the latest status deciding the outcome.
+
+The local ``deployment.log`` is still appended first (users keep it as an artifact) and read too: the
+two are merged. ``started`` claims stay local: they guard against two writers on one machine under the
+file's lock, and a deployment in GitHub's list is not the place for them.
+
+A refusal (401, 403, 404) is the workflow's configuration and stops the run with a message naming the
+permission; GitHub out of reach is a passing fault: the run goes on with ``deployment.log`` alone, saying so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from ..errors import DeployError
+from ..notify.github import GitHubError, GitHubRepo, Options, RunInfo, redactor
+from .ledger import CLAIM_TTL, FileLedger, LedgerEntry
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..handlers.context import Context
+
+TASK = "deploy:discord-commands"
+TOOL = "command-deploy"
+DESCRIPTION_LIMIT = 140  # GitHub refuses longer deployment status descriptions
+MAX_DEPLOYMENTS = 100  # read per environment at most, newest first
+CREATES_WINDOW = timedelta(hours=24)  # Discord's daily create budget: the longest look back but the breaker's
+
+
+def applies(settings: Settings, ctx: Context) -> bool:
+    """GitHub Deployments back the ledger: in Actions, with a token, a repository and a commit, on real
+    Discord (the built-in emulator's deploys are no deployments of anything)."""
+    run = RunInfo.from_environ(ctx.environ)
+    return (
+        ctx.in_actions
+        and settings.github_token is not None
+        and run is not None
+        and run.sha is not None
+        and not settings.uses_emulator
+    )
+
+
+def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+class GitHubDeploymentsLedger:
+    """The :class:`~alia_action.stores.ledger.Ledger` of a workflow run: GitHub Deployments plus the local file."""
+
+    def __init__(self, settings: Settings, ctx: Context, local: FileLedger, options: Options | None = None) -> None:
+        repo = GitHubRepo.from_settings(settings, ctx, options)
+        if repo is None or repo.run.sha is None:
+            raise DeployError(
+                "GitHub Deployments need a workflow run with github-token, GITHUB_REPOSITORY and GITHUB_SHA"
+            )
+        self.repo, self.run, self.local, self.ctx = repo, repo.run, local, ctx
+        self.sha: str = repo.run.sha
+        self.environments = {
+            "staging": settings.deployment_environment_staging,
+            "production": settings.deployment_environment_production,
+        }
+        self.look_back = max(CREATES_WINDOW, timedelta(seconds=settings.staging_max_age), CLAIM_TTL)
+        self.location = f"GitHub Deployments ({', '.join(self.environments.values())}) and {local.location}"
+        self._redact = redactor(settings)
+        self.strict = settings.action != "detect"
+        ctx.resources.callback(repo.close)
+
+    def lock(self) -> AbstractContextManager[object]:
+        return self.local.lock()
+
+    # ------------------------------------------------------------------ write
+
+    def record(self, entry: LedgerEntry) -> None:
+        self.local.record(entry)
+        if entry.outcome == "started":
+            return
+        environment = self.environments.get(entry.environment, entry.environment)
+        scope = f"guild {entry.guild_id}" if entry.guild_id else "global"
+        payload: dict[str, Any] = {"tool": TOOL, "scope": scope, **entry.model_dump(mode="json")}
+        payload["message"] = self._redact(payload["message"])
+        try:
+            deployment = self.repo.create_deployment(
+                ref=self.sha,
+                environment=environment,
+                task=TASK,
+                payload=payload,
+                description=shorten(f"Discord commands: {entry.action} to {scope} ({entry.outcome})"),
+                production=entry.environment == "production",
+            )
+            log_url = self.run.run_url
+            self.repo.create_status(
+                deployment, state="in_progress", description=f"{entry.action} running", log_url=log_url
+            )
+            final = "success" if entry.succeeded else "failure"
+            self.repo.create_status(deployment, state=final, description=self._status_text(entry), log_url=log_url)
+        except GitHubError as exc:
+            self._recording_failed(entry, exc)
+
+    def _status_text(self, entry: LedgerEntry) -> str:
+        if entry.outcome == "failure":
+            return shorten(self._redact(entry.message) or f"{entry.action} failed")
+        if entry.outcome == "noop":
+            return f"{entry.action}: already live, nothing written"
+        return shorten(f"{entry.action}: {entry.requests} request(s), {entry.creates} create(s)")
+
+    def _recording_failed(self, entry: LedgerEntry, exc: GitHubError) -> None:
+        what = f"{entry.action} to the {entry.environment} environment"
+        if entry.outcome == "failure":
+            what += f" failed ({entry.message.rstrip('.')})"
+        else:
+            what += " succeeded"
+        if exc.configuration:
+            raise DeployError(
+                f"{what} and is recorded in {self.local.location}, but not in GitHub Deployments, which a later "
+                f"run's circuit breaker reads: {exc}"
+            ) from None
+        self.ctx.log(f"warning: {what}; recorded in {self.local.location} only: {exc}")
+
+    # ------------------------------------------------------------------ read
+
+    def entries(self) -> list[LedgerEntry]:
+        local = self.local.entries()
+        try:
+            remote = list(self._remote_entries())
+        except GitHubError as exc:
+            # A deploy must not pass its checks on half the record; detect only reads it for a drift note.
+            if exc.configuration and self.strict:
+                raise DeployError(f"cannot read the deployment record from GitHub Deployments: {exc}") from None
+            self.ctx.log(f"warning: GitHub Deployments could not be read, using {self.local.location} only: {exc}")
+            return local
+        seen = {_key(e) for e in local}
+        return local + [e for e in remote if _key(e) not in seen]
+
+    def _remote_entries(self) -> Iterator[LedgerEntry]:
+        since = self.ctx.now() - self.look_back
+        for environment in dict.fromkeys(self.environments.values()):
+            for count, deployment in enumerate(self.repo.deployments(environment=environment, task=TASK)):
+                if count >= MAX_DEPLOYMENTS:
+                    break
+                entry = _entry(deployment.payload)
+                if entry is None:
+                    continue  # another tool's deployment, or a payload we cannot read
+                if entry.time < since:
+                    break  # newest first: the rest is older than any reader looks
+                state = self.repo.latest_status(deployment)
+                if state in ("success", "inactive"):  # inactive: GitHub's mark on a success superseded since
+                    yield entry
+                else:  # failure, error, or a run that died before its final status: not a success
+                    reason = entry.message or f"GitHub deployment {deployment.id} is {state or 'without a status'}"
+                    yield entry.model_copy(update={"outcome": "failure", "creates": 0, "message": reason})
+
+
+def _entry(payload: object) -> LedgerEntry | None:
+    if not isinstance(payload, dict) or payload.get("tool") != TOOL:
+        return None
+    try:
+        return LedgerEntry.model_validate(payload)
+    except ValidationError:
+        return None
+
+
+def _key(entry: LedgerEntry) -> tuple[object, ...]:
+    """The same result read from the file and from GitHub (both written from one entry)."""
+    return (entry.time, entry.action, entry.application_id, entry.guild_id, entry.run)
