@@ -38,3 +38,6 @@ def main() -> int:
         return execute(settings, ctx, workflow)
     finally:
         ctx.close()
+        from .notify.publish import hand_back_files
+
+        hand_back_files(settings, workspace)  # the container is root; later steps run as the runner's user

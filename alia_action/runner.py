@@ -31,14 +31,28 @@ def execute(settings: Settings, ctx: Context, workflow: Workflow, *, fmt: Format
         outcome = handler_for(settings.action)(settings, ctx)
     except DeployError as exc:
         workflow.error(str(exc), title=f"command-deploy {settings.action} failed")
+        after(settings, ctx, workflow, failure=str(exc))
         return exc.exit_code
     except Exception as exc:  # a bug of ours: say so plainly, keep the trace for the issue report
-        workflow.error(f"internal error in {settings.action}: {type(exc).__name__}: {exc}")
+        message = f"internal error in {settings.action}: {type(exc).__name__}: {exc}"
+        workflow.error(message)
         with workflow.group("Traceback (please attach to a bug report)"):
             workflow.log(traceback.format_exc(), untrusted=True)
+        after(settings, ctx, workflow, failure=message)
         return EXIT_FAILED
     present(outcome, workflow, fmt=fmt)
+    after(settings, ctx, workflow, outcome=outcome)
     return outcome.exit_code
+
+
+def after(
+    settings: Settings, ctx: Context, workflow: Workflow, *, outcome: Outcome | None = None, failure: str | None = None
+) -> None:
+    """In Actions with a GitHub token: the PR plan comment, failure issues. Never changes the exit code."""
+    if workflow.in_actions and settings.github_token is not None:
+        from .notify.publish import publish
+
+        publish(settings, ctx, workflow, outcome=outcome, failure=failure)
 
 
 def present(outcome: Outcome, workflow: Workflow, *, fmt: Format = "text") -> None:
