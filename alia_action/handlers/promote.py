@@ -11,6 +11,7 @@ from ..errors import DeployError
 from ..stores.ledger import latest_success, open_ledger
 from .apply import Target, apply_commands, deploy_outcome
 from .detect import Validated, load_and_validate
+from .health import with_post_deploy_health
 from .outcome import Outcome
 from .validation import invalid_outcome
 
@@ -82,4 +83,6 @@ def run(settings: Settings, ctx: Context) -> Outcome:
         digest=validated.checksum,
         first_request=first_request,
     )
-    return deploy_outcome("promote", settings, validated, applied, extra_lines=breaker)
+    # 4. Post-deploy health: the figures of the verification GET just made (no extra request).
+    outcome = deploy_outcome("promote", settings, validated, applied, extra_lines=breaker)
+    return with_post_deploy_health(outcome, settings, discord, applied)

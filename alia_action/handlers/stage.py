@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from .apply import Target, apply_commands, deploy_outcome
 from .detect import load_and_validate
+from .health import with_post_deploy_health
 from .outcome import Outcome
 from .validation import invalid_outcome
 
@@ -34,4 +35,5 @@ def run(settings: Settings, ctx: Context) -> Outcome:
         intended=validated.for_scope(guild=True),
         digest=validated.checksum,
     )
-    return deploy_outcome("stage", settings, validated, applied)
+    # 4. Post-deploy health: the figures of the verification GET just made (no extra request).
+    return with_post_deploy_health(deploy_outcome("stage", settings, validated, applied), settings, discord, applied)

@@ -24,6 +24,7 @@ and Sentry events pass a ``before_send`` that scrubs every string in them.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import ssl
 import urllib.parse
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from .. import __version__
-from ..health.assess import Reason
+from ..health.assess import UNHEALTHY_CONDITIONS, Reason
 from ..stores.metrics import JsonLines, MetricsError, parse_model
 
 if TYPE_CHECKING:
@@ -161,7 +162,7 @@ class Alert:
     def message(self, escape: Escape = str) -> str:
         if self.reason is not None:
             return self.reason.render(escape)
-        return f"resolved: {escape(self.previous)}" if self.previous else "resolved"
+        return f"cleared; it was: {escape(self.previous)}" if self.previous else "cleared"
 
 
 def alert_key(environment: str, condition: str) -> str:
@@ -248,6 +249,10 @@ def decide(
 class Channel(Protocol):
     name: str
 
+    def accepts(self, alert: Alert) -> bool:
+        """Whether this channel is meant to carry ``alert`` at all."""
+        ...
+
     def send(self, alert: Alert) -> str:
         """Deliver; return a short status (``sent``). Raise :class:`ChannelError` when it failed."""
         ...
@@ -296,6 +301,9 @@ class SlackChannel:
     def __repr__(self) -> str:
         return "SlackChannel(webhook=<redacted>)"
 
+    def accepts(self, alert: Alert) -> bool:
+        return True
+
     def send(self, alert: Alert) -> str:
         import httpx
 
@@ -330,6 +338,9 @@ class SentryChannel:
     def __repr__(self) -> str:
         return "SentryChannel(dsn=<redacted>)"
 
+    def accepts(self, alert: Alert) -> bool:
+        return True
+
     def before_send(self, event: Any, _hint: Any) -> Any:
         """Scrub every string of the event: the token, webhook URL and DSN never reach Sentry's storage."""
         return scrub(event, self._redact)
@@ -346,7 +357,6 @@ class SentryChannel:
                 auto_enabling_integrations=False,
                 auto_session_tracking=False,
                 send_client_reports=False,
-                send_default_pii=False,
                 max_breadcrumbs=0,
                 server_name="command-deploy",
                 ca_certs=self._ca,
@@ -384,17 +394,71 @@ class SentryChannel:
             self._started = False
 
 
-def github_issue_channel(settings: Settings, ctx: Context) -> Channel | None:
-    """The GitHub failure-issue channel, when ``alia_action.notify.github`` is part of this build.
+class GitHubIssueChannel:
+    """Unhealthy conditions as GitHub failure issues through ``notify/github.py``: one issue per environment and
+    condition (family ``health-<condition>``), a comment when it repeats, closed when it resolves. Warnings
+    (slow, extra, trends) open no issue: they are for Slack and Sentry."""
 
-    Wiring point for ``notify/github.py`` (``open_or_update_failure_issue`` / ``resolve_failure_issue``):
-    until that module exists this returns None and alerts go to the other channels only.
-    """
-    if settings.github_token is None or not ctx.environ.get("GITHUB_REPOSITORY"):
+    name = "github"
+
+    def __init__(self, settings: Settings, ctx: Context, github: Any, redact: Callable[[str], str]) -> None:
+        self._settings = settings
+        self._ctx = ctx
+        self._github = github  # the alia_action.notify.github module
+        self._redact = redact
+
+    def accepts(self, alert: Alert) -> bool:
+        return alert.condition in UNHEALTHY_CONDITIONS
+
+    def send(self, alert: Alert) -> str:
+        from ..errors import DeployError
+
+        family = f"health-{alert.condition}"
+        try:
+            if alert.event == "resolve":
+                number = self._github.resolve_failure_issue(
+                    self._settings,
+                    self._ctx,
+                    environment=alert.environment,
+                    family=family,
+                    note=alert.message(),
+                    redact=self._redact,
+                )
+                return f"closed #{number}" if number is not None else "no open issue"
+            failure = self._github.Failure(
+                environment=alert.environment,
+                family=family,
+                message=alert.message(),
+                details=_figures_markdown(alert),
+                title=f"Discord commands: {alert.condition} in {alert.environment} (health check)",
+            )
+            posted = self._github.open_or_update_failure_issue(self._settings, self._ctx, failure, redact=self._redact)
+        except DeployError as exc:  # GitHubError: one sentence naming the permission, never the token
+            raise ChannelError(str(exc)) from None
+        if posted is None:
+            return "not configured"
+        return f"{'opened' if posted.created else 'commented on'} #{posted.number}"
+
+    def close(self) -> None:
+        return None
+
+
+def _figures_markdown(alert: Alert) -> str:
+    from ..markdown import escape, table
+
+    return table(["", ""], [[escape(name), escape(value)] for name, value in alert.figures.rows()])
+
+
+def github_issue_channel(settings: Settings, ctx: Context, redact: Callable[[str], str]) -> Channel | None:
+    """The GitHub failure-issue channel: in a workflow run with a github-token, when ``notify/github.py`` is
+    part of this build (imported by name, so a build without it still alerts through the other channels)."""
+    if not ctx.in_actions or settings.github_token is None or not ctx.environ.get("GITHUB_REPOSITORY"):
+        return None
+    if settings.uses_emulator:  # the built-in emulator proves nothing about the real commands
         return None
     if importlib.util.find_spec("alia_action.notify.github") is None:
         return None
-    return None
+    return GitHubIssueChannel(settings, ctx, importlib.import_module("alia_action.notify.github"), redact)
 
 
 # --------------------------------------------------------------------------------------------- the alerter
@@ -447,7 +511,7 @@ class Alerter:
                     settings.sentry_dsn.get_secret_value(), settings.environment, settings.secrets(), ctx.environ
                 )
             )
-        github = github_issue_channel(settings, ctx)
+        github = github_issue_channel(settings, ctx, redactor(settings.secrets()))
         if github is not None:
             channels.append(github)
         return cls(
@@ -510,7 +574,7 @@ class Alerter:
 
     def _deliver(self, alert: Alert, report: AlertReport) -> tuple[dict[str, str], bool]:
         statuses: dict[str, str] = {}
-        for channel in self.channels:
+        for channel in (c for c in self.channels if c.accepts(alert)):
             try:
                 statuses[channel.name] = channel.send(alert)
                 continue
@@ -520,7 +584,7 @@ class Alerter:
                 why = f"unexpected {type(exc).__name__}"
             statuses[channel.name] = self._redact(f"failed: {why}")
             report.warnings.append(self._redact(f"{channel.name} alert '{alert.key}' not delivered: {why}"))
-        delivered = not self.channels or any(not s.startswith("failed") for s in statuses.values())
+        delivered = not statuses or any(not s.startswith("failed") for s in statuses.values())
         return statuses, delivered
 
     def close(self) -> None:
