@@ -419,6 +419,19 @@ def test_guild_commands_shadowing_global_ones_are_warnings_naming_guild_and_comm
     assert [r.path.rsplit("/", 2)[-2] for r in live.requests] == [APP_ID, GUILD_ID, FOREIGN_GUILD_ID]
 
 
+def test_when_the_global_get_fails_shadows_are_not_checked_and_not_read_twice(
+    live: Emulator, make_settings: SettingsFactory, ctx: Context
+) -> None:
+    seed(live, ctx.workspace)
+    live.faults.add(Fault.server_error(502), method="GET", path=r"/applications/\d+/commands$", times=99)
+    outcome = check(make_settings, ctx, check_guilds=GUILD_ID)
+    assert outcome.exit_code == 1 and set(reasons(outcome)) == {"error"}
+    assert outcome.report is not None
+    assert "guild shadows not checked: the global commands could not be read" in outcome.report["warnings"]
+    assert len(live.requests) == FAST["max_attempts"]  # the check's own attempts, nothing more
+    live.faults.clear()
+
+
 # ------------------------------------------------------------------------------------------------ the store
 
 

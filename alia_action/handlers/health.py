@@ -264,8 +264,11 @@ def _shadows(
     if not settings.check_guilds:
         return [], []
     warnings: list[str] = []
-    global_commands = reading.commands if guild is None else None
-    if global_commands is None:
+    if guild is None:  # the check's own GET was of the global commands: no second read
+        if reading.commands is None:
+            return [], ["guild shadows not checked: the global commands could not be read"]
+        global_commands = reading.commands
+    else:
         try:
             global_commands = discord.client.list_commands(None)
         except DiscordError as exc:
