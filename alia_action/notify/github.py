@@ -1,4 +1,6 @@
-"""GitHub through PyGithub: where this run is, one repository's API, and GitHub's refusals in plain words.
+"""GitHub through PyGithub: where this run is, one repository's API, GitHub's refusals in plain words, and
+the failure issues (:func:`open_or_update_failure_issue`, :func:`resolve_failure_issue`) that the deploy
+handlers and the health alerts share.
 
 PyGithub (and requests under it) is imported inside :meth:`GitHubRepo.__init__` only, so importing this
 module costs nothing: ``detect`` outside pull requests never loads it. The API base URL is
@@ -458,10 +460,16 @@ class GitHubRepo:
         body: dict[str, Any] = {"state": state, "description": description}
         if log_url:
             body["log_url"] = log_url
+        from github import Consts
+
+        # The media types PyGithub's create_status sends: in_progress and log_url came with these previews.
+        accept = f"{Consts.deploymentEnhancementsPreview}, {Consts.deploymentStatusEnhancementsPreview}"
         self.call(
             f"set the status of deployment {deployment.id} to {state}",
             DEPLOYMENTS_WRITE,
-            lambda: deployment.requester.requestJsonAndCheck("POST", f"{deployment.url}/statuses", input=body),
+            lambda: deployment.requester.requestJsonAndCheck(
+                "POST", f"{deployment.url}/statuses", input=body, headers={"Accept": accept}
+            ),
         )
 
     def deployments(self, *, environment: str, task: str) -> Iterator[Deployment]:
