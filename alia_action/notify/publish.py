@@ -73,11 +73,14 @@ def publish(
 # ---------------------------------------------------------------------------------------------- plan comment
 
 
+def against_live(report: Mapping[str, Any]) -> bool:
+    """The plan compares with an environment's live commands (not the checksum file)."""
+    return str(report.get("baseline", "")).startswith("live ")
+
+
 def plan_marker(settings: Settings, report: Mapping[str, Any]) -> str:
     """One comment per environment when the plan is against live commands; one in all otherwise."""
-    if str(report.get("baseline", "")).startswith("live "):
-        return f"<!-- command-deploy:plan:{settings.environment} -->"
-    return PLAN_MARKER
+    return f"<!-- command-deploy:plan:{settings.environment} -->" if against_live(report) else PLAN_MARKER
 
 
 def fit_plan(report: Mapping[str, Any], *, title: str, note: str, budget: int, where: str) -> str:
@@ -120,8 +123,7 @@ def fit_plan(report: Mapping[str, Any], *, title: str, note: str, budget: int, w
 
 
 def plan_comment_body(settings: Settings, report: Mapping[str, Any], run: RunInfo) -> str:
-    live = str(report.get("baseline", "")).startswith("live ")
-    title = f"Discord commands: plan ({settings.environment})" if live else "Discord commands: plan"
+    title = f"Discord commands: plan ({settings.environment})" if against_live(report) else "Discord commands: plan"
     where = f"the [job summary]({run.run_url})" if run.run_url else "the job summary"
     footer = "<sub>command-deploy" + (f" · commit {code(run.sha[:7])}" if run.sha else "")
     footer += (f" · [workflow run]({run.run_url})" if run.run_url else "") + "</sub>"
