@@ -193,10 +193,12 @@ def test_monitor_prints_one_line_a_check_and_alerts_once(workspace: Path, emulat
     )
 
 
-class Probe(io.TextIOBase):
-    """The monitor's stdout: counts its lines and samples this process's memory and open files as they pass."""
+class Probe(io.StringIO):
+    """The monitor's stdout: counts its lines (keeping none) and samples this process's memory and open files
+    as they pass."""
 
     def __init__(self, at: tuple[int, ...]) -> None:
+        super().__init__()
         self.lines = 0
         self.at = set(at)
         self.samples: dict[int, tuple[int, int]] = {}
