@@ -25,6 +25,7 @@ no ``::`` commands, annotations as ``error: file:line: message``.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -32,7 +33,7 @@ import sys
 import threading
 import urllib.parse
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Literal, TextIO
 
@@ -87,6 +88,13 @@ def neutralise(text: str) -> str:
 
 def _could_be_command(text: str) -> bool:
     return "::" in text or "##[" in text
+
+
+def redactor(secrets: Iterable[str | None]) -> Callable[[str], str]:
+    """What :meth:`Workflow.redact` hides, for text that never passes through a Workflow (Slack, Sentry, GitHub)."""
+    hider = Workflow({}, io.StringIO())
+    hider.mask_all(secrets)
+    return hider.redact
 
 
 class Workflow:

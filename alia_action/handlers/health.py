@@ -28,9 +28,10 @@ from ..errors import DeployError
 from ..health.assess import NEEDS_READING, Assessment, Comparison, Shadow, Thresholds, assess, compare, find_shadows
 from ..health.summary import check_lines, monitor_line, post_deploy_markdown, summary_markdown
 from ..health.trend import Trend, TrendRules, analyse
-from ..notify.alerts import Alerter, AlertReport, Figures, redactor
+from ..notify.alerts import Alerter, AlertReport, Figures
 from ..sources import find_files
 from ..stores.metrics import MetricRecord, MetricsError, MetricsLog
+from ..workflow import redactor
 from .detect import Validated, load_and_validate
 from .outcome import EXIT_FAILED, EXIT_OK, Outcome
 from .validation import invalid_outcome

@@ -27,7 +27,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import ssl
-import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,6 +38,7 @@ from pydantic import BaseModel, ConfigDict
 from .. import __version__
 from ..health.assess import UNHEALTHY_CONDITIONS, Reason
 from ..stores.metrics import JsonLines, MetricsError, parse_model
+from ..workflow import redactor
 
 if TYPE_CHECKING:
     import httpx
@@ -68,19 +68,11 @@ def slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def redactor(secrets: Iterable[str]) -> Callable[[str], str]:
-    """Replace every secret (and its URL-quoted form) with ``***``; longest first, so no fragment survives."""
-    variants = {s for s in secrets if s and len(s) >= 4}
-    variants |= {urllib.parse.quote(s, safe="") for s in variants}
-    ordered = sorted(variants, key=len, reverse=True)
+def _run_link(environ: Mapping[str, str]) -> str | None:
+    from .github import RunInfo  # light: PyGithub is imported only when a repository is opened
 
-    def redact(text: str) -> str:
-        for secret in ordered:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return text
-
-    return redact
+    run = RunInfo.from_environ(environ)
+    return run.run_url if run else None
 
 
 def scrub(value: Any, redact: Callable[[str], str]) -> Any:
@@ -92,15 +84,6 @@ def scrub(value: Any, redact: Callable[[str], str]) -> Any:
     if isinstance(value, list | tuple):
         return [scrub(v, redact) for v in value]
     return value
-
-
-def run_url(environ: Mapping[str, str]) -> str | None:
-    """``$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID``, when running in Actions."""
-    parts = [environ.get(k, "").strip() for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")]
-    if not all(parts):
-        return None
-    server, repository, run_id = parts
-    return f"{server.rstrip('/')}/{repository}/actions/runs/{run_id}"
 
 
 # --------------------------------------------------------------------------------------------- model
@@ -519,7 +502,7 @@ class Alerter:
             settings.secrets(),
             channels,
             cooldown=cooldown,
-            link=run_url(ctx.environ),
+            link=_run_link(ctx.environ),
         )
 
     def entries(self) -> list[AlertEntry]:

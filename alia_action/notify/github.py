@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import DeployError
-from ..workflow import Workflow, inline
+from ..workflow import inline, redactor
 
 if TYPE_CHECKING:
     from github.Deployment import Deployment
@@ -198,13 +198,9 @@ class Identity:
         return author == self.login if self.login else author.endswith("[bot]")
 
 
-def redactor(settings: Settings) -> Callable[[str], str]:
+def settings_redactor(settings: Settings) -> Callable[[str], str]:
     """Hides every secret of ``settings`` (and its JSON and URL forms) in text bound for GitHub."""
-    import io
-
-    workflow = Workflow({}, io.StringIO())
-    workflow.mask_all(settings.secrets())
-    return workflow.redact
+    return redactor(settings.secrets())
 
 
 def github_message(exc: BaseException) -> str:
@@ -616,7 +612,7 @@ def open_or_update_failure_issue(
     repo = GitHubRepo.from_settings(settings, ctx, options)
     if repo is None:
         return None
-    clean = redact or redactor(settings)
+    clean = redact or settings_redactor(settings)
     labels = list(settings.issue_labels)
     with repo:
         issue = repo.find_open_issue(failure.marker, labels[0] if labels else None)
@@ -644,7 +640,7 @@ def resolve_failure_issue(
     repo = GitHubRepo.from_settings(settings, ctx, options)
     if repo is None:
         return None
-    clean = redact or redactor(settings)
+    clean = redact or settings_redactor(settings)
     labels = list(settings.issue_labels)
     with repo:
         issue = repo.find_open_issue(failure_marker(environment, family), labels[0] if labels else None)

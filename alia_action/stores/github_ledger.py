@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ..errors import DeployError
-from ..notify.github import GitHubError, GitHubRepo, Options, RunInfo, redactor
+from ..notify.github import GitHubError, GitHubRepo, Options, RunInfo, settings_redactor
 from .ledger import CLAIM_TTL, FileLedger, LedgerEntry
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class GitHubDeploymentsLedger:
         }
         self.look_back = max(CREATES_WINDOW, timedelta(seconds=settings.staging_max_age), CLAIM_TTL)
         self.location = f"GitHub Deployments ({', '.join(self.environments.values())}) and {local.location}"
-        self._redact = redactor(settings)
+        self._redact = settings_redactor(settings)
         self.strict = settings.action != "detect"
         ctx.resources.callback(repo.close)
 
