@@ -1,0 +1,235 @@
+"""Secret hygiene: every action, on success and on its failure paths, with sentinel secrets everywhere.
+
+One harness runs ``entrypoint.py`` as the runner runs the Docker action, with a sentinel bot token, GitHub
+token, Slack webhook URL, Sentry DSN and AWS keys (S3 backups on moto), against real loopback peers: the
+Discord emulator, the GitHub stand-in, a Slack webhook receiver and a Sentry endpoint. After every run it
+searches every byte the run produced or sent: stdout (but the runner's ``::add-mask::`` lines), stderr, the
+outputs file, the step summary, every file in the workspace (reports, backups, ledger, metrics, alerts),
+every body GitHub received (comments, issues, deployments), every Slack payload and every Sentry envelope.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from alia_action.discord.emulator import Emulator, Fault
+from tests.actions_runner import GITHUB_TOKEN, ROOT, StepResult, run_action
+from tests.discord_fixtures import APP_ID, GUILD_ID
+from tests.github_standin import GitHubStandIn
+from tests.http_sinks import SentrySink, SlackSink
+from tests.oidc_standin import moto_server
+
+BOT_TOKEN = "MTE4MDAw.HygieneSentinel-BotToken.s3nt1n3l"
+AWS_KEY_ID = "AKIAHYGIENESENTINEL7"
+AWS_SECRET = "hygieneSentinelSecretAccessKey/0123456789"
+REPO = "alia-bot/alia-bot"
+
+
+class Sentry(SentrySink):
+    KEY = "5e47195e47195e47195e47195e4719aa"  # distinct from every hex string the runs carry (GITHUB_SHA…)
+
+
+@dataclass
+class Harness:
+    tmp: Path
+    live: Emulator
+    gh: GitHubStandIn
+    slack: SlackSink
+    sentry: SentrySink
+    moto: str
+    runs: list[str] = field(default_factory=list)
+    leaks: list[str] = field(default_factory=list)
+
+    @property
+    def secrets(self) -> dict[str, str]:
+        return {
+            "bot token": BOT_TOKEN,
+            "GitHub token": GITHUB_TOKEN,
+            "Slack webhook": SlackSink.PATH.rsplit("/", 1)[-1],
+            "Sentry DSN key": Sentry.KEY,
+            "AWS access key id": AWS_KEY_ID,
+            "AWS secret key": AWS_SECRET,
+        }
+
+    def workspace(self, name: str) -> Path:
+        ws = self.tmp / name
+        if not ws.exists():
+            shutil.copytree(ROOT / "examples" / "commands", ws / "commands")
+        return ws
+
+    def run(
+        self,
+        label: str,
+        ws: Path,
+        inputs: dict[str, str],
+        *,
+        expect: int,
+        event: dict[str, Any] | None = None,
+        event_name: str = "push",
+    ) -> StepResult:
+        given = {
+            "bot-token": BOT_TOKEN,
+            "application-id": APP_ID,
+            "guild-id": GUILD_ID,
+            "discord-api-url": self.live.url,
+            "slack-webhook-url": self.slack.url,
+            "sentry-dsn": self.sentry.dsn,
+            "backup-store": "s3://hygiene-backups/commands",
+            "aws-region": "us-east-1",
+            **inputs,
+        }
+        env = {
+            "GITHUB_API_URL": self.gh.url,
+            "GITHUB_WORKFLOW_REF": f"{REPO}/.github/workflows/discord-commands.yml@refs/heads/main",
+            "AWS_ACCESS_KEY_ID": AWS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": AWS_SECRET,
+            "AWS_ENDPOINT_URL": self.moto,
+            "SSL_CERT_FILE": str(self.slack.ca_file),
+        }
+        step = run_action(ws, given, env=env, event=event, event_name=event_name)
+        assert step.returncode == expect, (
+            f"{label}: exit {step.returncode}\n{step.stdout[-2000:]}\n{step.stderr[-2000:]}"
+        )
+        self.runs.append(label)
+        self.search(label, step, ws)
+        return step
+
+    def search(self, label: str, step: StepResult, ws: Path) -> None:
+        places: dict[str, str] = {
+            "stdout": "\n".join(line for line in step.stdout.splitlines() if not line.startswith("::add-mask::")),
+            "stderr": step.stderr,
+            "outputs": json.dumps(step.outputs),
+            "summary": step.summary,
+            "GitHub": "\n".join(self.gh.all_bodies()),
+            "Slack": self.slack.wire_text(),
+            "Sentry": self.sentry.wire_text(),
+            "Discord request bodies": json.dumps([r.body for r in self.live.requests], default=str),
+        }
+        for path in ws.rglob("*"):
+            if path.is_file() and "commands" not in path.relative_to(ws).parts[:1]:
+                places[f"file {path.relative_to(ws)}"] = path.read_text(encoding="utf-8", errors="replace")
+        for where, text in places.items():
+            for name, secret in self.secrets.items():
+                own = (name, where) in (("Slack webhook", "Slack"), ("Sentry DSN key", "Sentry"))  # their own address
+                if secret in text and not own:
+                    self.leaks.append(f"{label}: the {name} in {where}")
+
+
+@pytest.fixture
+def harness(tmp_path: Path) -> Iterator[Harness]:
+    with (
+        Emulator() as live,
+        GitHubStandIn(token=GITHUB_TOKEN) as gh,
+        SlackSink(tmp_path / "tls") as slack,
+        Sentry() as sentry,
+        moto_server() as moto,
+    ):
+        live.add_application(APP_ID, BOT_TOKEN)
+        live.add_guild(APP_ID, GUILD_ID)
+        s3 = boto3.client(
+            "s3",
+            region_name="us-east-1",
+            endpoint_url=moto,
+            aws_access_key_id=AWS_KEY_ID,
+            aws_secret_access_key=AWS_SECRET,
+        )
+        s3.create_bucket(Bucket="hygiene-backups")
+        yield Harness(tmp_path, live, gh, slack, sentry, moto)
+
+
+def pull_request(number: int) -> dict[str, Any]:
+    return {
+        "pull_request": {
+            "number": number,
+            "head": {"repo": {"full_name": REPO}},
+            "base": {"repo": {"full_name": REPO}},
+        },
+        "repository": {"full_name": REPO},
+    }
+
+
+def test_no_secret_reaches_anything_any_action_produces(harness: Harness) -> None:
+    h = harness
+    main = h.workspace("main")
+
+    # detect: the PR plan comment (success) and a validation failure.
+    h.gh.add_pull_request(7)
+    first = h.run(
+        "detect on a pull request",
+        main,
+        {"action": "detect"},
+        expect=0,
+        event=pull_request(7),
+        event_name="pull_request",
+    )
+    assert h.gh.comments_on(7), "the plan comment was posted"
+    assert f"::add-mask::{BOT_TOKEN}" in first.stdout  # control: the secrets were there to be leaked
+    broken = h.workspace("broken")
+    (broken / "commands" / "bad.json").write_text('{"name": "Bad Name", "description": "x"}', encoding="utf-8")
+    h.run("detect with an invalid command", broken, {"action": "detect"}, expect=1)
+
+    # stage, promote, rollback: success (S3 backups, GitHub deployments) and failures.
+    h.run("stage", main, {"action": "stage"}, expect=0)
+    h.run("promote", main, {"action": "promote"}, expect=0)
+    fresh = h.workspace("fresh")
+    h.run(
+        "promote refused by the circuit breaker",
+        fresh,
+        {"action": "promote", "ledger-file": "other.log", "deployment-environment-staging": "elsewhere"},
+        expect=1,
+    )
+    games = main / "commands" / "fun" / "games.json"
+    games.write_text(games.read_text(encoding="utf-8").replace("Flip a coin", "Flip a shiny coin"), "utf-8")
+    h.live.faults.add(Fault.server_error(503), method="PUT", times=10)
+    h.run("stage with Discord failing", main, {"action": "stage"}, expect=1)
+    h.live.faults.clear()
+    h.run("stage again", main, {"action": "stage"}, expect=0)
+    h.run("rollback", main, {"action": "rollback", "environment": "staging"}, expect=0)
+    h.run(
+        "rollback of a path",
+        main,
+        {"action": "rollback", "environment": "staging", "backup-file": "../deployment.log"},
+        expect=1,
+    )
+
+    # health: unhealthy (Slack, Sentry, GitHub issue), then recovered (resolutions).
+    games.write_text(games.read_text(encoding="utf-8").replace("Flip a shiny coin", "Flip a coin"), "utf-8")
+    live = h.live.commands(APP_ID)
+    h.live.set_commands(APP_ID, None, live[1:])
+    h.run("health, a command missing", main, {"action": "health"}, expect=1)
+    assert h.slack.messages and h.sentry.events, "the alerts were sent"
+    h.live.set_commands(APP_ID, None, live)
+    h.run("health recovered", main, {"action": "health"}, expect=0)
+
+    # The bot token rejected by Discord, and bad input.
+    other = h.workspace("other")
+    h.live.add_application("1180000000000000999", "a-different-token-entirely")
+    h.run(
+        "a rejected bot token",
+        other,
+        {"action": "stage", "application-id": "1180000000000000999", "bot-token": BOT_TOKEN + "x"},
+        expect=1,
+    )
+    h.run("bad input", other, {"action": "stage", "application-id": "not-a-number"}, expect=2)
+    h.run(
+        "deploy",
+        h.workspace("deploy"),
+        {
+            "action": "deploy",
+            "ledger-file": "deploy.log",
+            "deployment-environment-staging": "hygiene-staging",
+            "deployment-environment-production": "hygiene-production",
+        },
+        expect=0,
+    )
+
+    print(f"secret hygiene: {len(h.runs)} runs, {len(h.secrets)} sentinel secrets, {len(h.leaks)} leaks")
+    assert h.leaks == []
