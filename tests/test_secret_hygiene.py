@@ -31,6 +31,7 @@ BOT_TOKEN = "MTE4MDAw.HygieneSentinel-BotToken.s3nt1n3l"
 AWS_KEY_ID = "AKIAHYGIENESENTINEL7"
 AWS_SECRET = "hygieneSentinelSecretAccessKey/0123456789"
 REPO = "alia-bot/alia-bot"
+SUMMARY: list[str] = []  # printed at the end of the session (conftest.pytest_terminal_summary)
 
 
 class Sentry(SentrySink):
@@ -231,5 +232,5 @@ def test_no_secret_reaches_anything_any_action_produces(harness: Harness) -> Non
         expect=0,
     )
 
-    print(f"secret hygiene: {len(h.runs)} runs, {len(h.secrets)} sentinel secrets, {len(h.leaks)} leaks")
+    SUMMARY.append(f"secret hygiene: {len(h.runs)} runs, {len(h.secrets)} sentinel secrets, {len(h.leaks)} leaks")
     assert h.leaks == []
