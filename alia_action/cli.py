@@ -71,6 +71,7 @@ for _name in ("stage", "promote", "deploy", "rollback"):
 
 def _add(parser: argparse.ArgumentParser, flag: str, kind: str, help_: str) -> None:
     dest = flag.replace("-", "_")
+    help_ = help_.replace("%", "%%")  # argparse formats help with %
     if kind == "flag":
         parser.add_argument(f"--{flag}", dest=dest, action="store_const", const=True, default=None, help=help_)
     else:

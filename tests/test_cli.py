@@ -42,6 +42,14 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.parametrize(
+    "action", ["detect", "stage", "promote", "deploy", "rollback", "health", "monitor", "backups", "emulator"]
+)
+def test_every_action_has_help(action: str) -> None:
+    proc = cli(action, "--help", cwd=ROOT)
+    assert proc.returncode == 0 and proc.stdout.startswith("usage: command-deploy"), proc.stderr
+
+
 def test_version() -> None:
     from alia_action import __version__
 
