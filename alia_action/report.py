@@ -93,9 +93,9 @@ def report_lines(report: dict[str, Any], *, field_limit: int = 5) -> list[str]:
         if len(fields) > field_limit:
             lines.append(f"      … {len(fields) - field_limit} more field(s)")
     for problem in report["problems"]:
-        where = f"{problem['file'] or '<commands>'}:{problem['line'] or 0}"
+        where = f" {problem['file']}:{problem['line'] or 1}:" if problem["file"] else ""
         at = f" {problem['path']}:" if problem["path"] else ""
-        lines.append(f"{problem['severity']}: {where}:{at} {problem['message']} [{problem['rule']}]")
+        lines.append(f"{problem['severity']}:{where}{at} {problem['message']} [{problem['rule']}]")
     if report["errors"]:
         verdict = f"INVALID: {report['errors']} error(s), {report['warnings']} warning(s); nothing may be deployed"
     elif report["deployment_required"]:
