@@ -91,3 +91,31 @@ def test_bad_input_is_one_message_and_exit_2(workspace: Path) -> None:
     ((_, message),) = step.annotations("error")
     assert "action" in message and "deploy" in message
     assert "Traceback" not in step.stdout + step.stderr
+
+
+def test_hostile_names_and_descriptions_forge_no_output_and_no_workflow_command(tmp_path: Path) -> None:
+    ws = tmp_path / "workspace"
+    (ws / "commands").mkdir(parents=True)
+    hostile = [
+        {
+            "name": "ok",
+            "description": "first line\n::set-output name=changed::false\nEOF",
+            "contexts": [0],
+            "integration_types": [0],
+        },
+        {"name": "%0A::error::forged", "description": "%0A", "contexts": [0], "integration_types": [0]},
+        {"type": 3, "name": "EOF", "contexts": [0], "integration_types": [0]},
+        {"type": 2, "name": "::add-mask::x", "contexts": [0], "integration_types": [0]},
+        {"name": "ghadelimiter_", "description": "x\r\n::warning::cr", "contexts": [0], "integration_types": [0]},
+    ]
+    (ws / "commands" / "evil.json").write_text(json.dumps(hostile), encoding="utf-8")
+    step = run_action(ws, {"action": "detect"})
+    assert step.returncode == 1  # names break Discord's rules: reported, never deployed
+    assert set(step.outputs) == {"changed", "checksum", "added", "modified", "removed", "creates", "report"}
+    assert json.loads(step.outputs["added"]) == sorted(
+        [c["name"] for c in hostile], key=lambda n: (next(c.get("type", 1) for c in hostile if c["name"] == n), n)
+    )
+    acted = {name for name, _props, _message in step.commands}
+    assert acted <= {"add-mask", "error", "warning", "debug"}, acted
+    forged = [m for name, _p, m in step.commands if name in ("error", "warning") and m.startswith("forged")]
+    assert forged == [] and all(p.get("file") == "commands/evil.json" for n, p, _m in step.commands if n == "error")
