@@ -65,6 +65,18 @@ class Request:
     body: Any
 
 
+def pr_event(number: int, head: str = "alia-bot/alia-bot", base: str = "alia-bot/alia-bot") -> dict[str, Any]:
+    """A ``pull_request`` event payload as the runner writes it to ``GITHUB_EVENT_PATH`` (the fields we read)."""
+    return {
+        "pull_request": {
+            "number": number,
+            "head": {"repo": {"full_name": head}},
+            "base": {"repo": {"full_name": base}},
+        },
+        "repository": {"full_name": base, "id": 1296269},
+    }
+
+
 def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 

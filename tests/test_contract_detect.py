@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
-
-import pytest
 
 from tests.actions_runner import GITHUB_TOKEN, ROOT, run_action
 
 EXAMPLES = ROOT / "examples" / "commands"
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    ws = tmp_path / "workspace"
-    shutil.copytree(EXAMPLES, ws / "commands")
-    return ws
 
 
 def test_detect_on_the_examples(workspace: Path) -> None:

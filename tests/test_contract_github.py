@@ -20,7 +20,7 @@ from alia_action.discord.emulator import Emulator
 from alia_action.notify.github import failure_marker
 from tests.actions_runner import GITHUB_TOKEN, ROOT, StepResult, run_action
 from tests.discord_fixtures import APP_ID, GUILD_ID, TOKEN
-from tests.github_standin import GitHubStandIn
+from tests.github_standin import GitHubStandIn, pr_event
 
 EXAMPLES = ROOT / "examples" / "commands"
 REPO = "alia-bot/alia-bot"
@@ -54,17 +54,6 @@ def run(
 ) -> StepResult:
     env = {"GITHUB_API_URL": gh.url, "GITHUB_WORKFLOW_REF": WORKFLOW_REF}
     return run_action(ws, inputs, env=env, event=event, event_name=name)
-
-
-def pr_event(number: int, head: str = REPO) -> dict[str, Any]:
-    return {
-        "pull_request": {
-            "number": number,
-            "head": {"repo": {"full_name": head}},
-            "base": {"repo": {"full_name": REPO}},
-        },
-        "repository": {"full_name": REPO, "id": 1296269},
-    }
 
 
 def assert_token_kept(step: StepResult, gh: GitHubStandIn) -> None:

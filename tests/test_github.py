@@ -42,7 +42,7 @@ from alia_action.stores.ledger import FileLedger, LedgerEntry, latest_success
 from alia_action.workflow import Workflow
 from tests.conftest import EXAMPLES, SettingsFactory
 from tests.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN
-from tests.github_standin import GitHubStandIn
+from tests.github_standin import GitHubStandIn, pr_event
 
 GH_TOKEN = "ghs_InProcessCanaryToken0123456789abcdef"
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -121,17 +121,6 @@ def fresh_workspace(root: Path, name: str) -> Path:
     workspace = root / name
     shutil.copytree(EXAMPLES, workspace / "commands")
     return workspace
-
-
-def pr_event(number: int, head: str = REPO) -> dict[str, Any]:
-    return {
-        "pull_request": {
-            "number": number,
-            "head": {"repo": {"full_name": head}},
-            "base": {"repo": {"full_name": REPO}},
-        },
-        "repository": {"full_name": REPO, "id": 1296269},
-    }
 
 
 def edit(workspace: Path, old: str, new: str) -> None:

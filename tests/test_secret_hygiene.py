@@ -23,7 +23,7 @@ import pytest
 from alia_action.discord.emulator import Emulator, Fault
 from tests.actions_runner import GITHUB_TOKEN, ROOT, StepResult, run_action
 from tests.discord_fixtures import APP_ID, GUILD_ID
-from tests.github_standin import GitHubStandIn
+from tests.github_standin import GitHubStandIn, pr_event
 from tests.http_sinks import SentrySink, SlackSink
 from tests.oidc_standin import moto_server
 
@@ -146,17 +146,6 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
         yield Harness(tmp_path, live, gh, slack, sentry, moto)
 
 
-def pull_request(number: int) -> dict[str, Any]:
-    return {
-        "pull_request": {
-            "number": number,
-            "head": {"repo": {"full_name": REPO}},
-            "base": {"repo": {"full_name": REPO}},
-        },
-        "repository": {"full_name": REPO},
-    }
-
-
 def test_no_secret_reaches_anything_any_action_produces(harness: Harness) -> None:
     h = harness
     main = h.workspace("main")
@@ -168,7 +157,7 @@ def test_no_secret_reaches_anything_any_action_produces(harness: Harness) -> Non
         main,
         {"action": "detect"},
         expect=0,
-        event=pull_request(7),
+        event=pr_event(7),
         event_name="pull_request",
     )
     assert h.gh.comments_on(7), "the plan comment was posted"
