@@ -131,23 +131,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         mask=workflow.mask,
     )
 
-    if args.action == "monitor":
-        from .handlers.health import monitor
-
-        return monitor(settings, ctx, workflow)
-    if args.action == "backups":
-        from .handlers.rollback import list_backups
-
-        return list_backups(settings, ctx, workflow)
-    if args.action == "rollback" and args.interactive:
-        from .handlers.rollback import choose_backup
-
-        settings = choose_backup(settings, ctx)
-
-    from .runner import execute
+    from .errors import DeployError
 
     try:
+        if args.action == "monitor":
+            from .handlers.health import monitor
+
+            return monitor(settings, ctx, workflow)
+        if args.action == "backups":
+            from .handlers.rollback import list_backups
+
+            return list_backups(settings, ctx, workflow)
+        if args.action == "rollback" and args.interactive:
+            from .handlers.rollback import choose_backup
+
+            settings = choose_backup(settings, ctx)
+
+        from .runner import execute
+
         return execute(settings, ctx, workflow, fmt=args.format)
+    except DeployError as exc:  # the steps around a handler fail like the handler would: one message
+        workflow.error(str(exc))
+        return exc.exit_code
     finally:
         ctx.close()
 

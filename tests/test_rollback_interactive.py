@@ -1,0 +1,82 @@
+"""``command-deploy rollback --interactive``: pick a backup from a numbered list in a real terminal (a pty)."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_interactive_rollback_lists_backups_and_restores_the_chosen_one(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "examples" / "commands", tmp_path / "commands")
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
+    first = subprocess.run(
+        [sys.executable, "-m", "alia_action.cli", "stage"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert first.returncode == 0, first.stdout + first.stderr
+
+    primary, replica = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "alia_action.cli", "rollback", "--interactive", "--environment", "staging"],
+        cwd=tmp_path,
+        env=env,
+        stdin=replica,
+        stdout=replica,
+        stderr=replica,
+        close_fds=True,
+    )
+    os.close(replica)
+    seen = b""
+    deadline = time.monotonic() + 20
+    answered = False
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([primary], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+        if not answered and b"Restore which backup?" in seen:
+            os.write(primary, b"1\n")
+            answered = True
+        if proc.poll() is not None and not ready:
+            break
+    proc.wait(10)
+    os.close(primary)
+    text = seen.decode(errors="replace")
+    assert "  1. commands-backup-" in text and answered
+    chosen = re.search(r"  1\. (commands-backup-\S+\.json)", text)
+    assert chosen is not None
+    # The emulator of a fresh process is empty, as the guild was before the stage: the chosen backup matches it.
+    assert proc.returncode == 0, text
+    assert f"already matches {chosen.group(1)}" in text
+
+
+def test_interactive_needs_a_terminal(tmp_path: Path) -> None:
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "alia_action.cli", "rollback", "--interactive"],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2 and "--interactive needs a terminal" in proc.stdout + proc.stderr
