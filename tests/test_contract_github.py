@@ -24,6 +24,7 @@ from tests.github_standin import GitHubStandIn, pr_event
 
 EXAMPLES = ROOT / "examples" / "commands"
 REPO = "alia-bot/alia-bot"
+ENVIRONMENTS = ("discord-staging", "discord-production")
 WORKFLOW_REF = f"{REPO}/.github/workflows/discord-commands.yml@refs/heads/main"
 
 
@@ -106,8 +107,10 @@ def test_stage_and_promote_in_separate_jobs_meet_through_github_deployments(
     assert promoted.returncode == 0, promoted.stdout + promoted.stderr
     assert "circuit breaker passed" in promoted.stdout
 
-    (stage_record,) = gh.deployments_in("discord-staging")
-    (promote_record,) = gh.deployments_in("discord-production")
+    records = {e: [d for d in gh.deployments_in(e) if d["payload"]["outcome"] != "started"] for e in ENVIRONMENTS}
+    (stage_record,), (promote_record,) = records.values()
+    for claim in (d for e in ENVIRONMENTS for d in gh.deployments_in(e) if d["payload"]["outcome"] == "started"):
+        assert gh.status_history(claim["id"]) == ["in_progress", "inactive"]  # write claims, released
     for record in (stage_record, promote_record):
         assert record["ref"] == "0123456789abcdef0123456789abcdef01234567"
         assert gh.status_history(record["id"]) == ["in_progress", "success"]

@@ -438,7 +438,9 @@ def test_stage_records_a_deployment_that_a_fresh_workspace_promote_reads(
     run = Runner(gh, tmp_path, {}, "push")
     staged = run(make_settings(action="stage", github_token=GH_TOKEN), fresh_workspace(tmp_path, "staging-job"))
     assert staged.code == 0, staged.log
-    (deployment,) = gh.deployments_in("discord-staging")
+    claim, deployment = sorted(gh.deployments_in("discord-staging"), key=lambda d: d["id"])
+    assert claim["payload"]["outcome"] == "started" and claim["payload"]["run"] == deployment["payload"]["run"]
+    assert gh.status_history(claim["id"]) == ["in_progress", "inactive"]  # the write claim, released
     assert deployment["ref"] == SHA and deployment["task"] == TASK
     assert deployment["_auto_merge"] is False and deployment["_required_contexts"] == []
     assert deployment["transient_environment"] is False and deployment["production_environment"] is False
@@ -454,7 +456,7 @@ def test_stage_records_a_deployment_that_a_fresh_workspace_promote_reads(
     promoted = run(make_settings(action="promote", github_token=GH_TOKEN), fresh)
     assert promoted.code == 0, promoted.log
     assert "circuit breaker passed" in promoted.log
-    (production,) = gh.deployments_in("discord-production")
+    production = max(gh.deployments_in("discord-production"), key=lambda d: d["id"])
     assert production["production_environment"] is True and production["payload"]["scope"] == "global"
     assert gh.status_history(production["id"]) == ["in_progress", "success"]
     # Both runs still append the local file users keep as an artifact.
@@ -507,12 +509,17 @@ def test_ledger_reads_back_outcomes_from_the_latest_status(
     # GitHub marks a superseded success inactive: it still was a success.
     assert gh.status_history(first["id"]) == ["in_progress", "success", "inactive"]
     ledger.record(entry("failure", minutes_ago=2, run="c", message="Discord refused the write"))
-    ledger.record(entry("started", minutes_ago=1, run="d"))  # claims stay local
-    assert len(gh.deployments_in("discord-staging")) == 3
+    ledger.record(entry("started", minutes_ago=1, run="d"))  # a write claim other runners can see
+    assert len(gh.deployments_in("discord-staging")) == 4
 
     (tmp_path / "ws" / "deployment.log").unlink()  # a fresh run: GitHub only
     remote = ledger.entries()
-    assert sorted((e.run, e.outcome) for e in remote) == [("a", "success"), ("b", "success"), ("c", "failure")]
+    assert sorted((e.run, e.outcome) for e in remote) == [
+        ("a", "success"),
+        ("b", "success"),
+        ("c", "failure"),
+        ("d", "started"),
+    ]
     assert latest_success(ledger, action="stage", application_id=APP_ID, guild_id=GUILD_ID) == newer
     failed = next(d for d in gh.deployments_in("discord-staging") if d["payload"]["run"] == "c")
     assert gh.statuses[failed["id"]][0]["description"] == "Discord refused the write"
@@ -696,3 +703,20 @@ def test_nothing_changes_hands_when_the_workspace_is_ours(make_settings: Setting
 
 def test_body_limit_constant_is_githubs() -> None:
     assert BODY_LIMIT == 65_536 and body_size("😀") == 2
+
+
+def test_a_write_claim_in_github_stops_a_second_runner(
+    gh: GitHubStandIn, live: Emulator, make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    """Two runners share no deployment.log (a misconfigured concurrency group): the claim in GitHub decides."""
+    other = ledger_for(gh, make_settings, tmp_path)
+    other.record(entry("started", minutes_ago=0.2, run="runner-a", environment="staging"))
+    run = Runner(gh, tmp_path, {}, "push")
+    step = run(make_settings(action="stage", github_token=GH_TOKEN), fresh_workspace(tmp_path, "runner-b"))
+    assert step.code == 1
+    assert "stopped before writing: another stage of this scope started at" in step.log
+    assert not [r for r in live.requests if r.method == "PUT"]
+
+    other.record(entry("success", minutes_ago=0.1, run="runner-a", environment="staging"))  # A is done
+    again = run(make_settings(action="stage", github_token=GH_TOKEN), fresh_workspace(tmp_path, "runner-b2"))
+    assert again.code == 0, again.log

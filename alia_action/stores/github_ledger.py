@@ -29,6 +29,8 @@ from ..notify.github import GitHubError, GitHubRepo, Options, RunInfo, settings_
 from .ledger import CLAIM_TTL, FileLedger, LedgerEntry
 
 if TYPE_CHECKING:
+    from github.Deployment import Deployment
+
     from ..config import Settings
     from ..handlers.context import Context
 
@@ -75,6 +77,7 @@ class GitHubDeploymentsLedger:
         self.look_back = max(CREATES_WINDOW, timedelta(seconds=settings.staging_max_age), CLAIM_TTL)
         self.location = f"GitHub Deployments ({', '.join(self.environments.values())}) and {local.location}"
         self._redact = settings_redactor(settings)
+        self._claims: dict[str, Deployment] = {}  # this run's open claims, by run id
         self.strict = settings.action != "detect"
         ctx.resources.callback(repo.close)
 
@@ -85,12 +88,13 @@ class GitHubDeploymentsLedger:
 
     def record(self, entry: LedgerEntry) -> None:
         self.local.record(entry)
-        if entry.outcome == "started":
-            return
         environment = self.environments.get(entry.environment, entry.environment)
         scope = f"guild {entry.guild_id}" if entry.guild_id else "global"
         payload: dict[str, Any] = {"tool": TOOL, "scope": scope, **entry.model_dump(mode="json")}
         payload["message"] = self._redact(payload["message"])
+        if entry.outcome == "started":
+            self._claim(entry, environment, scope, payload)
+            return
         try:
             deployment = self.repo.create_deployment(
                 ref=self.sha,
@@ -108,6 +112,40 @@ class GitHubDeploymentsLedger:
             self.repo.create_status(deployment, state=final, description=self._status_text(entry), log_url=log_url)
         except GitHubError as exc:
             self._recording_failed(entry, exc)
+        self._release(entry)
+
+    def _claim(self, entry: LedgerEntry, environment: str, scope: str, payload: dict[str, Any]) -> None:
+        """A write about to start, visible to runners that share no file: a deployment left in_progress."""
+        try:
+            claim = self.repo.create_deployment(
+                ref=self.sha,
+                environment=environment,
+                task=TASK,
+                payload=payload,
+                description=shorten(f"Discord commands: {entry.action} to {scope} (writing)"),
+                production=entry.environment == "production",
+            )
+            self.repo.create_status(
+                claim, state="in_progress", description=f"{entry.action} writing", log_url=self.run.run_url
+            )
+        except GitHubError as exc:
+            # Without the shared claim only this runner's file protects the scope: say so, keep going.
+            self.ctx.log(f"warning: the write claim is recorded in {self.local.location} only: {exc}")
+            return
+        if entry.run:
+            self._claims[entry.run] = claim
+
+    def _release(self, entry: LedgerEntry) -> None:
+        """The claim's run has its result: mark the claim inactive, so no reader waits for it."""
+        claim = self._claims.pop(entry.run or "", None)
+        if claim is None:
+            return
+        try:
+            self.repo.create_status(
+                claim, state="inactive", description=f"{entry.action} done", log_url=self.run.run_url
+            )
+        except GitHubError as exc:  # the result itself is recorded; a stale claim expires after CLAIM_TTL
+            self.ctx.log(f"warning: could not release the write claim: {exc}")
 
     def _status_text(self, entry: LedgerEntry) -> str:
         if entry.outcome == "failure":
@@ -156,6 +194,10 @@ class GitHubDeploymentsLedger:
                 if entry.time < since:
                     break  # newest first: the rest is older than any reader looks
                 state = self.repo.latest_status(deployment)
+                if entry.outcome == "started":
+                    if state == "in_progress":  # another runner is writing (or died doing so: CLAIM_TTL)
+                        yield entry
+                    continue
                 if state in ("success", "inactive"):  # inactive: GitHub's mark on a success superseded since
                     yield entry
                 else:  # failure, error, or a run that died before its final status: not a success

@@ -114,10 +114,14 @@ class FileLedger:
 def open_ledger(settings: Settings, ctx: Context) -> Ledger:
     """``deployment.log`` in the workspace; in a workflow run with a GitHub token, GitHub Deployments as well
     (the workspace, and with it the file, does not outlive the run)."""
-    local = FileLedger(ctx.workspace / settings.ledger_file)
-    from .github_ledger import GitHubDeploymentsLedger, applies  # PyGithub only when it is used
+    key = f"ledger:{settings.ledger_file}"
+    if key not in ctx.cache:  # one per run: the GitHub ledger keeps this run's open write claims
+        local = FileLedger(ctx.workspace / settings.ledger_file)
+        from .github_ledger import GitHubDeploymentsLedger, applies  # PyGithub only when it is used
 
-    return GitHubDeploymentsLedger(settings, ctx, local) if applies(settings, ctx) else local
+        ctx.cache[key] = GitHubDeploymentsLedger(settings, ctx, local) if applies(settings, ctx) else local
+    ledger: Ledger = ctx.cache[key]
+    return ledger
 
 
 def latest_success(ledger: Ledger, *, action: str, application_id: str, guild_id: str | None) -> LedgerEntry | None:
