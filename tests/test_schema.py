@@ -84,8 +84,8 @@ def test_unknown_keys_do_not_fail_validation() -> None:
                      "write true without quotes", id="quoted-bool"),
         pytest.param({**BASE, "type": True}, ("type",), "must be an integer, found true", id="bool-is-not-int"),
         pytest.param({**BASE, "nsfw": 1}, ("nsfw",), "must be true or false, found the number 1", id="int-is-not-bool"),
-        pytest.param({**BASE, "default_member_permissions": 8}, ("default_member_permissions",),
-                     'quote it: "8"', id="permissions-int"),
+        pytest.param({**BASE, "default_member_permissions": True}, ("default_member_permissions",),
+                     "found true", id="permissions-bool"),
         pytest.param({**BASE, "contexts": [0, "1"]}, ("contexts", 1), 'contexts[1] must be an integer, found the '
                      'string "1"; write 1 without quotes', id="list-item"),
         pytest.param({**BASE, "name_localizations": {"de": 5}}, ("name_localizations", "de"),

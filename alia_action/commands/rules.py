@@ -703,10 +703,20 @@ class _CommandChecker:
             )
 
     def check_permissions(self) -> None:
-        value = _str(self.data.get("default_member_permissions"))
+        raw = self.data.get("default_member_permissions")
+        where = ("default_member_permissions",)
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            # discord.py sends the bitfield as a number and Discord takes it; the docs say string.
+            self.add(
+                "warning",
+                "permissions.string",
+                where,
+                f'default_member_permissions is the number {raw}; Discord documents a decimal string: "{raw}"',
+            )
+            raw = str(raw) if raw >= 0 else f"-{-raw}"
+        value = _str(raw)
         if value is None:
             return
-        where = ("default_member_permissions",)
         if not _DECIMAL.fullmatch(value):
             self.add(
                 "error",

@@ -69,7 +69,8 @@ class Command(_Wire):
     description: str | None = None
     description_localizations: Localizations = None
     options: list[Option] | None = None
-    default_member_permissions: str | None = None
+    # Discord documents a decimal string; a number (what discord.py sends) is accepted too: rules warn.
+    default_member_permissions: str | int | None = None
     dm_permission: bool | None = None
     default_permission: bool | None = None
     contexts: list[int] | None = None
@@ -181,8 +182,6 @@ def _label(path: JsonPath) -> str:
 
 
 def _hint(path: JsonPath, expected: str, value: Any) -> str:
-    if path and path[-1] == "default_member_permissions" and _is_int(value):
-        return f'; quote it: "{safe_str(value)}" (permission bitfields are decimal strings)'
     if isinstance(value, str):
         if expected == "true or false" and value in ("true", "false"):
             return f"; write {value} without quotes"

@@ -305,6 +305,8 @@ def check_command(cmd: Any, path: tuple[Key, ...], errs: Errors, *, guild: bool)
             errs.add((*path, "handler"), required())
         elif not _is_int(handler) or handler not in (1, 2):
             errs.add((*path, "handler"), one_of((1, 2)))
+    elif cmd.get("handler") is not None:  # docs: handler can only be set for PRIMARY_ENTRY_POINT commands
+        errs.add((*path, "handler"), one_of(()))
 
     if "id" in cmd and cmd["id"] is not None and not _is_snowflake(cmd["id"]):
         errs.add((*path, "id"), not_snowflake(cmd["id"]))
