@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .workflow import Workflow
 
 Format = Literal["text", "json"]
+FOLD_AFTER = 12  # result lines shown unfolded in a workflow log
 Handler = Callable[["Settings", "Context"], Outcome]
 
 
@@ -58,6 +59,14 @@ def after(
 def present(outcome: Outcome, workflow: Workflow, *, fmt: Format = "text") -> None:
     if fmt == "json" and outcome.report is not None:
         workflow.print_json(outcome.report)
+    elif workflow.in_actions and len(outcome.lines) > FOLD_AFTER:
+        # A long result (every command of a first deploy) folds; the headline and the verdict stay visible.
+        first, *details, last = outcome.lines
+        workflow.log(first, untrusted=True)
+        with workflow.group(f"Details ({len(details)} lines)"):
+            for line in details:
+                workflow.log(line, untrusted=True)
+        workflow.log(last, untrusted=True)
     else:
         for line in outcome.lines:
             workflow.log(line, untrusted=True)

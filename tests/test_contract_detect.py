@@ -23,6 +23,10 @@ def test_detect_on_the_examples(workspace: Path) -> None:
     assert report["errors"] == 0 and report["checksum"] == step.outputs["checksum"]
     assert report["deployment_required"] is True
     assert "Deployment required" in step.summary and "| Change | Command |" in step.summary
+    # 51 added commands fold into a group; the headline and the verdict stay outside it.
+    lines = step.stdout.splitlines()
+    start, end = lines.index("::group::Details (54 lines)"), lines.index("::endgroup::")
+    assert lines[start - 1].startswith("51 commands · checksum") and lines[end + 1].startswith("deployment required")
     # The one command without contexts/integration_types is annotated at its file and line.
     warnings = step.annotations("warning")
     assert {(p["file"], p["line"]) for p, _ in warnings} == {("commands/utility/info.json", "2")}
