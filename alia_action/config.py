@@ -561,26 +561,9 @@ class Settings(BaseModel):
             values.extend([path] if path else [])
         return values
 
-    def require(self, *fields: str, reason: str) -> None:
-        """Raise :class:`ConfigError` naming every field of ``fields`` that is unset, e.g. ``reason="by stage"``."""
-        missing = [f for f in fields if getattr(self, f) in (None, "", ())]
-        if missing:
-            raise ConfigError([f"input '{input_name(f)}' is required {reason}" for f in missing])
-
     @property
     def uses_emulator(self) -> bool:
         return self.discord_api_url == EMULATOR
-
-    @property
-    def command_paths(self) -> tuple[str, ...]:
-        """The ``commands`` input: one path, directory or glob per line."""
-        return tuple(line.strip() for line in self.commands.splitlines() if line.strip())
-
-    @classmethod
-    def unknown_inputs(cls, environ: Mapping[str, str]) -> list[str]:
-        """``INPUT_*`` variables that match no input (a typo in ``with:``), as input names."""
-        known = {input_name(f).upper() for f in cls.model_fields} | {f.upper() for f in cls.model_fields}
-        return sorted(k[6:].lower() for k in environ if k.startswith("INPUT_") and k[6:].upper() not in known)
 
 
 def _problems(exc: ValidationError, labels: Mapping[str, str], secrets: Iterable[str]) -> list[str]:

@@ -157,7 +157,7 @@ def test_false_words(raw: str) -> None:
 def test_emulator_and_helpers() -> None:
     s = Settings.from_action_env({"INPUT_DISCORD-API-URL": "Emulator", "INPUT_COMMANDS": " a.json\n\n b/ \n"})
     assert s.discord_api_url == "emulator" and s.uses_emulator
-    assert s.command_paths == ("a.json", "b/")
+    assert s.commands == "a.json\n\n b/"
 
 
 def test_bot_prefix_pasted_with_the_token_is_dropped() -> None:
@@ -375,17 +375,6 @@ def test_ssm_prefix_follows_the_environment() -> None:
     assert Settings.from_action_env({"INPUT_ENVIRONMENT": "staging"}).ssm_prefix == "/alia-bot/staging"
     assert Settings(environment="staging").ssm_prefix == "/alia-bot/staging"
     assert Settings.from_action_env({"INPUT_SSM-PREFIX": "/fixed/"}).ssm_prefix == "/fixed"
-
-
-def test_unknown_inputs_and_require() -> None:
-    environ = {"INPUT_BOT-TOKEN": "x", "INPUT_DRY_RUN": "", "INPUT_BOT-TOKN": "y", "INPUT_VERBOSE": "1"}
-    assert Settings.unknown_inputs(environ) == ["bot-tokn", "verbose"]
-    with pytest.raises(ConfigError) as caught:
-        Settings().require("bot_token", "guild_id", "commands", reason="by action 'stage'")
-    assert caught.value.problems == [
-        "input 'bot-token' is required by action 'stage'",
-        "input 'guild-id' is required by action 'stage'",
-    ]
 
 
 # ------------------------------------------------------------------ CLI: flags, environment, .env

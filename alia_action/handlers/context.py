@@ -51,7 +51,7 @@ class Context:
 
     def has_discord_credentials(self, settings: Settings) -> bool:
         """Live Discord (or the built-in emulator) can be reached with what was configured."""
-        if settings.discord_api_url == "emulator" or settings.role_to_assume:  # role: Parameter Store has them
+        if settings.uses_emulator or settings.role_to_assume:  # role: Parameter Store has them
             return True
         return settings.bot_token is not None and settings.application_id is not None
 

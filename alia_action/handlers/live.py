@@ -44,7 +44,7 @@ class Discord:
 def connect(settings: Settings, ctx: Context) -> Discord:
     from ..discord.client import DiscordClient
 
-    if settings.discord_api_url == "emulator":
+    if settings.uses_emulator:
         # The emulator's own application, fixed so its ledger entries and backups are recognisable.
         from ..discord.emulator import TEST_APPLICATION_ID, TEST_GUILD_ID, TEST_TOKEN, Emulator
 
