@@ -96,38 +96,34 @@ class GitHubDeploymentsLedger:
             self._claim(entry, environment, scope, payload)
             return
         try:
-            deployment = self.repo.create_deployment(
-                ref=self.sha,
-                environment=environment,
-                task=TASK,
-                payload=payload,
-                description=shorten(f"Discord commands: {entry.action} to {scope} ({entry.outcome})"),
-                production=entry.environment == "production",
-            )
-            log_url = self.run.run_url
-            self.repo.create_status(
-                deployment, state="in_progress", description=f"{entry.action} running", log_url=log_url
-            )
+            deployment = self._open(entry, environment, payload, f"{scope} ({entry.outcome})", "running")
             final = "success" if entry.succeeded else "failure"
-            self.repo.create_status(deployment, state=final, description=self._status_text(entry), log_url=log_url)
+            self.repo.create_status(
+                deployment, state=final, description=self._status_text(entry), log_url=self.run.run_url
+            )
         except GitHubError as exc:
             self._recording_failed(entry, exc)
         self._release(entry)
 
+    def _open(self, entry: LedgerEntry, environment: str, payload: dict[str, Any], what: str, doing: str) -> Deployment:
+        """A deployment of ``entry`` with its in_progress status: a result's record, or a write claim."""
+        deployment = self.repo.create_deployment(
+            ref=self.sha,
+            environment=environment,
+            task=TASK,
+            payload=payload,
+            description=shorten(f"Discord commands: {entry.action} to {what}"),
+            production=entry.environment == "production",
+        )
+        self.repo.create_status(
+            deployment, state="in_progress", description=f"{entry.action} {doing}", log_url=self.run.run_url
+        )
+        return deployment
+
     def _claim(self, entry: LedgerEntry, environment: str, scope: str, payload: dict[str, Any]) -> None:
         """A write about to start, visible to runners that share no file: a deployment left in_progress."""
         try:
-            claim = self.repo.create_deployment(
-                ref=self.sha,
-                environment=environment,
-                task=TASK,
-                payload=payload,
-                description=shorten(f"Discord commands: {entry.action} to {scope} (writing)"),
-                production=entry.environment == "production",
-            )
-            self.repo.create_status(
-                claim, state="in_progress", description=f"{entry.action} writing", log_url=self.run.run_url
-            )
+            claim = self._open(entry, environment, payload, f"{scope} (writing)", "writing")
         except GitHubError as exc:
             # Without the shared claim only this runner's file protects the scope: say so, keep going.
             self.ctx.log(f"warning: the write claim is recorded in {self.local.location} only: {exc}")
