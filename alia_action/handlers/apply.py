@@ -210,7 +210,19 @@ def apply_commands(
 
     def fail(message: str) -> NoReturn:
         applied.requests = discord.requests - start
-        _fail(settings, ctx, discord, action, target, digest, applied, message)
+        record(
+            settings,
+            ctx,
+            discord,
+            action=action,
+            target=target,
+            digest=digest,
+            applied=applied,
+            outcome="failure",
+            message=message,
+        )
+        hint = f" Backup taken before the write: {applied.backup} (restore it with action: rollback)."
+        raise DeployError(f"{action} to {target.label} failed: {message}.{hint if applied.backup else ''}")
 
     # 1. Read what is live and plan against it.
     planned_at = ctx.now()
@@ -269,35 +281,6 @@ def apply_commands(
     state = "still hold(s) the previous set" if unchanged else "hold(s) neither the previous nor the intended set"
     cause = f"the write failed ({write_error})" if write_error else "verification found a different set"
     fail(f"{cause}; {target.label} {state}")
-
-
-def _fail(
-    settings: Settings,
-    ctx: Context,
-    discord: Discord,
-    action: str,
-    target: Target,
-    digest: str,
-    applied: Applied,
-    message: str,
-) -> NoReturn:
-    record(
-        settings,
-        ctx,
-        discord,
-        action=action,
-        target=target,
-        digest=digest,
-        applied=applied,
-        outcome="failure",
-        message=message,
-    )
-    hint = (
-        f" Backup taken before the write: {applied.backup} (restore it with action: rollback)."
-        if applied.backup
-        else ""
-    )
-    raise DeployError(f"{action} to {target.label} failed: {message}.{hint}")
 
 
 def deploy_outcome(
