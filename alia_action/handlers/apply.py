@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..commands.canonical import checksum as set_checksum
 from ..commands.plan import Plan, build_plan, overwrite_body
+from ..commitinfo import Commit, find_commit
 from ..discord.errors import DAILY_CREATE_LIMIT, DiscordError
 from ..errors import DeployError
 from ..markdown import plan_markdown
@@ -52,6 +53,8 @@ class Applied:
     dry_run: bool = False
     live_checksum: str | None = None
     notes: list[str] = field(default_factory=list)
+    started_at: datetime | None = None  # when the work on the scope began (the ledger's start time)
+    commit: Commit = field(default_factory=Commit)
 
 
 def deletion_limit(settings: Settings, target: Target) -> int | None:
@@ -98,6 +101,7 @@ def claim_scope(
     digest: str,
     planned_at: datetime,
     live: list[dict[str, Any]],
+    applied: Applied,
 ) -> None:
     """Record that this run is about to write, unless another run got there first.
 
@@ -119,7 +123,7 @@ def claim_scope(
                 f"{action} to {target.label} stopped before writing: {reason}. This run's plan may be stale; run it "
                 "again once that deploy is done (a `concurrency:` group in the workflow serialises deploys)"
             )
-        started = Applied(target, Plan([]))
+        started = Applied(target, Plan([]), started_at=applied.started_at, commit=applied.commit)
         record(settings, ctx, discord, action=action, target=target, digest=digest, applied=started, outcome="started")
 
 
@@ -161,10 +165,11 @@ def record(
     message: str = "",
 ) -> None:
     ledger = open_ledger(settings, ctx)
+    now = ctx.now()
     ledger.record(
         LedgerEntry.model_validate(
             {
-                "time": ctx.now(),
+                "time": now,
                 "action": action,
                 "environment": target.environment,
                 "application_id": discord.application_id,
@@ -175,7 +180,10 @@ def record(
                 "requests": applied.requests,
                 "creates": applied.plan.creates if outcome == "success" else 0,
                 "backup": applied.backup,
-                "git_sha": ctx.git_sha,
+                "git_sha": applied.commit.sha,
+                "commit_time": applied.commit.time,
+                "started_at": applied.started_at or now,
+                "ended_at": None if outcome == "started" else now,
                 "message": message,
                 "run": ctx.run_id,
             }
@@ -198,15 +206,19 @@ def apply_commands(
     guard: bool = True,
     backup_kind: BackupKind = "backup",
     first_request: int | None = None,
+    started_at: datetime | None = None,
 ) -> Applied:
     """Make ``target`` hold exactly ``intended``. Raises DeployError (already recorded) on failure.
 
     ``intended`` may be computed from the live commands (rollback keeps the IDs of renamed commands).
     ``first_request``: the request counter at the start of the caller's work, to report its total.
+    ``started_at``: when the caller's work began (promote's breaker check), the ledger's start time.
     """
     client = discord.client
     start = discord.requests if first_request is None else first_request
-    applied = Applied(target, Plan([]))
+    applied = Applied(
+        target, Plan([]), started_at=started_at or ctx.now(), commit=find_commit(ctx.environ, ctx.workspace)
+    )
 
     def fail(message: str) -> NoReturn:
         applied.requests = discord.requests - start
@@ -247,7 +259,17 @@ def apply_commands(
         applied.requests = discord.requests - start
         applied.notes.append("dry run: nothing was written")
         return applied
-    claim_scope(settings, ctx, discord, action=action, target=target, digest=digest, planned_at=planned_at, live=live)
+    claim_scope(
+        settings,
+        ctx,
+        discord,
+        action=action,
+        target=target,
+        digest=digest,
+        planned_at=planned_at,
+        live=live,
+        applied=applied,
+    )
     applied.backup = take_backup(settings, ctx, discord, target, live, backup_kind)
 
     # 3. Write.

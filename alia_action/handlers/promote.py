@@ -63,6 +63,7 @@ def check_breaker(settings: Settings, ctx: Context, discord: Discord, validated:
 
 def run(settings: Settings, ctx: Context) -> Outcome:
     # 1. Load and validate: any error stops here, before Discord is contacted.
+    started_at = ctx.now()
     validated = load_and_validate(settings, ctx)
     if not validated.deployable:
         return invalid_outcome("promote", settings, validated)
@@ -82,6 +83,7 @@ def run(settings: Settings, ctx: Context) -> Outcome:
         intended=validated.for_scope(guild=False),
         digest=validated.checksum,
         first_request=first_request,
+        started_at=started_at,
     )
     # 4. Post-deploy health: the figures of the verification GET just made (no extra request).
     outcome = deploy_outcome("promote", settings, validated, applied, extra_lines=breaker)

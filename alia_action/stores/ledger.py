@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, computed_field
 
 from ..errors import DeployError
 
@@ -30,9 +30,12 @@ CLAIM_TTL = timedelta(minutes=15)
 
 
 class LedgerEntry(BaseModel):
+    """One line of ``deployment.log``. ``success`` repeats the outcome as the original's records had it, so
+    ``grep '"success":true' deployment.log | wc -l`` counts the deploys that succeeded (no-ops included)."""
+
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    time: datetime
+    time: datetime  # when the entry was written: the end of the run's work for a result
     action: str
     environment: str
     application_id: str
@@ -43,9 +46,17 @@ class LedgerEntry(BaseModel):
     requests: int = 0
     creates: int = 0
     backup: str | None = None
-    git_sha: str | None = None
+    git_sha: str | None = None  # the commit deployed
+    commit_time: datetime | None = None  # when it was committed (merged): merge-to-production starts here
+    started_at: datetime | None = None  # when the run's work on this scope began
+    ended_at: datetime | None = None  # when its result was known (verified), None while "started"
     message: str = ""
     run: str | None = None  # identifies the run, so a result closes its own "started" entry
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def success(self) -> bool:
+        return self.succeeded
 
     @property
     def succeeded(self) -> bool:
