@@ -62,12 +62,15 @@ def ctx(workspace: Path) -> Iterator[Context]:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """The fault-injection and secret-hygiene tallies, for CI logs and closing notes."""
+    """The fault-injection, hostile-input and secret-hygiene tallies, for CI logs and closing notes."""
     import sys
 
     module = sys.modules.get("tests.test_faults")
     if module is not None and module.TALLY.runs:
         terminalreporter.write_line(module.summary_line())
+    hostile = sys.modules.get("tests.test_hostile_inputs")
+    if hostile is not None and hostile.TALLY.runs:
+        terminalreporter.write_line(hostile.summary_line())
     hygiene = sys.modules.get("tests.test_secret_hygiene")
     for line in hygiene.SUMMARY if hygiene is not None else []:
         terminalreporter.write_line(line)

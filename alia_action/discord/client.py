@@ -9,6 +9,9 @@ What it does for its callers (the handlers):
 * never retries 400/401/403/404 (more than 10,000 401/403/429 answers in 10 minutes earn an IP
   ban; they are counted in :attr:`DiscordClient.invalid_responses`);
 * raises typed errors (:mod:`alia_action.discord.errors`) whose messages say what to do;
+* checks the shape of every 2xx body before handing it on: a proxy's HTML page or a JSON value that
+  is not a list of command objects (or one command object) is :class:`MalformedResponse`, never
+  "no commands" (which would let a following write delete everything past the guard and the backup);
 * logs every HTTP exchange (method, path, status, elapsed) for the handlers' reports.
 
 The bot token lives only in the Authorization header of the httpx client. It never appears in
@@ -22,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay, wait_exponential_jitter
@@ -31,6 +34,7 @@ from .. import __version__
 from .errors import (
     DAILY_CREATES,
     DiscordError,
+    MalformedResponse,
     RateLimited,
     ServerError,
     TransportError,
@@ -39,6 +43,8 @@ from .errors import (
 from .ratelimit import RateLimiter, route_key
 
 DEFAULT_API_URL = "https://discord.com/api/v10"
+Expect = Literal["list", "command"] | None
+_NOT_JSON: Any = object()  # a body that does not parse: distinct from an empty one and from JSON null
 DEFAULT_USER_AGENT = f"DiscordBot (https://github.com/alia-bot/command-deploy, {__version__})"
 
 
@@ -154,13 +160,15 @@ class DiscordClient:
 
     def list_commands(self, guild_id: str | None = None) -> list[dict[str, Any]]:
         """The live commands of the scope (global when ``guild_id`` is None), with localizations."""
-        result = self.request("GET", self._path(guild_id), params={"with_localizations": "true"}, guild_id=guild_id)
-        return list(result or [])
+        result = self.request(
+            "GET", self._path(guild_id), params={"with_localizations": "true"}, guild_id=guild_id, expect="list"
+        )
+        return list(result)
 
     def overwrite_commands(self, guild_id: str | None, body: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """Bulk overwrite: the scope holds exactly ``body`` afterwards. Returns what Discord stored."""
-        result = self.request("PUT", self._path(guild_id), json=list(body), guild_id=guild_id)
-        return list(result or [])
+        result = self.request("PUT", self._path(guild_id), json=list(body), guild_id=guild_id, expect="list")
+        return list(result)
 
     def request(
         self,
@@ -170,8 +178,12 @@ class DiscordClient:
         json: Any = None,
         params: Mapping[str, str] | None = None,
         guild_id: str | None = None,
+        expect: Expect = None,
     ) -> Any:
         """One logical request: rate-limit waits and retries included. Returns the parsed JSON.
+
+        ``expect`` names the documented shape of a 2xx body (``"list"``: an array of command objects,
+        ``"command"``: one command object); anything else raises :class:`MalformedResponse`.
 
         Retrying is safe for every endpoint this client uses, also after a dropped connection
         or a timeout that may have hidden an applied write: a bulk overwrite (PUT) with the same
@@ -196,7 +208,7 @@ class DiscordClient:
             for attempt in retrying:
                 with attempt:
                     attempts += 1
-                    return self._attempt(method, path, json, params, guild_id)
+                    return self._attempt(method, path, json, params, guild_id, expect)
         except _Retryable as exc:
             last = exc.error
         assert last is not None
@@ -215,7 +227,13 @@ class DiscordClient:
         raise TransportError(f"{last.human} ({tries}); giving up", method=method, path=path)
 
     def _attempt(
-        self, method: str, path: str, body: Any, params: Mapping[str, str] | None, guild_id: str | None
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        params: Mapping[str, str] | None,
+        guild_id: str | None,
+        expect: Expect = None,
     ) -> Any:
         route = route_key(method, path)
         rate_limit_retries = 0
@@ -254,7 +272,8 @@ class DiscordClient:
             status = response.status_code
             self._record(RequestRecord(method, path, status, elapsed))
             self._limiter.update(route, response.headers)
-            payload = _json(response)
+            parsed = _json(response)
+            payload = None if parsed is _NOT_JSON else parsed
             if status in (401, 403, 429):
                 with self._lock:
                     self.invalid_responses += 1
@@ -290,6 +309,10 @@ class DiscordClient:
                 continue
 
             if 200 <= status < 300:
+                if expect is not None:
+                    problem = shape_problem(parsed, expect)
+                    if problem is not None:
+                        raise self._malformed(response, problem, method, path)
                 return payload
             error = self._error(status, payload, method, path, guild_id, body)
             if isinstance(error, ServerError):
@@ -314,6 +337,62 @@ class DiscordClient:
             error.discord_message = self._scrub(error.discord_message)
         return error
 
+    def _malformed(self, response: httpx.Response, problem: str, method: str, path: str) -> MalformedResponse:
+        """What came back, so a person can tell a captive portal from a broken proxy; secrets scrubbed."""
+        kind = response.headers.get("content-type") or "no content type"
+        head = response.content[:_SHOWN_BYTES].decode("utf-8", errors="replace")
+        shown = self._scrub(head).encode("unicode_escape").decode("ascii")
+        more = "…" if len(response.content) > _SHOWN_BYTES else ""
+        return MalformedResponse(
+            f"Discord's answer to {method} {path} is not what the API documents ({problem}): HTTP "
+            f"{response.status_code}, {self._scrub(kind)}, {len(response.content)} bytes, starting "
+            f'"{shown}{more}". Nothing was written on the strength of it; is a proxy or captive portal '
+            "answering instead of Discord?",
+            status=response.status_code,
+            method=method,
+            path=path,
+        )
+
+
+_SHOWN_BYTES = 80
+
+
+def shape_problem(payload: Any, expect: Expect) -> str | None:
+    """Why ``payload`` is not the documented body, or None. Checks what callers rely on: a command
+    object is a JSON object with a string ``id`` and ``name`` (everything else is compared as data)."""
+    if payload is _NOT_JSON:
+        return "the body is not JSON"
+    if expect == "list":
+        if not isinstance(payload, list):
+            return f"expected a JSON array of commands, got {_kind(payload)}"
+        for index, item in enumerate(payload):
+            problem = _command_problem(item)
+            if problem is not None:
+                return f"item {index}: {problem}"
+        return None
+    return _command_problem(payload)
+
+
+def _command_problem(item: Any) -> str | None:
+    if not isinstance(item, dict):
+        return f"expected a command object, got {_kind(item)}"
+    for key in ("id", "name"):
+        if not isinstance(item.get(key), str):
+            return f"a command object without a string {key!r}"
+    return None
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "an empty body"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
+
 
 def _json(response: httpx.Response) -> Any:
     if not response.content:
@@ -321,7 +400,7 @@ def _json(response: httpx.Response) -> Any:
     try:
         return response.json()
     except ValueError:
-        return None
+        return _NOT_JSON
 
 
 def _retry_after(data: Mapping[str, Any], headers: httpx.Headers) -> float | None:

@@ -97,7 +97,7 @@ def max_commands_error(limit: int) -> dict[str, Any]:
 class Fault:
     """One scripted misbehaviour. Build with the class methods."""
 
-    kind: str  # rate_limit | global_rate_limit | status | slow | drop | drop_after_write | response
+    kind: str  # rate_limit | global_rate_limit | status | slow | drop | drop_after_write | response | raw
     status: int = 0
     retry_after: float = 0.0
     seconds: float = 0.0
@@ -106,7 +106,7 @@ class Fault:
     code: int | None = None
 
     KINDS: ClassVar[frozenset[str]] = frozenset(
-        {"rate_limit", "global_rate_limit", "status", "slow", "drop", "drop_after_write", "response"}
+        {"rate_limit", "global_rate_limit", "status", "slow", "drop", "drop_after_write", "response", "raw"}
     )
 
     @classmethod
@@ -139,6 +139,12 @@ class Fault:
         return cls("response", status=status, body=body, headers=headers)
 
     @classmethod
+    def raw(cls, status: int, body: str, content_type: str = "text/html; charset=utf-8") -> Fault:
+        """Answer with this status and these exact bytes (a proxy's or captive portal's page),
+        without processing the request."""
+        return cls("raw", status=status, body=body, headers={"Content-Type": content_type})
+
+    @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Fault:
         kind = str(data.get("kind", ""))
         if kind not in cls.KINDS:
@@ -155,6 +161,10 @@ class Fault:
             return cls.slow(float(data.get("seconds", 1.0)))
         if kind == "response":
             return cls.respond(int(data.get("status", 200)), data.get("body"), data.get("headers"))
+        if kind == "raw":
+            return cls.raw(
+                int(data.get("status", 200)), str(data.get("body", "")), str(data.get("content_type", "text/html"))
+            )
         return cls(kind)
 
 
@@ -875,6 +885,14 @@ class _Handler(BaseHTTPRequestHandler):
         if payload:
             self.wfile.write(payload)
 
+    def _send_raw(self, status: int, payload: bytes, headers: Mapping[str, str]) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
     def _handle(self) -> None:
         emu = self.emulator
         started = time.monotonic()
@@ -896,6 +914,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if fault is not None and fault.kind == "slow":
                 time.sleep(fault.seconds)
+            if fault is not None and fault.kind == "raw":
+                entry.status = fault.status
+                self._send_raw(fault.status, str(fault.body).encode("utf-8"), dict(fault.headers or {}))
+                return
             if fault is not None and fault.kind == "status":
                 reply = _Reply(fault.status, {"message": f"{fault.status}: Emulated server error", "code": 0})
             elif fault is not None and fault.kind == "response":

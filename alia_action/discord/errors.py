@@ -107,6 +107,10 @@ class RateLimited(DiscordError):
         self.is_global = is_global
 
 
+class MalformedResponse(DiscordError):
+    """A 2xx whose body is not the documented shape (a proxy's page, a truncated or foreign answer)."""
+
+
 class ServerError(DiscordError):
     """5xx that persisted through the retries."""
 
