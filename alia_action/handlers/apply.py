@@ -18,7 +18,7 @@ from ..discord.errors import DAILY_CREATE_LIMIT, DiscordError
 from ..errors import DeployError
 from ..markdown import plan_markdown
 from ..report import build_report, report_lines
-from ..stores.backups import BackupDocument, BackupKind
+from ..stores.backups import BackupDocument, BackupError, BackupKind
 from ..stores.ledger import LedgerEntry, concurrent_claim, creates_spent, open_ledger
 from .detect import Validated, plan_outputs
 from .outcome import Outcome
@@ -147,7 +147,10 @@ def take_backup(
         checksum=set_checksum(live, guild=target.guild),
         commands=live,
     )
-    name = store.save(document)
+    try:
+        name = store.save(document)
+    except BackupError as exc:
+        raise BackupError(f"{exc}; nothing was written to Discord") from None
     ctx.log(f"backup of {target.label} ({len(live)} commands): {name}")
     return name
 
@@ -270,7 +273,10 @@ def apply_commands(
         live=live,
         applied=applied,
     )
-    applied.backup = take_backup(settings, ctx, discord, target, live, backup_kind)
+    try:
+        applied.backup = take_backup(settings, ctx, discord, target, live, backup_kind)
+    except DeployError as exc:  # the failure is recorded, which closes this run's claim wherever it is held
+        fail(str(exc).removesuffix("."))
 
     # 3. Write.
     write_error: DiscordError | None = None

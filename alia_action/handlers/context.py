@@ -40,14 +40,14 @@ class Context:
 
     def backup_store(self, settings: Settings) -> BackupStore:
         """The backup store, with the run's AWS session when it is on S3 and a role is assumed."""
-        from ..stores.backups import open_store
+        from ..stores.backups import open_store, s3_config
 
         client = None
         if settings.backup_store.startswith("s3://") and settings.role_to_assume:
             from ..stores.secrets import cached_session
 
-            client = cached_session(settings, self)[0].client("s3")
-        return open_store(settings.backup_store, self.workspace, settings.aws_region, s3_client=client)
+            client = cached_session(settings, self)[0].client("s3", config=s3_config())
+        return open_store(settings.backup_store, self.workspace, settings.aws_region, s3_client=client, log=self.log)
 
     def has_discord_credentials(self, settings: Settings) -> bool:
         """Live Discord (or the built-in emulator) can be reached with what was configured."""

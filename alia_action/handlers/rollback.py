@@ -10,7 +10,7 @@ from ..commands.canonical import SERVER_KEYS, checksum
 from ..commands.plan import Plan
 from ..errors import DeployError, UsageError
 from ..markdown import escape, table
-from ..stores.backups import BackupDocument, BackupStore, age
+from ..stores.backups import BackupDocument, BackupError, BackupScope, BackupStore, age
 from .apply import Applied, Target, apply_commands
 from .outcome import EXIT_OK, Outcome
 
@@ -20,22 +20,16 @@ if TYPE_CHECKING:
     from .context import Context
     from .live import Discord
 
-LATEST_SEARCH = 100  # backups opened at most to find the latest of a scope
 
-
-def find_latest(store: BackupStore, application_id: str, guild_id: str | None) -> str:
-    """The newest deploy backup (not a pre-rollback one) of this application and scope."""
-    for info in store.list()[:LATEST_SEARCH]:
-        if info.kind != "backup":
-            continue
-        try:
-            document = store.load(info.name)
-        except DeployError:
-            continue  # a damaged backup is skipped here; named explicitly it is an error
-        if document.application_id == application_id and document.guild_id == guild_id:
-            return info.name
-    scope = f"guild {guild_id}" if guild_id else "global commands"
-    raise DeployError(f"no backup of {scope} for application {application_id} in {store.location}")
+def find_latest(store: BackupStore, scope: BackupScope) -> str:
+    """The newest deploy backup (not a pre-rollback one) of this application and scope, among any number."""
+    latest = store.latest(scope)
+    if latest is None:
+        raise DeployError(
+            f"no backup of {scope.label} for application {scope.application_id} in {store.location}; "
+            "nothing was written to Discord"
+        )
+    return latest.name
 
 
 def check_origin(document: BackupDocument, name: str, discord: Discord, target: Target, force: bool) -> None:
@@ -72,8 +66,12 @@ def run(settings: Settings, ctx: Context) -> Outcome:
     discord = ctx.discord(settings)
     target = Target(settings.environment, discord.guild_for(settings.environment))
     store = ctx.backup_store(settings)
-    name = settings.backup_file or find_latest(store, discord.application_id, target.guild_id)
-    document = store.load(name)
+    scope = BackupScope(discord.application_id, target.guild_id)
+    try:
+        name = settings.backup_file or find_latest(store, scope)
+        document = store.load(name, scope)
+    except BackupError as exc:
+        raise BackupError(f"{exc}; nothing was written to Discord") from None
 
     # 2. It must come from this application and scope (unless forced).
     check_origin(document, name, discord, target, settings.force)

@@ -5,16 +5,25 @@ Names follow the original system: ``commands-backup-<time>.json`` before deploys
 A store is a local folder (written atomically and fsynced) or ``s3://bucket/prefix``. A save never
 replaces an existing backup: two taken in the same millisecond (or by two jobs at once) get ``-1``,
 ``-2``… and are listed newest first in that order too.
+
+On S3 each scope has its own key prefix, ``<prefix>/<application id>/<guild id or "global">/<name>``, so
+the newest backup of a scope is one listing of that scope's keys (and one GET to read it), however many
+backups other scopes hold. Backups that earlier versions wrote flat under ``<prefix>/`` are still listed,
+loaded and, when a scope has none of its own, searched (by opening them newest first). Every S3 failure
+names the store, its endpoint, the operation and S3's error; a request that takes long prints progress.
 """
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -55,10 +64,32 @@ class BackupDocument(BaseModel):
 
 
 @dataclass(frozen=True, slots=True)
+class BackupScope:
+    """Where a backup was taken: one application's global commands, or its commands in one guild."""
+
+    application_id: str
+    guild_id: str | None = None  # None: global
+
+    @classmethod
+    def of(cls, document: BackupDocument) -> BackupScope:
+        return cls(document.application_id, document.guild_id)
+
+    @property
+    def key(self) -> str:
+        """The scope's key prefix below the store's prefix (both parts are digits: checked by the settings)."""
+        return f"{self.application_id}/{self.guild_id or 'global'}/"
+
+    @property
+    def label(self) -> str:
+        return f"guild {self.guild_id}" if self.guild_id else "global commands"
+
+
+@dataclass(frozen=True, slots=True)
 class BackupInfo:
     name: str
     taken_at: datetime
     kind: BackupKind
+    scope: BackupScope | None = None  # known from the key on S3; None: a flat (local or older S3) backup
 
 
 def backup_name(kind: BackupKind, taken_at: datetime) -> str:
@@ -95,11 +126,15 @@ def parse_document(name: str, raw: bytes) -> BackupDocument:
 
 
 class BackupStore(Protocol):
+    """``list(scope)`` holds only that scope's backups, newest first; ``latest(scope)`` is the newest deploy
+    backup (not a pre-rollback one) of the scope, however many backups the store holds, or None."""
+
     location: str
 
     def save(self, document: BackupDocument) -> str: ...
-    def load(self, name: str) -> BackupDocument: ...
-    def list(self) -> list[BackupInfo]: ...
+    def load(self, name: str, scope: BackupScope | None = None) -> BackupDocument: ...
+    def list(self, scope: BackupScope | None = None) -> list[BackupInfo]: ...
+    def latest(self, scope: BackupScope, kind: BackupKind = "backup") -> BackupInfo | None: ...
 
 
 def _sequence(name: str) -> int:
@@ -108,13 +143,13 @@ def _sequence(name: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-def _infos(names: list[str]) -> list[BackupInfo]:
+def _infos(names: list[str], scopes: dict[str, BackupScope] | None = None) -> list[BackupInfo]:
     infos = []
     for name in names:
         taken_at = _taken_at(name)
         if _NAME.fullmatch(name) and taken_at:
             kind: BackupKind = "pre-rollback" if name.startswith(PREFIXES["pre-rollback"]) else "backup"
-            infos.append(BackupInfo(name, taken_at, kind))
+            infos.append(BackupInfo(name, taken_at, kind, (scopes or {}).get(name)))
     # By name alone "…Z.json" would sort after "…Z-1.json" and "…Z-2.json" after "…Z-10.json".
     return sorted(infos, key=lambda i: (i.taken_at, _sequence(i.name), i.name), reverse=True)
 
@@ -175,8 +210,8 @@ class LocalBackupStore:
             return candidate
         raise BackupError(f"cannot write backup to {self.folder}: every name like {name} is taken")
 
-    def load(self, name: str) -> BackupDocument:
-        path = self.folder / check_name(name)
+    def load(self, name: str, scope: BackupScope | None = None) -> BackupDocument:
+        path = self.folder / check_name(name)  # one flat folder: the name alone finds it
         if path.is_symlink() or not path.resolve().is_relative_to(self.folder.resolve()):
             raise BackupError(f"backup {name} is a link; only regular files in {self.folder} are restored")
         try:
@@ -189,21 +224,61 @@ class LocalBackupStore:
             raise BackupError(f"cannot read backup {name}: {exc.strerror or exc}") from None
         return parse_document(name, raw)
 
-    def list(self) -> list[BackupInfo]:
+    def list(self, scope: BackupScope | None = None) -> list[BackupInfo]:
         try:
-            return _infos([p.name for p in self.folder.iterdir() if p.is_file() and not p.is_symlink()])
+            infos = _infos([p.name for p in self.folder.iterdir() if p.is_file() and not p.is_symlink()])
         except FileNotFoundError:
             return []
         except OSError as exc:  # e.g. the store path is a file, or unreadable
             raise BackupError(f"cannot list backups in {self.folder}: {exc.strerror or exc}") from None
+        return infos if scope is None else list(_of_scope(self, infos, scope))
+
+    def latest(self, scope: BackupScope, kind: BackupKind = "backup") -> BackupInfo | None:
+        # A local folder is flat: open backups newest first until one is of the scope (reads are cheap here).
+        return next(_of_scope(self, [i for i in self.list() if i.kind == kind], scope), None)
+
+
+def _of_scope(store: BackupStore, infos: list[BackupInfo], scope: BackupScope) -> Iterator[BackupInfo]:
+    """The backups among ``infos`` (newest first) that were taken from ``scope``; damaged ones are skipped
+    here (named explicitly, they are an error)."""
+    for info in infos:
+        if info.scope is not None:
+            if info.scope == scope:
+                yield info
+            continue
+        try:
+            document = store.load(info.name)
+        except BackupError:
+            continue
+        if BackupScope.of(document) == scope:
+            yield replace(info, scope=scope)
 
 
 # S3's answers to a conditional put whose key exists, or is being written by another request right now.
 _TAKEN = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
+_MISSING = frozenset({"NoSuchKey", "404"})
+_SCOPED_KEY = re.compile(r"^([0-9]{1,20})/([0-9]{1,20}|global)/([^/]+)$")
+PROGRESS_EVERY = 10.0  # seconds between "still waiting" lines while one S3 operation runs
+
+
+def s3_config() -> Any:
+    """Bounded S3 requests: a store that hangs fails in about a minute (3 tries of 15 s), not in minutes per
+    request; throttling (503 SlowDown) is retried with backoff by botocore's standard mode."""
+    from botocore.config import Config
+
+    return Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 3, "mode": "standard"})
 
 
 class S3BackupStore:
-    def __init__(self, url: str, region: str | None = None, client: Any = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        region: str | None = None,
+        client: Any = None,
+        *,
+        log: Callable[[str], None] | None = None,
+        progress_every: float = PROGRESS_EVERY,
+    ) -> None:
         bucket, _, prefix = url.removeprefix("s3://").partition("/")
         if not bucket:
             raise BackupError(f"backup-store {url!r} names no bucket: use s3://bucket/prefix")
@@ -212,74 +287,150 @@ class S3BackupStore:
         if client is None:
             import boto3  # only stores that use S3 pay for boto3
 
-            client = boto3.client("s3", region_name=region)
+            client = boto3.client("s3", region_name=region, config=s3_config())
         self.client = client
+        self.log = log or (lambda _line: None)
+        self.progress_every = progress_every
 
-    def _call(self, what: str, fn: Any, passthrough: frozenset[str] = frozenset(), **kwargs: Any) -> Any:
+    @property
+    def where(self) -> str:
+        """The store and the endpoint it is reached at (a custom endpoint is the usual suspect)."""
+        endpoint = getattr(getattr(self.client, "meta", None), "endpoint_url", None)
+        return f"{self.location} (endpoint {endpoint})" if endpoint else self.location
+
+    def _call(self, what: str, fn: Callable[[], Any], passthrough: frozenset[str] = frozenset()) -> Any:
+        """``fn`` with S3's failures as one sentence (store, endpoint, operation, error), and a progress line
+        every ``progress_every`` seconds while it runs."""
         from botocore.exceptions import BotoCoreError, ClientError
 
+        done = threading.Event()
+        started = time.monotonic()
+
+        def progress() -> None:
+            while not done.wait(self.progress_every):
+                self.log(f"still waiting for {self.where} to {what} ({time.monotonic() - started:.0f}s)…")
+
+        ticker = threading.Thread(target=progress, daemon=True)
+        ticker.start()
         try:
-            return fn(**kwargs)
+            return fn()
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "error")
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code", "error"))
             if code in passthrough:
                 raise
-            raise BackupError(f"cannot {what} in {self.location}: {code}") from None
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            detail = f"{code} (HTTP {status})" if status else code
+            raise BackupError(f"cannot {what} in {self.where}: {detail}") from None
         except BotoCoreError as exc:
-            raise BackupError(f"cannot {what} in {self.location}: {type(exc).__name__}") from None
+            raise BackupError(f"cannot {what} in {self.where}: {type(exc).__name__}") from None
+        finally:
+            done.set()
 
     def save(self, document: BackupDocument) -> str:
         from botocore.exceptions import ClientError
 
         name = backup_name(document.kind, document.taken_at)
         body = json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False).encode()
-        for candidate in _candidates(name, {i.name for i in self.list()}):
+        folder = self.prefix + BackupScope.of(document).key
+        for candidate in _candidates(name, set()):  # no listing: S3 itself refuses a taken name
             try:
                 # If-None-Match: * makes S3 refuse an existing key, so a concurrent save never replaces a backup.
                 self._call(
-                    "write backup",
-                    self.client.put_object,
-                    Bucket=self.bucket,
-                    Key=self.prefix + candidate,
-                    Body=body,
-                    ContentType="application/json",
-                    IfNoneMatch="*",
+                    "write a backup",
+                    lambda key=folder + candidate: self.client.put_object(  # type: ignore[misc]
+                        Bucket=self.bucket, Key=key, Body=body, ContentType="application/json", IfNoneMatch="*"
+                    ),
                     passthrough=_TAKEN,
                 )
             except ClientError:  # only the "name taken" codes pass through _call
                 continue
             return candidate
-        raise BackupError(f"cannot write backup in {self.location}: every name like {name} is taken")
+        raise BackupError(f"cannot write a backup in {self.where}: every name like {name} is taken")
 
-    def load(self, name: str) -> BackupDocument:
-        from botocore.exceptions import BotoCoreError, ClientError
+    def load(self, name: str, scope: BackupScope | None = None) -> BackupDocument:
+        """By name: in ``scope``'s keys first, then where a listing finds it (flat, or another scope)."""
+        check_name(name)
+        first = self.prefix + (scope.key if scope else "") + name
+        raw = self._get(name, first)
+        if raw is not None:
+            return parse_document(name, raw)
+        for info in self.list():
+            key = self._key(info)
+            if info.name == name and key != first:
+                raw = self._get(name, key)
+                if raw is not None:
+                    return parse_document(name, raw)
+        raise BackupError(f"no backup named {name} in {self.location}; list them with `command-deploy backups`")
 
-        key = self.prefix + check_name(name)
+    def _key(self, info: BackupInfo) -> str:
+        return self.prefix + (info.scope.key if info.scope else "") + info.name
+
+    def _get(self, name: str, key: str) -> bytes | None:
+        from botocore.exceptions import ClientError
+
         try:
-            response = self.client.get_object(Bucket=self.bucket, Key=key)
-            raw = response["Body"].read()
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "error")
-            if code in ("NoSuchKey", "404"):
-                raise BackupError(f"no backup named {name} in {self.location}") from None
-            raise BackupError(f"cannot read backup {name} from {self.location}: {code}") from None
-        except BotoCoreError as exc:
-            raise BackupError(f"cannot read backup {name} from {self.location}: {type(exc).__name__}") from None
-        return parse_document(name, raw)
+            raw: bytes = self._call(
+                f"read backup {name}",
+                lambda: self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read(),
+                passthrough=_MISSING,
+            )
+        except ClientError:
+            return None
+        return raw
 
-    def list(self) -> list[BackupInfo]:
-        names: list[str] = []
+    def _list(self, prefix: str, what: str, *, flat: bool = False) -> list[str]:
+        """Every key below ``prefix`` (``flat``: only those not in a sub-folder), relative to the store's
+        prefix, all pages."""
         paginator = self.client.get_paginator("list_objects_v2")
-        pages = self._call("list backups", lambda: list(paginator.paginate(Bucket=self.bucket, Prefix=self.prefix)))
-        for page in pages:
-            names += [obj["Key"][len(self.prefix) :] for obj in page.get("Contents", [])]
-        return _infos([n for n in names if "/" not in n])
+        options = {"Delimiter": "/"} if flat else {}
+        pages = self._call(what, lambda: list(paginator.paginate(Bucket=self.bucket, Prefix=prefix, **options)))
+        return [str(obj["Key"])[len(self.prefix) :] for page in pages for obj in page.get("Contents", [])]
+
+    def list(self, scope: BackupScope | None = None) -> list[BackupInfo]:
+        if scope is not None:
+            own = self._list(self.prefix + scope.key, f"list the backups of {scope.label}")
+            named = [key.removeprefix(scope.key) for key in own]
+            return _infos([n for n in named if "/" not in n], dict.fromkeys(named, scope)) + list(
+                _of_scope(self, self._flat(), scope)
+            )
+        flat, scopes = [], {}
+        for key in self._list(self.prefix, "list backups"):
+            match = _SCOPED_KEY.fullmatch(key)
+            if match:
+                application, guild, name = match.groups()
+                scopes[name] = BackupScope(application, None if guild == "global" else guild)
+                flat.append(name)
+            elif "/" not in key:
+                flat.append(key)
+        return _infos(flat, scopes)
+
+    def _flat(self) -> builtins.list[BackupInfo]:
+        """Backups written flat under the prefix by earlier versions (scope unknown until opened)."""
+        keys = self._list(self.prefix, "list backups", flat=True)
+        return _infos([k for k in keys if "/" not in k])
+
+    def latest(self, scope: BackupScope, kind: BackupKind = "backup") -> BackupInfo | None:
+        own = self._list(self.prefix + scope.key, f"list the backups of {scope.label}")
+        named = [key.removeprefix(scope.key) for key in own if "/" not in key.removeprefix(scope.key)]
+        infos = [i for i in _infos(named, dict.fromkeys(named, scope)) if i.kind == kind]
+        if infos:
+            return infos[0]
+        # None of its own: the scope's backups, if any, predate the per-scope layout.
+        return next(_of_scope(self, [i for i in self._flat() if i.kind == kind], scope), None)
 
 
-def open_store(spec: str, workspace: Path, region: str | None = None, s3_client: Any = None) -> BackupStore:
-    """``s3_client``: a boto3 S3 client with the run's credentials (e.g. from role-to-assume)."""
+def open_store(
+    spec: str,
+    workspace: Path,
+    region: str | None = None,
+    s3_client: Any = None,
+    log: Callable[[str], None] | None = None,
+) -> BackupStore:
+    """``s3_client``: a boto3 S3 client with the run's credentials (e.g. from role-to-assume); ``log``: where
+    a slow store's progress lines go."""
     if spec.startswith("s3://"):
-        return S3BackupStore(spec, region, client=s3_client)
+        return S3BackupStore(spec, region, client=s3_client, log=log)
     folder = Path(spec)
     return LocalBackupStore(folder if folder.is_absolute() else workspace / folder)
 
