@@ -26,6 +26,7 @@ ACTIONS = {
     "deploy": "stage, then promote: the whole pipeline",
     "rollback": "restore a backup to the scope it was taken from",
     "health": "check the live commands: latency, missing, extra and drifted commands, trend",
+    "dashboard": "build the SLA dashboard (HTML + Markdown) from the deployment, health and alert records",
 }
 
 # (flag, kind, help) for the settings every action shares; the flag's name is the action input's name.
@@ -63,6 +64,11 @@ SPECIFIC: dict[str, list[tuple[str, str, str]]] = {
         ("check-guilds", "str", "guild IDs to check for commands shadowing global ones"),
     ],
 }
+SPECIFIC["dashboard"] = [
+    ("dashboard-window", "str", "how far back the figures reach (default: 30d)"),
+    ("dashboard-file", "str", "where the HTML is written (default: command-dashboard.html; .md beside it)"),
+    *SPECIFIC["health"][:3],
+]
 SPECIFIC["deploy"] = SPECIFIC["stage"] + SPECIFIC["promote"][:1]
 SPECIFIC["monitor"] = [*SPECIFIC["health"], ("interval", "str", "time between checks (default: 5m)")]
 for _name in ("stage", "promote", "deploy", "rollback"):
@@ -170,7 +176,7 @@ def _embedded_default(
     aws = settings.role_to_assume or any(environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE"))
     if (
         workflow.in_actions
-        or args.action in ("detect", "backups")
+        or args.action in ("detect", "backups", "dashboard")
         or settings.bot_token is not None
         or settings.application_id is not None
         or aws

@@ -23,11 +23,11 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, V
 
 from .durations import parse_duration
 
-Action = Literal["detect", "stage", "promote", "deploy", "rollback", "health"]
+Action = Literal["detect", "stage", "promote", "deploy", "rollback", "health", "dashboard"]
 Environment = Literal["staging", "production"]
 OutputFormat = Literal["text", "json"]
 
-ACTIONS: tuple[str, ...] = ("detect", "stage", "promote", "deploy", "rollback", "health")
+ACTIONS: tuple[str, ...] = ("detect", "stage", "promote", "deploy", "rollback", "health", "dashboard")
 ENVIRONMENTS: tuple[str, ...] = ("staging", "production")
 FORMATS: tuple[str, ...] = ("text", "json")
 EMULATOR = "emulator"
@@ -383,6 +383,8 @@ class Settings(BaseModel):
     deployment_environment_production: str = "discord-production"
     format: OutputFormat = "text"
     interval: float = 300.0
+    dashboard_window: float = 30 * 86400.0
+    dashboard_file: str = "command-dashboard.html"
 
     _CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {
         "action": ACTIONS,
@@ -423,7 +425,7 @@ class Settings(BaseModel):
     def _secret(cls, value: object, info: ValidationInfo) -> SecretStr | None:
         return None if value is None else parse_secret(str(info.field_name), value)
 
-    @field_validator("staging_max_age", "response_time_threshold", "interval", mode="before")
+    @field_validator("staging_max_age", "response_time_threshold", "interval", "dashboard_window", mode="before")
     @classmethod
     def _duration(cls, value: object) -> float:
         return parse_positive_duration(value)
@@ -478,6 +480,7 @@ class Settings(BaseModel):
         "alerts_file",
         "deployment_environment_staging",
         "deployment_environment_production",
+        "dashboard_file",
         mode="before",
     )
     @classmethod

@@ -52,6 +52,11 @@ def test_requests_bench_compares_three_tools_that_all_reach_the_intended_set() -
     assert all(line.rstrip().endswith("| ok |") for line in rows), out
 
 
+def test_dashboard_bench_builds_from_a_history_and_sizes_the_chart_library() -> None:
+    out = assert_table(run_bench("dashboard.py", "--quick"))
+    assert "| 864 | 3 |" in out and "chart.umd.min.js" in out
+
+
 def test_image_size_bench_measures_an_install() -> None:
     assert_table(run_bench("image_size.py", "--quick"))
 
@@ -71,5 +76,5 @@ def test_run_all_writes_one_dated_document(tmp_path: Path) -> None:
     assert written.strip() == out.strip()
     assert re.search(r"Run \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", written)
     assert f"{os.cpu_count()} CPU(s)" in written
-    for heading in ("## detect", "## Cold start", "## Requests per deploy", "## Image dependencies"):
+    for heading in ("## detect", "## Cold start", "## Requests per deploy", "## Image dependencies", "## Dashboard"):
         assert heading in written

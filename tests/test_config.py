@@ -62,6 +62,8 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "deployment_environment_production": ("prd", "prd"),
     "format": ("JSON", "json"),
     "interval": ("90", 90.0),
+    "dashboard_window": ("7d", 7 * 86400.0),
+    "dashboard_file": ("out/dash.html", "out/dash.html"),
 }
 
 
@@ -178,10 +180,14 @@ BAD: list[tuple[str, str, str]] = [
     (
         "action",
         "deplyo",
-        "input 'action' must be one of detect, stage, promote, deploy, rollback, health; got 'deplyo'"
+        "input 'action' must be one of detect, stage, promote, deploy, rollback, health, dashboard; got 'deplyo'"
         " — did you mean 'deploy'?",
     ),
-    ("action", "ship", "input 'action' must be one of detect, stage, promote, deploy, rollback, health; got 'ship'"),
+    (
+        "action",
+        "ship",
+        "input 'action' must be one of detect, stage, promote, deploy, rollback, health, dashboard; got 'ship'",
+    ),
     (
         "environment",
         "prod",

@@ -198,6 +198,8 @@ def test_no_secret_reaches_anything_any_action_produces(harness: Harness) -> Non
     assert h.slack.messages and h.sentry.events, "the alerts were sent"
     h.live.set_commands(APP_ID, None, live)
     h.run("health recovered", main, {"action": "health"}, expect=0)
+    # dashboard: every record above (ledger, GitHub Deployments, metrics, alerts, S3 backups) in one page.
+    h.run("dashboard", main, {"action": "dashboard"}, expect=0)
 
     # The bot token rejected by Discord, and bad input.
     other = h.workspace("other")

@@ -457,6 +457,7 @@ EVENTS = {
         {"action": "rollback", "backup_file": ""},
     ),
     "schedule": Event("schedule", {"schedule": "*/5 * * * *"}),
+    "daily schedule": Event("schedule", {"schedule": "17 6 * * *"}),
 }
 
 
@@ -509,6 +510,7 @@ def jobs_that_run(workflow: dict[str, Any], event: Event) -> set[str]:
         ("dispatch deploy from a branch", set()),
         ("dispatch rollback from a branch", set()),
         ("schedule", {"health"}),
+        ("daily schedule", {"dashboard"}),
     ],
 )
 def test_pipeline_runs_the_intended_jobs(event: str, expected: set[str]) -> None:
@@ -541,7 +543,7 @@ def test_pipeline_triggers_environments_and_permissions() -> None:
     assert "pull_request" in on
     assert on["workflow_dispatch"]["inputs"]["action"]["options"] == ["deploy", "staging", "rollback"]
     assert on["workflow_dispatch"]["inputs"]["backup_file"]["type"] == "string"
-    assert on["schedule"] == [{"cron": "*/5 * * * *"}]
+    assert on["schedule"] == [{"cron": "*/5 * * * *"}, {"cron": "17 6 * * *"}]
     assert workflow["permissions"] == {"contents": "read"}
 
     jobs = workflow["jobs"]
@@ -591,3 +593,14 @@ def test_minimal_example_is_one_deploy_job() -> None:
     assert step["with"]["action"] == "deploy"
     assert step["with"]["bot-token"] == "${{ secrets.DISCORD_BOT_TOKEN }}"
     assert workflow["concurrency"]["cancel-in-progress"] is False
+
+
+def test_the_daily_dashboard_reads_every_history_and_uploads_the_page() -> None:
+    job = load(PIPELINE)["jobs"]["dashboard"]
+    uses = [str(s.get("uses", "")).split("@")[0] for s in job["steps"]]
+    assert uses == ["actions/cache/restore", "actions/cache/restore", OUR_ACTION, "actions/upload-artifact"]
+    restored = {p for s in job["steps"][:2] for p in s["with"]["path"].split()}
+    assert restored == {"command-backups", "deployment.log", "metrics.log", "alerts.log"}
+    assert job["steps"][2]["with"]["action"] == "dashboard"
+    assert "command-dashboard.html" in job["steps"][3]["with"]["path"]
+    assert job["permissions"] == {"contents": "read", "deployments": "read"}  # reads, never writes

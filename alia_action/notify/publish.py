@@ -230,6 +230,8 @@ def written_paths(settings: Settings) -> list[str]:
         settings.ledger_file + ".lock",  # FileLedger's lock file
         settings.metrics_file,
         settings.alerts_file,
+        settings.dashboard_file,
+        str(Path(settings.dashboard_file).with_suffix(".md")),
     ]
     if not settings.backup_store.lower().startswith("s3://"):
         names.append(settings.backup_store)

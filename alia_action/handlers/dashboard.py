@@ -1,0 +1,154 @@
+"""``dashboard``: the original system's SLA dashboards, built from the records the pipeline keeps.
+
+Reads ``deployment.log`` (and, in Actions, GitHub Deployments), ``metrics.log``, ``alerts.log`` and the
+backup store; writes one self-contained HTML file and its Markdown twin (also the job summary). Never
+contacts Discord. A source that cannot be read is left out with a warning: a dashboard of what is known
+beats none.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..dashboard.figures import Figures, Window, compute
+from ..dashboard.html import render_html
+from ..dashboard.markdown import render_markdown
+from ..dashboard.views import tiles, window_text
+from ..errors import DeployError
+from ..notify.alerts import AlertEntry
+from ..stores.backups import BackupInfo
+from ..stores.ledger import FileLedger, LedgerEntry, open_ledger
+from ..stores.metrics import JsonLines, MetricsLog, parse_model
+from .outcome import Outcome
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from .context import Context
+
+
+def _ledger_entries(settings: Settings, ctx: Context, seconds: float) -> tuple[list[LedgerEntry], str]:
+    ledger = open_ledger(settings, ctx)
+    if not isinstance(ledger, FileLedger):
+        from datetime import timedelta
+
+        from ..stores.github_ledger import GitHubDeploymentsLedger
+
+        if isinstance(ledger, GitHubDeploymentsLedger):
+            # A dashboard reads the whole window and must not fail on a record it cannot read.
+            ledger.look_back = max(ledger.look_back, timedelta(seconds=seconds))
+            ledger.strict = False
+    return ledger.entries(), ledger.location
+
+
+def _backups(settings: Settings, ctx: Context) -> tuple[list[BackupInfo], str]:
+    try:
+        store = ctx.backup_store(settings)
+        return store.list(), store.location
+    except DeployError as exc:
+        ctx.log(f"warning: backups left out of the dashboard: {exc}")
+        return [], f"{settings.backup_store} (unreadable)"
+
+
+def gather(settings: Settings, ctx: Context) -> Figures:
+    window = Window.ending(ctx.now(), settings.dashboard_window)
+    entries, ledger_location = _ledger_entries(settings, ctx, settings.dashboard_window)
+    metrics = MetricsLog(ctx.workspace / settings.metrics_file)
+    alerts_file = JsonLines(ctx.workspace / settings.alerts_file)
+    parse_alert = parse_model(AlertEntry)
+    alerts = [a for a in map(parse_alert, alerts_file.lines()) if a is not None]
+    backups, backup_location = _backups(settings, ctx)
+    figures = compute(
+        window=window,
+        entries=entries,
+        records=metrics.records(),
+        alerts=alerts,
+        backups=backups,
+        response_threshold_ms=settings.response_time_threshold * 1000,
+    )
+    figures.sources = {
+        "deployments": ledger_location,
+        "health": settings.metrics_file,
+        "alerts": settings.alerts_file,
+        "backups": backup_location,
+    }
+    return figures
+
+
+def figures_report(figures: Figures) -> dict[str, Any]:
+    """The figures as the JSON report (``--format json``): what the tiles show, as numbers."""
+    availability = figures.availability
+    return {
+        "action": "dashboard",
+        "window": {"start": figures.window.start.isoformat(), "end": figures.window.end.isoformat()},
+        "deploys": {
+            r.environment: {"deploys": r.deploys, "succeeded": r.succeeded, "failed": r.failed, "rate": r.rate}
+            for r in figures.rates
+        },
+        "merge_to_production": {
+            "commits": len(figures.lead_times),
+            "median_seconds": figures.lead_median,
+            "p95_seconds": figures.lead_p95,
+        },
+        "health": {
+            "checks": figures.health_checks,
+            "median_ms": figures.response_overall(0.5),
+            "p95_ms": figures.response_overall(0.95),
+            "days": [
+                {
+                    "day": d.day.isoformat(),
+                    "checks": d.checks,
+                    "median_ms": d.median_ms,
+                    "p95_ms": d.p95_ms,
+                    "error_rate": d.error_rate,
+                }
+                for d in figures.health_days
+            ],
+        },
+        "availability": {
+            "share": availability.share,
+            "observed_seconds": availability.observed_seconds,
+            "down_seconds": availability.down_seconds,
+            "incidents": [
+                {
+                    "start": i.start.isoformat(),
+                    "end": i.end.isoformat() if i.end else None,
+                    "seconds": i.seconds,
+                    "checks": i.checks,
+                }
+                for i in availability.incidents
+            ],
+        },
+        "backups": figures.backups,
+        "rollbacks": len(figures.rollbacks),
+        "alerts": len(figures.alerts),
+    }
+
+
+def run(settings: Settings, ctx: Context) -> Outcome:
+    figures = gather(settings, ctx)
+    generated = ctx.now()
+    html_path = ctx.workspace / settings.dashboard_file
+    markdown = render_markdown(figures, generated_at=generated)
+    try:
+        html_path.parent.mkdir(parents=True, exist_ok=True)
+        html_path.write_text(render_html(figures, generated_at=generated), encoding="utf-8")
+        html_path.with_suffix(".md").write_text(markdown, encoding="utf-8")
+    except OSError as exc:
+        raise DeployError(f"cannot write the dashboard {html_path}: {exc.strerror or exc}") from None
+    lines = [f"dashboard {window_text(figures)}: {_relative(html_path, ctx.workspace)}"]
+    lines += [f"  {t.title}: {t.value} ({t.detail})" for t in tiles(figures)]
+    return Outcome(
+        action="dashboard",
+        outputs={"dashboard-file": settings.dashboard_file},
+        summary=markdown,
+        lines=lines,
+        report=figures_report(figures),
+    )
+
+
+def _relative(path: Path, workspace: Path) -> str:
+    try:
+        return str(path.relative_to(workspace))
+    except ValueError:
+        return str(path)
