@@ -68,7 +68,7 @@ def test_a_scope_holding_exactly_the_files_is_healthy_with_one_get(
     (record,) = metrics(ctx)
     assert (record.outcome, record.expected, record.live, record.deviation) == ("healthy", 50, 50, 0.0)
     assert (record.missing, record.extra, record.drifted, record.error) == ([], [], [], None)
-    assert record.response_time_ms is not None and 0 < record.response_time_ms < 2000
+    assert record.response_time_ms is not None and record.response_time_ms > 0
     assert record.attempts == 1 and record.scope == "global" and record.application_id == APP_ID
     assert outcome.problems == []
     assert "✅ **healthy**" in outcome.summary
@@ -163,7 +163,13 @@ def test_the_time_is_the_successful_attempt_without_retry_waits(
 ) -> None:
     seed(live, workspace)
     live.faults.add(Fault.server_error(500), method="GET")  # one failure, then a backoff of 0.6 s or more
-    ctx = fresh_context(workspace, backoff_initial=0.6, backoff_max=1.5)
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        time.sleep(seconds)
+
+    ctx = fresh_context(workspace, backoff_initial=0.6, backoff_max=1.5, sleep=sleep)
     try:
         began = time.monotonic()
         outcome = health.run(make_settings(action="health"), ctx)
@@ -172,8 +178,9 @@ def test_the_time_is_the_successful_attempt_without_retry_waits(
         ctx.close()
     (record,) = metrics(ctx)
     assert outcome.outputs["health"] == "healthy" and record.attempts == 2
-    assert spent >= 0.6
-    assert record.response_time_ms is not None and record.response_time_ms < 300  # the wait is not Discord's time
+    assert len(slept) == 1 and slept[0] >= 0.6
+    # The wait is not Discord's time: the figure fits in what the run spent besides waiting (on any machine).
+    assert record.response_time_ms is not None and record.response_time_ms <= (spent - slept[0]) * 1000
     assert "2 attempts" in outcome.lines[0]
 
 
@@ -184,10 +191,12 @@ def test_a_rate_limit_wait_is_not_counted_as_response_time(
     live.faults.add(Fault.rate_limit(0.5), method="GET")
     began = time.monotonic()
     outcome = check(make_settings, ctx)
-    assert time.monotonic() - began >= 0.5
+    spent = time.monotonic() - began
+    assert spent >= 0.5
     (record,) = metrics(ctx)
     assert outcome.outputs["health"] == "healthy" and record.attempts == 2
-    assert record.response_time_ms is not None and record.response_time_ms < 300
+    # The 0.5 s wait is not Discord's time: the figure fits in what the run spent besides it (on any machine).
+    assert record.response_time_ms is not None and record.response_time_ms <= (spent - 0.5) * 1000
 
 
 def test_staging_checks_the_staging_guild_with_development_only_commands(
