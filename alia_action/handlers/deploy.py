@@ -15,11 +15,11 @@ if TYPE_CHECKING:
 
 
 def run(settings: Settings, ctx: Context) -> Outcome:
-    staged = stage.run(settings, ctx)
+    staged, applied = stage.staged(settings, ctx)
     if staged.exit_code != 0:
         return staged
     try:
-        promoted = promote.run(settings, ctx)
+        promoted = promote.run(settings, ctx, staged_now=applied)
     except DeployError as exc:
         # Staging stands; show what it did, then why production did not follow.
         message = f"promote failed after a successful stage: {exc}"

@@ -9,7 +9,7 @@ from ..commands.plan import build_plan
 from ..durations import format_duration
 from ..errors import DeployError
 from ..stores.ledger import latest_success, open_ledger
-from .apply import Target, apply_commands, deploy_outcome
+from .apply import Applied, Target, apply_commands, deploy_outcome
 from .detect import Validated, load_and_validate
 from .health import with_post_deploy_health
 from .outcome import Outcome
@@ -27,8 +27,14 @@ class CircuitOpen(DeployError):
     """The circuit breaker refused a production deploy; the message says which condition failed."""
 
 
-def check_breaker(settings: Settings, ctx: Context, discord: Discord, validated: Validated) -> list[str]:
-    """Pass only when staging succeeded with exactly this set recently AND the staging guild still holds it."""
+def check_breaker(
+    settings: Settings, ctx: Context, discord: Discord, validated: Validated, staged_now: Applied | None = None
+) -> list[str]:
+    """Pass only when staging succeeded with exactly this set recently AND the staging guild still holds it.
+
+    ``staged_now``: this run's own stage (``deploy``), whose fresh GET already showed the guild holding the set;
+    reading the guild again a moment later would only spend a request.
+    """
     guild = discord.require_staging_guild()
     ledger = open_ledger(settings, ctx)
     staged = latest_success(ledger, action="stage", application_id=discord.application_id, guild_id=guild)
@@ -48,6 +54,12 @@ def check_breaker(settings: Settings, ctx: Context, discord: Discord, validated:
             f"circuit breaker: the staging deploy of this set is {format_duration(age.total_seconds())} old, older "
             f"than staging-max-age={format_duration(settings.staging_max_age)}; " + STAGE_AGAIN
         )
+    ago = format_duration(age.total_seconds())
+    if staged_now is not None and staged_now.target.guild_id == guild and staged_now.live_checksum is not None:
+        return [
+            f"circuit breaker passed: staged {ago} ago with the same checksum, and this run's verification "
+            f"showed staging guild {guild} holding it"
+        ]
     live = discord.client.list_commands(guild)
     drift = build_plan(validated.for_scope(guild=True), live, guild=True)
     if not drift.empty:
@@ -56,12 +68,12 @@ def check_breaker(settings: Settings, ctx: Context, discord: Discord, validated:
             f"circuit breaker: staging guild {guild} no longer holds the staged set ({changed}); " + STAGE_AGAIN
         )
     return [
-        f"circuit breaker passed: staged {format_duration(age.total_seconds())} ago with the same checksum, "
-        f"and staging guild {guild} still holds it"
+        f"circuit breaker passed: staged {ago} ago with the same checksum, and staging guild {guild} still holds it"
     ]
 
 
-def run(settings: Settings, ctx: Context) -> Outcome:
+def run(settings: Settings, ctx: Context, staged_now: Applied | None = None) -> Outcome:
+    """``staged_now``: the stage ``deploy`` just ran in this process (see :func:`check_breaker`)."""
     # 1. Load and validate: any error stops here, before Discord is contacted.
     started_at = ctx.now()
     validated = load_and_validate(settings, ctx)
@@ -71,7 +83,7 @@ def run(settings: Settings, ctx: Context) -> Outcome:
     # 2. Circuit breaker: a recent staging success of this exact set, still live in the staging guild.
     discord = ctx.discord(settings)
     first_request = discord.requests
-    breaker = check_breaker(settings, ctx, discord, validated)
+    breaker = check_breaker(settings, ctx, discord, validated, staged_now)
 
     # 3. Back up global commands, apply the set without developmentOnly commands, verify, record.
     applied = apply_commands(

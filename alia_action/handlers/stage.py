@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .apply import Target, apply_commands, deploy_outcome
+from .apply import Applied, Target, apply_commands, deploy_outcome
 from .detect import load_and_validate
 from .health import with_post_deploy_health
 from .outcome import Outcome
@@ -16,10 +16,15 @@ if TYPE_CHECKING:
 
 
 def run(settings: Settings, ctx: Context) -> Outcome:
+    return staged(settings, ctx)[0]
+
+
+def staged(settings: Settings, ctx: Context) -> tuple[Outcome, Applied | None]:
+    """The stage's outcome, and what it applied (None when validation stopped it before Discord)."""
     # 1. Load and validate: one error, or one file that fails to load, and Discord is never contacted.
     validated = load_and_validate(settings, ctx)
     if not validated.deployable:
-        return invalid_outcome("stage", settings, validated)
+        return invalid_outcome("stage", settings, validated), None
 
     # 2. The staging guild is required: staging never falls back to global commands.
     discord = ctx.discord(settings)
@@ -36,4 +41,5 @@ def run(settings: Settings, ctx: Context) -> Outcome:
         digest=validated.checksum,
     )
     # 4. Post-deploy health: the figures of the verification GET just made (no extra request).
-    return with_post_deploy_health(deploy_outcome("stage", settings, validated, applied), settings, discord, applied)
+    outcome = with_post_deploy_health(deploy_outcome("stage", settings, validated, applied), settings, discord, applied)
+    return outcome, applied
