@@ -6,13 +6,14 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..atomic import write_json_atomic
 from ..commands.canonical import PRIMARY_ENTRY_POINT, checksum
 from ..commands.loader import SourceCommand
 from ..commands.plan import Plan, build_plan
 from ..commands.problems import Problem, has_errors
 from ..commands.rules import check_commands
 from ..markdown import plan_markdown
-from ..report import build_report, report_lines, write_json_atomic
+from ..report import build_report, report_lines
 from ..sources import load_commands
 from ..stores.checksums import ChecksumFileError, read_baseline, write_baseline
 from .outcome import EXIT_FAILED, EXIT_OK, Outcome

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_json_atomic
 from ..commands.canonical import canonical_set, checksum
-from ..report import write_json_atomic
 
 FORMAT = 1
 
