@@ -101,19 +101,24 @@ def build_parser() -> argparse.ArgumentParser:
     for spec in [c for c in COMMON if c[0] in ("backup-store", "application-id", "guild-id", "environment")]:
         _add(backups, *spec)
     backups.add_argument("--env-file", default=".env")
-    emulator = sub.add_parser("emulator", help="serve the built-in Discord emulator on loopback")
+    emulator = sub.add_parser(
+        "emulator",
+        help="serve the built-in Discord emulator (the local Discord) on loopback",
+        description="Serve the local Discord that runs without credentials use, on a port: its state is the "
+        "same file (.discord-emulator.json in this folder).",
+    )
     emulator.add_argument("--port", type=int, default=8765)
     emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--state-file", help="where its state is kept (default: .discord-emulator.json)")
+    emulator.add_argument("--no-state", action="store_true", help="keep the state in memory only")
+    emulator.add_argument("--reset", action="store_true", help="forget the local Discord's state, then exit")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.action == "emulator":
-        from .discord.emulator import serve
-
-        serve(port=args.port, host=args.host)
-        return 0
+        return _emulator(args)
 
     from .config import ConfigError, Settings
     from .handlers.context import Context
@@ -161,6 +166,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     finally:
         ctx.close()
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    from .discord.emulator_state import STATE_FILE, reset_state, serve_local
+
+    state = Path(args.state_file or STATE_FILE)
+    if args.reset:
+        if reset_state(state):
+            print(
+                f"Reset the local Discord: removed {state}. Its next run starts empty (deployment.log and "
+                "command-backups/ still record the deploys made to it)."
+            )
+        else:
+            print(f"The local Discord is already empty: there is no {state}.")
+        return 0
+    serve_local(args.port, args.host, None if args.no_state else state)
+    return 0
 
 
 def _embedded_default(

@@ -21,6 +21,7 @@ the header), so they are never chained into ours.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -331,6 +332,12 @@ class DiscordClient:
             guild_id=guild_id,
             request_body=body,
         )
+        if status == 404 and not error.code and not re.search(r"/api/v\d+$", httpx.URL(self.base_url).path):
+            # Discord's routes all live under /api/v10: an emulator's or proxy's root URL 404s on every call.
+            error.human += (
+                f". The Discord API URL {self.base_url} has no /api/v10 path: set discord-api-url "
+                f"(--discord-api-url) to {self.base_url}/api/v10"
+            )
         error.human = self._scrub(error.human)
         error.args = (error.human,)
         if error.discord_message is not None:

@@ -317,6 +317,9 @@ class Emulator:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
+        # Called (under the lock) after every change of the state a snapshot holds: a persistent local
+        # Discord (emulator_state.py) saves it there.
+        self.on_change: Callable[[], None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -375,12 +378,60 @@ class Emulator:
     def add_guild(self, app_id: str, guild_id: str, installed: bool = True) -> None:
         """Make ``guild_id`` exist; ``installed``: the app is in it with ``applications.commands``."""
         with self._lock:
-            self._guilds.add(guild_id)
             app = self._app(app_id)
+            before = (guild_id in self._guilds, guild_id in app.installed)
+            self._guilds.add(guild_id)
             if installed:
                 app.installed.add(guild_id)
             else:
                 app.installed.discard(guild_id)
+            if before != (True, installed):
+                self._changed()
+
+    def snapshot(self) -> dict[str, Any]:
+        """What a real Discord keeps between runs: applications (without tokens), guilds, commands with their IDs
+        and versions, the ID counter and the daily create windows. JSON-ready; :meth:`restore` reads it back."""
+        with self._lock:
+            return {
+                "applications": {
+                    app.app_id: {
+                        "global": app.global_commands,
+                        "guilds": app.guild_commands,
+                        "installed": sorted(app.installed),
+                    }
+                    for app in self._apps.values()
+                },
+                "guilds": sorted(self._guilds),
+                "snowflakes": self._snowflakes,
+                "creates": [
+                    {"application_id": app_id, "guild_id": guild_id, "times": list(self._window(app_id, guild_id))}
+                    for (app_id, guild_id) in list(self._creates)
+                    if self._window(app_id, guild_id)
+                ],
+            }
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Replace the state with a :meth:`snapshot`. Applications unknown here get no token until
+        :meth:`add_application` gives them one. Raises KeyError/TypeError/ValueError on a malformed snapshot."""
+        with self._lock:
+            for app_id, saved in state["applications"].items():
+                app = self._apps.get(app_id) or _App(str(app_id), "")
+                app.global_commands = [dict(c) for c in saved["global"]]
+                app.guild_commands = {str(g): [dict(c) for c in cmds] for g, cmds in saved["guilds"].items()}
+                app.installed = {str(g) for g in saved["installed"]}
+                self._apps[app.app_id] = app
+            self._guilds = {str(g) for g in state["guilds"]}
+            self._snowflakes = int(state["snowflakes"])
+            self._creates = {
+                (str(w["application_id"]), None if w["guild_id"] is None else str(w["guild_id"])): deque(
+                    float(t) for t in w["times"]
+                )
+                for w in state["creates"]
+            }
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     def _app(self, app_id: str) -> _App:
         try:
@@ -421,6 +472,7 @@ class Emulator:
                     cmd["version"] = str(item["version"])
                 stored.append(cmd)
             self._set_scope(app, guild_id, stored)
+            self._changed()
             return [checks.render_command(c, with_localizations=True) for c in stored]
 
     def daily_creates(self, app_id: str, guild_id: str | None = None) -> int:
@@ -433,6 +485,7 @@ class Emulator:
         with self._lock:
             now = self.clock()
             self._creates[(app_id, guild_id)] = deque([now] * count)
+            self._changed()
 
     @property
     def requests(self) -> list[LoggedRequest]:
@@ -453,6 +506,7 @@ class Emulator:
             self._global_window = (0.0, 0)
             self._global_until = 0.0
             self._creates.clear()
+            self._changed()
         self.faults.clear()
 
     # -- helpers ---------------------------------------------------------------------------
@@ -592,6 +646,8 @@ class Emulator:
             reply = self._serve(method, app_id, guild_id, cmd_id, query, headers, raw, bucket)
             for name, value in self._bucket_headers(bucket).items():
                 reply.headers.setdefault(name, value)
+            if reply.applied:
+                self._changed()
             return reply
 
     def _serve(

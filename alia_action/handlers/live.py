@@ -45,16 +45,16 @@ def connect(settings: Settings, ctx: Context) -> Discord:
     from ..discord.client import DiscordClient
 
     if settings.uses_emulator:
-        # The emulator's own application, fixed so its ledger entries and backups are recognisable.
-        from ..discord.emulator import TEST_APPLICATION_ID, TEST_GUILD_ID, TEST_TOKEN, Emulator
+        # The emulator's own application, fixed so its ledger entries and backups are recognisable; its state
+        # lives in the workspace between runs, like a real Discord's.
+        from ..discord.emulator import TEST_APPLICATION_ID, TEST_GUILD_ID, TEST_TOKEN
+        from ..discord.emulator_state import STATE_FILE, local_discord
 
-        emulator = ctx.resources.enter_context(Emulator())
-        emulator.add_application(TEST_APPLICATION_ID, TEST_TOKEN)
         guild = settings.guild_id or TEST_GUILD_ID
-        emulator.add_guild(TEST_APPLICATION_ID, guild)
+        emulator = ctx.resources.enter_context(local_discord(ctx.workspace / STATE_FILE, guild))
         client = DiscordClient(TEST_TOKEN, TEST_APPLICATION_ID, base_url=emulator.url, **ctx.client_options)
         ctx.resources.callback(client.close)
-        ctx.log(f"Using the built-in Discord emulator at {emulator.url}: nothing real is touched.")
+        ctx.log(f"Using the built-in Discord emulator (state in {STATE_FILE}): nothing real is touched.")
         return Discord(client, TEST_APPLICATION_ID, guild, emulated=True)
 
     token, application_id, guild_id = _credentials(settings, ctx)

@@ -1,0 +1,131 @@
+"""The local Discord: the built-in emulator with its state kept in one file between runs.
+
+Without credentials the CLI (and the action with ``discord-api-url: emulator``) deploys to the emulator. A real
+Discord remembers what was deployed, the command IDs and versions, and the creates spent today; so does this
+one, in ``.discord-emulator.json`` in the working folder (the workspace in Actions). The file is read at start
+and rewritten atomically (temp file, fsync, rename) after every change, so ``stage`` then ``promote`` then
+``health`` as separate runs see one Discord, and a second deploy of the same files is a no-op that spends no
+create. Deleting the file (or ``command-deploy emulator --reset``) starts over with an empty Discord.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from ..atomic import write_json_atomic
+from ..errors import DeployError
+
+if TYPE_CHECKING:  # the CLI imports STATE_FILE on every run; the emulator itself only when it is used
+    from .emulator import Emulator
+
+STATE_FILE = ".discord-emulator.json"
+STATE_FORMAT = 1
+ABOUT = "the built-in Discord emulator's state (command-deploy); delete this file to start over"
+
+
+class StateError(DeployError):
+    """The state file cannot be read back: the message names the file and how to start over."""
+
+
+def load_state(emulator: Emulator, path: Path) -> bool:
+    """Restore ``emulator`` from ``path``; False when there is no file yet (an empty Discord)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise StateError(f"cannot read the local Discord's state {path}: {exc.strerror}") from None
+    try:
+        document: Any = json.loads(text)
+        if not isinstance(document, dict) or document.get("format") != STATE_FORMAT:
+            raise ValueError(f"not a format-{STATE_FORMAT} state file")
+        emulator.restore(document)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise StateError(
+            f"the local Discord's state {path} is unreadable ({exc}); delete it, or run "
+            "`command-deploy emulator --reset`, to start over with an empty Discord"
+        ) from None
+    return True
+
+
+def save_state(emulator: Emulator, path: Path) -> None:
+    """Atomically: a run that dies mid-write leaves the previous state, never half a file."""
+    write_json_atomic(path, {"format": STATE_FORMAT, "about": ABOUT, **emulator.snapshot()}, indent=1)
+
+
+def persist(emulator: Emulator, path: Path) -> bool:
+    """Load ``path`` into ``emulator`` and save every later change there. False: the file did not exist."""
+    loaded = load_state(emulator, path)
+    emulator.on_change = lambda: save_state(emulator, path)
+    return loaded
+
+
+def reset_state(path: Path) -> bool:
+    """Forget the local Discord. False: there was nothing to forget."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+@contextmanager
+def local_discord(path: Path | None, guild_id: str | None = None) -> Iterator[Emulator]:
+    """The emulator the CLI runs against without credentials: the test application, installed in the staging
+    guild (``guild_id`` or the emulator's own), with its state in ``path`` (None: in memory only)."""
+    from .emulator import TEST_APPLICATION_ID, TEST_GUILD_ID, TEST_TOKEN, Emulator
+
+    emulator = Emulator()
+    if path is not None:
+        persist(emulator, path)
+    emulator.add_application(TEST_APPLICATION_ID, TEST_TOKEN)
+    emulator.add_guild(TEST_APPLICATION_ID, guild_id or TEST_GUILD_ID)
+    with emulator:
+        yield emulator
+
+
+def pointing_line(url: str) -> str:
+    """One line to paste into another terminal: the credentials in the environment, the URL as a flag."""
+    from .emulator import TEST_APPLICATION_ID, TEST_GUILD_ID, TEST_TOKEN
+
+    return (
+        f"BOT_TOKEN={TEST_TOKEN} CLIENT_ID={TEST_APPLICATION_ID} GUILD_ID={TEST_GUILD_ID} "
+        f"command-deploy deploy --discord-api-url {url}"
+    )
+
+
+def serve_local(
+    port: int, host: str, state: Path | None, *, out: TextIO | None = None, stop: threading.Event | None = None
+) -> None:
+    """``command-deploy emulator``: the local Discord on a port until Ctrl+C (or ``stop``), with the line that
+    points other commands at it. ``state``: its file (the one embedded runs use), None to keep it in memory."""
+    from .emulator import CONTROL_PREFIX, TEST_APPLICATION_ID, TEST_GUILD_ID, TEST_TOKEN, Emulator
+
+    out = out or sys.stdout
+    emulator = Emulator(host=host, port=port)
+    if state is not None:
+        persist(emulator, state)
+    emulator.add_application(TEST_APPLICATION_ID, TEST_TOKEN)
+    emulator.add_guild(TEST_APPLICATION_ID, TEST_GUILD_ID)
+    with emulator:
+        kept = f"state in {state}" if state is not None else "state in memory only"
+        print(f"Discord API emulator listening on {emulator.url} ({kept})", file=out)
+        print("Point other commands at it (another terminal, in this folder):", file=out)
+        print(f"  {pointing_line(emulator.url)}", file=out)
+        print(
+            f"  (the token is a dummy, valid for this emulator only; control API: {emulator.root_url}"
+            f"{CONTROL_PREFIX}/faults | /requests | /reset | /commands | /config)",
+            file=out,
+        )
+        print("Press Ctrl+C to stop.", file=out, flush=True)
+        event = stop or threading.Event()
+        with contextlib.suppress(KeyboardInterrupt):
+            while not event.wait(0.2):
+                pass
