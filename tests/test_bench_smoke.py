@@ -57,6 +57,12 @@ def test_dashboard_bench_builds_from_a_history_and_sizes_the_chart_library() -> 
     assert "| 864 | 3 |" in out and "chart.umd.min.js" in out
 
 
+def test_monitor_bench_samples_memory_and_open_files_of_a_real_monitor_process() -> None:
+    out = assert_table(run_bench("monitor.py", "--quick"))
+    assert "300 checks in" in out and "monitor stopped after" in out
+    assert re.search(r"^(PASS|FAIL): open files \d+ → \d+; resident memory", out, re.MULTILINE), out
+
+
 def test_image_size_bench_measures_an_install() -> None:
     assert_table(run_bench("image_size.py", "--quick"))
 
@@ -76,5 +82,6 @@ def test_run_all_writes_one_dated_document(tmp_path: Path) -> None:
     assert written.strip() == out.strip()
     assert re.search(r"Run \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", written)
     assert f"{os.cpu_count()} CPU(s)" in written
-    for heading in ("## detect", "## Cold start", "## Requests per deploy", "## Image dependencies", "## Dashboard"):
+    headings = ("## detect", "## Cold start", "## Requests per deploy", "## monitor", "## Image dependencies")
+    for heading in (*headings, "## Dashboard"):
         assert heading in written

@@ -1,7 +1,9 @@
-"""``command-deploy monitor``: a line a check, Ctrl+C within a second with a summary, and flat over 10,000 checks.
+"""``command-deploy monitor``: a line a check, Ctrl+C stops it mid-wait and mid-read with a summary, and its
+files stay flat (the 10,000-check run with its memory figures is ``bench/monitor.py``).
 
-The emulator runs as its own process (``command-deploy emulator --port N``), as a user would run it, so the
-monitor's memory and file handles are measured alone and SIGINT goes to a real CLI process.
+The emulator runs as its own process (``command-deploy emulator --port N``), as a user would run it, so SIGINT
+goes to a real CLI process. No test here asserts a wall time: what shows that Ctrl+C is prompt is what the
+monitor did not wait for (a 10-minute interval, an answer the emulator had not sent yet).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ class EmulatorProcess:
     def __init__(self) -> None:
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "alia_action.cli", "emulator", "--port", str(self.port)],
+            [sys.executable, "-m", "alia_action.cli", "emulator", "--port", str(self.port), "--no-state"],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -71,6 +73,11 @@ class EmulatorProcess:
 
     def fault(self, **spec: Any) -> None:
         self.control.post("/faults", json=spec).raise_for_status()
+
+    def requests(self) -> list[dict[str, Any]]:
+        reply = self.control.get("/requests")
+        reply.raise_for_status()
+        return list(reply.json())
 
     def stop(self) -> None:
         self.control.close()
@@ -100,7 +107,7 @@ def start_monitor(workspace: Path, emulator: EmulatorProcess, *extra: str) -> tu
     proc = subprocess.Popen(
         [
             *(sys.executable, "-m", "alia_action.cli", "monitor", "--interval", "0.2s", "--commands", "commands"),
-            *("--discord-api-url", emulator.url, *extra),
+            *("--discord-api-url", emulator.url, *extra),  # a later --interval in extra wins
         ],
         cwd=workspace,
         env=env,
@@ -126,24 +133,22 @@ def wait_for(condition: Any, timeout: float = 20.0) -> None:
         time.sleep(0.02)
 
 
-def interrupt(proc: subprocess.Popen[str]) -> float:
-    """Send SIGINT; the seconds until the process has exited."""
-    sent = time.monotonic()
+def interrupt(proc: subprocess.Popen[str]) -> None:
+    """Send SIGINT and wait for the exit (the generous bound only keeps a broken build from hanging)."""
     proc.send_signal(signal.SIGINT)
-    proc.wait(timeout=10)
-    return time.monotonic() - sent
+    proc.wait(timeout=60)
 
 
-def test_monitor_stops_on_sigint_within_a_second_with_a_summary(
+def test_monitor_stops_on_sigint_during_its_interval_with_a_summary(
     workspace: Path, emulator_process: EmulatorProcess
 ) -> None:
     emulator_process.seed(expected_set(workspace, guild=False))
-    proc, lines = start_monitor(workspace, emulator_process)
-    wait_for(lambda: sum(bool(CHECK_LINE.match(line)) for line in lines) >= 3)
-    took = interrupt(proc)
+    proc, lines = start_monitor(workspace, emulator_process, "--interval", "10m")
+    wait_for(lambda: sum(bool(CHECK_LINE.match(line)) for line in lines) >= 1)
+    interrupt(proc)  # mid-way through a 10-minute wait: the exit shows the wait was cut short
     checks = [line for line in lines if CHECK_LINE.match(line)]
     assert proc.returncode == 0, "\n".join(lines)
-    assert took < 1.0, f"took {took:.2f} s to stop"
+    assert len(checks) == 1
     assert all("50 live / 50 expected" in line for line in checks)
     assert re.search(r"  [▁▂▃▄▅▆▇█]+$", checks[-1]), checks[-1]
     summary = lines[-1]
@@ -162,10 +167,13 @@ def test_sigint_during_a_slow_read_aborts_it_within_a_second_and_records_nothing
     emulator_process.seed(expected_set(workspace, guild=False))
     proc, lines = start_monitor(workspace, emulator_process)
     wait_for(lambda: sum(bool(CHECK_LINE.match(line)) for line in lines) >= 2)
-    emulator_process.fault(kind="slow", seconds=8, method="GET", times=5)
-    time.sleep(0.6)  # the next check is now waiting for Discord
-    took = interrupt(proc)
-    assert proc.returncode == 0 and took < 1.0, (took, lines)
+    emulator_process.fault(kind="slow", seconds=30, method="GET", times=5)
+    wait_for(lambda: any(r["fault"] == "slow" for r in emulator_process.requests()))  # a check waits for Discord
+    interrupt(proc)
+    # The emulator has not answered the slow GET yet: the monitor stopped without waiting for it.
+    slow = [r for r in emulator_process.requests() if r["fault"] == "slow"]
+    assert slow and slow[0]["status"] is None, slow
+    assert proc.returncode == 0, lines
     checks = [line for line in lines if CHECK_LINE.match(line)]
     assert lines[-1].startswith(f"monitor stopped after {len(checks)} check(s)")
     records = [json.loads(line) for line in (workspace / "metrics.log").read_text().splitlines()]
@@ -191,6 +199,29 @@ def test_monitor_prints_one_line_a_check_and_alerts_once(workspace: Path, emulat
         r"median response time \d+ ms",
         lines[-1],
     )
+
+
+def test_many_checks_keep_open_files_flat_and_every_check_recorded(
+    workspace: Path, emulator_process: EmulatorProcess
+) -> None:
+    """The functional part of the 10,000-check run (``bench/monitor.py``): nothing held open grows per check."""
+    emulator_process.seed(expected_set(workspace, guild=False))
+    emulator_process.configure(bucket_limit=10**9)  # Discord's real limits would space the GETs out
+    settings = Settings.from_cli(
+        {"action": "health", "discord_api_url": emulator_process.url, "interval": "0.000001s"},
+        {"BOT_TOKEN": TEST_TOKEN, "CLIENT_ID": TEST_APPLICATION_ID},
+    )
+    checks = 300
+    probe = Probe(at=(1 + 100, 1 + checks))  # line 1 is the "monitoring ..." header
+    ctx = Context(workspace=workspace, client_options=dict(FAST))
+    gc.collect()  # earlier tests' unreferenced sockets must not close mid-run and look like our doing
+    assert monitor(settings, ctx, Workflow({}, probe), max_checks=checks) == 0
+    (_, files_100), (_, files_300) = (probe.samples[k] for k in sorted(probe.samples))
+    assert probe.last.startswith(f"monitor stopped after {checks} check(s)")
+    assert files_300 == files_100
+    lines = (workspace / "metrics.log").read_text().splitlines()
+    assert len(lines) == checks and all(json.loads(line)["outcome"] == "healthy" for line in lines)
+    assert not [p.name for p in workspace.iterdir() if p.name.endswith(".tmp")]
 
 
 class Probe(io.StringIO):
@@ -220,36 +251,3 @@ def rss_bytes() -> int:
 
 def open_files() -> int:
     return len(os.listdir("/proc/self/fd"))
-
-
-def test_ten_thousand_checks_keep_memory_files_and_metrics_log_flat(
-    workspace: Path, emulator_process: EmulatorProcess
-) -> None:
-    emulator_process.seed(expected_set(workspace, guild=False))
-    emulator_process.configure(bucket_limit=10**9)  # Discord's real limits would space 10,000 GETs out
-    settings = Settings.from_cli(
-        {"action": "health", "discord_api_url": emulator_process.url, "interval": "0.000001s"},
-        {"BOT_TOKEN": TEST_TOKEN, "CLIENT_ID": TEST_APPLICATION_ID},
-    )
-    checks = 10_000
-    probe = Probe(at=(1 + 1_000, 1 + 5_000, 1 + checks))  # line 1 is the "monitoring ..." header
-    ctx = Context(workspace=workspace, client_options=dict(FAST))
-    gc.collect()  # earlier tests' unreferenced sockets must not close mid-measurement and look like our doing
-    began = time.monotonic()
-    assert monitor(settings, ctx, Workflow({}, probe), max_checks=checks) == 0
-    spent = time.monotonic() - began
-    (rss_1k, files_1k), (rss_5k, files_5k), (rss_10k, files_10k) = (probe.samples[k] for k in sorted(probe.samples))
-    print(
-        f"\n10,000 checks in {spent:.1f} s ({spent / checks * 1000:.2f} ms a check); RSS after 1k/5k/10k: "
-        f"{rss_1k / 2**20:.1f}/{rss_5k / 2**20:.1f}/{rss_10k / 2**20:.1f} MiB; open files {files_1k}/{files_5k}/"
-        f"{files_10k}"
-    )
-    assert probe.last.startswith(f"monitor stopped after {checks} check(s)")
-    assert files_10k == files_5k <= files_1k
-    # Until metrics.log holds its 2,000 lines the reads grow; from then on nothing may.
-    assert rss_10k - rss_1k < 4 * 2**20 and rss_10k - rss_5k < 2**20, "memory grows with the number of checks"
-    lines = (workspace / "metrics.log").read_text().splitlines()
-    assert 1800 <= len(lines) <= 2000
-    assert all(json.loads(line)["outcome"] == "healthy" for line in lines)
-    assert not [p.name for p in workspace.iterdir() if p.name.endswith(".tmp")]
-    assert spent < 60
