@@ -63,9 +63,9 @@ def test_interactive_rollback_lists_backups_and_restores_the_chosen_one(tmp_path
     assert "  1. commands-backup-" in text and answered
     chosen = re.search(r"  1\. (commands-backup-\S+\.json)", text)
     assert chosen is not None
-    # The emulator of a fresh process is empty, as the guild was before the stage: the chosen backup matches it.
+    # The local Discord remembers the stage; the chosen backup is the empty guild from before it.
     assert proc.returncode == 0, text
-    assert f"already matches {chosen.group(1)}" in text
+    assert f"restored {chosen.group(1)} (0 commands" in text
 
 
 def test_interactive_needs_a_terminal(tmp_path: Path) -> None:
