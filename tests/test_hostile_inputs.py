@@ -13,8 +13,13 @@ body or while a command source was unusable; a "hang" is a subprocess that did n
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import socket
 import subprocess
+import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -202,3 +207,249 @@ def test_a_malformed_verification_answer_fails_without_claiming_success(emu: Emu
     assert "verification could not read the live commands" in str(error)
     assert "not what the API documents" in str(error)
     assert [r.method for r in emu.requests] == ["GET", "PUT", "GET"]
+
+
+# ------------------------------------------------------------------------------------------ file kinds
+# Every command source is a regular file that can be read, or the run stops before contacting Discord: a
+# skipped file's commands would be deleted. Found by directory or glob expansion as well as when named.
+
+
+def _dangling(path: Path) -> None:
+    path.symlink_to(path.parent / ".." / "build" / "extra.json")  # the export step failed: no target
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _socket(path: Path) -> None:
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.close()  # the socket file stays
+
+
+def _device(path: Path) -> None:
+    path.symlink_to("/dev/null")
+
+
+def _directory(path: Path) -> None:
+    path.mkdir()
+    (path / "inner.json").write_text('{"name": "inner", "description": "Inner command"}', encoding="utf-8")
+
+
+KINDS: dict[str, tuple[Any, str]] = {
+    "dangling link": (_dangling, "symbolic link whose target does not exist"),
+    "fifo": (_fifo, "FIFO"),
+    "socket": (_socket, "socket"),
+    "device": (_device, "character device"),
+    "directory named .json": (_directory, "directory"),
+}
+HOW = {"folder": "commands", "glob": "commands/**/*.json", "named": "commands\ncommands/fun/extra.json"}
+
+
+def stage_outcome(ws: Path, settings: Settings) -> tuple[Any, DeployError | None]:
+    """Run stage in a thread with a timeout: a FIFO that blocks ``open`` would otherwise hang the suite."""
+    TALLY.runs += 1
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        ctx = Context(workspace=ws, client_options=dict(FAST))
+        try:
+            box["outcome"] = stage.run(settings, ctx)
+        except DeployError as exc:
+            box["error"] = exc
+        finally:
+            ctx.close()
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    thread.join(HANG_TIMEOUT)
+    if thread.is_alive():
+        TALLY.hangs += 1
+        pytest.fail("stage hung on a command source")
+    return box.get("outcome"), box.get("error")
+
+
+@pytest.mark.parametrize("how", list(HOW))
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_an_unusable_command_source_stops_the_run_before_discord(
+    kind: str, how: str, emu: Emulator, tmp_path: Path
+) -> None:
+    ws = make_workspace(tmp_path)
+    extra = ws / "commands" / "fun" / "extra.json"
+    extra.write_text('[{"name": "extra", "description": "Extra command"}]', encoding="utf-8")
+    assert run_stage(ws, settings_for(emu, action="stage")) is None
+    before = emu.commands(APP_ID, GUILD_ID)
+    assert any(c["name"] == "extra" for c in before)
+    start = len(emu.requests)
+
+    extra.unlink()
+    make, words = KINDS[kind]
+    make(extra)
+    TALLY.file_kinds += 1
+    outcome, error = stage_outcome(ws, settings_for(emu, action="stage", commands=HOW[how]))
+
+    assert error is None and outcome is not None and outcome.exit_code == 1
+    found = [p for p in outcome.problems if p.file == "commands/fun/extra.json" and p.severity == "error"]
+    assert found, outcome.problems
+    assert words in found[0].message, found[0].message
+    assert "does not exist" not in found[0].message or kind == "dangling link"
+    assert emu.requests[start:] == [], "Discord was contacted although a command source is unusable"
+    assert count_writes(emu, start) == 0
+    assert emu.commands(APP_ID, GUILD_ID) == before
+
+
+def test_a_named_fifo_is_called_a_fifo_not_missing(tmp_path: Path) -> None:
+    from alia_action.sources import load_commands
+
+    os.mkfifo(tmp_path / "extra.json")
+    TALLY.file_kinds += 1
+    TALLY.runs += 1
+    result = load_commands("extra.json", tmp_path)
+    assert result.failed
+    (problem,) = result.problems
+    assert problem.rule == "file.kind" and "FIFO" in problem.message and problem.file == "extra.json"
+
+
+# ------------------------------------------------------------------------------------------ huge and endless files
+# History files come back from caches and artifacts: a 2 GB metrics.log costs a bounded read and is cut back;
+# a link to /dev/zero or a FIFO in place of a log is a clear message, never a hang.
+
+METRIC = (
+    '{{"v":1,"time":"2026-01-01T00:{m:02d}:{s:02d}Z","environment":"staging","scope":"{guild}",'
+    '"application_id":"{app}","outcome":"healthy","response_time_ms":12.5,"attempts":1,"expected":3,'
+    '"live":3,"deviation":0.0,"missing":[],"extra":[],"drifted":[],"error":null}}\n'
+)
+
+
+def huge_metrics_log(path: Path, gigabytes: float = 2.0, lines: int = 5000) -> int:
+    """A sparse file of ``gigabytes`` (no disk used) ending in ``lines`` real records."""
+    body = "".join(METRIC.format(m=i // 60 % 60, s=i % 60, guild=GUILD_ID, app=APP_ID) for i in range(lines))
+    with path.open("wb") as handle:
+        handle.truncate(int(gigabytes * (1 << 30)))
+        handle.seek(0, os.SEEK_END)
+        handle.write(body.encode())
+    return path.stat().st_size
+
+
+def cli(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {"PATH": os.environ.get("PATH", ""), "HOME": str(cwd), "PYTHONPATH": str(ROOT), **(env or {})}
+    return run_subprocess([sys.executable, "-m", "alia_action.cli", *args], cwd=cwd, env=environ)
+
+
+def cli_env(emu: Emulator) -> dict[str, str]:
+    return {"BOT_TOKEN": TOKEN, "CLIENT_ID": APP_ID, "GUILD_ID": GUILD_ID}
+
+
+def test_a_huge_metrics_log_is_read_from_the_end_and_cut_back(tmp_path: Path) -> None:
+    from alia_action.stores.metrics import MAX_BYTES, MAX_LINES, MetricRecord, MetricsLog
+
+    path = tmp_path / "metrics.log"
+    size = huge_metrics_log(path)
+    TALLY.huge_files += 1
+    TALLY.runs += 1
+    log = MetricsLog(path)
+    recent = log.recent(environment="staging", scope=GUILD_ID, application_id=APP_ID, limit=10)
+    assert len(recent) == 10
+    assert log.file.bytes_read <= MAX_BYTES < size / 100
+    assert len(log.file.lines()) <= MAX_LINES
+    record = recent[-1].model_copy(update={"time": recent[-1].time.replace(minute=59)})
+    log.append(MetricRecord.model_validate(record.model_dump()))
+    after = path.stat().st_size
+    assert after <= MAX_BYTES, f"the append left {after} bytes"
+    kept = path.read_bytes().splitlines()
+    assert 0 < len(kept) <= MAX_LINES
+    assert MetricRecord.model_validate_json(kept[-1]).time.minute == 59
+
+
+def test_the_metrics_cap_bounds_bytes_as_well_as_lines(tmp_path: Path) -> None:
+    from alia_action.stores.metrics import JsonLines
+
+    TALLY.huge_files += 1
+    TALLY.runs += 1
+    log = JsonLines(tmp_path / "metrics.log", max_lines=2000, max_bytes=64 * 1024)
+    for i in range(400):  # 400 lines of ~1 kB: far fewer lines than the cap, far more bytes
+        log.append({"i": i, "pad": "x" * 1000})
+    size = (tmp_path / "metrics.log").stat().st_size
+    assert size <= 64 * 1024
+    lines = log.lines()
+    assert lines and b'"i":399' in lines[-1]
+
+
+def test_health_on_a_two_gigabyte_metrics_log_stays_bounded_in_memory(emu: Emulator, tmp_path: Path) -> None:
+    import resource
+
+    ws = make_workspace(tmp_path)
+    assert run_stage(ws, settings_for(emu, action="stage")) is None
+    size = huge_metrics_log(ws / "metrics.log")
+    TALLY.huge_files += 1
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    proc = cli(["health", "--environment", "staging", "--discord-api-url", emu.url], ws, cli_env(emu))
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (ws / "metrics.log").stat().st_size <= 4 * 1024 * 1024 < size
+    # ru_maxrss is the largest child so far: it only proves a bound when it grew during this run, or is low anyway.
+    assert max(before, peak_kib) < 400 * 1024, f"peak RSS {peak_kib} KiB reading a {size >> 20} MiB log"
+
+
+@pytest.mark.parametrize("kind", ["link to /dev/zero", "fifo"])
+@pytest.mark.parametrize("name", ["metrics.log", "alerts.log"])
+def test_health_with_an_endless_or_blocking_history_file_finishes(
+    kind: str, name: str, emu: Emulator, tmp_path: Path
+) -> None:
+    ws = make_workspace(tmp_path)
+    assert run_stage(ws, settings_for(emu, action="stage")) is None
+    target = ws / name
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to("/dev/zero")
+    TALLY.huge_files += 1
+    proc = cli(["health", "--environment", "staging", "--discord-api-url", emu.url], ws, cli_env(emu))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode in (0, 1), out
+    assert "Traceback" not in out
+    words = "FIFO" if kind == "fifo" else "character device"
+    assert f"{name} is {'a ' if kind == 'fifo' else 'a '}{words}" in out, out
+
+
+@pytest.mark.parametrize("name", ["deployment.log", "deployment.log.lock"])
+def test_stage_with_a_fifo_as_the_deployment_record_finishes_without_writing(
+    name: str, emu: Emulator, tmp_path: Path
+) -> None:
+    ws = make_workspace(tmp_path)
+    os.mkfifo(ws / name)
+    TALLY.huge_files += 1
+    start = len(emu.requests)
+    proc = cli(["stage", "--discord-api-url", emu.url], ws, cli_env(emu))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "FIFO" in out and "Traceback" not in out, out
+    assert count_writes(emu, start) == 0
+
+
+# ------------------------------------------------------------------------------------------ bad values
+
+
+def test_a_ledger_line_without_a_timezone_is_skipped_with_a_warning(emu: Emulator, tmp_path: Path) -> None:
+    from alia_action.handlers import promote
+
+    ws = make_workspace(tmp_path)
+    assert run_stage(ws, settings_for(emu, action="stage")) is None
+    ledger = ws / "deployment.log"
+    good = ledger.read_text(encoding="utf-8").splitlines()[-1]
+    naive = json.loads(good)
+    naive["time"] = "2026-01-01T00:00:00"  # no timezone: cannot be compared with the run's clock
+    with ledger.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(naive) + "\n")
+    TALLY.bad_values += 1
+    TALLY.runs += 1
+    logged: list[str] = []
+    ctx = Context(workspace=ws, client_options=dict(FAST), log=logged.append)
+    try:
+        outcome = promote.run(settings_for(emu, action="promote"), ctx)
+    finally:
+        ctx.close()
+    assert outcome.exit_code == 0
+    warnings = [line for line in logged if "unreadable line(s) skipped" in line]
+    assert len(warnings) == 1 and "time" in warnings[0], logged

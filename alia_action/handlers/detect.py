@@ -58,7 +58,7 @@ class Validated:
 
 
 def load_and_validate(settings: Settings, ctx: Context) -> Validated:
-    loaded = load_commands(settings.commands, ctx.workspace)
+    loaded = load_commands(settings.commands, ctx.workspace, confine=ctx.in_actions)
     problems = [*loaded.problems, *check_commands(loaded.commands)]
     return Validated(loaded.commands, problems, checksum(c.data for c in loaded.commands))
 

@@ -520,7 +520,12 @@ class Alerter:
         """Compare this check's conditions with the alert history, send what is due, record it."""
         present = {r.condition: r for r in reasons}
         report = AlertReport()
-        for decision in decide(environment, present, unknown, key_states(self.entries()), now, self.cooldown):
+        try:
+            history = self.entries()
+        except MetricsError as exc:  # a FIFO or device in its place: decide as if nothing was raised before
+            history = []
+            report.warnings.append(f"alert history not read: {exc}")
+        for decision in decide(environment, present, unknown, key_states(history), now, self.cooldown):
             level: Level = (
                 "info" if decision.reason is None else "error" if decision.reason.severity == "unhealthy" else "warning"
             )

@@ -31,11 +31,14 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import DeployError
+from ..files import UnreadableFile, read_bounded
 
 BackupKind = Literal["backup", "pre-rollback"]
 PREFIXES: dict[BackupKind, str] = {"backup": "commands-backup-", "pre-rollback": "commands-pre-rollback-"}
 _NAME = re.compile(r"^commands-(?:backup|pre-rollback)-[0-9TZ-]+(?:-[0-9]+)?\.json$")
 _SEQUENCE = re.compile(r"Z-([0-9]+)\.json$")
+# A scope holds at most 110 commands of at most ~8,000 characters plus localizations: far below this.
+MAX_BACKUP_BYTES = 16 * 1024 * 1024
 _MAX_NAME_ATTEMPTS = 1000  # distinct names tried before giving up: only a runaway loop gets that far
 
 
@@ -215,7 +218,9 @@ class LocalBackupStore:
         if path.is_symlink() or not path.resolve().is_relative_to(self.folder.resolve()):
             raise BackupError(f"backup {name} is a link; only regular files in {self.folder} are restored")
         try:
-            raw = path.read_bytes()
+            raw = read_bounded(path, MAX_BACKUP_BYTES, name=f"backup {name}")
+        except UnreadableFile as exc:
+            raise BackupError(f"cannot restore: {exc}") from None
         except FileNotFoundError:
             raise BackupError(
                 f"no backup named {name} in {self.folder}; list them with `command-deploy backups`"
@@ -372,11 +377,15 @@ class S3BackupStore:
         try:
             raw: bytes = self._call(
                 f"read backup {name}",
-                lambda: self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read(),
+                lambda: self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read(MAX_BACKUP_BYTES + 1),
                 passthrough=_MISSING,
             )
         except ClientError:
             return None
+        if len(raw) > MAX_BACKUP_BYTES:  # read one byte past the cap: a larger object is refused unread
+            raise BackupError(
+                f"backup {name} in {self.location} is larger than {MAX_BACKUP_BYTES >> 20} MiB: not a backup"
+            )
         return raw
 
     def _list(self, prefix: str, what: str, *, flat: bool = False) -> list[str]:

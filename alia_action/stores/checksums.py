@@ -15,8 +15,10 @@ from typing import Any
 
 from ..atomic import write_json_atomic
 from ..commands.canonical import canonical_set, checksum
+from ..files import UnreadableFile, read_bounded
 
 FORMAT = 1
+MAX_BYTES = 16 * 1024 * 1024  # the canonical form of every command: a few hundred kB in practice
 
 
 class ChecksumFileError(ValueError):
@@ -25,10 +27,12 @@ class ChecksumFileError(ValueError):
 
 def read_baseline(path: Path) -> list[dict[str, Any]] | None:
     """The recorded canonical commands, or None when there is no checksum file yet."""
-    if not path.is_file():
-        return None
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(read_bounded(path, MAX_BYTES, name=path.name).decode("utf-8"))
+    except FileNotFoundError:
+        return None
+    except UnreadableFile as exc:
+        raise ChecksumFileError(f"{exc}: delete it or rewrite it with --write-checksums") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ChecksumFileError(
             f"{path.name} is unreadable ({type(exc).__name__}): delete it or rewrite it with --write-checksums"

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, ValidationError, computed_field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError, computed_field
 
 from ..errors import DeployError
+from ..files import UnreadableFile, check_append_target, read_tail
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -27,6 +28,8 @@ Outcome = Literal["started", "success", "failure", "noop"]
 # A "started" entry without a result is another run's write in progress for this long at most
 # (a run that died leaves one behind; it must not block the scope for ever).
 CLAIM_TTL = timedelta(minutes=15)
+# Read from the end: years of deploys fit; a file that grew by other means costs a bounded read.
+MAX_READ_BYTES = 8 * 1024 * 1024
 
 
 class LedgerEntry(BaseModel):
@@ -35,7 +38,7 @@ class LedgerEntry(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    time: datetime  # when the entry was written: the end of the run's work for a result
+    time: AwareDatetime  # when the entry was written: the end of the run's work for a result
     action: str
     environment: str
     application_id: str
@@ -47,9 +50,9 @@ class LedgerEntry(BaseModel):
     creates: int = 0
     backup: str | None = None
     git_sha: str | None = None  # the commit deployed
-    commit_time: datetime | None = None  # when it was committed (merged): merge-to-production starts here
-    started_at: datetime | None = None  # when the run's work on this scope began
-    ended_at: datetime | None = None  # when its result was known (verified), None while "started"
+    commit_time: AwareDatetime | None = None  # when it was committed (merged): merge-to-production starts here
+    started_at: AwareDatetime | None = None  # when the run's work on this scope began
+    ended_at: AwareDatetime | None = None  # when its result was known (verified), None while "started"
     message: str = ""
     run: str | None = None  # identifies the run, so a result closes its own "started" entry
 
@@ -75,22 +78,29 @@ class Ledger(Protocol):
 
 
 class FileLedger:
-    """JSON lines, appended and fsynced; unreadable lines are skipped, never fatal."""
+    """JSON lines, appended and fsynced; read from the end within :data:`MAX_READ_BYTES`. Lines that cannot be
+    read (torn, another tool's, a time without a timezone) are skipped, never fatal, and reported once
+    through ``warn``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, warn: Callable[[str], None] | None = None) -> None:
         self.path = path
         self.location = str(path)
+        self._warn = warn
+        self._warned = False
 
     def record(self, entry: LedgerEntry) -> None:
         line = entry.model_dump_json() + "\n"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            check_append_target(self.path)  # opening a FIFO to append blocks until a reader comes
             with self.path.open("a", encoding="utf-8") as handle:
                 handle.write(line)
                 handle.flush()
                 os.fsync(handle.fileno())
         except OSError as exc:
             raise DeployError(f"cannot append to the deployment record {self.path}: {exc.strerror or exc}") from None
+        except UnreadableFile as exc:
+            raise DeployError(f"cannot append to the deployment record: {exc}") from None
 
     @contextmanager
     def lock(self) -> Iterator[object]:
@@ -98,27 +108,42 @@ class FileLedger:
         import fcntl
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_name(self.path.name + ".lock"), "a") as handle:
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        check_append_target(lock_path)
+        with open(lock_path, "a") as handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
             try:
                 yield handle
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
-    def _lines(self) -> Iterator[str]:
+    def _lines(self) -> list[bytes]:
         try:
-            with self.path.open(encoding="utf-8", errors="replace") as handle:
-                yield from handle
+            data, _cut = read_tail(self.path, MAX_READ_BYTES)
         except FileNotFoundError:
-            return
+            return []
+        except UnreadableFile as exc:
+            raise DeployError(f"the deployment record {exc}: remove it or point ledger-file at a file") from None
+        return [line for line in data.split(b"\n") if line.strip()]
 
     def entries(self) -> list[LedgerEntry]:
         out = []
-        for line in self._lines():
+        skipped: list[str] = []
+        for number, line in enumerate(self._lines(), 1):
             try:
                 out.append(LedgerEntry.model_validate(json.loads(line)))
-            except (ValueError, ValidationError):
-                continue
+            except ValidationError as exc:
+                first = exc.errors(include_input=False, include_url=False)[0]
+                where = ".".join(str(part) for part in first["loc"])
+                skipped.append(f"{where}: {first['msg']}" if where else str(first["msg"]))
+            except ValueError:
+                skipped.append("not JSON")
+        if skipped and self._warn is not None and not self._warned:
+            self._warned = True  # once per run: the file is read at every step
+            self._warn(
+                f"warning: {self.path.name}: {len(skipped)} unreadable line(s) skipped (first: {skipped[0]}); "
+                "the record's other lines are used"
+            )
         return out
 
 
@@ -127,7 +152,7 @@ def open_ledger(settings: Settings, ctx: Context) -> Ledger:
     (the workspace, and with it the file, does not outlive the run)."""
     key = f"ledger:{settings.ledger_file}"
     if key not in ctx.cache:  # one per run: the GitHub ledger keeps this run's open write claims
-        local = FileLedger(ctx.workspace / settings.ledger_file)
+        local = FileLedger(ctx.workspace / settings.ledger_file, warn=ctx.log)
         from .github_ledger import GitHubDeploymentsLedger, applies  # PyGithub only when it is used
 
         ctx.cache[key] = GitHubDeploymentsLedger(settings, ctx, local) if applies(settings, ctx) else local

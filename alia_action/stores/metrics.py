@@ -28,10 +28,12 @@ File format (version 1): UTF-8, one JSON object per line, oldest first, newest l
     ``null``, or why the GET failed (secrets removed).
 
 Readers ignore unknown keys and skip lines that do not parse, so other versions can share the file.
-The file is bounded: it never holds more than ``max_lines`` lines (2,000 by default). When an append
-would pass that, the oldest tenth is dropped in one rewrite (temporary file, fsync, rename), so a
-reader always sees a whole file and the rewrite happens once per couple of hundred checks, not at
-every one. Writers take an advisory lock on the folder so two monitors cannot lose each other's lines.
+The file is bounded: it never holds more than ``max_lines`` lines (2,000 by default) nor ``max_bytes``
+bytes (4 MiB). When an append would pass either, the oldest tenth is dropped in one rewrite (temporary
+file, fsync, rename), so a reader always sees a whole file and the rewrite happens once per couple of
+hundred checks, not at every one. Reads take only the last ``max_bytes`` bytes (whole lines), so a
+file that grew elsewhere (a cache, an artifact) costs a bounded read and is cut back at the next
+append; a FIFO, device or dangling link in its place is a :class:`MetricsError`, never a hang. Writers take an advisory lock on the folder so two monitors cannot lose each other's lines.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import DeployError
+from ..files import UnreadableFile, read_tail
 
 try:  # advisory locks are a POSIX feature; elsewhere appends stay unlocked (a single writer is the norm)
     import fcntl
@@ -56,6 +59,7 @@ except ImportError:  # pragma: no cover - not on Linux or macOS
 
 HealthOutcome = Literal["healthy", "degraded", "unhealthy"]
 MAX_LINES = 2000
+MAX_BYTES = 4 * 1024 * 1024
 FORMAT = 1
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -98,11 +102,13 @@ class MetricRecord(BaseModel):
 class JsonLines:
     """A bounded, append-only file of JSON lines; shared by ``metrics.log`` and ``alerts.log``."""
 
-    def __init__(self, path: Path, max_lines: int = MAX_LINES) -> None:
+    def __init__(self, path: Path, max_lines: int = MAX_LINES, max_bytes: int = MAX_BYTES) -> None:
         if max_lines < 2:
             raise ValueError("max_lines must be at least 2")
         self.path = path
         self.max_lines = max_lines
+        self.max_bytes = max_bytes
+        self.bytes_read = 0  # by the last read: bounded by max_bytes whatever the file's size
 
     def append(self, document: dict[str, Any]) -> None:
         """Add one line, dropping the oldest tenth first when the file is full. Raises :class:`MetricsError`."""
@@ -110,9 +116,9 @@ class JsonLines:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._locked():
-                data = self._read()
+                data, cut = self._read()
                 count = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
-                if count + 1 > self.max_lines:
+                if cut or count + 1 > self.max_lines or len(data) + len(line) > self.max_bytes:
                     self._rotate(data, line)
                     return
                 with self.path.open("ab") as handle:
@@ -122,12 +128,13 @@ class JsonLines:
             raise MetricsError(f"cannot write {self.path}: {exc.strerror or exc}") from None
 
     def lines(self) -> list[bytes]:
-        """Every complete or partial line, oldest first (empty lines dropped)."""
+        """The newest ``max_lines`` lines within ``max_bytes``, oldest first (empty lines dropped). Raises
+        :class:`MetricsError` when the file is not a regular file."""
         try:
-            data = self._read()
+            data, _cut = self._read()
         except OSError:
             return []
-        return [line for line in data.split(b"\n") if line.strip()]
+        return [line for line in data.split(b"\n") if line.strip()][-self.max_lines :]
 
     def newest(
         self, parse: Callable[[bytes], Model | None], accept: Callable[[Model], bool], limit: int
@@ -146,16 +153,25 @@ class JsonLines:
         found.reverse()
         return found
 
-    def _read(self) -> bytes:
+    def _read(self) -> tuple[bytes, bool]:
+        """The newest whole lines within ``max_bytes``, and whether older ones were left unread."""
+        self.bytes_read = 0
         try:
-            return self.path.read_bytes()
+            data, cut = read_tail(self.path, self.max_bytes)
         except FileNotFoundError:
-            return b""
+            return b"", False
+        except UnreadableFile as exc:
+            raise MetricsError(f"{exc}: remove it (the history starts again)") from None
+        self.bytes_read = len(data)
+        return data, cut
 
     def _rotate(self, data: bytes, line: bytes) -> None:
         keep = max(0, self.max_lines - max(1, self.max_lines // 10) - 1)
+        budget = self.max_bytes - max(1, self.max_bytes // 10) - len(line)
         old = [raw for raw in data.split(b"\n") if raw.strip()]
         kept = old[len(old) - keep :] if keep else []
+        while kept and sum(len(raw) + 1 for raw in kept) > budget:  # the byte bound, oldest first
+            kept = kept[max(1, len(kept) // 10) :]
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         try:
             os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the history from a later step's user
