@@ -22,6 +22,7 @@ def main() -> int:
 
     from .handlers.context import Context
     from .runner import execute
+    from .wording import ACTION
 
     # The runner starts Docker actions in the workspace (/github/workspace); GITHUB_WORKSPACE names it
     # too, but only trust it when it exists here (a host path means we are not where it points).
@@ -31,6 +32,7 @@ def main() -> int:
         workspace=workspace,
         environ=os.environ,
         in_actions=workflow.in_actions,
+        wording=ACTION,
         log=lambda line: workflow.log(line, untrusted=True),
         mask=workflow.mask,
     )

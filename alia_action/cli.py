@@ -152,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.action == "backups":
             from .handlers.rollback import list_backups
 
-            return list_backups(settings, ctx, workflow)
+            return list_backups(settings, ctx, workflow, args.environment)
         if args.action == "rollback" and args.interactive:
             from .handlers.rollback import choose_backup
 

@@ -357,6 +357,7 @@ class Settings(BaseModel):
     github_token: SecretStr | None = None
     backup_file: str | None = None
     backup_store: str = "command-backups"
+    backup_retention: int = 50  # newest backups kept per scope
     staging_max_age: float = 3600.0
     max_deletions: int | None = None
     allow_deletions: bool = False
@@ -439,6 +440,14 @@ class Settings(BaseModel):
     @classmethod
     def _count(cls, value: object) -> int | None:
         return None if value is None else parse_count(value)
+
+    @field_validator("backup_retention", mode="before")
+    @classmethod
+    def _retention(cls, value: object) -> int:
+        kept = parse_count(value)
+        if kept < 1:  # the backup just taken must survive its own pruning
+            raise ValueError(f"must be 1 or more; got {_show(value)}")
+        return kept
 
     @field_validator("allow_deletions", "write_checksums", "comment", "force", "dry_run", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ import re
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -371,3 +372,30 @@ def test_s3_url_without_a_prefix_uses_the_bucket_root(s3: Any, tmp_path: Path) -
     name = store.save(document())
     assert s3.head_object(Bucket=BUCKET, Key=f"{SCOPE_KEY}/{name}")["ContentLength"] > 0
     assert [i.name for i in store.list()] == [name]
+
+
+def test_delete_removes_one_backup_and_a_missing_one_is_no_error(tmp_path: Path) -> None:
+    store = open_store("command-backups", tmp_path)
+    scope = BackupScope.of(document())
+    store.save(document())
+    store.save(document(T0 + timedelta(hours=1)))
+    first, second = sorted(store.list(), key=lambda i: i.taken_at)
+    store.delete(first, scope)
+    store.delete(first, scope)
+    assert store.list() == [second]
+    with pytest.raises(BackupError, match="must be the name of a backup"):
+        store.delete(replace(first, name="../deployment.log"), scope)
+
+
+def test_s3_delete_removes_one_backup_of_its_scope_only(s3: Any, tmp_path: Path) -> None:
+    store = s3_store(tmp_path)
+    scope = BackupScope.of(document())
+    other = BackupScope(scope.application_id, "1180000000000000999")
+    store.save(document())
+    store.save(document(guild_id=other.guild_id))  # the same name in another scope's keys
+    store.save(document(T0 + timedelta(hours=1)))
+    first = store.list(scope)[-1]
+    store.delete(first, scope)
+    store.delete(first, scope)
+    assert [i.name for i in store.list(scope)] == [backup_name("backup", T0 + timedelta(hours=1))]
+    assert [i.name for i in store.list(other)] == [first.name]

@@ -38,6 +38,7 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "backup_store": ("s3://my-bucket/backups/", "s3://my-bucket/backups"),
     "staging_max_age": ("1h30m", 5400.0),
     "max_deletions": ("3", 3),
+    "backup_retention": (" 10 ", 10),
     "allow_deletions": ("YES", True),
     "checksum_file": ("sums.json", "sums.json"),
     "write_checksums": ("1", True),
@@ -220,6 +221,7 @@ BAD: list[tuple[str, str, str]] = [
     ),
     ("max-deletions", "-1", "input 'max-deletions' must be a whole number (0 or more); got '-1'"),
     ("max-deletions", "many", "input 'max-deletions' must be a whole number (0 or more); got 'many'"),
+    ("backup-retention", "0", "input 'backup-retention' must be 1 or more; got '0'"),
     (
         "check-guilds",
         "111, general",

@@ -317,7 +317,10 @@ def test_rollback_of_an_empty_backup_clears_the_scope(
 ) -> None:
     first = stage.run(make_settings(action="stage"), ctx)  # its backup is of the empty guild
     outcome = rollback.run(
-        make_settings(action="rollback", environment="staging", backup_file=first.outputs["backup-file"]), ctx
+        make_settings(
+            action="rollback", environment="staging", backup_file=first.outputs["backup-file"], allow_deletions=True
+        ),
+        ctx,
     )
     assert outcome.exit_code == 0 and live.commands(APP_ID, GUILD_ID) == []
 

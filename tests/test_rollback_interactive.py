@@ -10,7 +10,11 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from alia_action.discord.emulator import TEST_APPLICATION_ID, TEST_GUILD_ID
+from alia_action.stores.backups import BackupDocument, LocalBackupStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +31,15 @@ def test_interactive_rollback_lists_backups_and_restores_the_chosen_one(tmp_path
         check=False,
     )
     assert first.returncode == 0, first.stdout + first.stderr
+    # A backup of another scope (global commands) is newer, but never offered for a staging rollback.
+    global_backup = LocalBackupStore(tmp_path / "command-backups").save(
+        BackupDocument(
+            application_id=TEST_APPLICATION_ID,
+            environment="production",
+            taken_at=datetime.now(UTC) + timedelta(minutes=1),
+            checksum="x",
+        )
+    )
 
     primary, replica = pty.openpty()
     proc = subprocess.Popen(
@@ -61,6 +74,9 @@ def test_interactive_rollback_lists_backups_and_restores_the_chosen_one(tmp_path
     os.close(primary)
     text = seen.decode(errors="replace")
     assert "  1. commands-backup-" in text and answered
+    assert f"Backups of guild {TEST_GUILD_ID} of application {TEST_APPLICATION_ID}" in text
+    assert f"guild {TEST_GUILD_ID}" in text.split("  1. ")[1]  # the scope column
+    assert global_backup not in text and "  2. " not in text
     chosen = re.search(r"  1\. (commands-backup-\S+\.json)", text)
     assert chosen is not None
     # The local Discord remembers the stage; the chosen backup is the empty guild from before it.

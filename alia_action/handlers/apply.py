@@ -18,7 +18,8 @@ from ..discord.errors import DAILY_CREATE_LIMIT, DiscordError
 from ..errors import DeployError
 from ..markdown import plan_markdown
 from ..report import build_report, report_lines
-from ..stores.backups import BackupDocument, BackupError, BackupKind
+from ..stores.backup_scope import prune
+from ..stores.backups import BackupDocument, BackupError, BackupKind, BackupScope
 from ..stores.ledger import LedgerEntry, concurrent_claim, creates_spent, open_ledger
 from .detect import Validated, plan_outputs
 from .outcome import Outcome
@@ -66,15 +67,23 @@ def deletion_limit(settings: Settings, target: Target) -> int | None:
     return 5 if target.guild else 0
 
 
-def check_guards(settings: Settings, ctx: Context, discord: Discord, target: Target, plan: Plan) -> None:
+def check_guards(
+    settings: Settings, ctx: Context, discord: Discord, target: Target, plan: Plan, *, action: str = "deploy"
+) -> None:
     """Stop before writing when a plan deletes in bulk or would exhaust the daily create budget."""
     limit = deletion_limit(settings, target)
     removed = [c.name for c in plan.removed]
     if limit is not None and len(removed) > limit:
-        raise DeployError(
-            f"the plan would remove {len(removed)} command(s) from {target.label} ({', '.join(removed)}), "
-            f"more than max-deletions={limit}. If that is intended, set allow-deletions: true "
-            "(or raise max-deletions); if not, check that every command file was exported"
+        what = "the restore" if action == "rollback" else "the plan"
+        check = (
+            "check that the backup is the one you meant"
+            if action == "rollback"
+            else "check that every command file was exported"
+        )
+        raise DeploymentGuard(
+            f"{what} would remove {len(removed)} command(s) from {target.label} ({', '.join(removed)}), "
+            f"more than max-deletions={limit}. If that is intended, set {ctx.wording.setting('allow-deletions')} "
+            f"(or raise {ctx.wording.name('max-deletions')}); if not, {check}. Nothing was written"
         )
     if plan.creates:
         ledger = open_ledger(settings, ctx)
@@ -85,6 +94,10 @@ def check_guards(settings: Settings, ctx: Context, discord: Discord, target: Tar
                 f"{DAILY_CREATE_LIMIT} daily creates were spent in the last 24 h: wait, or rename with renamedFrom "
                 "(renames keep IDs and spend no create)"
             )
+
+
+class DeploymentGuard(DeployError):
+    """A guard stopped the write before anything was sent (bulk deletion without consent)."""
 
 
 class ConcurrentDeploy(DeployError):
@@ -194,6 +207,71 @@ def record(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    read_at: datetime
+    commands: list[dict[str, Any]]
+
+
+def read_snapshot(
+    settings: Settings,
+    ctx: Context,
+    discord: Discord,
+    *,
+    action: str,
+    applied: Applied,
+    digest: str = "",
+    start: int | None = None,
+) -> Snapshot:
+    """The live commands of ``applied.target`` and when they were read (the plan's start, for concurrent
+    claims). A failed read is recorded as the action's failure: nothing was written."""
+    read_at = ctx.now()
+    first = discord.requests if start is None else start
+    try:
+        return Snapshot(read_at, discord.client.list_commands(applied.target.guild_id))
+    except DiscordError as exc:
+        message = f"could not read the live commands ({exc}); nothing was written"
+        applied.requests = discord.requests - first
+        raise failed(settings, ctx, discord, action=action, digest=digest, applied=applied, message=message) from None
+
+
+def failed(
+    settings: Settings, ctx: Context, discord: Discord, *, action: str, digest: str, applied: Applied, message: str
+) -> DeployError:
+    """Record a failed write (or read) and return the error that says what happened and how to go back."""
+    target = applied.target
+    record(
+        settings,
+        ctx,
+        discord,
+        action=action,
+        target=target,
+        digest=digest,
+        applied=applied,
+        outcome="failure",
+        message=message,
+    )
+    hint = f" Backup taken before the write: {applied.backup}"
+    if applied.written:  # the write may have changed the scope: say how to go back
+        restore = ctx.wording.run("rollback", environment=target.environment, backup_file=applied.backup or "")
+        hint += f" (restore it with {restore})"
+    return DeployError(f"{action} to {target.label} failed: {message}.{hint + '.' if applied.backup else ''}")
+
+
+def retain_backups(settings: Settings, ctx: Context, discord: Discord, target: Target) -> list[str]:
+    """After a successful write: prune the scope's backups to backup-retention. A failure here is a note,
+    never a failed deploy (the write succeeded and the new backup is safe)."""
+    try:
+        removed = prune(
+            ctx.backup_store(settings),
+            BackupScope(discord.application_id, target.guild_id),
+            settings.backup_retention,
+        )
+    except DeployError as exc:
+        return [f"backup retention skipped: {exc}"]
+    return [f"backup retention: removed {len(removed)} old backup(s) of {target.label}"] if removed else []
+
+
 Intended = list[dict[str, Any]] | Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 
 
@@ -210,12 +288,14 @@ def apply_commands(
     backup_kind: BackupKind = "backup",
     first_request: int | None = None,
     started_at: datetime | None = None,
+    snapshot: Snapshot | None = None,
 ) -> Applied:
     """Make ``target`` hold exactly ``intended``. Raises DeployError (already recorded) on failure.
 
     ``intended`` may be computed from the live commands (rollback keeps the IDs of renamed commands).
     ``first_request``: the request counter at the start of the caller's work, to report its total.
     ``started_at``: when the caller's work began (promote's breaker check), the ledger's start time.
+    ``snapshot``: the live commands the caller has just read (rollback chose its backup by them): not read twice.
     """
     client = discord.client
     start = discord.requests if first_request is None else first_request
@@ -225,26 +305,12 @@ def apply_commands(
 
     def fail(message: str) -> NoReturn:
         applied.requests = discord.requests - start
-        record(
-            settings,
-            ctx,
-            discord,
-            action=action,
-            target=target,
-            digest=digest,
-            applied=applied,
-            outcome="failure",
-            message=message,
-        )
-        hint = f" Backup taken before the write: {applied.backup} (restore it with action: rollback)."
-        raise DeployError(f"{action} to {target.label} failed: {message}.{hint if applied.backup else ''}")
+        raise failed(settings, ctx, discord, action=action, digest=digest, applied=applied, message=message)
 
     # 1. Read what is live and plan against it.
-    planned_at = ctx.now()
-    try:
-        live = client.list_commands(target.guild_id)
-    except DiscordError as exc:
-        fail(f"could not read the live commands ({exc}); nothing was written")
+    if snapshot is None:
+        snapshot = read_snapshot(settings, ctx, discord, action=action, applied=applied, digest=digest, start=start)
+    planned_at, live = snapshot.read_at, snapshot.commands
     wanted = intended(live) if callable(intended) else intended
     applied.plan = plan = build_plan(wanted, live, guild=target.guild)
     if plan.empty:
@@ -256,7 +322,7 @@ def apply_commands(
 
     # 2. Guards, then the durable backup: both before the first write.
     if guard:
-        check_guards(settings, ctx, discord, target, plan)
+        check_guards(settings, ctx, discord, target, plan, action=action)
     if settings.dry_run:
         applied.dry_run = True
         applied.requests = discord.requests - start
@@ -303,6 +369,7 @@ def apply_commands(
         if write_error is not None:
             applied.notes.append(f"the write's answer was lost ({write_error}), but verification shows it applied")
         record(settings, ctx, discord, action=action, target=target, digest=digest, applied=applied, outcome="success")
+        applied.notes += retain_backups(settings, ctx, discord, target)
         return applied
 
     unchanged = build_plan(live, after, guild=target.guild).empty

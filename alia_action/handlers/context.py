@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..wording import TERMINAL, Wording
+
 if TYPE_CHECKING:
     from ..config import Settings
     from ..stores.backups import BackupStore
@@ -29,6 +31,7 @@ class Context:
     workspace: Path
     environ: Mapping[str, str] = field(default_factory=dict)
     in_actions: bool = False
+    wording: Wording = TERMINAL  # how messages name settings: CLI flags, or the action's inputs
     now: Callable[[], datetime] = utc_now
     log: Callable[[str], None] = lambda _line: None  # progress lines (untrusted text allowed)
     mask: Callable[[str], None] = lambda _secret: None  # secrets learnt during the run (Parameter Store, STS)

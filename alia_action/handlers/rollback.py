@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..commands.canonical import SERVER_KEYS, checksum
-from ..commands.plan import Plan
+from ..commands.plan import Plan, build_plan
 from ..errors import DeployError, UsageError
 from ..markdown import escape, table
+from ..stores.backup_scope import Listed, describe, opened
 from ..stores.backups import BackupDocument, BackupError, BackupScope, BackupStore, age
-from .apply import Applied, Target, apply_commands
+from ..wording import Wording
+from .apply import Applied, Target, apply_commands, read_snapshot
 from .outcome import EXIT_OK, Outcome
 
 if TYPE_CHECKING:
@@ -21,30 +25,62 @@ if TYPE_CHECKING:
     from .live import Discord
 
 
-def find_latest(store: BackupStore, scope: BackupScope) -> str:
-    """The newest deploy backup (not a pre-rollback one) of this application and scope, among any number."""
-    latest = store.latest(scope)
-    if latest is None:
+PICKER_SIZE = 20  # newest backups of the scope offered by rollback --interactive
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The backup a rollback restores, and why that one (shown to the user)."""
+
+    name: str
+    document: BackupDocument
+    why: str
+
+
+def restores_nothing(document: BackupDocument, live: list[dict[str, Any]], guild: bool) -> bool:
+    """Restoring ``document`` would change nothing: the live commands already equal it."""
+    return build_plan(restore_body(document.commands, live), live, guild=guild).empty
+
+
+def choose_latest(store: BackupStore, scope: BackupScope, live: list[dict[str, Any]], wording: Wording) -> Choice:
+    """The newest deploy backup of this application and scope that differs from the live commands.
+
+    Every backup of the scope is considered (no cap), opened newest first until one differs: backups equal
+    to the live set are skipped, since after a refused write the backup just taken holds what is live.
+    """
+    guild = scope.guild_id is not None
+    skipped: list[str] = []
+    for item in opened(store, scope):
+        if item.info.kind != "backup" or item.document is None:
+            continue  # pre-rollback backups are restored by name only; a damaged one only when named
+        if restores_nothing(item.document, live, guild):
+            skipped.append(item.info.name)
+            continue
+        why = f"the newest backup of {describe(scope)} that differs from the live commands"
+        if skipped:
+            why += f"; skipped {len(skipped)} newer one(s) equal to the live commands ({', '.join(skipped)})"
+        return Choice(item.info.name, item.document, why)
+    if skipped:
         raise DeployError(
-            f"no backup of {scope.label} for application {scope.application_id} in {store.location}; "
-            "nothing was written to Discord"
+            f"nothing to roll back to: every backup of {describe(scope)} in {store.location} equals the live "
+            f"commands ({len(skipped)} backup(s)); nothing was written to Discord. Name an older state with "
+            f"{wording.name('backup-file')} (list them with `command-deploy backups`)"
         )
-    return latest.name
+    raise DeployError(f"no backup of {describe(scope)} in {store.location}; nothing was written to Discord")
 
 
-def check_origin(document: BackupDocument, name: str, discord: Discord, target: Target, force: bool) -> None:
+def check_origin(document: BackupDocument, name: str, discord: Discord, target: Target, ctx: Context) -> None:
     """A backup goes back where it came from; another application or scope only with ``force``."""
-    if force:
-        return
+    force = ctx.wording.setting("force")
     if document.application_id != discord.application_id:
         raise UsageError(
             f"backup {name} belongs to application {document.application_id}, not {discord.application_id}; "
-            "set force: true to restore it anyway"
+            f"set {force} to restore it anyway"
         )
     if document.guild_id != target.guild_id:
         raise UsageError(
             f"backup {name} was taken from {document.scope}, not {target.label}; choose the matching environment "
-            "or set force: true"
+            f"or set {force}"
         )
 
 
@@ -62,37 +98,51 @@ def restore_body(backup: list[dict[str, Any]], live: list[dict[str, Any]]) -> li
 
 
 def run(settings: Settings, ctx: Context) -> Outcome:
-    # 1. Choose the backup: backup-file (a name in the store), else the latest of the target scope.
     discord = ctx.discord(settings)
     target = Target(settings.environment, discord.guild_for(settings.environment))
     store = ctx.backup_store(settings)
+    first_request, started_at = discord.requests, ctx.now()
+
+    # 1. What is live now: the latest backup is chosen against it (and the plan is made from it: one GET).
+    reading = Applied(target, Plan([]), started_at=started_at)
+    snapshot = read_snapshot(settings, ctx, discord, action="rollback", applied=reading)
+
+    # 2. Choose the backup: backup-file (a name in the store), else the latest of this application and scope.
     scope = BackupScope(discord.application_id, target.guild_id)
     try:
-        name = settings.backup_file or find_latest(store, scope)
-        document = store.load(name, scope)
+        if settings.backup_file:
+            name = settings.backup_file
+            choice = Choice(name, store.load(name, scope), f"named by {ctx.wording.name('backup-file')}")
+        else:
+            choice = choose_latest(store, scope, snapshot.commands, ctx.wording)
     except BackupError as exc:
         raise BackupError(f"{exc}; nothing was written to Discord") from None
+    ctx.log(f"restoring {choice.name}: {choice.why}")
 
-    # 2. It must come from this application and scope (unless forced).
-    check_origin(document, name, discord, target, settings.force)
+    # 3. It must come from this application and scope (unless forced).
+    if not settings.force:
+        check_origin(choice.document, choice.name, discord, target, ctx)
 
-    # 3. Pre-rollback backup, write, verify, record: the shared steps, without the deletion guard
-    #    (restoring a backup is the explicit consent), with a pre-rollback backup.
+    # 4. Guard (a restore removing commands needs the same consent as a deploy), pre-rollback backup,
+    #    write, verify, record: the shared steps.
     applied = apply_commands(
         settings,
         ctx,
         discord,
         action="rollback",
         target=target,
-        intended=lambda live: restore_body(document.commands, live),
-        digest=checksum(document.commands),
-        guard=False,
+        intended=lambda live: restore_body(choice.document.commands, live),
+        digest=checksum(choice.document.commands),
         backup_kind="pre-rollback",
+        first_request=first_request,
+        started_at=started_at,
+        snapshot=snapshot,
     )
-    return _outcome(settings, name, document, applied)
+    return _outcome(settings, choice, applied)
 
 
-def _outcome(settings: Settings, name: str, document: BackupDocument, applied: Applied) -> Outcome:
+def _outcome(settings: Settings, choice: Choice, applied: Applied) -> Outcome:
+    name, document = choice.name, choice.document
     plan: Plan = applied.plan
     names = plan.names()
     verb = "would restore" if applied.dry_run else ("restored" if applied.written else "already matches")
@@ -100,12 +150,13 @@ def _outcome(settings: Settings, name: str, document: BackupDocument, applied: A
     headline += f"to {applied.target.label}: {applied.requests} request(s)"
     if applied.backup:
         headline += f"; pre-rollback backup {applied.backup}"
-    lines = [headline, *applied.notes]
+    lines = [headline, f"chose {name}: {choice.why}", *applied.notes]
     lines += [f"  {kind}: {', '.join(v)}" for kind, v in names.items() if v and kind != "unchanged"]
     summary = "\n\n".join(
         [
             f"## Discord commands: rollback → {applied.target.label}",
             escape(headline),
+            escape(f"Chose {name}: {choice.why}."),
             table(
                 ["Change", "Commands"],
                 [[k, ", ".join(f"`{escape(n)}`" for n in v)] for k, v in names.items() if v],
@@ -134,36 +185,64 @@ def _json(names: list[str]) -> str:
     return json.dumps(names, ensure_ascii=False)
 
 
-def list_backups(settings: Settings, ctx: Context, workflow: Workflow) -> int:
-    """``command-deploy backups``: newest first, with scope, command count and age."""
+def list_backups(settings: Settings, ctx: Context, workflow: Workflow, environment: str | None = None) -> int:
+    """``command-deploy backups``: newest first, with scope, command count and age; with ``environment``
+    only that scope's (the staging guild, or global commands; of application-id when it is set)."""
     store = ctx.backup_store(settings)
-    infos = store.list()
-    if not infos:
-        workflow.log(f"no backups in {store.location}")
+    where = store.location
+    guild = settings.guild_id if environment == "staging" else None
+    if environment is None:
+        listed = list(opened(store))
+    elif settings.application_id and (environment == "production" or guild):
+        listed = list(opened(store, BackupScope(settings.application_id, guild)))  # one scope: one listing
+    else:
+        listed = [item for item in opened(store) if _listed_in(item, environment, settings.application_id, guild)]
+    if environment is not None:
+        where = f"{store.location} for {environment}"
+    if not listed:
+        workflow.log(f"no backups in {where}")
         return EXIT_OK
     now = ctx.now()
-    for info in infos:
-        try:
-            document = store.load(info.name)
-            detail = f"{document.scope:<28} {len(document.commands):>4} commands  app {document.application_id}"
-        except DeployError as exc:
-            detail = f"unreadable: {exc}"
-        workflow.log(f"{info.name:<52} {age(info.taken_at, now):>5} ago  {detail}", untrusted=True)
+    for item in listed:
+        workflow.log(f"{item.info.name:<52} {age(item.info.taken_at, now):>5} ago  {_detail(item)}", untrusted=True)
     return EXIT_OK
 
 
+def _listed_in(item: Listed, environment: str, application_id: str | None, guild_id: str | None) -> bool:
+    """Unknown application or staging guild: every application's, every guild's backup of the environment."""
+    document = item.document
+    if document is None:
+        return False
+    if application_id is not None and document.application_id != application_id:
+        return False
+    if environment == "production":
+        return document.guild_id is None
+    return document.guild_id is not None and (guild_id is None or document.guild_id == guild_id)
+
+
+def _detail(item: Listed) -> str:
+    if item.document is None:
+        return f"unreadable: {item.problem}"
+    document = item.document
+    return f"{document.scope:<28} {len(document.commands):>4} commands  app {document.application_id}"
+
+
 def choose_backup(settings: Settings, ctx: Context) -> Settings:
-    """``rollback --interactive``: pick a backup from a numbered list in a terminal."""
+    """``rollback --interactive``: pick one of the scope's backups from a numbered list in a terminal."""
     if not sys.stdin.isatty():
         raise UsageError("--interactive needs a terminal; pass --backup-file instead")
+    discord = ctx.discord(settings)
+    target = Target(settings.environment, discord.guild_for(settings.environment))
     store = ctx.backup_store(settings)
-    infos = store.list()[:20]
-    if not infos:
-        raise UsageError(f"no backups in {store.location}")
+    scope = BackupScope(discord.application_id, target.guild_id)
+    listed = list(itertools.islice(opened(store, scope), PICKER_SIZE))
+    if not listed:
+        raise UsageError(f"no backups of {describe(scope)} in {store.location}")
     now = ctx.now()
-    for number, info in enumerate(infos, 1):
-        print(f"{number:>3}. {info.name}  ({info.kind}, {age(info.taken_at, now)} ago)")
+    print(f"Backups of {describe(scope)}, newest first:")
+    for number, item in enumerate(listed, 1):
+        print(f"{number:>3}. {item.info.name}  {_detail(item)}  ({item.info.kind}, {age(item.info.taken_at, now)} ago)")
     answer = input("Restore which backup? [number, empty to cancel] ").strip()
-    if not answer.isdigit() or not 1 <= int(answer) <= len(infos):
+    if not answer.isdigit() or not 1 <= int(answer) <= len(listed):
         raise UsageError("rollback cancelled")
-    return settings.model_copy(update={"backup_file": infos[int(answer) - 1].name})
+    return settings.model_copy(update={"backup_file": listed[int(answer) - 1].info.name})

@@ -138,6 +138,7 @@ class BackupStore(Protocol):
     def load(self, name: str, scope: BackupScope | None = None) -> BackupDocument: ...
     def list(self, scope: BackupScope | None = None) -> list[BackupInfo]: ...
     def latest(self, scope: BackupScope, kind: BackupKind = "backup") -> BackupInfo | None: ...
+    def delete(self, info: BackupInfo, scope: BackupScope) -> None: ...
 
 
 def _sequence(name: str) -> int:
@@ -237,6 +238,13 @@ class LocalBackupStore:
         except OSError as exc:  # e.g. the store path is a file, or unreadable
             raise BackupError(f"cannot list backups in {self.folder}: {exc.strerror or exc}") from None
         return infos if scope is None else list(_of_scope(self, infos, scope))
+
+    def delete(self, info: BackupInfo, scope: BackupScope) -> None:
+        """Remove one backup (retention); one gone already is not an error."""
+        try:
+            (self.folder / check_name(info.name)).unlink(missing_ok=True)
+        except OSError as exc:
+            raise BackupError(f"cannot remove backup {info.name} from {self.folder}: {exc.strerror or exc}") from None
 
     def latest(self, scope: BackupScope, kind: BackupKind = "backup") -> BackupInfo | None:
         # A local folder is flat: open backups newest first until one is of the scope (reads are cheap here).
@@ -367,6 +375,12 @@ class S3BackupStore:
                 if raw is not None:
                     return parse_document(name, raw)
         raise BackupError(f"no backup named {name} in {self.location}; list them with `command-deploy backups`")
+
+    def delete(self, info: BackupInfo, scope: BackupScope) -> None:
+        """Remove one backup of ``scope`` (retention) from the scope's keys; S3 answers a missing key with
+        success too. Backups written flat by earlier versions are left alone (their key names no scope)."""
+        key = self.prefix + scope.key + check_name(info.name)
+        self._call(f"remove backup {info.name}", lambda: self.client.delete_object(Bucket=self.bucket, Key=key))
 
     def _key(self, info: BackupInfo) -> str:
         return self.prefix + (info.scope.key if info.scope else "") + info.name
