@@ -55,6 +55,8 @@ SPECIFIC: dict[str, list[tuple[str, str, str]]] = {
         ("backup-file", "str", "backup to restore (a name in the backup store; default: the latest)"),
         ("force", "flag", "restore a backup of another application or scope"),
         ("interactive", "flag", "pick the backup from a list"),
+        ("max-deletions", "str", "refuse restores removing more commands (default: 0 global, 5 in a guild)"),
+        ("allow-deletions", "flag", "consent to a restore that removes commands"),
     ],
     "health": [
         ("metrics-file", "str", "health history (JSON lines)"),
@@ -72,7 +74,11 @@ SPECIFIC["dashboard"] = [
 SPECIFIC["deploy"] = SPECIFIC["stage"] + SPECIFIC["promote"][:1]
 SPECIFIC["monitor"] = [*SPECIFIC["health"], ("interval", "str", "time between checks (default: 5m)")]
 for _name in ("stage", "promote", "deploy", "rollback"):
-    SPECIFIC[_name] = [*SPECIFIC[_name], ("dry-run", "flag", "plan and check, write nothing")]
+    SPECIFIC[_name] = [
+        *SPECIFIC[_name],
+        ("dry-run", "flag", "plan and check, write nothing"),
+        ("backup-retention", "str", "backups kept per scope after a successful write (default: 50)"),
+    ]
 
 
 def _add(parser: argparse.ArgumentParser, flag: str, kind: str, help_: str) -> None:

@@ -43,7 +43,16 @@ def test_interactive_rollback_lists_backups_and_restores_the_chosen_one(tmp_path
 
     primary, replica = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "alia_action.cli", "rollback", "--interactive", "--environment", "staging"],
+        [
+            sys.executable,
+            "-m",
+            "alia_action.cli",
+            "rollback",
+            "--interactive",
+            "--environment",
+            "staging",
+            "--allow-deletions",
+        ],
         cwd=tmp_path,
         env=env,
         stdin=replica,
