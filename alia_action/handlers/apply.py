@@ -317,7 +317,8 @@ def apply_commands(
         applied.requests = discord.requests - start
         applied.live_checksum = set_checksum(live, guild=target.guild)
         applied.notes.append(f"{target.label} already hold(s) this set: no write")
-        record(settings, ctx, discord, action=action, target=target, digest=digest, applied=applied, outcome="noop")
+        if not settings.dry_run:  # a dry run writes nothing anywhere, the record included
+            record(settings, ctx, discord, action=action, target=target, digest=digest, applied=applied, outcome="noop")
         return applied
 
     # 2. Guards, then the durable backup: both before the first write.

@@ -22,7 +22,11 @@ def run(settings: Settings, ctx: Context) -> Outcome:
         promoted = promote.run(settings, ctx, staged_now=applied)
     except DeployError as exc:
         # Staging stands; show what it did, then why production did not follow.
-        message = f"promote failed after a successful stage: {exc}"
+        message = (
+            f"promote would fail after the simulated stage: {exc}"
+            if settings.dry_run
+            else f"promote failed after a successful stage: {exc}"
+        )
         return Outcome(
             action="deploy",
             exit_code=EXIT_FAILED,

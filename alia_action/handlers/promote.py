@@ -33,9 +33,15 @@ def check_breaker(
     """Pass only when staging succeeded with exactly this set recently AND the staging guild still holds it.
 
     ``staged_now``: this run's own stage (``deploy``), whose fresh GET already showed the guild holding the set;
-    reading the guild again a moment later would only spend a request.
+    reading the guild again a moment later would only spend a request. In a dry run it is the simulated stage,
+    which satisfies the breaker for this run only: it recorded nothing a later promote could find.
     """
     guild = discord.require_staging_guild()
+    if settings.dry_run and staged_now is not None and staged_now.target.guild_id == guild:
+        return [
+            f"circuit breaker: satisfied for this dry run only by the simulated stage to staging guild {guild} "
+            "(nothing was staged or recorded; a real deploy stages and records first)"
+        ]
     ledger = open_ledger(settings, ctx)
     staged = latest_success(ledger, action="stage", application_id=discord.application_id, guild_id=guild)
     if staged is None:
