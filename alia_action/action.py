@@ -9,7 +9,7 @@ from .handlers.outcome import EXIT_USAGE
 
 
 def main() -> int:
-    from .config import ConfigError, Settings
+    from .config import ConfigError, Settings, unknown_inputs
     from .workflow import Workflow
 
     workflow = Workflow.from_process()
@@ -19,7 +19,10 @@ def main() -> int:
         workflow.error(str(exc), title="command-deploy: bad input")
         return EXIT_USAGE
     workflow.mask_all(settings.secrets())  # before anything else reaches the log
+    for warning in unknown_inputs(os.environ):
+        workflow.warning(warning, title="command-deploy: unknown input")
 
+    from .containment import paths_outside
     from .handlers.context import Context
     from .runner import execute
     from .wording import ACTION
@@ -28,6 +31,10 @@ def main() -> int:
     # too, but only trust it when it exists here (a host path means we are not where it points).
     named = os.environ.get("GITHUB_WORKSPACE")
     workspace = Path(named) if named and Path(named).is_dir() else Path.cwd()
+    outside = paths_outside(settings, workspace)
+    if outside:
+        workflow.error("\n".join(outside), title="command-deploy: bad input")
+        return EXIT_USAGE
     ctx = Context(
         workspace=workspace,
         environ=os.environ,

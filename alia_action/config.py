@@ -578,6 +578,23 @@ class Settings(BaseModel):
         return self.discord_api_url == EMULATOR
 
 
+def unknown_inputs(environ: Mapping[str, str]) -> list[str]:
+    """A warning per ``INPUT_*`` variable that names no input (a typo would otherwise pass without a
+    word and leave the input at its default), with the closest input name."""
+    known = {input_name(f) for f in Settings.model_fields}
+    warnings: list[str] = []
+    for key in sorted(environ):
+        if not key.startswith("INPUT_"):
+            continue
+        name = key[len("INPUT_") :].lower().replace("_", "-")
+        if name in known:
+            continue
+        message = f"input '{name}' is not an input of this action and was ignored"
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        warnings.append(message + (f" — did you mean '{close[0]}'?" if close else ""))
+    return warnings
+
+
 def _problems(exc: ValidationError, labels: Mapping[str, str], secrets: Iterable[str]) -> list[str]:
     out: list[str] = []
     for error in exc.errors(include_input=False, include_url=False):

@@ -453,3 +453,116 @@ def test_a_ledger_line_without_a_timezone_is_skipped_with_a_warning(emu: Emulato
     assert outcome.exit_code == 0
     warnings = [line for line in logged if "unreadable line(s) skipped" in line]
     assert len(warnings) == 1 and "time" in warnings[0], logged
+
+
+# ------------------------------------------------------------------------------------------ as the runner runs it
+# entrypoint.py with INPUT_* variables, GITHUB_WORKSPACE and a hostile PATH (tests/actions_runner.py).
+
+
+def action(ws: Path, inputs: dict[str, str], env: dict[str, str] | None = None) -> Any:
+    from tests.actions_runner import run_action
+
+    TALLY.runs += 1
+    try:
+        return run_action(ws, inputs, env=env, timeout=HANG_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        TALLY.hangs += 1
+        pytest.fail(f"the action hung with inputs {inputs}")
+
+
+def staging_inputs(emu: Emulator, **more: str) -> dict[str, str]:
+    return {
+        "action": "stage",
+        "bot-token": TOKEN,
+        "application-id": APP_ID,
+        "guild-id": GUILD_ID,
+        "discord-api-url": emu.url,
+        "github-token": "",
+        **more,
+    }
+
+
+def test_the_action_with_a_proxy_page_for_the_plan_get_deletes_nothing(emu: Emulator, tmp_path: Path) -> None:
+    """Finding 1 as reported: max-deletions 0, a 200 `<html>oops` for the plan GET, three commands removed locally."""
+    ws = make_workspace(tmp_path)
+    assert action(ws, staging_inputs(emu)).returncode == 0
+    before = emu.commands(APP_ID, GUILD_ID)
+    for name in ("quote.json", "meme.json", "horoscope.json"):
+        (ws / "commands" / "fun" / name).unlink()
+    start = len(emu.requests)
+    emu.faults.add(Fault.raw(200, "<html>oops"), method="GET", path=r"/guilds/\d+/commands$")
+    TALLY.malformed_answers += 1
+    step = action(ws, staging_inputs(emu, **{"max-deletions": "0"}))
+    assert step.returncode == 1, step.stdout
+    (_props, message), *_ = step.annotations("error")
+    assert "not what the API documents" in message and "text/html" in message
+    assert "Traceback" not in step.stdout + step.stderr
+    assert count_writes(emu, start) == 0
+    assert emu.commands(APP_ID, GUILD_ID) == before
+
+
+PATH_INPUTS = ("report-file", "backup-store", "ledger-file", "metrics-file", "alerts-file", "checksum-file")
+
+
+@pytest.mark.parametrize("form", ["absolute", "dot-dot", "link"])
+@pytest.mark.parametrize("name", PATH_INPUTS)
+def test_a_path_input_outside_the_workspace_is_refused_in_actions(name: str, form: str, tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    outside = tmp_path / "host-files"
+    outside.mkdir()
+    victim = outside / "precious.txt"
+    victim.write_text("not the action's to overwrite\n", encoding="utf-8")
+    if form == "absolute":
+        value = str(victim if name != "backup-store" else outside)
+    elif form == "dot-dot":
+        value = "../host-files/" + ("precious.txt" if name != "backup-store" else "backups")
+    else:  # a link in the workspace pointing out of it (it came with a cache or an artifact)
+        (ws / "out").symlink_to(outside)
+        value = "out/" + ("precious.txt" if name != "backup-store" else "backups")
+    TALLY.outside_paths += 1
+    step = action(ws, {"action": "detect", name: value, "write-checksums": "true"})
+    assert step.returncode == 2, step.stdout + step.stderr
+    ((_props, message),) = step.annotations("error")
+    assert f"input '{name}' resolves outside the workspace" in message
+    assert str(outside) not in step.stdout + step.stderr + step.summary, "a host path reached the log"
+    assert victim.read_text(encoding="utf-8") == "not the action's to overwrite\n"
+    assert sorted(p.name for p in outside.iterdir()) == ["precious.txt"]
+
+
+def test_the_cli_keeps_allowing_any_path(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    report = tmp_path / "elsewhere" / "report.json"
+    TALLY.outside_paths += 1
+    proc = cli(["detect", "--report-file", str(report)], ws)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads(report.read_text(encoding="utf-8"))["action"] == "detect"
+
+
+@pytest.mark.parametrize("target", ["commands export", "not json"])
+def test_a_command_file_linking_out_of_the_workspace_is_refused_in_actions(target: str, tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    outside = tmp_path / "host-files"
+    outside.mkdir()
+    linked = outside / "secret-commands.json"
+    if target == "commands export":
+        linked.write_text('[{"name": "smuggled", "description": "From outside"}]', encoding="utf-8")
+    else:
+        linked.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    (ws / "commands" / "fun" / "extra.json").symlink_to(linked)
+    TALLY.outside_paths += 1
+    step = action(ws, {"action": "detect"})
+    assert step.returncode == 1, step.stdout
+    errors = step.annotations("error")
+    assert any(p.get("file") == "commands/fun/extra.json" and "outside the workspace" in m for p, m in errors), errors
+    assert "smuggled" not in step.outputs.get("added", "")
+    assert str(outside) not in step.stdout + step.stderr + step.summary, "a host path reached the log"
+
+
+def test_an_unknown_input_is_a_warning_with_did_you_mean(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    TALLY.bad_values += 2
+    step = action(ws, {"action": "detect"}, env={"INPUT_FROBNICATE": "yes", "INPUT_MAX-DELETION": "0"})
+    assert step.returncode == 0, step.stdout
+    warnings = [m for _p, m in step.annotations("warning")]
+    assert any("'frobnicate' is not an input" in m for m in warnings), warnings
+    assert any("'max-deletion'" in m and "did you mean 'max-deletions'" in m for m in warnings), warnings
