@@ -21,6 +21,7 @@ from tests.discord_fixtures import (
     APP_ID,
     FOREIGN_GUILD_ID,
     GUILD_ID,
+    OTHER_APP_ID,
     OTHER_TOKEN,
     TOKEN,
     UNKNOWN_GUILD_ID,
@@ -194,6 +195,29 @@ def test_bad_token_is_401(emulator: Emulator) -> None:
 def test_token_of_another_application_is_20012(emulator: Emulator) -> None:
     r = api(emulator, "GET", guild_path(), token=OTHER_TOKEN)
     assert r.status_code == 403 and r.json()["code"] == 20012
+    assert api(emulator, "GET", f"/applications/{APP_ID}/commands", token=OTHER_TOKEN).status_code == 403
+
+
+def test_an_application_is_refused_in_a_guild_it_is_not_a_member_of(emulator: Emulator) -> None:
+    """Two bots: the other application's token works in its own guild, never in this one's (and vice versa)."""
+    other_guild = "1180000000000000777"
+    emulator.add_guild(OTHER_APP_ID, other_guild)
+    own = f"/applications/{OTHER_APP_ID}/guilds/{other_guild}/commands"
+    assert api(emulator, "GET", own, token=OTHER_TOKEN).status_code == 200
+    assert (
+        api(emulator, "GET", f"/applications/{OTHER_APP_ID}/guilds/{GUILD_ID}/commands", token=OTHER_TOKEN).json()[
+            "code"
+        ]
+        == 50001
+    )
+    assert api(emulator, "GET", f"/applications/{APP_ID}/guilds/{other_guild}/commands").json()["code"] == 50001
+
+
+def test_the_request_log_names_the_application_whose_token_was_sent(emulator: Emulator) -> None:
+    api(emulator, "GET", guild_path())
+    api(emulator, "GET", guild_path(), token=OTHER_TOKEN)
+    api(emulator, "GET", guild_path(), token="nope")
+    assert [r.caller for r in emulator.requests] == [APP_ID, OTHER_APP_ID, None]
 
 
 def test_unknown_guild_is_10004_and_not_installed_is_50001(emulator: Emulator) -> None:

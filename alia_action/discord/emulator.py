@@ -240,6 +240,7 @@ class LoggedRequest:
     fault: str | None = None
     elapsed: float = 0.0
     applied: bool = False  # a write changed the state
+    caller: str | None = None  # the application whose bot token authorised it (None: no known token)
 
     @property
     def user_agent(self) -> str | None:
@@ -810,6 +811,11 @@ class Emulator:
         self, method: str, path: str, query: dict[str, list[str]], headers: Mapping[str, str], raw: bytes
     ) -> LoggedRequest:
         logged_headers = {k.lower(): v for k, v in headers.items()}
+        scheme, _, token = logged_headers.get("authorization", "").partition(" ")
+        with self._lock:  # which bot sent it, so tests can prove a token only reaches its own application
+            caller = next(
+                (a.app_id for a in self._apps.values() if scheme == "Bot" and token and a.token == token), None
+            )
         if "authorization" in logged_headers:
             scheme = logged_headers["authorization"].partition(" ")[0]
             logged_headers["authorization"] = f"{scheme} <redacted>"
@@ -819,7 +825,7 @@ class Emulator:
             body = raw.decode("utf-8", "replace")
         with self._lock:
             self._seq += 1
-            entry = LoggedRequest(self._seq, method, path, query, logged_headers, body)
+            entry = LoggedRequest(self._seq, method, path, query, logged_headers, body, caller=caller)
             self._log.append(entry)
         return entry
 
