@@ -196,9 +196,10 @@ def test_localizations_on_at_least_three_commands() -> None:
     assert len(localized) >= 3, localized
 
 
-def test_exactly_one_command_omits_contexts_and_integration_types() -> None:
+def test_every_command_states_contexts_and_integration_types() -> None:
+    # Discord fills them in when omitted, which the rules warn about: the examples run without a warning.
     missing = [c["name"] for _, c in COMMANDS if "contexts" not in c or "integration_types" not in c]
-    assert len(missing) == 1, missing
+    assert missing == []
     for _, cmd in COMMANDS:
         if "contexts" in cmd:
             assert cmd["contexts"] and set(cmd["contexts"]) <= {0, 1, 2}
