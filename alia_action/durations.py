@@ -60,5 +60,24 @@ def format_duration(seconds: float) -> str:
     return out or "0s"
 
 
+def human_duration(seconds: float) -> str:
+    """An elapsed time for people: ``0.039`` → ``39 ms``, ``3.254`` → ``3.3 s``, ``195.2`` → ``3 min 15 s``,
+    ``5400`` → ``1 h 30 min``; two units at most (the second only when it is not zero)."""
+    if seconds < 0:
+        return "-" + human_duration(-seconds)
+    if round(seconds * 1000) < 1000:
+        return f"{round(seconds * 1000):d} ms"
+    if round(seconds, 1) < 10:
+        return f"{seconds:.1f} s"
+    rest = round(seconds)
+    if rest < 60:
+        return f"{rest} s"
+    units = (("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
+    i = next(i for i, (_, size) in enumerate(units) if rest >= size)
+    (unit, size), (small_unit, small_size) = units[i], units[i + 1]
+    big, small = rest // size, rest % size // small_size
+    return f"{big} {unit}" + (f" {small} {small_unit}" if small else "")
+
+
 def _shorten(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"

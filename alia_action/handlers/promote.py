@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from ..commands.plan import build_plan
-from ..durations import format_duration
+from ..durations import format_duration, human_duration
 from ..errors import DeployError
 from ..stores.ledger import latest_success, open_ledger
 from .apply import Applied, Target, apply_commands, deploy_outcome
@@ -57,10 +57,10 @@ def check_breaker(
     age = ctx.now() - staged.time
     if age > timedelta(seconds=settings.staging_max_age):
         raise CircuitOpen(
-            f"circuit breaker: the staging deploy of this set is {format_duration(age.total_seconds())} old, older "
+            f"circuit breaker: the staging deploy of this set is {human_duration(age.total_seconds())} old, older "
             f"than staging-max-age={format_duration(settings.staging_max_age)}; " + STAGE_AGAIN
         )
-    ago = format_duration(age.total_seconds())
+    ago = human_duration(age.total_seconds())
     if staged_now is not None and staged_now.target.guild_id == guild and staged_now.live_checksum is not None:
         return [
             f"circuit breaker passed: staged {ago} ago with the same checksum, and this run's verification "
