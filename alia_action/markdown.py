@@ -102,6 +102,10 @@ def plan_markdown(report: Mapping[str, Any], *, title: str, baseline_note: str =
     errors, warnings = report["errors"], report["warnings"]
     if errors:
         verdict = f"❌ **{errors} error(s)** block deployment"
+    elif report.get("written"):  # a deploy that carried its plan out
+        verdict = "✅ **Deployed**: the changes below are live"
+    elif report.get("dry_run"):
+        verdict = "🧪 **Dry run**: deployment required, nothing was written"
     elif report["deployment_required"]:
         verdict = "🚀 **Deployment required**"
     else:

@@ -59,7 +59,7 @@ def report_lines(report: dict[str, Any], *, field_limit: int = 5) -> list[str]:
     """The report as a terminal table: verdict, changes with their fields, problems."""
     changes = report["changes"]
     lines = [
-        f"{len(report['commands'])} commands · checksum {report['checksum'][:16]} · baseline: {report['baseline']}",
+        f"{counted(report)} · checksum {report['checksum'][:16]} · baseline: {report['baseline']}",
         f"{len(changes['added'])} added, {len(changes['modified'])} modified, {len(changes['removed'])} removed, "
         f"{len(changes['unchanged'])} unchanged · {report['creates']} create(s)",
     ]
@@ -77,12 +77,23 @@ def report_lines(report: dict[str, Any], *, field_limit: int = 5) -> list[str]:
         lines.append(f"{problem['severity']}:{where}{at} {problem['message']} [{problem['rule']}]")
     if report["errors"]:
         verdict = f"INVALID: {report['errors']} error(s), {report['warnings']} warning(s); nothing may be deployed"
+    elif report.get("written"):  # a deploy's plan, carried out: say what happened, not what is still "required"
+        verdict = f"deployed: the changes above are live ({report['warnings']} warning(s))"
+    elif report.get("dry_run"):
+        verdict = f"dry run: deployment required, nothing was written ({report['warnings']} warning(s))"
     elif report["deployment_required"]:
         verdict = f"deployment required ({report['warnings']} warning(s))"
     else:
         verdict = f"in sync: nothing to deploy ({report['warnings']} warning(s))"
     lines.append(verdict)
     return lines
+
+
+def counted(report: dict[str, Any]) -> str:
+    """ "51 commands, 1 staging-only": why a global plan holds fewer commands than the files."""
+    staging_only = sum(bool(c["developmentOnly"]) for c in report["commands"])
+    only = f", {staging_only} staging-only (developmentOnly)" if staging_only else ""
+    return f"{len(report['commands'])} commands{only}"
 
 
 def _value(item: dict[str, Any], side: str) -> str:
