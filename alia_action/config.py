@@ -57,6 +57,11 @@ _SSM_PATH = re.compile(r"/[A-Za-z0-9_.\-/]*")
 _S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _DOTENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 _SHOWN_CHARS = 40
+# Sane bounds: past these an input is a mistake (or an attack), never a setting, and is refused with
+# exit 2 before it reaches a file name, a timer or a loop.
+MAX_TEXT_CHARS = 16 * 1024
+MAX_LIST_ITEMS = 100
+MAX_COUNT = 100_000
 
 
 def input_name(field: str) -> str:
@@ -101,6 +106,8 @@ def parse_choice(value: object, choices: Sequence[str]) -> str:
     if word in choices:
         return word
     message = f"must be one of {', '.join(choices)}; got {_show(value)}"
+    if len(word) > _SHOWN_CHARS:  # no suggestion for a pasted page: matching it would only cost time
+        raise ValueError(message)
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6) or [
         c for c in choices if word and c.startswith(word)
     ]
@@ -119,7 +126,8 @@ def parse_snowflake(value: object) -> str:
 
 
 def parse_snowflakes(value: object) -> tuple[str, ...]:
-    items = _LIST_SEPARATORS.split(value.strip()) if isinstance(value, str) else _items(value)
+    items = _LIST_SEPARATORS.split(_bounded(value).strip()) if isinstance(value, str) else _items(value)
+    items = _few([i for i in items if i])
     out: list[str] = []
     for item in items:
         if item == "":
@@ -136,7 +144,8 @@ def parse_snowflakes(value: object) -> tuple[str, ...]:
 
 
 def parse_labels(value: object) -> tuple[str, ...]:
-    items = re.split(r"[,\n]", value) if isinstance(value, str) else [str(v) for v in _items(value)]
+    items = re.split(r"[,\n]", _bounded(value)) if isinstance(value, str) else [str(v) for v in _items(value)]
+    items = _few([i for i in items if i.strip()])
     out: list[str] = []
     for item in (i.strip() for i in items):
         if not item:
@@ -179,19 +188,35 @@ def parse_fraction(value: object) -> float:
 def parse_count(value: object) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= len(str(MAX_COUNT)):
         number = int(value.strip())
+    elif isinstance(value, str) and value.strip().isdigit():
+        raise ValueError(f"must be at most {MAX_COUNT:,}; got {_show(value)}")
     else:
         raise ValueError(f"must be a whole number (0 or more); got {_show(value)}")
     if number < 0:
         raise ValueError(f"must be a whole number (0 or more); got {_show(value)}")
+    if number > MAX_COUNT:
+        raise ValueError(f"must be at most {MAX_COUNT:,}; got {_show(value)}")
     return number
+
+
+def _bounded(value: str) -> str:
+    if len(value) > MAX_TEXT_CHARS:
+        raise ValueError(f"is {len(value):,} characters long; at most {MAX_TEXT_CHARS:,} are accepted")
+    return value
 
 
 def parse_text(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("must not be empty")
-    return value.strip()
+    return _bounded(value).strip()
+
+
+def _few(items: list[str]) -> list[str]:
+    if len(items) > MAX_LIST_ITEMS:
+        raise ValueError(f"lists {len(items):,} items; at most {MAX_LIST_ITEMS} are accepted")
+    return items
 
 
 def parse_discord_api_url(value: object) -> str:
@@ -249,6 +274,8 @@ def parse_secret(field: str, value: object) -> SecretStr:
     raw = value.get_secret_value() if isinstance(value, SecretStr) else value
     if not isinstance(raw, str):
         raise ValueError("must be text (value hidden)")
+    if len(raw) > MAX_TEXT_CHARS:
+        raise ValueError(f"is {len(raw):,} characters long, more than any secret (value hidden)")
     text = raw.strip()
     if field == "bot_token" and text[:4].lower() == "bot " and text[4:].strip():
         text = text[4:].strip()  # the Authorization header's prefix, pasted along with the token

@@ -13,12 +13,15 @@ _WHOLE = re.compile(rf"(?:{_NUMBER}(?:ms|s|m|h|d))+")
 _PLAIN = re.compile(_NUMBER)
 
 DURATION_HINT = "a duration such as 90 (seconds), 90s, 5m, 1h30m or 500ms"
+# No setting needs more than a year; beyond this a date computed from the duration would overflow.
+MAX_SECONDS = 366 * 86400.0
 
 
 def parse_duration(value: object) -> float:
     """Seconds, as a float. A bare number means seconds; units may be combined largest first.
 
-    Raises ``ValueError`` (naming the accepted forms) for anything else, including negative values.
+    Raises ``ValueError`` (naming the accepted forms) for anything else, including negative values and
+    values above :data:`MAX_SECONDS`.
     """
     if isinstance(value, bool):
         raise ValueError(f"must be {DURATION_HINT}; got {value!r}")
@@ -40,6 +43,8 @@ def parse_duration(value: object) -> float:
         raise ValueError(f"must be {DURATION_HINT}; got a {type(value).__name__}")
     if not math.isfinite(seconds) or seconds < 0:
         raise ValueError(f"must be {DURATION_HINT}; got {_shorten(str(value))!r}")
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"must be at most {format_duration(MAX_SECONDS)} (a year); got {_shorten(str(value))!r}")
     return seconds
 
 

@@ -566,3 +566,152 @@ def test_an_unknown_input_is_a_warning_with_did_you_mean(tmp_path: Path) -> None
     warnings = [m for _p, m in step.annotations("warning")]
     assert any("'frobnicate' is not an input" in m for m in warnings), warnings
     assert any("'max-deletion'" in m and "did you mean 'max-deletions'" in m for m in warnings), warnings
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # closed again on exit: nothing listens there
+
+
+def test_sentry_is_not_reported_sent_when_nothing_listens_at_the_dsn_host() -> None:
+    from alia_action.notify.alerts import ChannelError, SentryChannel
+
+    from tests.http_sinks import SentrySink
+
+    TALLY.bad_values += 1
+    TALLY.runs += 1
+    dsn = f"http://{SentrySink.KEY}@127.0.0.1:{_closed_port()}/42"
+    channel = SentryChannel(dsn, "production", [dsn], {})
+    alert = _alert()
+    try:
+        with pytest.raises(ChannelError) as caught:
+            channel.send(alert)
+    finally:
+        channel.close()
+    assert "unreachable" in str(caught.value) and SentrySink.KEY not in str(caught.value)
+
+
+def test_sentry_is_reported_sent_when_it_took_the_event() -> None:
+    from alia_action.notify.alerts import SentryChannel
+
+    from tests.http_sinks import SentrySink
+
+    with SentrySink() as sink:
+        channel = SentryChannel(sink.dsn, "production", [sink.dsn], {})
+        try:
+            assert channel.send(_alert()) == "sent"
+        finally:
+            channel.close()
+        assert len(sink.events) == 1
+
+
+def _alert() -> Any:
+    from datetime import UTC, datetime
+
+    from alia_action.notify.alerts import Alert, Figures
+
+    figures = Figures("unhealthy", "global", None, 5000.0, 3, None)
+    return Alert("resolve", "production", "unreachable", "info", datetime.now(UTC), figures, previous="GET failed")
+
+
+BAD_VALUES: dict[str, tuple[dict[str, str], str]] = {
+    "100 kB commands": ({"commands": "commands/" + "a" * 100_000}, "input 'commands' is 100,009 characters long"),
+    "a page of command paths": (
+        {"commands": "\n".join(f"commands/{i}.json" for i in range(5000))},
+        "input 'commands' is",
+    ),
+    "999999999d": ({"action": "promote", "staging-max-age": "999999999d"}, "at most 366d"),
+    "99999999999h": ({"action": "promote", "staging-max-age": "99999999999h"}, "at most 366d"),
+    "huge max-deletions": ({"max-deletions": "9" * 5000}, "input 'max-deletions' must be at most 100,000"),
+    "200 check-guilds": (
+        {"check-guilds": ",".join(str(1180000000000000300 + i) for i in range(200))},
+        "input 'check-guilds' lists 200 items; at most 100",
+    ),
+    "long environment": ({"environment": "x" * 50_000}, "input 'environment' must be one of staging, production"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_VALUES))
+def test_a_value_past_sane_bounds_is_a_clear_usage_error(case: str, tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    inputs, words = BAD_VALUES[case]
+    TALLY.bad_values += 1
+    step = action(ws, {"action": "detect", **inputs})
+    assert step.returncode == 2, step.stdout + step.stderr
+    ((_props, message),) = step.annotations("error")
+    assert words in message, message
+    assert "Traceback" not in step.stdout + step.stderr and "internal error" not in step.stdout
+    assert len(message) < 2000, "the value is not echoed back"
+
+
+def test_a_staging_record_from_the_future_does_not_satisfy_the_breaker(emu: Emulator, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from alia_action.handlers import promote
+
+    ws = make_workspace(tmp_path)
+    assert run_stage(ws, settings_for(emu, action="stage")) is None
+    ledger = ws / "deployment.log"
+    lines = ledger.read_text(encoding="utf-8").splitlines()
+    entries = [json.loads(line) for line in lines]
+    future = datetime.now(UTC) + timedelta(days=26_000)  # "staged -2.2749e+09s ago"
+    for entry in entries:  # the real stage, moved out of the window; then only its copy from the future
+        entry["time"] = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
+    forged = {**entries[-1], "time": future.isoformat(), "run": "from-the-future"}
+    ledger.write_text("".join(json.dumps(e) + "\n" for e in [*entries, forged]), encoding="utf-8")
+    TALLY.bad_values += 1
+    TALLY.runs += 1
+    start = len(emu.requests)
+    ctx = Context(workspace=ws, client_options=dict(FAST))
+    try:
+        with pytest.raises(promote.CircuitOpen) as caught:
+            promote.run(settings_for(emu, action="promote", staging_max_age="1h"), ctx)
+    finally:
+        ctx.close()
+    assert "is 3 h old" in str(caught.value) and "older than staging-max-age=1h" in str(caught.value)
+    assert count_writes(emu, start) == 0
+
+
+def test_only_a_record_from_the_future_says_so(emu: Emulator, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from alia_action.handlers import promote
+
+    ws = make_workspace(tmp_path)
+    assert run_stage(ws, settings_for(emu, action="stage")) is None
+    ledger = ws / "deployment.log"
+    entries = [json.loads(line) for line in ledger.read_text(encoding="utf-8").splitlines()]
+    for entry in entries:
+        entry["time"] = (datetime.now(UTC) + timedelta(minutes=30)).isoformat()
+    ledger.write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
+    TALLY.bad_values += 1
+    TALLY.runs += 1
+    ctx = Context(workspace=ws, client_options=dict(FAST))
+    try:
+        with pytest.raises(promote.CircuitOpen) as caught:
+            promote.run(settings_for(emu, action="promote"), ctx)
+    finally:
+        ctx.close()
+    assert "in the future of this runner's clock" in str(caught.value)
+
+
+def test_a_record_within_the_clock_skew_still_counts(emu: Emulator, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from alia_action.handlers import promote
+
+    ws = make_workspace(tmp_path)
+    assert run_stage(ws, settings_for(emu, action="stage")) is None
+    ledger = ws / "deployment.log"
+    entries = [json.loads(line) for line in ledger.read_text(encoding="utf-8").splitlines()]
+    for entry in entries:  # the staging runner's clock is a minute ahead
+        entry["time"] = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
+    ledger.write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
+    TALLY.runs += 1
+    ctx = Context(workspace=ws, client_options=dict(FAST))
+    try:
+        outcome = promote.run(settings_for(emu, action="promote"), ctx)
+    finally:
+        ctx.close()
+    assert outcome.exit_code == 0

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from .context import Context
     from .live import Discord
 
+# Runners' clocks differ a little; a staging record dated further ahead than this is not believed.
+CLOCK_SKEW = timedelta(minutes=2)
 STAGE_AGAIN = "run the staging deploy again (action: stage, or `gh workflow run <workflow> -f action=staging`)"
 
 
@@ -43,18 +45,26 @@ def check_breaker(
             "(nothing was staged or recorded; a real deploy stages and records first)"
         ]
     ledger = open_ledger(settings, ctx)
-    staged = latest_success(ledger, action="stage", application_id=discord.application_id, guild_id=guild)
+    now = ctx.now()
+    app = discord.application_id
+    staged = latest_success(ledger, action="stage", application_id=app, guild_id=guild, until=now + CLOCK_SKEW)
     if staged is None:
+        future = latest_success(ledger, action="stage", application_id=app, guild_id=guild)
+        why = (
+            f" (one dated {future.time:%Y-%m-%d %H:%M:%S} UTC, in the future of this runner's clock, was not believed)"
+            if future is not None
+            else ""
+        )
         raise CircuitOpen(
-            f"circuit breaker: no successful staging deploy to guild {guild} is recorded in {ledger.location}; "
-            + STAGE_AGAIN
+            f"circuit breaker: no successful staging deploy to guild {guild} is recorded in {ledger.location}"
+            f"{why}; " + STAGE_AGAIN
         )
     if staged.checksum != validated.checksum:
         raise CircuitOpen(
             f"circuit breaker: the last staging deploy ({staged.time:%Y-%m-%d %H:%M:%S} UTC) was of another command "
             f"set (checksum {staged.checksum[:12]}, this set is {validated.checksum[:12]}); " + STAGE_AGAIN
         )
-    age = ctx.now() - staged.time
+    age = max(now - staged.time, timedelta(0))  # within the clock skew: just now
     if age > timedelta(seconds=settings.staging_max_age):
         raise CircuitOpen(
             f"circuit breaker: the staging deploy of this set is {human_duration(age.total_seconds())} old, older "

@@ -317,6 +317,7 @@ class SentryChannel:
         self._redact = redactor(secrets)
         self._ca = environ.get("SSL_CERT_FILE", "").strip() or None
         self._started = False
+        self._answers: list[str] = []  # what the transport got for each envelope: "200", "HTTP 500", "unreachable"
 
     def __repr__(self) -> str:
         return "SentryChannel(dsn=<redacted>)"
@@ -345,6 +346,7 @@ class SentryChannel:
                 ca_certs=self._ca,
                 before_send=self.before_send,
                 before_breadcrumb=lambda _crumb, _hint: None,
+                transport=_answer_recording_transport(self._answers),
             )
         except Exception as exc:  # BadDsn and friends quote the DSN: name the failure only
             raise ChannelError(f"Sentry could not start ({type(exc).__name__})") from None
@@ -367,7 +369,13 @@ class SentryChannel:
         if event_id is None:
             raise ChannelError("Sentry dropped the event")
         sentry_sdk.flush(timeout=SENTRY_FLUSH_TIMEOUT)
-        return "sent"
+        # capture_message only queues: "sent" only when Sentry's answer to the envelope was a 2xx.
+        answers, self._answers[:] = list(self._answers), []
+        if any(a.isdigit() and 200 <= int(a) < 300 for a in answers):
+            return "sent"
+        if answers:
+            raise ChannelError(f"Sentry did not take the event ({answers[-1]})")
+        raise ChannelError(f"Sentry did not answer within {SENTRY_FLUSH_TIMEOUT:g} s")
 
     def close(self) -> None:
         if self._started:
@@ -375,6 +383,25 @@ class SentryChannel:
 
             sentry_sdk.get_client().close(timeout=SENTRY_FLUSH_TIMEOUT)
             self._started = False
+
+
+def _answer_recording_transport(answers: list[str]) -> Any:
+    """sentry-sdk's HTTP transport, noting the outcome of every request it makes into ``answers``: its
+    own reporting is a log line, and the SDK's flush says nothing about delivery."""
+    from sentry_sdk.transport import HttpTransport
+
+    class AnswerRecordingTransport(HttpTransport):
+        def _request(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                response = super()._request(*args, **kwargs)
+            except Exception as exc:  # the exception's text holds the DSN's address: keep its kind only
+                answers.append(f"unreachable: {type(exc).__name__}")
+                raise
+            status = int(response.status)
+            answers.append(str(status) if 200 <= status < 300 else f"HTTP {status}")
+            return response
+
+    return AnswerRecordingTransport
 
 
 class GitHubIssueChannel:

@@ -160,9 +160,18 @@ def open_ledger(settings: Settings, ctx: Context) -> Ledger:
     return ledger
 
 
-def latest_success(ledger: Ledger, *, action: str, application_id: str, guild_id: str | None) -> LedgerEntry | None:
+def latest_success(
+    ledger: Ledger, *, action: str, application_id: str, guild_id: str | None, until: datetime | None = None
+) -> LedgerEntry | None:
+    """The newest success of ``action`` on the scope, ignoring entries dated after ``until`` (a record from
+    the future is a wrong clock or a forged line: it must not stand for a recent success)."""
     matches = [
-        e for e in ledger.entries() if e.action == action and e.succeeded and e.same_scope(application_id, guild_id)
+        e
+        for e in ledger.entries()
+        if e.action == action
+        and e.succeeded
+        and e.same_scope(application_id, guild_id)
+        and (until is None or e.time <= until)
     ]
     return max(matches, key=lambda e: e.time, default=None)
 
