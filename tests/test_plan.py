@@ -100,6 +100,6 @@ def test_rename_is_ignored_once_done_or_when_the_old_name_is_still_used() -> Non
 
 
 def test_overwrite_body_strips_project_and_server_keys_and_guild_only_fields() -> None:
-    local = {**PING, "developmentOnly": True, "id": "5", "version": "3", "dm_permission": False}
+    local = {**PING, "developmentOnly": True, "id": "5", "version": "3", "dm_permission": False, "category": "x"}
     assert overwrite_body([local]) == [{**PING, "dm_permission": False}]
-    assert overwrite_body([local], guild=True) == [{"name": "ping", "description": "Pong", "dm_permission": False}]
+    assert overwrite_body([local], guild=True) == [{"name": "ping", "description": "Pong"}]

@@ -41,7 +41,8 @@ def user(name: str = "Report", **fields: Any) -> dict[str, Any]:
 
 def entry(**fields: Any) -> dict[str, Any]:
     base = {"type": 4, "name": "launch", "description": "Launch the activity", "handler": 2}
-    return {**base, "contexts": [0], "integration_types": [0], **fields}
+    merged = {**base, "contexts": [0], "integration_types": [0], **fields}
+    return {k: v for k, v in merged.items() if v is not DROP}
 
 
 def choices(count: int, kind: int = 3, width: int = 5) -> list[dict[str, Any]]:
@@ -89,6 +90,7 @@ class Case:
 
 
 SUB = [opt(1, "add", options=[opt(3, "item")])]
+QUX = {"de": "qux"}
 BIG_CHOICES = [{"name": "n" * 100, "value": "v" * 100} for _ in range(25)]
 
 CASES: list[Case] = [
@@ -105,12 +107,22 @@ CASES: list[Case] = [
          "ping.default_member_permissions", '"default_member_permissions"', says="decimal permission bitfield"),
     Case("schema.required", cmd(options=[opt()]), cmd(options=[{"type": 3, "description": "d"}]),
          "ping.options[0].name", ('"type": 3', -1)),
-    Case("schema.unknown-key", cmd(), cmd(descripton="x"), "ping.descripton", '"descripton"', "warning",
-         "did you mean `description`?"),
+    Case("schema.near-miss", cmd(), cmd(descripton="x"), "ping.descripton", '"descripton"',
+         says="did you mean `description`?"),
+    Case("schema.near-miss", cmd(), cmd(dm_permissions=False), "ping.dm_permissions",
+         '"dm_permissions"', says="did you mean `dm_permission`?"),
+    Case("schema.near-miss", cmd(options=[opt(4, min_value=1)]), cmd(options=[opt(4, **{"min_value?": 1})]),
+         "ping.options[0].min_value?", '"min_value?"', says="did you mean `min_value`?"),
+    Case("schema.near-miss", cmd(nsfw=True), cmd(**{"nsfw ": True}), "ping.nsfw ", '"nsfw "',
+         says="did you mean `nsfw`?"),
+    Case("schema.unknown-key", cmd(), cmd(category="fun"), "ping.category", '"category"', "warning",
+         "dropped: not sent to Discord and not compared"),
     Case("type.value", cmd(type=1), cmd(type=5), "ping.type", '"type": 5'),
     Case("type.value", cmd(options=[opt(11)]), cmd(options=[opt(12)]), "ping.options[0].type", '"type": 12'),
     # names
-    Case("name.pattern", cmd(name="pi-n_g'2"), cmd(name="pi ng"), "pi ng.name", '"name": "pi ng"',
+    Case("name.pattern", cmd(name="isn\u02bct"), cmd(name="isn't"), "isn't.name", '"name": "isn\'t"',
+         says="write ʼ, U+02BC"),
+    Case("name.pattern", cmd(name="pi-n_g\u02bc2"), cmd(name="pi ng"), "pi ng.name", '"name": "pi ng"',
          says='" " (U+0020 SPACE)'),
     Case("name.pattern", cmd(options=[opt(name="ok")]), cmd(options=[opt(name="no.dots")]),
          "ping.options[0].name", '"name": "no.dots"'),
@@ -204,11 +216,12 @@ CASES: list[Case] = [
          '"file_types"'),
     Case("file_types.value", cmd(options=[opt(11, file_types=["image", "audio", "video", ".tar.gz"])]),
          cmd(options=[opt(11, file_types=["png"])]), "ping.options[0].file_types[0]", '"png"'),
-    Case("file_types.lowercase", cmd(options=[opt(11, file_types=[".png"])]),
-         cmd(options=[opt(11, file_types=[".PNG"])]), "ping.options[0].file_types[0]", '".PNG"'),
     Case("file_types.unique", cmd(options=[opt(11, file_types=[".png", ".jpg"])]),
          cmd(options=[opt(11, file_types=[".png", ".png"])]), "ping.options[0].file_types[1]",
          ('"file_types"', 2)),
+    Case("file_types.unique", cmd(options=[opt(11, file_types=[".PDF", "IMAGE"])]),
+         cmd(options=[opt(11, file_types=[".pdf", ".PDF"])]), "ping.options[0].file_types[1]",
+         ('"file_types"', 2), says="case-insensitive"),
     # localizations
     Case("localizations.locale", cmd(name_localizations={"de": "klingeln"}),
          cmd(name_localizations={"en": "ring"}), "ping.name_localizations.en", '"en"', says='"en-US"'),
@@ -222,6 +235,16 @@ CASES: list[Case] = [
     Case("localizations.clash", cmd(options=[opt(name="a", name_localizations={"de": "x"}), opt(name="b")]),
          cmd(options=[opt(name="a", name_localizations={"de": "b"}), opt(name="b")]),
          "ping.options[0].name_localizations.de", '"de"', says='clashes with option "b"'),
+    Case("localizations.clash",
+         cmd(options=[opt(name="foo", name_localizations={"de": "baz"}), opt(name="bar", name_localizations=QUX)]),
+         cmd(options=[opt(name="foo", name_localizations={"de": "bar"}), opt(name="bar", name_localizations=QUX)]),
+         "ping.options[0].name_localizations.de", '"de"', says="equals the name of option ping.options[1]"),
+    Case("localizations.clash",
+         cmd(options=[opt(1, "add", options=[opt(name="user", name_localizations={"de": "nutzer"})]),
+                      opt(1, "remove", options=[opt(name="member")])]),
+         cmd(options=[opt(1, "add", options=[opt(name="user", name_localizations={"de": "member"})]),
+                      opt(1, "remove", options=[opt(name="member")])]),
+         "ping.options[0].options[0].name_localizations.de", '"de"', says="every other option name"),
     Case("localizations.clash", [cmd(name="a", name_localizations={"de": "x"}), cmd(name="b")],
          [cmd(name="a"), cmd(name="b", name_localizations={"de": "a"})], "b.name_localizations.de", '"de"'),
     # permissions and contexts
@@ -230,7 +253,7 @@ CASES: list[Case] = [
          '"default_member_permissions"', says="64 bits"),
     Case("permissions.bitfield", cmd(default_member_permissions=None), cmd(default_member_permissions="0x8"),
          "ping.default_member_permissions", '"default_member_permissions"'),
-    Case("contexts.value", cmd(contexts=[0, 1, 2]), cmd(contexts=[0, 3]), "ping.contexts[1]",
+    Case("contexts.value", cmd(contexts=[0, 1, 2], integration_types=[0, 1]), cmd(contexts=[0, 3]), "ping.contexts[1]",
          ('"contexts"', 2)),
     Case("contexts.value", cmd(contexts=[0]), cmd(contexts=[]), "ping.contexts", '"contexts"'),
     Case("integration_types.value", cmd(integration_types=[0, 1]), cmd(integration_types=[2]),
@@ -258,6 +281,7 @@ CASES: list[Case] = [
     # entry point
     Case("entry-point.options", entry(options=[]), entry(options=[opt()]), "launch.options", '"options"'),
     Case("entry-point.handler", entry(handler=1), entry(handler=3), "launch.handler", '"handler"'),
+    Case("entry-point.handler", entry(handler=DROP), entry(handler=0), "launch.handler", '"handler"'),
     Case("entry-point.handler", cmd(), cmd(handler=1), "ping.handler", '"handler"'),
     # deprecated and defaults
     Case("deprecated.dm_permission", cmd(), cmd(dm_permission=False), "ping.dm_permission", '"dm_permission"',
@@ -266,6 +290,9 @@ CASES: list[Case] = [
          '"default_permission"', "warning", '"default_member_permissions": "0"'),
     Case("defaults.contexts", cmd(contexts=DROP, developmentOnly=True), cmd(contexts=DROP), "ping", "{",
          "warning", "0 GUILD, 1 BOT_DM, 2 PRIVATE_CHANNEL"),
+    Case("contexts.private-channel", cmd(contexts=[0, 1, 2], integration_types=[0, 1]),
+         cmd(contexts=[0, 1, 2], integration_types=[0]), "ping.contexts[2]", ('"contexts"', 3), "warning",
+         "only applies when integration_types includes 1 (USER_INSTALL)"),
     Case("defaults.integration_types", cmd(integration_types=[0]), cmd(integration_types=None), "ping", "{",
          "warning", "GUILD_INSTALL"),
     # project keys
@@ -314,10 +341,11 @@ def test_every_rule_id_has_a_case() -> None:
         "options.forbidden", "options.count", "options.unique", "options.required-order", "options.nesting",
         "options.required-on-subcommand", "option.field", "option.length-range", "option.value-range",
         "choices.count", "choices.name", "choices.value-type", "choices.value-length", "choices.autocomplete",
-        "channel_types.value", "file_types.count", "file_types.value", "file_types.lowercase", "file_types.unique",
+        "channel_types.value", "file_types.count", "file_types.value", "file_types.unique", "schema.near-miss",
         "localizations.locale", "localizations.name", "localizations.clash", "permissions.bitfield",
         "permissions.string",
-        "contexts.value", "integration_types.value", "contexts.guild-bot-dm", "size.max", "scope.count",
+        "contexts.value", "integration_types.value", "contexts.guild-bot-dm", "contexts.private-channel", "size.max",
+        "scope.count",
         "scope.unique", "entry-point.options", "entry-point.handler", "deprecated.dm_permission",
         "deprecated.default_permission", "defaults.contexts", "defaults.integration_types",
         "project.renamedFrom", "project.developmentOnly",
@@ -403,7 +431,8 @@ def test_size_localized_description_pushes_over_the_limit() -> None:
         pytest.param("ｐｉｎｇ", None, id="fullwidth-lowercase"),
         pytest.param("नमस्ते", None, id="devanagari-with-combining-signs"),
         pytest.param("สวัสดี", None, id="thai-with-combining-marks"),
-        pytest.param("ping-2_x'y", None, id="punctuation"),
+        pytest.param("ping-2_x\u02bcy", None, id="punctuation"),
+        pytest.param("isn't", "pattern", id="ascii-apostrophe"),
         pytest.param("число٣", None, id="cyrillic-and-arabic-digit"),
         pytest.param("ΑΒΓ", "lowercase", id="greek-capital"),
         pytest.param("ǅemal", "lowercase", id="titlecase-letter"),
@@ -445,7 +474,7 @@ NAME_CHARS = st.one_of(
 def test_names_match_the_documented_pattern(name: str) -> None:
     regex = pytest.importorskip("regex")
     assume(all(_agrees(regex, char) for char in name))
-    pattern = regex.compile(r"^[-_'\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$")
+    pattern = regex.compile(r"^[-_\u02BC\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$")
     has_lowercase_form = regex.compile(r"\p{Changes_When_Lowercased}")
     expected = pattern.fullmatch(name) is not None and has_lowercase_form.search(name) is None
     assert is_valid_slash_name(name) == expected

@@ -25,7 +25,7 @@ OURS_ONLY = {
     "option.field",  # e.g. min_value on a STRING option: the docs list fields per type, silent on others
     "option.length-range",  # min_length above max_length: no option value could ever be valid
     "option.value-range",  # min_value above max_value: likewise
-    "file_types.lowercase",  # the docs ask for lowercased extensions; refusals are not documented
+    "schema.near-miss",  # Discord drops unknown keys; we stop `dm_permissions` because it meant `dm_permission`
     "file_types.unique",
     "localizations.clash",  # two commands with one localized name in a locale: clients show both
 }

@@ -141,11 +141,12 @@ def test_missing_fields_are_schema_required() -> None:
         ({**BASE, "development_only": True}, ("development_only",), "(did you mean `developmentOnly`?)"),
         ({**BASE, "defaultMemberPermissions": "8"}, ("defaultMemberPermissions",),
          "(did you mean `default_member_permissions`?)"),
-        ({**BASE, "version": "1"}, ("version",), "Discord sets it in its responses"),
-        ({**BASE, "choices": []}, ("choices",), "`choices` belongs on an option"),
-        ({**BASE, "zzz": 1}, ("zzz",), "Discord does not know it"),
+        ({**BASE, "dm_permissions": False}, ("dm_permissions",), "(did you mean `dm_permission`?)"),
+        ({**BASE, "nsfw ": True}, ("nsfw ",), "(did you mean `nsfw`?)"),
         ({**BASE, "options": [{"type": 4, "name": "i", "description": "d", "minValue": 1}]},
          ("options", 0, "minValue"), "(did you mean `min_value`?)"),
+        ({**BASE, "options": [{"type": 4, "name": "i", "description": "d", "min_value?": 1}]},
+         ("options", 0, "min_value?"), "(did you mean `min_value`?)"),
         ({**BASE, "options": [{"type": 1, "name": "s", "description": "d",
                                "options": [{"type": 3, "name": "t", "description": "d", "requird": True}]}]},
          ("options", 0, "options", 0, "requird"), "(did you mean `required`?)"),
@@ -154,9 +155,28 @@ def test_missing_fields_are_schema_required() -> None:
          ("options", 0, "choices", 0, "vale"), "(did you mean `value`?)"),
     ],
 )  # fmt: skip
-def test_unknown_keys_are_warnings_with_a_hint(data: dict[str, Any], path: tuple[str | int, ...], hint: str) -> None:
+def test_near_misses_of_documented_keys_are_errors(
+    data: dict[str, Any], path: tuple[str | int, ...], hint: str
+) -> None:
     issue = only(data)
-    assert (issue.severity, issue.rule, issue.path) == ("warning", "schema.unknown-key", path)
+    assert (issue.severity, issue.rule, issue.path) == ("error", "schema.near-miss", path)
+    assert hint in issue.message
+
+
+@pytest.mark.parametrize(
+    ("data", "path", "hint"),
+    [
+        ({**BASE, "version": "1"}, ("version",), "set by Discord in its responses"),
+        ({**BASE, "choices": []}, ("choices",), "`choices` belongs on an option"),
+        ({**BASE, "zzz": 1}, ("zzz",), "Discord does not document it"),
+        ({**BASE, "category": "fun", "cooldown": 3}, ("category",), "dropped: not sent to Discord and not compared"),
+    ],
+)  # fmt: skip
+def test_other_unknown_keys_are_warnings_that_they_are_dropped(
+    data: dict[str, Any], path: tuple[str | int, ...], hint: str
+) -> None:
+    issue = next(i for i in check_schema(data) if i.path == path)
+    assert (issue.severity, issue.rule) == ("warning", "schema.unknown-key")
     assert hint in issue.message
 
 

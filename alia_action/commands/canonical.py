@@ -3,19 +3,24 @@
 Comparing a local definition with what Discord's GET returns naively gives false changes in
 every peer library (discord-rules.md lists them). The canonical form removes each source:
 
+- only documented fields take part (``documented``): what Discord stores and returns for a
+  command, an option and a choice. Unknown keys never reach the comparison or a request body:
+  Discord drops them, so comparing them would plan the same write on every run;
 - server-only fields (``id``, ``application_id``, ``version``, ``guild_id``, ``*_localized``)
-  and deprecated ``dm_permission``/``default_permission`` are dropped;
+  are dropped, and so are the tool's own keys (``PROJECT_KEYS``);
 - defaults are made explicit or dropped the same way on both sides: ``type`` 1, ``nsfw`` false,
   ``description`` ``""`` for context menus, ``required``/``autocomplete`` false, unset min/max;
 - localizations: ``null`` equals ``{}``, and a localized value equal to the default is dropped,
   as Discord drops it;
-- ``channel_types``, ``contexts`` and ``integration_types`` are sets (sorted); options and choices
-  keep their order, which users see;
+- ``channel_types``, ``file_types`` (lowercased), ``contexts`` and ``integration_types`` are sets
+  (sorted); options and choices keep their order, which users see;
 - ``default_member_permissions`` becomes a normalised decimal string, ``null`` kept apart from ``"0"``;
 - integral floats become ints (Discord may echo ``1`` as ``1.0`` for NUMBER options).
 
-``contexts``/``integration_types`` stay ``None`` when a definition omits them: Discord then fills
-its own defaults, so the plan compares them only when the local definition states them.
+Some fields are compared only when the local definition states them (``STATED_ONLY``): Discord
+fills them its own way otherwise (``contexts``, ``integration_types``, an entry point's ``handler``),
+or echoes a default for them (the deprecated but honoured ``dm_permission``/``default_permission``).
+The global-only ones (``GLOBAL_ONLY``) are never compared for guild commands.
 """
 
 from __future__ import annotations
@@ -25,15 +30,41 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+# The tool's own keys (known extra keys): understood by the loader and the rules, never sent or compared.
 PROJECT_KEYS = frozenset({"developmentOnly", "renamedFrom"})
 # Fields the server sets: identity, version and the caller's-locale echoes. Never compared or sent.
 SERVER_KEYS = frozenset({"id", "application_id", "version", "guild_id", "name_localized", "description_localized"})
-# Deprecated fields (rules warn about them): sent as written, but not compared, because Discord
-# echoes dm_permission on every command whether or not it was stated.
+# What Discord documents, per object: nothing else is compared or sent.
+COMMAND_FIELDS = frozenset(
+    {
+        "type", "name", "name_localizations", "description", "description_localizations", "options",
+        "default_member_permissions", "dm_permission", "default_permission", "contexts", "integration_types",
+        "nsfw", "handler",
+    }
+)  # fmt: skip
+OPTION_FIELDS = frozenset(
+    {
+        "type", "name", "name_localizations", "description", "description_localizations", "required", "choices",
+        "options", "channel_types", "min_value", "max_value", "min_length", "max_length", "autocomplete",
+        "file_types",
+    }
+)  # fmt: skip
+CHOICE_FIELDS = frozenset({"name", "name_localizations", "value"})
 DEPRECATED_KEYS = frozenset({"dm_permission", "default_permission"})
-IGNORED_KEYS = SERVER_KEYS | DEPRECATED_KEYS
+# Compared only when the local definition states them, against the documented default when the live
+# command leaves them out (None: no default; Discord fills its own).
+STATED_ONLY: dict[str, Any] = {
+    "contexts": None,
+    "integration_types": None,
+    "handler": None,
+    "dm_permission": True,
+    "default_permission": True,
+}
 SET_KEYS = ("contexts", "integration_types")
-GUILD_IGNORED = frozenset(SET_KEYS)  # meaningful only for global commands (docs: "only for globally-scoped")
+# Meaningful only for global commands (docs: "only for globally-scoped commands"): never compared on guilds.
+GLOBAL_ONLY = frozenset({*SET_KEYS, *DEPRECATED_KEYS})
+# Left out of a guild request body: Discord ignores them there (default_permission it still honours).
+GUILD_IGNORED = frozenset({*SET_KEYS, "dm_permission"})
 
 CHAT_INPUT, USER, MESSAGE, PRIMARY_ENTRY_POINT = 1, 2, 3, 4
 Key = tuple[int, str]
@@ -51,6 +82,28 @@ def _localizations(value: Any, default: Any) -> dict[str, Any]:
     return {k: v for k, v in sorted(value.items()) if v is not None and v != default}
 
 
+def _only(obj: Any, fields: frozenset[str]) -> Any:
+    return {k: v for k, v in obj.items() if k in fields} if isinstance(obj, Mapping) else obj
+
+
+def _documented_option(option: Any) -> Any:
+    out = _only(option, OPTION_FIELDS)
+    if isinstance(out, dict):
+        if isinstance(out.get("options"), list):
+            out["options"] = [_documented_option(o) for o in out["options"]]
+        if isinstance(out.get("choices"), list):
+            out["choices"] = [_only(c, CHOICE_FIELDS) for c in out["choices"]]
+    return out
+
+
+def documented(command: Mapping[str, Any]) -> dict[str, Any]:
+    """``command`` restricted to the fields Discord documents, at every level, values as written."""
+    out: dict[str, Any] = _only(command, COMMAND_FIELDS)
+    if isinstance(out.get("options"), list):
+        out["options"] = [_documented_option(o) for o in out["options"]]
+    return out
+
+
 def _choice(choice: Any) -> Any:
     if not isinstance(choice, Mapping):
         return choice
@@ -66,11 +119,11 @@ def _option(option: Any) -> Any:
         return option
     out: dict[str, Any] = {}
     for key, value in option.items():
-        if key in IGNORED_KEYS or value is None:
+        if key not in OPTION_FIELDS or value is None:
             continue
         if key in ("required", "autocomplete") and value is False:
             continue
-        if key in ("options", "choices") and value == []:
+        if key in ("options", "choices", "channel_types", "file_types") and value == []:
             continue
         if key in ("name_localizations", "description_localizations"):
             default = option.get("name" if key == "name_localizations" else "description")
@@ -84,7 +137,7 @@ def _option(option: Any) -> Any:
         elif key == "channel_types" and isinstance(value, list):
             value = _sorted_set(value)
         elif key == "file_types" and isinstance(value, list):
-            value = sorted({str(v).lower() for v in value})
+            value = sorted({str(v).lower() for v in value})  # docs: case-insensitive, normalised to lowercase
         else:
             value = _number(value)
         out[key] = value
@@ -107,7 +160,7 @@ def _permissions(value: Any) -> Any:
 def canonical(command: Mapping[str, Any], *, guild: bool = False) -> dict[str, Any]:
     """The canonical form of one command. Idempotent: ``canonical(canonical(x)) == canonical(x)``.
 
-    ``guild=True`` drops the fields Discord honours only for global commands.
+    Documented fields only; ``guild=True`` drops the fields Discord honours only for global commands.
     """
     out: dict[str, Any] = {}
     kind = command.get("type", CHAT_INPUT)
@@ -116,9 +169,9 @@ def canonical(command: Mapping[str, Any], *, guild: bool = False) -> dict[str, A
     out["nsfw"] = False if nsfw is None else nsfw
     out["default_member_permissions"] = _permissions(command.get("default_member_permissions"))
     for key, value in command.items():
-        if key in IGNORED_KEYS or key in PROJECT_KEYS or key in out:
+        if key not in COMMAND_FIELDS or key in out:
             continue
-        if guild and key in GUILD_IGNORED:
+        if guild and key in GLOBAL_ONLY:
             continue
         if key in SET_KEYS:
             if value is not None:  # null from Discord means "not stated", like an omitted key
@@ -136,6 +189,19 @@ def canonical(command: Mapping[str, Any], *, guild: bool = False) -> dict[str, A
     if out["type"] in (USER, MESSAGE) and out.get("description") in (None, ""):
         out["description"] = ""
     return dict(sorted(out.items()))
+
+
+def comparable(local: Mapping[str, Any], remote: Mapping[str, Any]) -> dict[str, Any]:
+    """A live command's canonical form as the local one can be compared with it.
+
+    The fields of ``STATED_ONLY`` count only when the local definition states them; when it does and
+    the live command leaves one out, the documented default stands in for it.
+    """
+    out = {k: v for k, v in remote.items() if k not in STATED_ONLY or k in local}
+    for key, default in STATED_ONLY.items():
+        if key in local and key not in out and default is not None:
+            out[key] = default
+    return out
 
 
 def command_key(command: Mapping[str, Any]) -> Key:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .canonical import GUILD_IGNORED, PROJECT_KEYS, SERVER_KEYS, SET_KEYS, Key, canonical, command_key
+from .canonical import GUILD_IGNORED, Key, canonical, command_key, comparable, documented
 from .problems import format_path
 
 ChangeKind = Literal["added", "modified", "removed", "unchanged"]
@@ -127,11 +127,6 @@ def _is_list_of_objects(*lists: list[Any]) -> bool:
     return all(isinstance(item, Mapping) for items in lists for item in items)
 
 
-def _comparable(local: dict[str, Any], remote: dict[str, Any]) -> dict[str, Any]:
-    """Remote canonical form restricted to what the local definition states for the set fields."""
-    return {k: v for k, v in remote.items() if k not in SET_KEYS or k in local}
-
-
 def build_plan(local: Iterable[Mapping[str, Any]], remote: Iterable[Mapping[str, Any]], *, guild: bool = False) -> Plan:
     """Diff the local definitions against a baseline, keyed by (type, name), honouring ``renamedFrom``."""
     remote_by_key: dict[Key, Mapping[str, Any]] = {command_key(c): c for c in remote}
@@ -155,7 +150,7 @@ def build_plan(local: Iterable[Mapping[str, Any]], remote: Iterable[Mapping[str,
             changes.append(CommandChange("added", key[0], key[1]))
             continue
         claimed.add(key)
-        fields = diff_values(_comparable(mine, canonical(theirs, guild=guild)), mine)
+        fields = diff_values(comparable(mine, canonical(theirs, guild=guild)), mine)
         remote_id = theirs.get("id") if isinstance(theirs.get("id"), str) else None
         kind: ChangeKind = "modified" if fields else "unchanged"
         changes.append(CommandChange(kind, key[0], key[1], fields, renamed_from, remote_id))
@@ -168,22 +163,24 @@ def build_plan(local: Iterable[Mapping[str, Any]], remote: Iterable[Mapping[str,
     return Plan(changes)
 
 
+def request_body(command: Mapping[str, Any], *, guild: bool = False) -> dict[str, Any]:
+    """What is sent for one command: its documented fields as written (unknown keys, the tool's own
+    keys and server fields are dropped); guild bodies also drop the fields Discord ignores there."""
+    return {k: v for k, v in documented(command).items() if not (guild and k in GUILD_IGNORED)}
+
+
 def overwrite_body(
     local: Iterable[Mapping[str, Any]], plan: Plan | None = None, *, guild: bool = False
 ) -> list[dict[str, Any]]:
     """The body of Discord's bulk overwrite for ``local``.
 
-    Project keys are stripped; a renamed command carries the old command's ``id`` so Discord keeps
-    the ID and its permission overrides; guild bodies drop the global-only fields.
+    Documented fields only; a renamed command carries the old command's ``id`` so Discord keeps
+    the ID and its permission overrides.
     """
     ids = {(c.type, c.name): c.remote_id for c in (plan.changes if plan else []) if c.renamed_from}
     body: list[dict[str, Any]] = []
     for command in local:
-        item = {
-            k: v
-            for k, v in command.items()
-            if k not in PROJECT_KEYS and k not in SERVER_KEYS and not (guild and k in GUILD_IGNORED)
-        }
+        item = request_body(command, guild=guild)
         remote_id = ids.get(command_key(command))
         if remote_id:
             item["id"] = remote_id

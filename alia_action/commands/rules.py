@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from .loader import SourceCommand
 from .locales import LOCALES, SPEC_ONLY_LOCALES, suggest_locale
@@ -55,7 +55,8 @@ _SCRIPT_RANGES = (
     (0x0900, 0x0950), (0x0955, 0x0963), (0x0966, 0x097F), (0x0E01, 0x0E3A), (0x0E40, 0x0E5B),
     (0xA8E0, 0xA8FF), (0x11B00, 0x11B0A),
 )  # fmt: skip
-_NAME_PUNCTUATION = frozenset("-_'")
+# The apostrophe allowed is U+02BC (a letter, Lm); the ASCII ' is refused (discord-api-docs issue 7371).
+_NAME_PUNCTUATION = frozenset("-_")
 
 # Fields each option type may carry beyond the common ones (type, name, description, their
 # localizations, required).
@@ -128,7 +129,7 @@ def _char_label(char: str) -> str:
 def slash_name_errors(name: str, label: str = "name") -> list[tuple[str, str]]:
     """Why ``name`` is not a valid CHAT_INPUT command or option name: (``length``|``pattern``|``lowercase``, message).
 
-    ``^[-_'\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$``, and a character that has a lowercase
+    ``^[-_\\u02BC\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$``, and a character that has a lowercase
     form must be lowercase (uncased scripts such as Japanese pass).
     """
     errors = _length_errors(name, label)
@@ -136,8 +137,10 @@ def slash_name_errors(name: str, label: str = "name") -> list[tuple[str, str]]:
     if bad:
         shown = ", ".join(_char_label(char) for char in bad[:3]) + (", …" if len(bad) > 3 else "")
         message = (
-            f'{label} "{_show(name)}" contains {shown}; slash-command names allow only letters, numbers, -, _ and \''
+            f'{label} "{_show(name)}" contains {shown}; slash-command names allow only letters, numbers, -, _ and ʼ'
         )
+        if "'" in name:
+            message += " (Discord refuses the ASCII apostrophe ': write ʼ, U+02BC MODIFIER LETTER APOSTROPHE)"
         normal = unicodedata.normalize("NFC", name)
         if normal != name and all(_char_allowed(char) for char in normal):
             message += " (its NFC form, with combined accents, would pass)"
@@ -172,9 +175,15 @@ def name_errors(name: str, command_type: int, label: str = "name") -> list[tuple
 # -- one command --
 
 
+# Where a run deploys: "guild" (stage: the staging guild), "global" (promote), "any" (detect without a scope).
+Scope = Literal["guild", "global", "any"]
+
+
 class _CommandChecker:
-    def __init__(self, command: SourceCommand) -> None:
+    def __init__(self, command: SourceCommand, scope: Scope = "any") -> None:
         self.command = command
+        # Fields only global commands honour are worth a warning only when this command can reach that scope.
+        self.reaches_global = scope != "guild" and command.data.get("developmentOnly") is not True
         self.data: Mapping[str, Any] = command.data
         self.problems: list[Problem] = []
 
@@ -208,6 +217,7 @@ class _CommandChecker:
             self.check_project(kind)
             if kind == CHAT_INPUT:
                 self.check_size()
+                self.check_localized_option_names()
         self.check_permissions()
         self.check_contexts()
         self.check_deprecated()
@@ -374,6 +384,41 @@ class _CommandChecker:
                     (*path, at, "name_localizations", locale),
                     f'localized name "{_show(effective)}" ({locale}) clashes with option '
                     f'"{_show(names[against] or "?")}" (options[{against}]) in that locale',
+                )
+
+    def check_localized_option_names(self) -> None:
+        """Docs: localized option names "must be distinct from all other default option names of that
+        command", at every level (the per-level, per-locale clashes are check_unique_names' job)."""
+        options: list[tuple[JsonPath, Mapping[str, Any]]] = []
+
+        def walk(value: Any, path: JsonPath) -> None:
+            for index, option in enumerate(_list(value)):
+                if isinstance(option, Mapping):
+                    options.append(((*path, index), option))
+                    walk(option.get("options"), (*path, index, "options"))
+
+        walk(self.data.get("options"), ("options",))
+        defaults: dict[str, JsonPath] = {}
+        for path, option in options:
+            name = _str(option.get("name"))
+            if name is not None:
+                defaults.setdefault(name, path)
+        reported = {(p.rule, p.path) for p in self.problems}
+        for path, option in options:
+            for locale, value in _dict(option.get("name_localizations")).items():
+                other = defaults.get(value) if isinstance(value, str) else None
+                if other is None or other == path or value == option.get("name"):
+                    continue
+                where = (*path, "name_localizations", locale)
+                if ("localizations.clash", format_path(self.command.name, where)) in reported:
+                    continue
+                self.add(
+                    "error",
+                    "localizations.clash",
+                    where,
+                    f'localized name "{_show(value)}" ({locale}) equals the name of option '
+                    f"{format_path(self.command.name, other)}; localized option names must differ from every "
+                    "other option name of the command",
                 )
 
     def check_nesting(
@@ -637,12 +682,17 @@ class _CommandChecker:
             if not isinstance(value, str):
                 continue
             at = (*where, index)
-            if value.lower() in FILE_TYPE_KINDS or _FILE_EXTENSION.fullmatch(value.lower()):
-                if value != value.lower():
-                    self.add("error", "file_types.lowercase", at, f'file type "{_show(value)}" must be lowercase')
-                elif value in seen:
-                    self.add("error", "file_types.unique", at, f'file type "{_show(value)}" is listed twice')
-                seen.add(value)
+            # Docs: case-insensitive, normalised to lowercase (".PDF" is ".pdf").
+            lowered = value.lower()
+            if lowered in FILE_TYPE_KINDS or _FILE_EXTENSION.fullmatch(lowered):
+                if lowered in seen:
+                    self.add(
+                        "error",
+                        "file_types.unique",
+                        at,
+                        f'file type "{_show(value)}" is listed twice (file types are case-insensitive)',
+                    )
+                seen.add(lowered)
             else:
                 self.add(
                     "error",
@@ -764,6 +814,7 @@ class _CommandChecker:
                 seen.add(value)
 
     def check_deprecated(self) -> None:
+        # Deprecated but honoured on global commands: compared when stated, with the replacement named.
         dm = self.data.get("dm_permission")
         if isinstance(dm, bool):
             instead = "[0, 1, 2]" if dm else "[0]"
@@ -771,7 +822,8 @@ class _CommandChecker:
                 "warning",
                 "deprecated.dm_permission",
                 ("dm_permission",),
-                f'dm_permission is deprecated; use "contexts": {instead} instead',
+                f'dm_permission is deprecated (Discord still honours it on global commands); use "contexts": '
+                f"{instead} instead",
             )
         default = self.data.get("default_permission")
         if isinstance(default, bool):
@@ -780,28 +832,40 @@ class _CommandChecker:
                 "warning",
                 "deprecated.default_permission",
                 ("default_permission",),
-                f'default_permission is deprecated; use "default_member_permissions": {instead} instead',
+                "default_permission is deprecated (Discord still honours it); use "
+                f'"default_member_permissions": {instead} instead',
             )
 
     def check_defaults(self) -> None:
-        # Guild commands ignore both fields, so only what reaches the global scope matters.
-        if self.data.get("developmentOnly") is True:
+        # contexts and integration_types mean something only for global commands.
+        if not self.reaches_global:
             return
-        if self.data.get("contexts") is None:
+        contexts = self.data.get("contexts")
+        integration_types = self.data.get("integration_types")
+        if contexts is None and self.data.get("dm_permission") is None:
             self.add(
                 "warning",
                 "defaults.contexts",
                 (),
-                "contexts is not set: Discord fills all of 0 GUILD, 1 BOT_DM, 2 PRIVATE_CHANNEL "
-                'for a new command; state it, e.g. "contexts": [0]',
+                "contexts is not set, so Discord decides where this global command can be used; "
+                'state it, e.g. "contexts": [0] (0 GUILD, 1 BOT_DM, 2 PRIVATE_CHANNEL)',
             )
-        if self.data.get("integration_types") is None:
+        if integration_types is None:
             self.add(
                 "warning",
                 "defaults.integration_types",
                 (),
-                "integration_types is not set: Discord fills the app's default install contexts "
-                '(often [0] GUILD_INSTALL); state it, e.g. "integration_types": [0]',
+                "integration_types is not set: Discord uses the app's default installation contexts; "
+                'state it, e.g. "integration_types": [0] (0 GUILD_INSTALL, 1 USER_INSTALL)',
+            )
+        user_install = isinstance(integration_types, list) and 1 in integration_types
+        if isinstance(contexts, list) and 2 in contexts and isinstance(integration_types, list) and not user_install:
+            self.add(
+                "warning",
+                "contexts.private-channel",
+                ("contexts", contexts.index(2)),
+                "contexts includes 2 (PRIVATE_CHANNEL), which only applies when integration_types includes "
+                "1 (USER_INSTALL); add 1 to integration_types, or remove 2",
             )
 
 
@@ -969,16 +1033,17 @@ def _rename_problems(typed: Sequence[tuple[SourceCommand, int]]) -> Iterator[Pro
             )
 
 
-def check_commands(commands: Sequence[SourceCommand]) -> list[Problem]:
+def check_commands(commands: Sequence[SourceCommand], *, scope: Scope = "any") -> list[Problem]:
     """Every problem of every command, then of the global and staging-guild scopes.
 
-    Problems come in the order of the commands, then the scope problems; callers sort them
-    (``problems.sort_problems``) for display.
+    ``scope``: where this run deploys; warnings about fields only global commands honour are left
+    out for "guild". Problems come in the order of the commands, then the scope problems; callers
+    sort them (``problems.sort_problems``) for display.
     """
     problems: list[Problem] = []
     typed: list[tuple[SourceCommand, int]] = []
     for command in commands:
-        checker = _CommandChecker(command)
+        checker = _CommandChecker(command, scope)
         kind = checker.run()
         problems += checker.problems
         if kind is not None:

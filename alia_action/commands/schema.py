@@ -5,8 +5,11 @@ allowed values, which field belongs to which option type) are ``rules.py``'s job
 human message per limit beats a generic validation error, and because the rules must keep
 going over the parts of a command that are well typed when another part is not.
 
-Unknown keys are allowed by the models and reported here as warnings, so a typo such as
-``descripton`` does not pass silently but does not block a deploy either.
+Unknown keys are allowed by the models and reported here. A near miss of a documented key
+(``descripton``, ``dm_permissions``, ``min_value?``) is an error with "did you mean": the author
+meant a field Discord would honour, and sending the set without it would deploy something else.
+Any other unknown key is a warning: it is dropped, never sent and never compared (Discord drops
+it too), so it cannot make every later run plan the same write again.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .canonical import PROJECT_KEYS
 from .problems import JsonPath, Severity
 
 Localizations = dict[str, str] | None
@@ -27,7 +31,7 @@ Localizations = dict[str, str] | None
 
 class _Wire(BaseModel):
     # strict: "true" is not a boolean and true is not an integer, exactly as Discord sees JSON.
-    # extra="allow": unknown keys become warnings, not validation failures.
+    # extra="allow": unknown keys are reported by _unknown_key_issues, not as validation failures.
     # defer_build: processes that import the rules without validating pay nothing for it.
     model_config = ConfigDict(strict=True, extra="allow", allow_inf_nan=False, defer_build=True)
 
@@ -97,8 +101,8 @@ def _keys(model: type[BaseModel]) -> frozenset[str]:
 
 @cache
 def known_keys() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """Wire keys of (command, option, choice)."""
-    return _keys(Command), _keys(Option), _keys(Choice)
+    """Wire keys of (command, option, choice); the command's include the tool's own keys."""
+    return _keys(Command) | PROJECT_KEYS, _keys(Option), _keys(Choice)
 
 
 # Keys Discord puts in its responses: harmless in a file exported from GET, but not definitions.
@@ -256,23 +260,28 @@ def _check_keys(
     for key in obj:
         if key in known:
             continue
-        message = f"unknown key `{key}`"
+        dropped = "; it is dropped: not sent to Discord and not compared"
         if key in _RESPONSE_KEYS:
-            message += "; Discord sets it in its responses, it is not part of a definition"
+            message = f"`{key}` is set by Discord in its responses, it is not part of a definition{dropped}"
         elif key in elsewhere:
-            message += f"; `{key}` belongs on {where}, not here"
+            message = f"`{key}` belongs on {where}, not here{dropped}"
         else:
             guess = suggest_key(key, known)
-            message += f" (did you mean `{guess}`?)" if guess else "; Discord does not know it"
+            if guess:
+                message = f"unknown key `{key}` (did you mean `{guess}`?); Discord would not see it as `{guess}`"
+                out.append(SchemaIssue("error", "schema.near-miss", (*path, key), message))
+                continue
+            message = f"unknown key `{key}`: Discord does not document it{dropped}"
         out.append(SchemaIssue("warning", "schema.unknown-key", (*path, key), message))
 
 
 def _squash(key: str) -> str:
-    return key.replace("_", "").lower()
+    return "".join(char for char in key.lower() if char.isalnum())
 
 
 def suggest_key(key: str, known: frozenset[str]) -> str | None:
-    """``descripton`` → ``description``; ``nameLocalizations`` → ``name_localizations``."""
+    """``descripton`` → ``description``; ``nameLocalizations`` → ``name_localizations``; ``min_value?`` →
+    ``min_value``; ``dm_permissions`` → ``dm_permission``."""
     for candidate in sorted(known):
         if _squash(candidate) == _squash(key):
             return candidate

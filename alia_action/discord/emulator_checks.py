@@ -161,7 +161,8 @@ def _is_number(v: Any) -> bool:
 
 
 def _name_char_ok(ch: str) -> bool:
-    if ch in "-_'":
+    # U+02BC (a letter) is the apostrophe Discord takes; the ASCII ' fails STRING_TYPE_REGEX (api-docs #7371).
+    if ch in "-_":
         return True
     if unicodedata.category(ch)[0] in "LN":
         return True
@@ -170,7 +171,7 @@ def _name_char_ok(ch: str) -> bool:
 
 
 def _check_name(errs: Errors, path: tuple[Key, ...], value: Any, *, slash: bool) -> None:
-    """CHAT_INPUT and option names: ``^[-_'\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$``, lowercase."""
+    """CHAT_INPUT and option names: ``^[-_\\u02BC\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$``, lowercase."""
     if not isinstance(value, str):
         errs.add(path, not_string(value))
         return
@@ -300,16 +301,17 @@ def check_command(cmd: Any, path: tuple[Key, ...], errs: Errors, *, guild: bool)
     _int_set(errs, (*path, "integration_types"), cmd.get("integration_types"), (0, 1), min_items=1)
 
     if ctype == PRIMARY_ENTRY_POINT:
-        handler = cmd.get("handler")
-        if handler is None:
-            errs.add((*path, "handler"), required())
-        elif not _is_int(handler) or handler not in (1, 2):
+        handler = cmd.get("handler")  # optional in the docs
+        if handler is not None and (not _is_int(handler) or handler not in (1, 2)):
             errs.add((*path, "handler"), one_of((1, 2)))
     elif cmd.get("handler") is not None:  # docs: handler can only be set for PRIMARY_ENTRY_POINT commands
         errs.add((*path, "handler"), one_of(()))
 
     if "id" in cmd and cmd["id"] is not None and not _is_snowflake(cmd["id"]):
         errs.add((*path, "id"), not_snowflake(cmd["id"]))
+
+    if ctype == CHAT_INPUT and isinstance(options, list):
+        _check_localized_option_names(errs, (*path, "options"), options)
 
     if ctype == CHAT_INPUT and not errs_at(errs, path) and command_size(cmd) > MAX_SIZE:
         errs.add(path, TOO_LARGE)
@@ -390,6 +392,32 @@ def _check_options(errs: Errors, path: tuple[Key, ...], options: Any, *, level: 
                 break
 
 
+def _all_options(options: Any, path: tuple[Key, ...]) -> list[tuple[tuple[Key, ...], Mapping[str, Any]]]:
+    found: list[tuple[tuple[Key, ...], Mapping[str, Any]]] = []
+    for i, opt in enumerate(options if isinstance(options, list) else []):
+        if isinstance(opt, Mapping):
+            found.append(((*path, i), opt))
+            found += _all_options(opt.get("options"), (*path, i, "options"))
+    return found
+
+
+def _check_localized_option_names(errs: Errors, path: tuple[Key, ...], options: list[Any]) -> None:
+    """Docs: localized option names "must be distinct from all other default option names of that command"."""
+    found = _all_options(options, path)
+    defaults: dict[str, tuple[Key, ...]] = {}
+    for opath, opt in found:
+        if isinstance(opt.get("name"), str):
+            defaults.setdefault(opt["name"], opath)
+    for opath, opt in found:
+        nl = opt.get("name_localizations")
+        if not isinstance(nl, Mapping):
+            continue
+        for loc, text in nl.items():
+            other = defaults.get(text) if isinstance(text, str) else None
+            if other is not None and other != opath and text != opt.get("name"):
+                errs.add((*opath, "name_localizations", loc), DUPLICATE_OPTION)
+
+
 def _check_option(errs: Errors, path: tuple[Key, ...], opt: Mapping[str, Any], otype: int) -> None:
     if "name" not in opt or opt["name"] is None:
         errs.add((*path, "name"), required())
@@ -457,7 +485,10 @@ def _check_option(errs: Errors, path: tuple[Key, ...], opt: Mapping[str, Any], o
                 errs.add((*path, "file_types"), max_length(10))
             else:
                 for i, v in enumerate(ft):
-                    ok = isinstance(v, str) and (v in ("image", "video", "audio") or (v.startswith(".") and len(v) > 1))
+                    # Case-insensitive, stored lowercased.
+                    ok = isinstance(v, str) and (
+                        v.lower() in ("image", "video", "audio") or (v.startswith(".") and len(v) > 1)
+                    )
                     if not ok:
                         errs.add((*path, "file_types", i), bad_enum(v))
 
@@ -622,8 +653,11 @@ def normalize_command(cmd: Mapping[str, Any], *, guild: bool) -> dict[str, Any]:
     if not guild:
         dm = cmd.get("dm_permission")
         out["dm_permission"] = True if dm is None else bool(dm)
+    default = cmd.get("default_permission")
+    out["default_permission"] = True if default is None else bool(default)
     if ctype == PRIMARY_ENTRY_POINT:
-        out["handler"] = cmd.get("handler")
+        # The docs give no default; this emulator answers 1 (APP_HANDLER) when none was sent.
+        out["handler"] = 1 if cmd.get("handler") is None else cmd["handler"]
     return out
 
 
@@ -682,6 +716,7 @@ def render_command(stored: Mapping[str, Any], *, with_localizations: bool) -> di
         out["guild_id"] = stored["guild_id"]
     if "dm_permission" in stored:
         out["dm_permission"] = stored["dm_permission"]
+    out["default_permission"] = stored.get("default_permission", True)
     out["contexts"] = list(stored["contexts"]) if stored["contexts"] is not None else None
     out["integration_types"] = list(stored["integration_types"]) if stored["integration_types"] is not None else [0]
     if stored["options"]:

@@ -11,7 +11,7 @@ from ..commands.canonical import PRIMARY_ENTRY_POINT, checksum
 from ..commands.loader import SourceCommand
 from ..commands.plan import Plan, build_plan
 from ..commands.problems import Problem, has_errors
-from ..commands.rules import check_commands
+from ..commands.rules import Scope, check_commands
 from ..markdown import plan_markdown
 from ..report import build_report, report_lines
 from ..sources import load_commands
@@ -59,7 +59,9 @@ class Validated:
 
 def load_and_validate(settings: Settings, ctx: Context) -> Validated:
     loaded = load_commands(settings.commands, ctx.workspace, confine=ctx.in_actions)
-    problems = [*loaded.problems, *check_commands(loaded.commands)]
+    # A run that writes only to the staging guild is not warned about fields only global commands honour.
+    scope: Scope = "guild" if settings.action == "stage" or settings.environment == "staging" else "any"
+    problems = [*loaded.problems, *check_commands(loaded.commands, scope=scope)]
     return Validated(loaded.commands, problems, checksum(c.data for c in loaded.commands))
 
 
