@@ -22,6 +22,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
 from .durations import parse_duration
+from .files import UnreadableFile, read_bounded
 
 Action = Literal["detect", "stage", "promote", "deploy", "rollback", "health", "dashboard"]
 Environment = Literal["staging", "production"]
@@ -62,6 +63,7 @@ _SHOWN_CHARS = 40
 MAX_TEXT_CHARS = 16 * 1024
 MAX_LIST_ITEMS = 100
 MAX_COUNT = 100_000
+MAX_DOTENV_BYTES = 1024 * 1024
 
 
 def input_name(field: str) -> str:
@@ -357,10 +359,14 @@ def _closing_quote(body: str, quote: str) -> int:
 
 def read_dotenv(path: Path | None) -> dict[str, str]:
     """The file's variables; a missing file (or ``None``) is no variables."""
-    if path is None or not path.is_file():
+    if path is None:
         return {}
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_bounded(path, MAX_DOTENV_BYTES, name=str(path)).decode("utf-8-sig")
+    except FileNotFoundError:
+        return {}
+    except UnreadableFile as exc:  # a FIFO would block the CLI before it printed a word
+        raise ConfigError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read ({type(exc).__name__})") from None
     return parse_dotenv(text, str(path))

@@ -715,3 +715,69 @@ def test_a_record_within_the_clock_skew_still_counts(emu: Emulator, tmp_path: Pa
     finally:
         ctx.close()
     assert outcome.exit_code == 0
+
+
+# ------------------------------------------------------------------------------------------ the other kept files
+
+
+def test_a_fifo_as_checksum_file_is_a_warning_not_a_hang(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    os.mkfifo(ws / ".command-checksums.json")
+    TALLY.file_kinds += 1
+    proc = cli(["detect"], ws)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert ".command-checksums.json is a FIFO" in out, out
+
+
+def test_a_fifo_or_oversized_backup_is_refused_by_rollback(emu: Emulator, tmp_path: Path) -> None:
+    from alia_action.handlers import rollback
+    from alia_action.stores.backups import MAX_BACKUP_BYTES
+
+    ws = make_workspace(tmp_path)
+    assert run_stage(ws, settings_for(emu, action="stage")) is None
+    folder = ws / "command-backups"
+    folder.mkdir(exist_ok=True)
+    fifo, huge = "commands-backup-2099-01-01T00-00-00-000Z.json", "commands-backup-2099-01-02T00-00-00-000Z.json"
+    os.mkfifo(folder / fifo)
+    with (folder / huge).open("wb") as handle:
+        handle.truncate(MAX_BACKUP_BYTES + 1)
+    for name, words in ((fifo, "FIFO"), (huge, "the limit is 16.0 MiB")):
+        TALLY.huge_files += 1
+        TALLY.runs += 1
+        start = len(emu.requests)
+        ctx = Context(workspace=ws, client_options=dict(FAST))
+        try:
+            with pytest.raises(DeployError) as caught:
+                rollback.run(settings_for(emu, action="rollback", environment="staging", backup_file=name), ctx)
+        finally:
+            ctx.close()
+        assert words in str(caught.value), str(caught.value)
+        assert count_writes(emu, start) == 0
+
+
+@pytest.mark.parametrize("name", [".env", ".discord-emulator.json"])
+def test_the_cli_with_a_fifo_for_its_own_files_finishes(name: str, tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    os.mkfifo(ws / name)
+    TALLY.file_kinds += 1
+    args = ["detect"] if name == ".env" else ["stage", "--discord-api-url", "emulator"]
+    proc = cli(args, ws)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode in (1, 2), out
+    assert "FIFO" in out and "Traceback" not in out, out
+
+
+def test_slack_is_not_reported_sent_when_nothing_listens() -> None:
+    from alia_action.notify.alerts import ChannelError, SlackChannel
+
+    TALLY.bad_values += 1
+    TALLY.runs += 1
+    url = f"http://127.0.0.1:{_closed_port()}/services/T000/B000/secretpath"
+    channel = SlackChannel(url, {})
+    try:
+        with pytest.raises(ChannelError) as caught:
+            channel.send(_alert())
+    finally:
+        channel.close()
+    assert "unreachable" in str(caught.value) and "secretpath" not in str(caught.value)

@@ -21,12 +21,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ..atomic import write_json_atomic
 from ..errors import DeployError
+from ..files import UnreadableFile, read_bounded
 
 if TYPE_CHECKING:  # the CLI imports STATE_FILE on every run; the emulator itself only when it is used
     from .emulator import Emulator
 
 STATE_FILE = ".discord-emulator.json"
 STATE_FORMAT = 1
+MAX_STATE_BYTES = 64 * 1024 * 1024  # applications x scopes x 110 commands: far below
 ABOUT = "the built-in Discord emulator's state (command-deploy); delete this file to start over"
 
 
@@ -37,17 +39,19 @@ class StateError(DeployError):
 def load_state(emulator: Emulator, path: Path) -> bool:
     """Restore ``emulator`` from ``path``; False when there is no file yet (an empty Discord)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_bounded(path, MAX_STATE_BYTES, name=f"the local Discord's state {path}")
     except FileNotFoundError:
         return False
+    except UnreadableFile as exc:
+        raise StateError(f"{exc}; delete it, or run `command-deploy emulator --reset`, to start over") from None
     except OSError as exc:
         raise StateError(f"cannot read the local Discord's state {path}: {exc.strerror}") from None
     try:
-        document: Any = json.loads(text)
+        document: Any = json.loads(raw.decode("utf-8"))
         if not isinstance(document, dict) or document.get("format") != STATE_FORMAT:
             raise ValueError(f"not a format-{STATE_FORMAT} state file")
         emulator.restore(document)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:  # UnicodeDecodeError is a ValueError
         raise StateError(
             f"the local Discord's state {path} is unreadable ({exc}); delete it, or run "
             "`command-deploy emulator --reset`, to start over with an empty Discord"
