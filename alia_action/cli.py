@@ -50,6 +50,8 @@ SPECIFIC: dict[str, list[tuple[str, str, str]]] = {
         ("staging-max-age", "str", "the staging deploy must be younger than this (default: 1h)"),
         ("max-deletions", "str", "refuse plans removing more commands (default: 0)"),
         ("allow-deletions", "flag", "consent to a plan that removes commands"),
+        ("bypass-breaker", "flag", "emergency only: skip the circuit breaker (needs --bypass-reason; leaves a trail)"),
+        ("bypass-reason", "str", "why production cannot wait for staging (recorded, shown, sent to Slack)"),
     ],
     "rollback": [
         ("backup-file", "str", "backup to restore (a name in the backup store; default: the latest)"),

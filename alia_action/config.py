@@ -64,6 +64,7 @@ MAX_TEXT_CHARS = 16 * 1024
 MAX_LIST_ITEMS = 100
 MAX_COUNT = 100_000
 MAX_DOTENV_BYTES = 1024 * 1024
+BYPASS_REASON_LIMIT = 500
 
 
 def input_name(field: str) -> str:
@@ -419,6 +420,8 @@ class Settings(BaseModel):
     interval: float = 300.0
     dashboard_window: float = 30 * 86400.0
     dashboard_file: str = "command-dashboard.html"
+    bypass_breaker: bool = False
+    bypass_reason: str | None = None
 
     _CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {
         "action": ACTIONS,
@@ -482,10 +485,22 @@ class Settings(BaseModel):
             raise ValueError(f"must be 1 or more; got {_show(value)}")
         return kept
 
-    @field_validator("allow_deletions", "write_checksums", "comment", "force", "dry_run", mode="before")
+    @field_validator(
+        "allow_deletions", "write_checksums", "comment", "force", "dry_run", "bypass_breaker", mode="before"
+    )
     @classmethod
     def _bool(cls, value: object) -> bool:
         return parse_bool(value)
+
+    @field_validator("bypass_reason", mode="before")
+    @classmethod
+    def _reason(cls, value: object) -> str | None:
+        if value is None:
+            return None
+        text = " ".join(parse_text(value).split())  # one line: it goes into a deployment status and a title
+        if len(text) > BYPASS_REASON_LIMIT:
+            raise ValueError(f"must be at most {BYPASS_REASON_LIMIT} characters; got {len(text)}")
+        return text
 
     @field_validator("discord_api_url", mode="before")
     @classmethod
@@ -584,12 +599,27 @@ class Settings(BaseModel):
             # stage targets the staging guild: its Parameter Store prefix is the staging one too.
             raw["environment"] = "staging" if str(raw.get("action", "")).strip().lower() == "stage" else "production"
         try:
-            return cls.model_validate(raw)
+            settings = cls.model_validate(raw)
         except ValidationError as exc:
             secrets = [str(raw[f]).strip() for f in SECRET_FIELDS if isinstance(raw.get(f), str)]
             raise ConfigError(_problems(exc, labels, secrets)) from None
+        settings.check_bypass(labels)
+        return settings
 
     # -------------------------------------------------------------- helpers
+
+    def check_bypass(self, labels: Mapping[str, str]) -> None:
+        """The emergency bypass of the circuit breaker: promote only, and never without a reason on record."""
+        if not self.bypass_breaker:
+            return
+        label = labels.get("bypass_breaker", "input 'bypass-breaker'")
+        if self.action != "promote":
+            raise ConfigError(f"{label} applies to promote only (action is {self.action})")
+        if not self.bypass_reason:
+            raise ConfigError(
+                f"{label} needs a reason: set bypass-reason (--bypass-reason) to why production cannot wait for "
+                "staging; it is recorded in the deployment record, the summary, Slack and a review issue"
+            )
 
     def secrets(self) -> list[str]:
         """Every secret value set (and the secret parts of the URLs), to mask before anything is printed."""

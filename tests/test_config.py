@@ -65,6 +65,8 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "interval": ("90", 90.0),
     "dashboard_window": ("7d", 7 * 86400.0),
     "dashboard_file": ("out/dash.html", "out/dash.html"),
+    "bypass_breaker": ("false", False),  # true needs a reason and promote: tests/test_bypass.py
+    "bypass_reason": ("  staging guild\n deleted ", "staging guild deleted"),
 }
 
 

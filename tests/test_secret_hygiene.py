@@ -169,6 +169,12 @@ def test_no_secret_reaches_anything_any_action_produces(harness: Harness) -> Non
     # stage, promote, rollback: success (S3 backups, GitHub deployments) and failures.
     h.run("stage", main, {"action": "stage"}, expect=0)
     h.run("promote", main, {"action": "promote"}, expect=0)
+    h.run(
+        "promote bypassing the breaker (Slack, review issue, bypass record)",
+        main,
+        {"action": "promote", "bypass-breaker": "true", "bypass-reason": "staging is down; hotfix"},
+        expect=0,
+    )
     fresh = h.workspace("fresh")
     h.run(
         "promote refused by the circuit breaker",

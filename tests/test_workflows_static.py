@@ -444,6 +444,15 @@ EVENTS = {
     "dispatch deploy": Event("workflow_dispatch", {}, inputs={"action": "deploy", "backup_file": ""}),
     "dispatch staging": Event("workflow_dispatch", {}, inputs={"action": "staging", "backup_file": ""}),
     "dispatch rollback": Event("workflow_dispatch", {}, inputs={"action": "rollback", "backup_file": "b.json"}),
+    "dispatch emergency": Event(
+        "workflow_dispatch", {}, inputs={"action": "emergency-promote", "backup_file": "", "bypass_reason": "x"}
+    ),
+    "dispatch emergency from a branch": Event(
+        "workflow_dispatch",
+        {},
+        "refs/heads/feature",
+        {"action": "emergency-promote", "backup_file": "", "bypass_reason": "x"},
+    ),
     "dispatch deploy from a branch": Event(
         "workflow_dispatch",
         {},
@@ -507,6 +516,8 @@ def jobs_that_run(workflow: dict[str, Any], event: Event) -> set[str]:
         ("dispatch deploy", {"detect", "stage", "promote"}),
         ("dispatch staging", {"detect", "stage"}),
         ("dispatch rollback", {"rollback"}),  # alone: nothing deploys beside a rollback
+        ("dispatch emergency", {"emergency"}),  # alone, behind discord-production's reviewers
+        ("dispatch emergency from a branch", set()),
         ("dispatch deploy from a branch", set()),
         ("dispatch rollback from a branch", set()),
         ("schedule", {"health"}),
@@ -524,10 +535,16 @@ def group_of(workflow: dict[str, Any], event: Event) -> str:
 def test_every_run_that_writes_to_discord_shares_one_group_and_none_is_cancelled() -> None:
     workflow = load(PIPELINE)
     assert workflow["concurrency"]["cancel-in-progress"] is False
-    writers = {"stage", "promote", "rollback"}
+    writers = {"stage", "promote", "rollback", "emergency"}
     groups = {name: group_of(workflow, event) for name, event in EVENTS.items()}
     deploying = {name for name, event in EVENTS.items() if jobs_that_run(workflow, event) & writers}
-    assert deploying == {"CI passed on main", "dispatch deploy", "dispatch staging", "dispatch rollback"}
+    assert deploying == {
+        "CI passed on main",
+        "dispatch deploy",
+        "dispatch staging",
+        "dispatch rollback",
+        "dispatch emergency",
+    }
     assert {groups[name] for name in deploying} == {"discord-commands-deploy"}
     # Runs that will not write stay out of that group: they can never displace a waiting deploy.
     for name in set(EVENTS) - deploying:
@@ -541,7 +558,12 @@ def test_pipeline_triggers_environments_and_permissions() -> None:
     on = triggers(workflow)
     assert on["workflow_run"] == {"workflows": [load(CI)["name"]], "branches": ["main"], "types": ["completed"]}
     assert "pull_request" in on
-    assert on["workflow_dispatch"]["inputs"]["action"]["options"] == ["deploy", "staging", "rollback"]
+    assert on["workflow_dispatch"]["inputs"]["action"]["options"] == [
+        "deploy",
+        "staging",
+        "rollback",
+        "emergency-promote",
+    ]
     assert on["workflow_dispatch"]["inputs"]["backup_file"]["type"] == "string"
     assert on["schedule"] == [{"cron": "*/5 * * * *"}, {"cron": "17 6 * * *"}]
     assert workflow["permissions"] == {"contents": "read"}
@@ -550,6 +572,7 @@ def test_pipeline_triggers_environments_and_permissions() -> None:
     assert jobs["stage"]["needs"] == "detect" and jobs["promote"]["needs"] == ["detect", "stage"]
     assert jobs["stage"]["environment"] == "discord-staging"
     assert jobs["promote"]["environment"] == jobs["rollback"]["environment"] == "discord-production"
+    assert jobs["emergency"]["environment"] == "discord-production"  # its reviewers approve a bypass
     for name, job in jobs.items():
         permissions = job["permissions"]
         assert permissions["contents"] == "read", name
@@ -567,6 +590,7 @@ def test_pipeline_keeps_backups_records_and_metrics_between_runs() -> None:
         "stage": {"command-backups", "deployment.log"},
         "promote": {"command-backups", "deployment.log"},
         "rollback": {"command-backups", "deployment.log"},
+        "emergency": {"command-backups", "deployment.log"},
         "health": {"metrics.log", "alerts.log"},
     }.items():
         cache_steps = [s for s in jobs[name]["steps"] if str(s.get("uses", "")).startswith("actions/cache/")]
@@ -604,3 +628,11 @@ def test_the_daily_dashboard_reads_every_history_and_uploads_the_page() -> None:
     assert job["steps"][2]["with"]["action"] == "dashboard"
     assert "command-dashboard.html" in job["steps"][3]["with"]["path"]
     assert job["permissions"] == {"contents": "read", "deployments": "read"}  # reads, never writes
+
+
+def test_the_emergency_dispatch_bypasses_the_breaker_only_with_its_reason() -> None:
+    job = load(PIPELINE)["jobs"]["emergency"]
+    [step] = [s for s in job["steps"] if str(s.get("uses", "")).startswith(OUR_ACTION + "@")]
+    assert step["with"]["action"] == "promote" and step["with"]["bypass-breaker"] is True
+    assert step["with"]["bypass-reason"] == "${{ inputs.bypass_reason }}"
+    assert {"issues", "deployments"} <= set(job["permissions"])  # the review issue and the record

@@ -56,6 +56,7 @@ class Applied:
     notes: list[str] = field(default_factory=list)
     started_at: datetime | None = None  # when the work on the scope began (the ledger's start time)
     commit: Commit = field(default_factory=Commit)
+    bypass_reason: str | None = None  # set when the circuit breaker was bypassed (recorded with every entry)
 
 
 def deletion_limit(settings: Settings, target: Target) -> int | None:
@@ -136,7 +137,9 @@ def claim_scope(
                 f"{action} to {target.label} stopped before writing: {reason}. This run's plan may be stale; run it "
                 "again once that deploy is done (a `concurrency:` group in the workflow serialises deploys)"
             )
-        started = Applied(target, Plan([]), started_at=applied.started_at, commit=applied.commit)
+        started = Applied(
+            target, Plan([]), started_at=applied.started_at, commit=applied.commit, bypass_reason=applied.bypass_reason
+        )
         record(settings, ctx, discord, action=action, target=target, digest=digest, applied=started, outcome="started")
 
 
@@ -200,6 +203,8 @@ def record(
                 "commit_time": applied.commit.time,
                 "started_at": applied.started_at or now,
                 "ended_at": None if outcome == "started" else now,
+                "bypass": applied.bypass_reason is not None,
+                "bypass_reason": applied.bypass_reason,
                 "message": message,
                 "run": ctx.run_id,
             }
@@ -289,6 +294,7 @@ def apply_commands(
     first_request: int | None = None,
     started_at: datetime | None = None,
     snapshot: Snapshot | None = None,
+    bypass_reason: str | None = None,
 ) -> Applied:
     """Make ``target`` hold exactly ``intended``. Raises DeployError (already recorded) on failure.
 
@@ -296,11 +302,16 @@ def apply_commands(
     ``first_request``: the request counter at the start of the caller's work, to report its total.
     ``started_at``: when the caller's work began (promote's breaker check), the ledger's start time.
     ``snapshot``: the live commands the caller has just read (rollback chose its backup by them): not read twice.
+    ``bypass_reason``: the circuit breaker was bypassed for this reason (every record says so).
     """
     client = discord.client
     start = discord.requests if first_request is None else first_request
     applied = Applied(
-        target, Plan([]), started_at=started_at or ctx.now(), commit=find_commit(ctx.environ, ctx.workspace)
+        target,
+        Plan([]),
+        started_at=started_at or ctx.now(),
+        commit=find_commit(ctx.environ, ctx.workspace),
+        bypass_reason=bypass_reason,
     )
 
     def fail(message: str) -> NoReturn:

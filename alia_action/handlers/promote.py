@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 from ..commands.plan import build_plan
 from ..durations import format_duration, human_duration
-from ..errors import DeployError
+from ..errors import DeployError, UsageError
+from ..notify.bypass import Bypass, notify_slack, summary_banner
 from ..stores.ledger import latest_success, open_ledger
+from ..workflow import redactor
 from .apply import Applied, Target, apply_commands, deploy_outcome
 from .detect import Validated, load_and_validate
 from .health import with_post_deploy_health
@@ -96,10 +98,15 @@ def run(settings: Settings, ctx: Context, staged_now: Applied | None = None) -> 
     if not validated.deployable:
         return invalid_outcome("promote", settings, validated)
 
-    # 2. Circuit breaker: a recent staging success of this exact set, still live in the staging guild.
+    # 2. Circuit breaker: a recent staging success of this exact set, still live in the staging guild;
+    #    or, in an emergency, bypassed with a reason that every trail records.
     discord = ctx.discord(settings)
     first_request = discord.requests
-    breaker = check_breaker(settings, ctx, discord, validated, staged_now)
+    bypass = announce_bypass(settings, ctx) if settings.bypass_breaker else None
+    if bypass is not None:
+        breaker = [f"circuit breaker BYPASSED (emergency) by {bypass.who}: {bypass.reason}"]
+    else:
+        breaker = check_breaker(settings, ctx, discord, validated, staged_now)
 
     # 3. Back up global commands, apply the set without developmentOnly commands, verify, record.
     applied = apply_commands(
@@ -112,7 +119,23 @@ def run(settings: Settings, ctx: Context, staged_now: Applied | None = None) -> 
         digest=validated.checksum,
         first_request=first_request,
         started_at=started_at,
+        bypass_reason=bypass.reason if bypass else None,
     )
     # 4. Post-deploy health: the figures of the verification GET just made (no extra request).
     outcome = deploy_outcome("promote", settings, validated, applied, extra_lines=breaker)
+    if bypass is not None:
+        outcome.summary = summary_banner(bypass) + "\n" + outcome.summary
     return with_post_deploy_health(outcome, settings, discord, applied)
+
+
+def announce_bypass(settings: Settings, ctx: Context) -> Bypass:
+    """The emergency bypass, announced before anything is written: a deploy that then fails still leaves
+    its Slack message (the ledger and the review issue follow the result)."""
+    if not settings.bypass_reason:  # Settings' constructors refuse this; a hand-built Settings must too
+        raise UsageError("bypass-breaker needs a bypass-reason: why production cannot wait for staging")
+    bypass = Bypass.of(settings.bypass_reason, "production", ctx.now(), ctx.environ)
+    ctx.log(f"warning: the circuit breaker is bypassed (emergency) by {bypass.who}: {bypass.reason}")
+    if settings.slack_webhook_url is not None:
+        redact = redactor(settings.secrets())
+        ctx.log(notify_slack(settings.slack_webhook_url.get_secret_value(), ctx.environ, bypass, redact))
+    return bypass

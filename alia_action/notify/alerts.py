@@ -288,12 +288,16 @@ class SlackChannel:
         return True
 
     def send(self, alert: Alert) -> str:
+        return self.post(slack_payload(alert))
+
+    def post(self, payload: dict[str, Any]) -> str:
+        """Deliver one Block Kit message (an alert's, or another notice such as an emergency bypass)."""
         import httpx
 
         if self._http is None:
             self._http = httpx.Client(timeout=SLACK_TIMEOUT, verify=tls_context(self._environ), follow_redirects=False)
         try:
-            response = self._http.post(self._url, json=slack_payload(alert))
+            response = self._http.post(self._url, json=payload)
         except httpx.HTTPError as exc:
             # httpx's message holds the URL, which is the secret: name the failure, never the address.
             raise ChannelError(f"Slack webhook unreachable ({type(exc).__name__})") from None

@@ -11,6 +11,8 @@ code: GitHub refusing a comment or an issue is a warning that names the permissi
   environment and family; the next success there closes it. A health check that ran and found problems
   is left to its alerts, which open an issue per condition through the same functions; here only a check
   that could not run at all (a DeployError) opens one.
+* ``promote`` with ``bypass-breaker``: an issue asking for a review of the emergency deploy, whatever its
+  result (see ``notify/bypass.py``).
 
 :func:`hand_back_files` gives what the action wrote into the workspace to the workspace's owner: the
 container runs as root, and root-owned files break ``actions/checkout``'s clean-up in later jobs.
@@ -56,6 +58,11 @@ def publish(
     """After the handler: ``outcome`` when it returned, ``failure`` (its message) when it raised."""
     if not workflow.in_actions or settings.github_token is None:
         return
+    if settings.action == "promote" and settings.bypass_breaker:
+        try:
+            open_review_issue(settings, ctx, workflow, outcome, failure)
+        except GitHubError as exc:
+            workflow.warning(f"the emergency bypass has no review issue: {exc}", title="command-deploy: GitHub")
     try:
         if settings.action == "detect":
             if settings.comment and outcome is not None and outcome.report is not None:
@@ -216,6 +223,42 @@ def _backup_to_restore(settings: Settings, ctx: Context, environment: str) -> st
         if e.run == ctx.run_id and e.environment == environment and e.backup
     ]
     return taken[-1] if taken else None
+
+
+# ---------------------------------------------------------------------------------------------- bypass review
+
+
+def open_review_issue(
+    settings: Settings, ctx: Context, workflow: Workflow, outcome: Outcome | None, failure: str | None
+) -> None:
+    """A new issue for every emergency bypass: each one deserves its own review, whatever its result."""
+    from .bypass import Bypass, issue_body, issue_title
+    from .github import ISSUE_LABEL_COLOR, ISSUE_LABEL_DESCRIPTION, _run_line
+
+    if settings.dry_run or settings.uses_emulator or not settings.bypass_reason:
+        return
+    repo = GitHubRepo.from_settings(settings, ctx)
+    if repo is None:
+        return
+    bypass = Bypass.of(settings.bypass_reason, "production", ctx.now(), ctx.environ)
+    if failure is not None:
+        result = f"failed: {failure}"
+    elif outcome is not None and outcome.exit_code == 0:
+        result = "succeeded" + (f" ({outcome.lines[0]})" if outcome.lines else "")
+    else:
+        result = "failed" + (f": {outcome.lines[-1]}" if outcome is not None and outcome.lines else "")
+    labels = list(settings.issue_labels)
+    with repo:
+        for note in repo.ensure_labels(labels, ISSUE_LABEL_COLOR, ISSUE_LABEL_DESCRIPTION):
+            ctx.log(f"warning: {note}")
+        body = issue_body(
+            bypass, result=result, run_line=_run_line(repo.run), details=outcome.summary if outcome else ""
+        )
+        note = "_…shortened to fit GitHub's limit: the full report is in the workflow run's job summary._"
+        posted = repo.create_issue(
+            workflow.redact(issue_title(bypass)), workflow.redact(cut(body, BODY_BUDGET, note)), labels
+        )
+    workflow.log(f"review issue for the emergency bypass opened: {posted.url}", untrusted=True)
 
 
 # ---------------------------------------------------------------------------------------------- file ownership

@@ -38,6 +38,7 @@ TASK = "deploy:discord-commands"
 TOOL = "command-deploy"
 DESCRIPTION_LIMIT = 140  # GitHub refuses longer deployment status descriptions
 MAX_DEPLOYMENTS = 100  # read per environment at most, newest first
+BYPASS_NOTE = "EMERGENCY (circuit breaker bypassed) "
 CREATES_WINDOW = timedelta(hours=24)  # Discord's daily create budget: the longest look back but the breaker's
 
 
@@ -92,6 +93,8 @@ class GitHubDeploymentsLedger:
         scope = f"guild {entry.guild_id}" if entry.guild_id else "global"
         payload: dict[str, Any] = {"tool": TOOL, "scope": scope, **entry.model_dump(mode="json")}
         payload["message"] = self._redact(payload["message"])
+        if entry.bypass_reason:
+            payload["bypass_reason"] = self._redact(entry.bypass_reason)
         if entry.outcome == "started":
             self._claim(entry, environment, scope, payload)
             return
@@ -112,7 +115,7 @@ class GitHubDeploymentsLedger:
             environment=environment,
             task=TASK,
             payload=payload,
-            description=shorten(f"Discord commands: {entry.action} to {what}"),
+            description=shorten(f"{BYPASS_NOTE if entry.bypass else ''}Discord commands: {entry.action} to {what}"),
             production=entry.environment == "production",
         )
         self.repo.create_status(

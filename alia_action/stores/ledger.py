@@ -55,6 +55,8 @@ class LedgerEntry(BaseModel):
     ended_at: AwareDatetime | None = None  # when its result was known (verified), None while "started"
     message: str = ""
     run: str | None = None  # identifies the run, so a result closes its own "started" entry
+    bypass: bool = False  # an emergency promote that skipped the circuit breaker
+    bypass_reason: str | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
