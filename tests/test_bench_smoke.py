@@ -85,3 +85,9 @@ def test_run_all_writes_one_dated_document(tmp_path: Path) -> None:
     headings = ("## detect", "## Cold start", "## Requests per deploy", "## monitor", "## Image dependencies")
     for heading in (*headings, "## Dashboard"):
         assert heading in written
+
+
+def test_huge_history_bench_runs_health_on_a_huge_and_an_endless_metrics_log() -> None:
+    out = assert_table(run_bench("huge_history.py", "--quick"))
+    assert "link to /dev/zero" in out and "FIFO" in out
+    assert "PASS: 0 of 4 runs hung" in out
