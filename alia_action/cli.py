@@ -75,11 +75,16 @@ SPECIFIC["dashboard"] = [
 ]
 SPECIFIC["deploy"] = SPECIFIC["stage"] + SPECIFIC["promote"][:1]
 SPECIFIC["monitor"] = [*SPECIFIC["health"], ("interval", "str", "time between checks (default: 5m)")]
+CLAIMS: list[tuple[str, str, str]] = [
+    ("claim-expiry", "str", "another run's unfinished claim blocks writes this long (default: 15m)"),
+    ("override-claim", "flag", "take over another run's unfinished claim (a run that is gone); recorded"),
+]
 for _name in ("stage", "promote", "deploy", "rollback"):
     SPECIFIC[_name] = [
         *SPECIFIC[_name],
         ("dry-run", "flag", "plan and check, write nothing"),
         ("backup-retention", "str", "backups kept per scope after a successful write (default: 50)"),
+        *CLAIMS,
     ]
 
 

@@ -393,6 +393,8 @@ class Settings(BaseModel):
     backup_store: str = "command-backups"
     backup_retention: int = 50  # newest backups kept per scope
     staging_max_age: float = 3600.0
+    claim_expiry: float = 900.0  # another run's unfinished write claim blocks the scope this long
+    override_claim: bool = False
     max_deletions: int | None = None
     allow_deletions: bool = False
     checksum_file: str = ".command-checksums.json"
@@ -462,7 +464,9 @@ class Settings(BaseModel):
     def _secret(cls, value: object, info: ValidationInfo) -> SecretStr | None:
         return None if value is None else parse_secret(str(info.field_name), value)
 
-    @field_validator("staging_max_age", "response_time_threshold", "interval", "dashboard_window", mode="before")
+    @field_validator(
+        "staging_max_age", "claim_expiry", "response_time_threshold", "interval", "dashboard_window", mode="before"
+    )
     @classmethod
     def _duration(cls, value: object) -> float:
         return parse_positive_duration(value)
@@ -486,7 +490,14 @@ class Settings(BaseModel):
         return kept
 
     @field_validator(
-        "allow_deletions", "write_checksums", "comment", "force", "dry_run", "bypass_breaker", mode="before"
+        "allow_deletions",
+        "write_checksums",
+        "comment",
+        "force",
+        "dry_run",
+        "bypass_breaker",
+        "override_claim",
+        mode="before",
     )
     @classmethod
     def _bool(cls, value: object) -> bool:

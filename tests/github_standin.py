@@ -16,14 +16,22 @@ What GitHub enforces and the tests rely on is enforced here too:
   setting ``target_url``, and ``auto_inactive``: a new success marks earlier successful deployments of the
   same non-production environment inactive.
 
-Every request is logged (:attr:`GitHubStandIn.requests`), with its body but never its token.
+Faults are injected by method and path (:meth:`GitHubStandIn.fail`, :meth:`GitHubStandIn.rate_limit`):
+5xx answers, slow answers (a timeout for the client), and rate limits shaped as GitHub sends them (primary:
+403 or 429 with ``X-RateLimit-Remaining: 0`` and ``X-RateLimit-Reset``; secondary: 403 or 429 with the
+"secondary rate limit" message, with or without ``Retry-After``). Each fault that fires is recorded
+(:attr:`GitHubStandIn.fired`); :attr:`GitHubStandIn.pending` counts those that never fired.
+
+Every request is logged (:attr:`GitHubStandIn.requests`), with its body and headers but never its token.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -55,6 +63,21 @@ class Logged:
     query: dict[str, str]
     body: Any
     status: int
+    headers: dict[str, str] = field(default_factory=dict)  # as sent, the Authorization value redacted
+    raw_path: str = ""  # the request target as sent (path and query)
+
+
+@dataclass
+class GitHubFault:
+    """One scripted misbehaviour for the next ``times`` requests matching ``method`` and ``path``."""
+
+    kind: str  # status | slow | primary | secondary
+    method: str | None
+    path: re.Pattern[str] | None
+    times: int
+    status: int = 502
+    seconds: float = 0.0
+    retry_after: int | None = None
 
 
 @dataclass
@@ -100,8 +123,10 @@ class GitHubStandIn:
     labels: dict[str, JsonObject] = field(default_factory=dict)
     deployments: dict[int, JsonObject] = field(default_factory=dict)
     statuses: dict[int, list[JsonObject]] = field(default_factory=dict)
+    fired: list[str] = field(default_factory=list)  # "kind METHOD path" of every fault that fired
 
     def __post_init__(self) -> None:
+        self._faults: list[GitHubFault] = []
         self._lock = threading.RLock()
         self._ids = iter(range(1000, 10**9))
         self._server: ThreadingHTTPServer | None = None
@@ -159,6 +184,74 @@ class GitHubStandIn:
         with self._lock:
             self.permissions = dict.fromkeys(PERMISSIONS, "read")
 
+    def fail(
+        self, status: int = 502, *, method: str | None = None, path: str | None = None, times: int = 1, slow: float = 0
+    ) -> None:
+        """The next ``times`` matching requests answer ``status`` (a 5xx) or, with ``slow``, answer normally
+        after ``slow`` seconds (a timeout for a client that waits less). ``path``: a regex searched in the path."""
+        kind = "slow" if slow else "status"
+        self._add(GitHubFault(kind, method, re.compile(path) if path else None, times, status, slow))
+
+    def rate_limit(
+        self,
+        kind: str = "secondary",
+        *,
+        status: int = 403,
+        retry_after: int | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """The next ``times`` matching requests are rate limited as GitHub does it: ``primary`` (remaining 0,
+        a reset time one second ahead) or ``secondary`` (its message; ``Retry-After`` when given)."""
+        assert kind in ("primary", "secondary"), kind
+        self._add(GitHubFault(kind, method, re.compile(path) if path else None, times, status, 0, retry_after))
+
+    def _add(self, fault: GitHubFault) -> None:
+        with self._lock:
+            self._faults.append(fault)
+
+    @property
+    def pending(self) -> int:
+        """Faults scheduled that have not fired."""
+        with self._lock:
+            return sum(f.times for f in self._faults)
+
+    def _take_fault(self, method: str, path: str) -> GitHubFault | None:
+        with self._lock:
+            for fault in self._faults:
+                if (fault.method is None or fault.method == method) and (fault.path is None or fault.path.search(path)):
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                    self.fired.append(f"{fault.kind} {method} {path}")
+                    return fault
+        return None
+
+    @staticmethod
+    def _fault_reply(fault: GitHubFault) -> Reply:
+        if fault.kind == "status":
+            return Reply(fault.status, {"message": "Server Error"} if fault.status != 502 else None)
+        reset = str(int(datetime.now(UTC).timestamp()) + 1)
+        if fault.kind == "primary":
+            return Reply(
+                fault.status,
+                {
+                    "message": "API rate limit exceeded for installation ID 1234.",
+                    "documentation_url": "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting",
+                },
+                {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset, "X-RateLimit-Used": "5000"},
+            )
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+        return Reply(
+            fault.status,
+            {
+                "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                "documentation_url": "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+            },
+            headers,
+        )
+
     def add_pull_request(self, number: int, title: str = "Change commands", head_repo: str | None = None) -> JsonObject:
         with self._lock:
             issue = self._new_issue(number, title, "", [], BOT | {"login": "contributor", "type": "User"})
@@ -200,6 +293,7 @@ class GitHubStandIn:
         raw = http.rfile.read(length) if length else b""
         status, body, headers = 500, {"message": "stand-in error"}, {}
         parsed: Any = None
+        sent = {k: ("[redacted]" if k.lower() == "authorization" else v) for k, v in http.headers.items()}
         try:
             if not path.startswith(self.prefix + "/") and path != self.prefix:
                 raise Reply(404, {"message": "Not Found", "documentation_url": DOCS})
@@ -209,23 +303,31 @@ class GitHubStandIn:
             except ValueError:
                 raise Reply(400, {"message": "Problems parsing JSON", "documentation_url": DOCS}) from None
             self._authenticate(http.headers.get("Authorization", ""))
+            fault = self._take_fault(http.command, path)
+            if fault is not None and fault.kind == "slow":
+                time.sleep(fault.seconds)
+            elif fault is not None:
+                raise self._fault_reply(fault)
             status, body, headers = self._dispatch(Request(http.command, path, query, parsed))
         except Reply as reply:
             status, body, headers = reply.status, reply.body, reply.headers
         with self._lock:
-            self.requests.append(Logged(http.command, path, query, parsed, status))
+            self.requests.append(Logged(http.command, path, query, parsed, status, sent, http.path))
         data = b"" if body is None else json.dumps(body).encode()
         http.send_response(status)
         http.send_header("Content-Type", "application/json; charset=utf-8")
         http.send_header("Content-Length", str(len(data)))
         http.send_header("X-GitHub-Media-Type", "github.v3; format=json")
-        http.send_header("X-RateLimit-Limit", "5000")
-        http.send_header("X-RateLimit-Remaining", "4999")
-        http.send_header("X-RateLimit-Reset", str(int(datetime.now(UTC).timestamp()) + 3600))
-        for name, value in headers.items():
+        defaults = {
+            "X-RateLimit-Limit": "5000",
+            "X-RateLimit-Remaining": "4999",
+            "X-RateLimit-Reset": str(int(datetime.now(UTC).timestamp()) + 3600),
+        }
+        for name, value in {**defaults, **headers}.items():
             http.send_header(name, value)
         http.end_headers()
-        http.wfile.write(data)
+        with contextlib.suppress(OSError):  # the client gave up waiting (a slow-answer fault)
+            http.wfile.write(data)
 
     def _authenticate(self, header: str) -> None:
         scheme, _, credential = header.partition(" ")

@@ -97,7 +97,7 @@ def test_a_write_that_finished_after_this_plan_makes_it_stale(tmp_path: Path) ->
     reason = concurrent_claim(
         ledger, application_id=APP_ID, guild_id=GUILD_ID, run="mine", planned_at=planned_at, live_checksum="what-i-read"
     )
-    assert reason is not None and "changed the live commands after this run read them" in reason
+    assert reason is not None and "changed the live commands after this run read them" in reason.reason
     # The same result read before this plan, or one that left what this run read, is no conflict.
     assert (
         concurrent_claim(

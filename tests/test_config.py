@@ -37,6 +37,8 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "backup_file": ("production-2024.json", "production-2024.json"),
     "backup_store": ("s3://my-bucket/backups/", "s3://my-bucket/backups"),
     "staging_max_age": ("1h30m", 5400.0),
+    "claim_expiry": ("5m", 300.0),
+    "override_claim": ("yes", True),
     "max_deletions": ("3", 3),
     "backup_retention": (" 10 ", 10),
     "allow_deletions": ("YES", True),

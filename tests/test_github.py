@@ -567,14 +567,18 @@ def test_long_failure_messages_fit_the_status_description(
 def test_missing_deployments_permission_stops_with_the_permission_named(
     gh: GitHubStandIn, live: Emulator, make_settings: SettingsFactory, tmp_path: Path
 ) -> None:
+    """Issue 15 finding 3: a claim GitHub refuses (403, no rate limit) stops the run before any Discord write."""
     gh.permissions["deployments"] = "read"
     workspace = fresh_workspace(tmp_path, "ws")
     step = Runner(gh, tmp_path, {}, "push")(make_settings(action="stage", github_token=GH_TOKEN), workspace)
     assert step.code == 1
     (error,) = step.annotations("error")
+    assert "stage stopped before writing to Discord: the write claim could not be recorded" in error
     assert "deployments: write" in error and "Resource not accessible by integration" in error
-    assert "recorded in" in error and "Traceback" not in step.log
-    assert [e.outcome for e in FileLedger(workspace / "deployment.log").entries()] == ["started", "success"]
+    assert "fork" not in step.log and "Traceback" not in step.log
+    assert [r.method for r in live.requests] == ["GET"]  # the plan's read, and nothing written
+    assert FileLedger(workspace / "deployment.log").entries() == []  # no claim left open anywhere
+    assert not gh.deployments
 
     gh.permissions["deployments"] = "none"  # not even readable: promote stops before any write to Discord
     before = len(live.requests)
@@ -583,18 +587,20 @@ def test_missing_deployments_permission_stops_with_the_permission_named(
     assert all(r.method == "GET" for r in live.requests[before:])
 
 
-def test_github_out_of_reach_leaves_the_local_record_and_says_so(
+def test_github_out_of_reach_stops_every_write_with_that_cause(
     live: Emulator, make_settings: SettingsFactory, tmp_path: Path
 ) -> None:
+    """Issue 15 finding 5: an unreadable record fails closed, never falling back to deployment.log alone."""
     with GitHubStandIn(token=GH_TOKEN) as gone:
         run = Runner(gone, tmp_path, {}, "push", extra={"GITHUB_API_URL": gone.url})
     workspace = fresh_workspace(tmp_path, "ws")
     step = run(make_settings(action="stage", github_token=GH_TOKEN), workspace)  # the stand-in has stopped
-    assert step.code == 0
-    assert "warning: GitHub Deployments could not be read, using" in step.log
-    assert "stage to the staging environment succeeded; recorded in" in step.log
-    assert "could not reach GitHub to create a deployment" in step.log
-    assert FileLedger(workspace / "deployment.log").entries()[-1].outcome == "success"
+    assert step.code == 1
+    (error,) = step.annotations("error")
+    assert "cannot read the deployment record in GitHub Deployments, so nothing is written to Discord" in error
+    assert "could not reach GitHub to list the deployments" in error
+    assert "using deployment.log only" not in step.log and "warning: GitHub Deployments could not" not in step.log
+    assert all(r.method == "GET" for r in live.requests)
 
 
 def test_the_built_in_emulator_and_the_cli_leave_github_alone(

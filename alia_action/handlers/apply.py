@@ -8,24 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..commands.canonical import checksum as set_checksum
 from ..commands.plan import Plan, build_plan, overwrite_body
 from ..commitinfo import Commit, find_commit
 from ..discord.errors import DAILY_CREATE_LIMIT, DiscordError
+from ..durations import format_duration
 from ..errors import DeployError
 from ..markdown import plan_markdown
+from ..notify.github import RunInfo
 from ..report import build_report, report_lines
 from ..stores.backup_scope import prune
 from ..stores.backups import BackupDocument, BackupError, BackupKind, BackupScope
-from ..stores.ledger import LedgerEntry, concurrent_claim, creates_spent, open_ledger
+from ..stores.ledger import Conflict, LedgerEntry, concurrent_claim, creates_spent, open_ledger
 from .detect import Validated, plan_outputs
 from .outcome import Outcome
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..wording import Wording
     from .context import Context
     from .live import Discord
 
@@ -120,27 +123,70 @@ def claim_scope(
     """Record that this run is about to write, unless another run got there first.
 
     Two deploys of one scope (a misconfigured concurrency group) must not overwrite each other blindly:
-    the check and the claim happen under the ledger's lock, with no extra request to Discord.
+    the check and the claim happen under the ledger's lock, with no extra request to Discord. Another run's
+    unfinished claim is taken over (and the takeover recorded) when ``override-claim`` says so, or by a
+    rollback when that run wrote nothing (the live commands are still those it read): the way back from an
+    incident never waits for a run that is gone.
     """
     ledger = open_ledger(settings, ctx)
+    live_checksum = set_checksum(live, guild=target.guild)
+    expiry = timedelta(seconds=settings.claim_expiry)
     with ledger.lock():
-        reason = concurrent_claim(
+        conflict = concurrent_claim(
             ledger,
             application_id=discord.application_id,
             guild_id=target.guild_id,
             run=ctx.run_id,
             planned_at=planned_at,
-            live_checksum=set_checksum(live, guild=target.guild),
+            live_checksum=live_checksum,
+            expiry=expiry,
         )
-        if reason:
-            raise ConcurrentDeploy(
-                f"{action} to {target.label} stopped before writing: {reason}. This run's plan may be stale; run it "
-                "again once that deploy is done (a `concurrency:` group in the workflow serialises deploys)"
-            )
+        took_over, message = None, ""
+        if conflict is not None:
+            claim = conflict.claim
+            wrote_nothing = claim is not None and claim.live_checksum == live_checksum
+            if claim is None or not (settings.override_claim or (action == "rollback" and wrote_nothing)):
+                raise ConcurrentDeploy(blocked_message(action, target, conflict, settings.claim_expiry, ctx.wording))
+            why = "override-claim is set" if settings.override_claim else "that run wrote nothing (live is as it read)"
+            took_over = claim.run
+            message = f"took over the unfinished claim of {conflict.holder()}, started {claim.time:%H:%M:%S} UTC: {why}"
+            ctx.log(f"warning: {action} to {target.label} {message}")
         started = Applied(
-            target, Plan([]), started_at=applied.started_at, commit=applied.commit, bypass_reason=applied.bypass_reason
+            target,
+            Plan([]),
+            started_at=applied.started_at,
+            commit=applied.commit,
+            bypass_reason=applied.bypass_reason,
+            live_checksum=live_checksum,
         )
-        record(settings, ctx, discord, action=action, target=target, digest=digest, applied=started, outcome="started")
+        record(
+            settings,
+            ctx,
+            discord,
+            action=action,
+            target=target,
+            digest=digest,
+            applied=started,
+            outcome="started",
+            message=message,
+            took_over=took_over,
+        )
+
+
+def blocked_message(action: str, target: Target, conflict: Conflict, expiry_seconds: float, wording: Wording) -> str:
+    """Who holds the scope, until when, and the two ways on: wait for it, or take over a claim left behind."""
+    text = f"{action} to {target.label} stopped before writing: {conflict.reason}"
+    if conflict.claim is None or conflict.expires is None:
+        return (
+            f"{text}. This run's plan is stale; run it again (a `concurrency:` group in the workflow serialises "
+            "deploys)"
+        )
+    return (
+        f"{text}; the claim is held by {conflict.holder()} and expires at {conflict.expires:%H:%M:%S} UTC "
+        f"(claim-expiry: {format_duration(expiry_seconds)}). If that run is still going, run this again once it "
+        "is done (a `concurrency:` group in the workflow serialises deploys); if it is gone, take over its claim "
+        f"with {wording.setting('override-claim')}, which the deployment record keeps"
+    )
 
 
 def take_backup(
@@ -182,9 +228,11 @@ def record(
     applied: Applied,
     outcome: str,
     message: str = "",
+    took_over: str | None = None,
 ) -> None:
     ledger = open_ledger(settings, ctx)
     now = ctx.now()
+    run = RunInfo.from_environ(ctx.environ)
     ledger.record(
         LedgerEntry.model_validate(
             {
@@ -207,6 +255,8 @@ def record(
                 "bypass_reason": applied.bypass_reason,
                 "message": message,
                 "run": ctx.run_id,
+                "run_url": run.run_url if run else None,
+                "took_over": took_over,
             }
         )
     )
@@ -245,17 +295,20 @@ def failed(
 ) -> DeployError:
     """Record a failed write (or read) and return the error that says what happened and how to go back."""
     target = applied.target
-    record(
-        settings,
-        ctx,
-        discord,
-        action=action,
-        target=target,
-        digest=digest,
-        applied=applied,
-        outcome="failure",
-        message=message,
-    )
+    try:  # the failure closes this run's claim; if it cannot be recorded, the cause still comes first
+        record(
+            settings,
+            ctx,
+            discord,
+            action=action,
+            target=target,
+            digest=digest,
+            applied=applied,
+            outcome="failure",
+            message=message,
+        )
+    except DeployError as exc:
+        message += f" (and this failure could not be recorded: {str(exc).removesuffix('.')})"
     hint = f" Backup taken before the write: {applied.backup}"
     if applied.written:  # the write may have changed the scope: say how to go back
         restore = ctx.wording.run("rollback", environment=target.environment, backup_file=applied.backup or "")

@@ -49,7 +49,10 @@ def check_breaker(
     ledger = open_ledger(settings, ctx)
     now = ctx.now()
     app = discord.application_id
-    staged = latest_success(ledger, action="stage", application_id=app, guild_id=guild, until=now + CLOCK_SKEW)
+    try:
+        staged = latest_success(ledger, action="stage", application_id=app, guild_id=guild, until=now + CLOCK_SKEW)
+    except DeployError as exc:  # the record is unreadable: say so, not "no staging deploy is recorded"
+        raise CircuitOpen(f"circuit breaker: cannot tell whether staging succeeded: {exc}") from None
     if staged is None:
         future = latest_success(ledger, action="stage", application_id=app, guild_id=guild)
         why = (

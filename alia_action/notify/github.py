@@ -49,21 +49,26 @@ _GITHUB_MESSAGE_CHARS = 200
 
 
 class GitHubError(DeployError):
-    """GitHub refused or failed one request. ``status`` is None when GitHub was not reached at all."""
+    """GitHub refused or failed one request. ``status`` is None when GitHub was not reached at all;
+    ``rate_limited``: GitHub was still limiting the rate after the waits :meth:`GitHubRepo.call` allows."""
 
-    def __init__(self, message: str, *, status: int | None = None, permission: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, permission: str | None = None, rate_limited: bool = False
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.permission = permission
+        self.rate_limited = rate_limited
 
     @property
     def forbidden(self) -> bool:
-        return self.status == 403
+        """A permission refusal (a rate limit is answered 403 too, and is none)."""
+        return self.status == 403 and not self.rate_limited
 
     @property
     def configuration(self) -> bool:
         """A mistake the workflow's author must fix (token, permissions, repository), not a passing fault."""
-        return self.status in (401, 403, 404)
+        return self.status in (401, 403, 404) and not self.rate_limited
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +80,37 @@ class Options:
     backoff: float = 0.5
     seconds_between_writes: float | None = 1.0
     per_page: int = 100
+    max_rate_limit_wait: float = 180.0  # waited for rate limits within one call at most, then it fails
+    secondary_wait: float = 60.0  # a secondary limit without Retry-After: GitHub asks for at least a minute
+
+
+def _header(exc: BaseException, name: str) -> str | None:
+    headers = getattr(exc, "headers", None) or {}
+    return next((str(v) for k, v in headers.items() if k.lower() == name), None)
+
+
+def rate_limit_wait(exc: BaseException, secondary_wait: float, now: float | None = None) -> float | None:
+    """Seconds to wait before repeating a request GitHub rate limited, or None when it was no rate limit.
+
+    GitHub signals both kinds with 403 or 429: ``Retry-After`` (seconds) when it says how long; a primary limit
+    with ``X-RateLimit-Remaining: 0`` and ``X-RateLimit-Reset`` (epoch seconds); a secondary one by its message.
+    """
+    import time
+
+    status = getattr(exc, "status", None)
+    if status not in (403, 429):
+        return None
+    retry_after = _header(exc, "retry-after")
+    if retry_after is not None and retry_after.strip().isdigit():
+        return float(retry_after.strip())
+    if _header(exc, "x-ratelimit-remaining") == "0":
+        reset = _header(exc, "x-ratelimit-reset") or ""
+        if reset.strip().isdigit():
+            return max(float(reset) - (now if now is not None else time.time()), 0.0) + 1.0
+        return secondary_wait
+    if "rate limit" in github_message(exc).lower() or status == 429:
+        return secondary_wait
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,13 +254,23 @@ def accepted_permissions(exc: BaseException) -> list[str]:
     return [f"{name.replace('_', '-')}: {level}" for name, level in _ACCEPTED.findall(value)]
 
 
-def explain(exc: BaseException, *, doing: str, permission: str, repository: str) -> GitHubError:
-    """One plain sentence for a failed request: what we tried, what GitHub said, what to change."""
+def explain(
+    exc: BaseException, *, doing: str, permission: str, repository: str, waited: float | None = None
+) -> GitHubError:
+    """One plain sentence for a failed request: what we tried, what GitHub said, what to change. ``waited``:
+    the request was rate limited, and this is how long was waited in vain."""
     status = getattr(exc, "status", None)
     if not isinstance(status, int):
         return GitHubError(f"could not reach GitHub to {doing} ({type(exc).__name__})")
     said = github_message(exc)
     said = f": {said}" if said else ""
+    if waited is not None:
+        return GitHubError(
+            f"GitHub's rate limit still held after waiting {waited:.0f}s to {doing} (HTTP {status}{said}); "
+            "run it again later",
+            status=status,
+            rate_limited=True,
+        )
     if status == 401:
         return GitHubError(
             f"GitHub rejected the token while trying to {doing} (HTTP 401{said}); check the github-token input",
@@ -265,11 +311,12 @@ class GitHubRepo:
     token: str = field(repr=False)
     run: RunInfo
     options: Options = field(default_factory=Options)
+    on_wait: Callable[[str], None] = lambda _line: None  # told when a rate limit is waited out
 
     def __post_init__(self) -> None:
         import logging
 
-        from github import Auth, Github, GithubRetry, set_log_level
+        from github import Auth, Github, set_log_level
 
         from .. import __version__
 
@@ -277,14 +324,17 @@ class GitHubRepo:
         # every failure reaches us as an exception anyway, and is reported through Workflow.
         set_log_level(logging.CRITICAL)
 
-        retry = GithubRetry(
+        from urllib3.util.retry import Retry
+
+        # 5xx and dropped connections are retried here; rate limits (403/429) in :meth:`call`, for every method.
+        retry = Retry(
             total=self.options.retries,
             connect=1,
             backoff_factor=self.options.backoff,
             # POST is not repeated: a create answered 5xx may have happened, and must not happen twice.
             allowed_methods=frozenset({"GET", "HEAD", "PATCH"}),
-            secondary_rate_wait=10,
-            max_rate_limit_wait=60,
+            status_forcelist=list(range(500, 600)),
+            raise_on_status=False,  # the last answer reaches PyGithub, which raises with its status
         )
         kwargs: dict[str, Any] = {"base_url": self.run.api_url} if self.run.api_url else {}
         self._github = Github(
@@ -307,7 +357,7 @@ class GitHubRepo:
         run = RunInfo.from_environ(ctx.environ)
         if not ctx.in_actions or settings.github_token is None or run is None:
             return None
-        return cls(settings.github_token.get_secret_value(), run, options or Options())
+        return cls(settings.github_token.get_secret_value(), run, options or Options(), ctx.log)
 
     def close(self) -> None:
         self._github.close()
@@ -319,16 +369,32 @@ class GitHubRepo:
         self.close()
 
     def call(self, doing: str, permission: str, request: Callable[[], T]) -> T:
-        """Run ``request``; any failure becomes a :class:`GitHubError` that says what to change."""
+        """Run ``request``; a rate limit (primary or secondary, with or without ``Retry-After``) is waited out and
+        the request repeated, up to ``max_rate_limit_wait`` seconds in all (a rate-limited request was not
+        processed, so a POST is safe to repeat); any other failure becomes a :class:`GitHubError` that says what
+        to change."""
+        import time
+
         import requests
         from github import GithubException
 
-        try:
-            return request()
-        except GithubException as exc:
-            raise explain(exc, doing=doing, permission=permission, repository=self.run.repository) from None
-        except (requests.RequestException, OSError) as exc:
-            raise explain(exc, doing=doing, permission=permission, repository=self.run.repository) from None
+        waited = 0.0
+        while True:
+            try:
+                return request()
+            except GithubException as exc:
+                wait = rate_limit_wait(exc, self.options.secondary_wait)
+                if wait is not None and waited + wait <= self.options.max_rate_limit_wait:
+                    self.on_wait(f"GitHub rate limited the request to {doing}: waiting {wait:.0f}s, then repeating it")
+                    time.sleep(wait)
+                    waited += wait
+                    continue
+                limited = waited if wait is not None else None
+                raise explain(
+                    exc, doing=doing, permission=permission, repository=self.run.repository, waited=limited
+                ) from None
+            except (requests.RequestException, OSError) as exc:
+                raise explain(exc, doing=doing, permission=permission, repository=self.run.repository) from None
 
     # ------------------------------------------------------------------ identity
 
@@ -471,12 +537,19 @@ class GitHubRepo:
     def deployments(self, *, environment: str, task: str) -> Iterator[Deployment]:
         """Deployments of ``environment`` for ``task``, newest first, fetched page by page as consumed."""
         pages = self.repo.get_deployments(environment=environment, task=task)
-        iterator = self.call(f"list the deployments of {environment!r}", DEPLOYMENTS_READ, lambda: iter(pages))
+        number = 0
         while True:
-            item = self.call(f"list the deployments of {environment!r}", DEPLOYMENTS_READ, lambda: next(iterator, None))
-            if item is None:
+            # Page by page, each one a request of its own: a rate-limited page is fetched again, where a list
+            # iterator, once broken, would end as if the list had (a record read short, without a word).
+            page = self.call(
+                f"list the deployments of {environment!r}",
+                DEPLOYMENTS_READ,
+                lambda n=number: pages.get_page(n),  # type: ignore[misc]
+            )
+            yield from page
+            if len(page) < self.options.per_page:
                 return
-            yield item
+            number += 1
 
     def latest_status(self, deployment: Deployment) -> str | None:
         """The state of a deployment's newest status (GitHub lists them newest first); None without one."""

@@ -7,19 +7,22 @@ stage, promote and rollback therefore also becomes a GitHub deployment of the en
 ``payload``, and the statuses ``in_progress`` then ``success`` or ``failure`` with the run as ``log_url``.
 Reading turns the recent deployments back into entries, the latest status deciding the outcome.
 
-The local ``deployment.log`` is still appended first (users keep it as an artifact) and read too: the
-two are merged. ``started`` claims stay local: they guard against two writers on one machine under the
-file's lock, and a deployment in GitHub's list is not the place for them.
+The local ``deployment.log`` is still appended (users keep it as an artifact) and read too: the two are
+merged. A write claim (``started``) is a deployment left ``in_progress`` until the run's result releases it;
+its age is GitHub's ``created_at``, not the claiming runner's clock.
 
-A refusal (401, 403, 404) is the workflow's configuration and stops the run with a message naming the
-permission; GitHub out of reach is a passing fault: the run goes on with ``deployment.log`` alone, saying so.
+GitHub is the record a fresh runner trusts, so it never silently drops out of a write: a claim GitHub refuses
+(a missing ``deployments: write``) or cannot take (5xx, timeout) stops the run before any Discord write, and a
+record that cannot be read stops every write with that cause (only ``detect``, which writes nothing, goes on
+with ``deployment.log`` alone). Rate limits are waited out by :meth:`GitHubRepo.call`. A result that cannot
+be recorded after a write is a warning, or an error when it is the workflow's configuration.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -75,7 +78,12 @@ class GitHubDeploymentsLedger:
             "staging": settings.deployment_environment_staging,
             "production": settings.deployment_environment_production,
         }
-        self.look_back = max(CREATES_WINDOW, timedelta(seconds=settings.staging_max_age), CLAIM_TTL)
+        self.look_back = max(
+            CREATES_WINDOW,
+            timedelta(seconds=settings.staging_max_age),
+            timedelta(seconds=settings.claim_expiry),
+            CLAIM_TTL,
+        )
         self.location = f"GitHub Deployments ({', '.join(self.environments.values())}) and {local.location}"
         self._redact = settings_redactor(settings)
         self._claims: dict[str, Deployment] = {}  # this run's open claims, by run id
@@ -88,7 +96,6 @@ class GitHubDeploymentsLedger:
     # ------------------------------------------------------------------ write
 
     def record(self, entry: LedgerEntry) -> None:
-        self.local.record(entry)
         environment = self.environments.get(entry.environment, entry.environment)
         scope = f"guild {entry.guild_id}" if entry.guild_id else "global"
         payload: dict[str, Any] = {"tool": TOOL, "scope": scope, **entry.model_dump(mode="json")}
@@ -96,8 +103,14 @@ class GitHubDeploymentsLedger:
         if entry.bypass_reason:
             payload["bypass_reason"] = self._redact(entry.bypass_reason)
         if entry.outcome == "started":
-            self._claim(entry, environment, scope, payload)
+            self._claim(entry, environment, scope, payload)  # GitHub first: a refused claim leaves nothing open
+            try:
+                self.local.record(entry)
+            except DeployError:
+                self._release(entry)
+                raise
             return
+        self.local.record(entry)
         try:
             deployment = self._open(entry, environment, payload, f"{scope} ({entry.outcome})", "running")
             final = "success" if entry.succeeded else "failure"
@@ -128,9 +141,11 @@ class GitHubDeploymentsLedger:
         try:
             claim = self._open(entry, environment, payload, f"{scope} (writing)", "writing")
         except GitHubError as exc:
-            # Without the shared claim only this runner's file protects the scope: say so, keep going.
-            self.ctx.log(f"warning: the write claim is recorded in {self.local.location} only: {exc}")
-            return
+            # Without the shared claim another runner could write over this one: stop before any write.
+            raise DeployError(
+                f"{entry.action} stopped before writing to Discord: the write claim could not be recorded in "
+                f"GitHub Deployments, which other runners read to stay off this scope: {exc}"
+            ) from None
         if entry.run:
             self._claims[entry.run] = claim
 
@@ -173,9 +188,12 @@ class GitHubDeploymentsLedger:
         try:
             remote = list(self._remote_entries())
         except GitHubError as exc:
-            # A deploy must not pass its checks on half the record; detect only reads it for a drift note.
-            if exc.configuration and self.strict:
-                raise DeployError(f"cannot read the deployment record from GitHub Deployments: {exc}") from None
+            # A write must not pass its checks on half the record (another runner's claim, the staging
+            # success): whatever the cause, it stops. detect only reads the record for a drift note.
+            if self.strict:
+                raise DeployError(
+                    f"cannot read the deployment record in GitHub Deployments, so nothing is written to Discord: {exc}"
+                ) from None
             self.ctx.log(f"warning: GitHub Deployments could not be read, using {self.local.location} only: {exc}")
             return local
         seen = {_key(e) for e in local}
@@ -194,8 +212,9 @@ class GitHubDeploymentsLedger:
                     break  # newest first: the rest is older than any reader looks
                 state = self.repo.latest_status(deployment)
                 if entry.outcome == "started":
-                    if state == "in_progress":  # another runner is writing (or died doing so: CLAIM_TTL)
-                        yield entry
+                    if state == "in_progress":  # another runner is writing (or died doing so: claim-expiry)
+                        # Its age is GitHub's: the claiming runner's clock (the payload's time) may be off.
+                        yield entry.model_copy(update={"time": _github_time(deployment.created_at, entry.time)})
                     continue
                 if state in ("success", "inactive"):  # inactive: GitHub's mark on a success superseded since
                     yield entry
@@ -211,6 +230,13 @@ def _entry(payload: object) -> LedgerEntry | None:
         return LedgerEntry.model_validate(payload)
     except ValidationError:
         return None
+
+
+def _github_time(value: object, fallback: datetime) -> datetime:
+    """A timestamp GitHub set (PyGithub gives it as a datetime, UTC), else ``fallback``."""
+    if not isinstance(value, datetime):
+        return fallback
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _key(entry: LedgerEntry) -> tuple[object, ...]:

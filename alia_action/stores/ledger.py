@@ -11,6 +11,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
     from ..handlers.context import Context
 
 Outcome = Literal["started", "success", "failure", "noop"]
-# A "started" entry without a result is another run's write in progress for this long at most
-# (a run that died leaves one behind; it must not block the scope for ever).
+# A "started" entry without a result is another run's write in progress for this long at most (a run that
+# died leaves one behind; it must not block the scope for ever). The claim-expiry input changes it.
 CLAIM_TTL = timedelta(minutes=15)
 # Read from the end: years of deploys fit; a file that grew by other means costs a bounded read.
 MAX_READ_BYTES = 8 * 1024 * 1024
@@ -57,6 +58,8 @@ class LedgerEntry(BaseModel):
     run: str | None = None  # identifies the run, so a result closes its own "started" entry
     bypass: bool = False  # an emergency promote that skipped the circuit breaker
     bypass_reason: str | None = None
+    run_url: str | None = None  # the workflow run that wrote the entry, when known (who holds a claim)
+    took_over: str | None = None  # the run whose unfinished claim this run overrode (that claim is closed)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -89,20 +92,54 @@ class FileLedger:
         self.location = str(path)
         self._warn = warn
         self._warned = False
+        self._claims: dict[str, tuple[int, int]] = {}  # this run's claim lines: (start, end) offsets
 
     def record(self, entry: LedgerEntry) -> None:
-        line = entry.model_dump_json() + "\n"
+        line = (entry.model_dump_json() + "\n").encode()
+        start = 0
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             check_append_target(self.path)  # opening a FIFO to append blocks until a reader comes
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(line)
-                handle.flush()
-                os.fsync(handle.fileno())
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                start = os.fstat(fd).st_size
+                try:
+                    written = 0
+                    while written < len(line):
+                        written += os.write(fd, line[written:])
+                    os.fsync(fd)
+                except OSError:
+                    os.ftruncate(fd, start)  # no half line left behind (a full disk takes part of it)
+                    raise
+            finally:
+                os.close(fd)
         except OSError as exc:
+            if entry.outcome != "started" and self._withdraw(entry.run):
+                raise DeployError(
+                    f"cannot append to the deployment record {self.path}: {exc.strerror or exc} (this run's "
+                    "claim was taken back out of it, so it blocks no other run)"
+                ) from None
             raise DeployError(f"cannot append to the deployment record {self.path}: {exc.strerror or exc}") from None
         except UnreadableFile as exc:
             raise DeployError(f"cannot append to the deployment record: {exc}") from None
+        if entry.outcome == "started" and entry.run:
+            self._claims[entry.run] = (start, start + len(line))
+
+    def _withdraw(self, run: str | None) -> bool:
+        """Remove this run's claim line when its result cannot be appended (a full disk): the line is cut off
+        only while it is still the file's last, so no other run's line is touched."""
+        where = self._claims.pop(run or "", None)
+        if where is None:
+            return False
+        try:
+            with self.path.open("r+b") as handle:
+                if os.fstat(handle.fileno()).st_size != where[1]:
+                    return False
+                handle.truncate(where[0])
+                os.fsync(handle.fileno())
+        except OSError:
+            return False
+        return True
 
     @contextmanager
     def lock(self) -> Iterator[object]:
@@ -188,19 +225,55 @@ def creates_spent(ledger: Ledger, *, application_id: str, guild_id: str | None, 
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Why this run must not write now. ``claim``: the unfinished claim of another run (None: a write that
+    finished after this run read the live commands); ``expires``: when that claim stops counting."""
+
+    reason: str
+    claim: LedgerEntry | None = None
+    expires: datetime | None = None
+
+    def holder(self) -> str:
+        """Which run holds the claim, as a person can find it."""
+        if self.claim is None:
+            return ""
+        where = f" ({self.claim.run_url})" if self.claim.run_url else f" (run id {self.claim.run})"
+        return f"{self.claim.action}{where}"
+
+
+def open_claims(entries: list[LedgerEntry]) -> set[str]:
+    """Runs whose result is recorded, or whose claim another run took over: their claims are closed."""
+    return {e.run for e in entries if e.outcome != "started" and e.run} | {e.took_over for e in entries if e.took_over}
+
+
 def concurrent_claim(
-    ledger: Ledger, *, application_id: str, guild_id: str | None, run: str, planned_at: datetime, live_checksum: str
-) -> str | None:
-    """Why this run must not write now, or None: another run's write to the scope is in progress, or one
-    finished after this run read the live commands and left another set (the plan is stale)."""
+    ledger: Ledger,
+    *,
+    application_id: str,
+    guild_id: str | None,
+    run: str,
+    planned_at: datetime,
+    live_checksum: str,
+    expiry: timedelta = CLAIM_TTL,
+) -> Conflict | None:
+    """Why this run must not write now, or None: another run's write to the scope is in progress (its claim is
+    younger than ``expiry``), or one finished after this run read the live commands and left another set (the
+    plan is stale). A claim's age is the record's own time: GitHub's ``created_at`` for a claim read from
+    GitHub Deployments (github_ledger.py), never the claiming runner's clock."""
     entries = [e for e in ledger.entries() if e.same_scope(application_id, guild_id) and e.run != run]
-    finished = {e.run for e in entries if e.outcome != "started"}
+    closed = open_claims(entries)
     for entry in entries:
-        if entry.outcome == "started" and entry.run not in finished and entry.time > planned_at - CLAIM_TTL:
-            return f"another {entry.action} of this scope started at {entry.time:%H:%M:%S} UTC and has not finished"
+        if entry.outcome == "started" and entry.run not in closed and entry.time > planned_at - expiry:
+            expires = entry.time + expiry
+            return Conflict(
+                f"another {entry.action} of this scope started at {entry.time:%H:%M:%S} UTC and has not finished",
+                entry,
+                expires,
+            )
     for entry in entries:
         if entry.outcome == "success" and entry.time > planned_at and entry.live_checksum != live_checksum:
-            return (
+            return Conflict(
                 f"another {entry.action} ({entry.time:%H:%M:%S} UTC) changed the live commands after this run read them"
             )
     return None
