@@ -66,7 +66,7 @@ def _names(report: dict[str, Any]) -> dict[str, bool]:
 
 
 def _without_dev_flag(command: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in command.items() if k != "developmentOnly"}
+    return {k: v for k, v in command.items() if k not in ("developmentOnly", "ownerOnly")}
 
 
 def _walk(options: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -139,7 +139,10 @@ def test_discordjs_export_of_the_fixture_bot_passes_detect(discordjs_bot: Path) 
         timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "6 commands from 6 modules" in proc.stderr  # ping.test.js was skipped, not imported
+    assert "6 commands from 6 modules" in proc.stderr  # ping.test.js and roll.test.ts were skipped, not imported
+    # Modules without a sibling test file are warnings (ping.test.js and roll.test.ts count).
+    untested = re.findall(r"warning: fixture/commands/(\S+) has no test file", proc.stderr)
+    assert untested == ["clips/clip.js", "clips/save-clip.js", "debug.js", "user-info.js"]
     text = out.read_text(encoding="utf-8")
     exported = json.loads(text)
     assert text == json.dumps(exported, indent=2, ensure_ascii=False) + "\n"
@@ -150,6 +153,7 @@ def test_discordjs_export_of_the_fixture_bot_passes_detect(discordjs_bot: Path) 
     by_name = {c["name"]: c for c in exported}
     assert by_name["debug"]["developmentOnly"] is True
     assert [n for n, c in by_name.items() if "developmentOnly" in c] == ["debug"]
+    assert [n for n, c in by_name.items() if "ownerOnly" in c] == ["debug"] and by_name["debug"]["ownerOnly"] is True
     assert by_name["Save Clip"]["type"] == 3 and "description" not in by_name["Save Clip"]
     assert by_name["User Info"]["type"] == 2
     options = [o for c in exported for o in _walk(c.get("options", []))]
@@ -172,14 +176,19 @@ def test_discordjs_export_of_the_fixture_bot_passes_detect(discordjs_bot: Path) 
 
 MODULE_SHAPES = {
     # ESM named exports, a plain command object instead of a builder.
-    "a-named.mjs": 'export const data = { name: "alpha", description: "A" };\nexport const developmentOnly = true;\n',
+    "a-named.mjs": (
+        'export const data = { name: "alpha", description: "A" };\nexport const developmentOnly = true;\n'
+        "export const ownerOnly = true;\nexport function execute() {}\n"
+    ),
+    "a-named.test.mjs": 'throw new Error("a test file was imported");\n',
     # CommonJS.
     "b-cjs.cjs": 'module.exports = { data: { name: "beta", description: "B" }, execute() {} };\n',
     # TypeScript compiled to CommonJS: `export default {...}` becomes `exports.default = {...}`.
     "c-compiled.cjs": (
         '"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\n'
-        'exports.default = { data: { name: "gamma", description: "C" }, developmentOnly: false };\n'
+        'exports.default = { data: { name: "gamma", description: "C" }, developmentOnly: false, execute() {} };\n'
     ),
+    "__tests__/c-compiled.spec.ts": "it('is gamma', () => {});\n",
     # Neither a test nor a declaration file is a command module; importing either would fail.
     "c-compiled.test.js": 'throw new Error("a test file was imported");\n',
     "types.d.ts": "export declare const data: unknown;\n",
@@ -203,14 +212,42 @@ def test_discordjs_export_reads_every_module_shape(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(out.read_text(encoding="utf-8")) == [
-        {"name": "alpha", "description": "A", "developmentOnly": True},
+        {"name": "alpha", "description": "A", "developmentOnly": True, "ownerOnly": True},
         {"name": "beta", "description": "B"},
         {"name": "gamma", "description": "C"},
     ]
     assert not (tmp_path / "commands.json.tmp").exists()
+    # a-named has a test beside it, c-compiled one in __tests__/; b-cjs has none: a warning, not a failure.
+    assert re.findall(r"warning: (\S+) has no test file", proc.stderr) == ["commands/b-cjs.cjs"]
 
 
-OK_MODULE = "export default { data: { name: 'ok', description: 'x' } };\n"
+def test_discordjs_export_with_require_tests_fails_on_an_untested_module(tmp_path: Path) -> None:
+    node = _tool("node")
+    commands = _write(tmp_path / "commands", MODULE_SHAPES)
+    out = tmp_path / "commands.json"
+    proc = subprocess.run(
+        [node, str(JS_EXPORTER), "--require-tests", str(commands), str(out)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "error: commands/b-cjs.cjs has no test file (b-cjs.test.ts)" in proc.stderr
+    assert "1 command module(s) without a test file; nothing written" in proc.stderr
+    assert not out.exists()
+    (commands / "b-cjs.test.js").write_text("it('is beta', () => {});\n", encoding="utf-8")
+    again = subprocess.run(
+        [node, str(JS_EXPORTER), "--require-tests", str(commands), str(out)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 0 and "no test file" not in again.stderr, again.stderr
+
+
+OK_MODULE = "export default { data: { name: 'ok', description: 'x' }, execute() {} };\n"
 BROKEN_MODULES = {
     "import-fails": (
         {"ok.js": OK_MODULE, "bad.js": "import { nope } from './missing.js';\n"},
@@ -218,13 +255,21 @@ BROKEN_MODULES = {
     ),
     "throws-on-import": ({"ok.js": OK_MODULE, "bad.js": "throw new Error('boom at load');\n"}, "boom at load"),
     "no-data": ({"ok.js": OK_MODULE, "bad.js": "export default { execute() {} };\n"}, "bad.js exports no `data`"),
+    "no-execute": (
+        {"ok.js": OK_MODULE, "bad.js": "export default { data: { name: 'x', description: 'x' } };\n"},
+        "bad.js exports `data` but no `execute` function",
+    ),
     "toJSON-throws": (
-        {"bad.js": "export default { data: { toJSON() { throw new Error('bad option'); } } };\n"},
+        {"bad.js": "export default { data: { toJSON() { throw new Error('bad option'); } }, execute() {} };\n"},
         "data.toJSON() failed: bad option",
     ),
     "dev-flag-not-boolean": (
-        {"bad.js": "export default { data: { name: 'x', description: 'x' }, developmentOnly: 'yes' };\n"},
+        {"bad.js": "export default { data: { name: 'x', description: 'x' }, developmentOnly: 'yes', execute() {} };\n"},
         "developmentOnly must be true or false",
+    ),
+    "owner-flag-not-boolean": (
+        {"bad.js": "export default { data: { name: 'x', description: 'x' }, ownerOnly: 1, execute() {} };\n"},
+        "ownerOnly must be true or false",
     ),
     "empty-folder": ({"README.md": "no modules here\n"}, "no command modules"),
 }
@@ -251,7 +296,7 @@ def test_discordjs_export_usage(tmp_path: Path) -> None:
     node = _tool("node")
     proc = subprocess.run([node, str(JS_EXPORTER)], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
-    assert proc.stderr.startswith("usage: node export-commands.mjs <commands-dir> <out.json>")
+    assert proc.stderr.startswith("usage: node export-commands.mjs [--require-tests] <commands-dir> <out.json>")
 
 
 # ----------------------------------------------------------------------------- discord.py

@@ -308,6 +308,8 @@ CASES: list[Case] = [
          says="still the name of a command"),
     Case("project.developmentOnly", entry(developmentOnly=False), entry(developmentOnly=True),
          "launch.developmentOnly", '"developmentOnly"'),
+    Case("project.ownerOnly", cmd(ownerOnly=True, default_member_permissions="0"), cmd(ownerOnly=True),
+         "ping.ownerOnly", '"ownerOnly"', "warning", says='"default_member_permissions": "0"'),
 ]  # fmt: skip
 
 
@@ -348,7 +350,7 @@ def test_every_rule_id_has_a_case() -> None:
         "scope.count",
         "scope.unique", "entry-point.options", "entry-point.handler", "deprecated.dm_permission",
         "deprecated.default_permission", "defaults.contexts", "defaults.integration_types",
-        "project.renamedFrom", "project.developmentOnly",
+        "project.renamedFrom", "project.developmentOnly", "project.ownerOnly",
     }  # fmt: skip
     assert rules == expected
 

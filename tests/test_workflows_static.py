@@ -516,7 +516,7 @@ def jobs_that_run(workflow: dict[str, Any], event: Event) -> set[str]:
         ("dispatch deploy", {"detect", "stage", "promote"}),
         ("dispatch staging", {"detect", "stage"}),
         ("dispatch rollback", {"rollback"}),  # alone: nothing deploys beside a rollback
-        ("dispatch emergency", {"emergency"}),  # alone, behind discord-production's reviewers
+        ("dispatch emergency", {"detect", "emergency"}),  # no staging; behind discord-production's reviewers
         ("dispatch emergency from a branch", set()),
         ("dispatch deploy from a branch", set()),
         ("dispatch rollback from a branch", set()),
@@ -636,3 +636,17 @@ def test_the_emergency_dispatch_bypasses_the_breaker_only_with_its_reason() -> N
     assert step["with"]["action"] == "promote" and step["with"]["bypass-breaker"] is True
     assert step["with"]["bypass-reason"] == "${{ inputs.bypass_reason }}"
     assert {"issues", "deployments"} <= set(job["permissions"])  # the review issue and the record
+
+
+def test_the_typescript_bot_is_exported_once_without_credentials_and_handed_on() -> None:
+    jobs = load(PIPELINE)["jobs"]
+    runs = [str(s.get("run", "")) for s in jobs["detect"]["steps"]]
+    assert "npm ci --ignore-scripts --no-audit --no-fund" in runs
+    assert "node --import tsx scripts/export-commands.mjs --require-tests src/commands commands/commands.json" in runs
+    assert "id-token" not in jobs["detect"]["permissions"]  # the bot's code runs where no credential is
+    for name in ("stage", "promote", "emergency"):
+        steps = jobs[name]["steps"]
+        assert not [s for s in steps if "run" in s], name  # no bot code where the credentials are
+        [download] = [s for s in steps if str(s.get("uses", "")).startswith("actions/download-artifact@")]
+        assert download["with"] == {"name": "discord-commands", "path": "commands"}, name
+        assert "detect" in (jobs[name]["needs"] if isinstance(jobs[name]["needs"], list) else [jobs[name]["needs"]])

@@ -720,6 +720,15 @@ class _CommandChecker:
             )
 
     def check_project(self, kind: int) -> None:
+        if self.data.get("ownerOnly") is True and self.data.get("default_member_permissions") is None:
+            self.add(
+                "warning",
+                "project.ownerOnly",
+                ("ownerOnly",),
+                "ownerOnly is never sent to Discord, so every member sees the command: add "
+                '"default_member_permissions": "0" to hide it from all but administrators (the bot still checks '
+                "the owner when it runs)",
+            )
         if kind == PRIMARY_ENTRY_POINT and self.data.get("developmentOnly") is True:
             self.add(
                 "error",

@@ -64,7 +64,7 @@ class Option(_Wire):
 
 
 class Command(_Wire):
-    """Any command type (1-4), plus the project's own keys ``developmentOnly`` and ``renamedFrom``."""
+    """Any command type (1-4), plus the project's own keys ``developmentOnly``, ``renamedFrom`` and ``ownerOnly``."""
 
     id: str | None = None  # a bulk-overwrite item may carry it to keep the command's ID
     type: int | None = None
@@ -83,6 +83,8 @@ class Command(_Wire):
     handler: int | None = None
     development_only: bool = Field(default=False, alias="developmentOnly")
     renamed_from: str | None = Field(default=None, alias="renamedFrom")
+    # The original's deployment flag: the bot checks the owner itself; Discord never sees it.
+    owner_only: bool = Field(default=False, alias="ownerOnly")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,16 +1,21 @@
 #!/usr/bin/env node
 // Export a discord.js bot's application commands as command-deploy's JSON:
-//   node export-commands.mjs <commands-dir> <out.json>
-// Every command module under <commands-dir> must export `data` (a builder or a plain command object)
-// and may export `developmentOnly: true` (staging only). Both `export default { data, ... }` and
-// named exports (`export const data = ...`) work, as do CommonJS and compiled TypeScript modules.
-import { readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+//   node export-commands.mjs [--require-tests] <commands-dir> <out.json>
+// Every command module under <commands-dir> must export `data` (a builder or a plain command object) and
+// `execute` (the original system's rule: a module without a handler is a command nobody can run), and may
+// export `developmentOnly: true` (staging only) and `ownerOnly: true` (the bot checks the owner). Both
+// `export default { data, execute, ... }` and named exports work, as do CommonJS and compiled TypeScript.
+// A module without a sibling test file (ping.ts → ping.test.ts, ping.spec.js, __tests__/ping.test.ts, ...)
+// is a warning, or an error with --require-tests (the original: "include a .test.ts file for all commands").
+import { existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const [dir, out] = process.argv.slice(2);
-if (!dir || !out) {
-  console.error('usage: node export-commands.mjs <commands-dir> <out.json>');
+const args = process.argv.slice(2);
+const requireTests = args[0] === '--require-tests';
+const [dir, out, ...extra] = requireTests ? args.slice(1) : args;
+if (!dir || !out || extra.length > 0 || dir.startsWith('--')) {
+  console.error('usage: node export-commands.mjs [--require-tests] <commands-dir> <out.json>');
   process.exit(2);
 }
 
@@ -30,7 +35,22 @@ try {
 }
 if (files.length === 0) fail(`no command modules (*.js, *.mjs, *.cjs, *.ts) under ${dir}`);
 
+// The test files a module may have: beside it or in a __tests__ folder beside it, any JS/TS extension.
+const TEST_EXTENSIONS = ['ts', 'js', 'mts', 'mjs', 'cts', 'cjs', 'tsx', 'jsx'];
+function hasTest(file) {
+  const stem = basename(file).replace(/\.[cm]?[jt]s$/, '');
+  const folder = join(dir, dirname(file));
+  return ['test', 'spec'].some((kind) =>
+    TEST_EXTENSIONS.some(
+      (ext) =>
+        existsSync(join(folder, `${stem}.${kind}.${ext}`)) ||
+        existsSync(join(folder, '__tests__', `${stem}.${kind}.${ext}`)),
+    ),
+  );
+}
+
 const commands = [];
+const untested = [];
 for (const file of files) {
   const where = relative(process.cwd(), join(dir, file));
   let mod;
@@ -42,16 +62,30 @@ for (const file of files) {
   // ESM default export, named exports, CommonJS, or TypeScript compiled to CommonJS (`exports.default`).
   const command = [mod.default, mod.default?.default, mod].find((candidate) => candidate?.data);
   if (!command) fail(`${where} exports no \`data\` (expected \`export default { data: new SlashCommandBuilder()... }\`)`);
-  const { data, developmentOnly = false } = command;
+  const { data, developmentOnly = false, ownerOnly = false } = command;
+  if (typeof command.execute !== 'function') {
+    fail(`${where} exports \`data\` but no \`execute\` function (a command module exports data and execute)`);
+  }
   if (typeof developmentOnly !== 'boolean') fail(`${where}: developmentOnly must be true or false`);
+  if (typeof ownerOnly !== 'boolean') fail(`${where}: ownerOnly must be true or false`);
+  if (!hasTest(file)) untested.push(where);
   let json;
   try {
     json = typeof data.toJSON === 'function' ? data.toJSON() : data;
   } catch (err) {
     fail(`${where}: data.toJSON() failed: ${err.message}`);
   }
-  commands.push({ ...json, ...(developmentOnly ? { developmentOnly: true } : {}) });
+  commands.push({
+    ...json,
+    ...(developmentOnly ? { developmentOnly: true } : {}),
+    ...(ownerOnly ? { ownerOnly: true } : {}),
+  });
 }
+for (const where of untested) {
+  const stem = basename(where).replace(/\.[cm]?[jt]s$/, '');
+  console.error(`export-commands: ${requireTests ? 'error' : 'warning'}: ${where} has no test file (${stem}.test.ts)`);
+}
+if (requireTests && untested.length > 0) fail(`${untested.length} command module(s) without a test file`);
 
 // Write to a temporary file and rename, so a crash never leaves a truncated commands file behind.
 const text = `${JSON.stringify(commands, null, 2)}\n`;
