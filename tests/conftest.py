@@ -66,7 +66,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     import sys
 
     module = sys.modules.get("tests.test_faults")
-    if module is not None and module.TALLY.runs:
+    if module is not None and module.OBSERVED:
         terminalreporter.write_line(module.summary_line())
     hostile = sys.modules.get("tests.test_hostile_inputs")
     if hostile is not None and hostile.TALLY.runs:

@@ -6,7 +6,12 @@ After each run exactly one of two outcomes holds:
 Either way the backup taken before any write restores the previous set, the ledger's last entry tells the
 truth (success exactly when the intended set is live), and no secret appears in anything the run produced.
 A connection dropped after Discord applied the write must be recognised by the verification as success.
-The tally is printed at the end of the session (see conftest.pytest_terminal_summary).
+
+The figures printed at the end of the session (conftest.pytest_terminal_summary) are counted from what was
+observed, never from counters the assertions bump: faults from the emulator's own request log (each request a
+fault fired on), and a fault scheduled that never fired fails its test (a position the code no longer reaches
+proves nothing); states lost from the live set compared with the previous and the intended set after each run;
+secrets leaked from the token's bytes searched in everything the run produced.
 """
 
 from __future__ import annotations
@@ -49,25 +54,43 @@ FAULTS: dict[str, Callable[[], list[Fault]]] = {
 POSITIONS = ("plan GET", "PUT", "verify GET")
 
 
-@dataclass
-class Tally:
-    faults: int = 0
-    runs: int = 0
-    success: int = 0
-    clean_failure: int = 0
-    states_lost: int = 0
-    secrets_leaked: int = 0
+@dataclass(frozen=True)
+class Observation:
+    """What one run left, as observed after it: the basis of every figure in the summary line."""
+
+    label: str
+    scheduled: int  # faults put on the emulator's schedule
+    fired: tuple[str, ...]  # the emulator's record: "kind METHOD path #seq" of each request a fault fired on
+    failed: bool
+    live_is_intended: bool  # the live set compared with the intended one
+    live_is_previous: bool
+    secret_hits: tuple[str, ...]  # where the token's bytes were found
 
 
-TALLY = Tally()
+OBSERVED: list[Observation] = []
 
 
 def summary_line() -> str:
-    t = TALLY
+    runs = len(OBSERVED)
+    fired = sum(len(o.fired) for o in OBSERVED)
+    never = sum(o.scheduled for o in OBSERVED) - fired
+    failures = sum(o.failed for o in OBSERVED)
+    lost = sum(1 for o in OBSERVED if not (o.live_is_intended or o.live_is_previous))
+    leaked = sum(len(o.secret_hits) for o in OBSERVED)
     return (
-        f"fault injection: {t.faults} faults injected, {t.runs} runs, {t.success} success / "
-        f"{t.clean_failure} clean failure, {t.states_lost} states lost, {t.secrets_leaked} secrets leaked"
+        f"fault injection: {fired} faults fired (the emulator's record; {never} scheduled never fired), {runs} runs, "
+        f"{runs - failures} success / {failures} clean failure, {lost} states lost (live sets compared), "
+        f"{leaked} secrets leaked (bytes searched)"
     )
+
+
+def fired_faults(emu: Emulator, start: int) -> tuple[str, ...]:
+    return tuple(f"{r.fault} {r.method} {r.path} #{r.seq}" for r in emu.requests[start:] if r.fault)
+
+
+def token_hits(texts: dict[str, bytes]) -> tuple[str, ...]:
+    needle = TOKEN.encode()
+    return tuple(where for where, data in texts.items() if needle in data)
 
 
 class Scenario:
@@ -169,25 +192,40 @@ def test_fault(operation: str, fault: str, position: str, tmp_path: Path) -> Non
         faults = FAULTS[fault]()
         inject(emu, scenario.position(position), faults)
         outcome, error = scenario.run()
-        TALLY.faults += len(faults)
-        TALLY.runs += 1
 
-        live_is_intended = scenario.holds(scenario.intended)
-        live_is_previous = scenario.holds(scenario.previous)
-        lost = not (live_is_intended or live_is_previous)
-        TALLY.states_lost += lost
-        assert not lost, f"{operation}/{fault}/{position}: the live set is neither the previous nor the intended"
+        # Observe first (the summary line counts these), then judge.
+        produced = {"error": str(error or "").encode(), "repr": repr(error).encode()}
+        produced["report"] = json.dumps(outcome.report if outcome else None, default=str).encode()
+        for path in scenario.workspace.rglob("*"):
+            if path.is_file():
+                produced[str(path.relative_to(scenario.workspace))] = path.read_bytes()
+        observed = Observation(
+            label=f"{operation}/{fault}/{position}",
+            scheduled=len(faults),
+            fired=fired_faults(emu, scenario.start),
+            failed=error is not None,
+            live_is_intended=scenario.holds(scenario.intended),
+            live_is_previous=scenario.holds(scenario.previous),
+            secret_hits=token_hits(produced),
+        )
+        OBSERVED.append(observed)
+
+        # Every fault scheduled fired on a request of this run (the emulator's record says so).
+        assert emu.faults.pending == 0 and len(observed.fired) == len(faults), (
+            f"{observed.label}: {len(faults)} fault(s) scheduled, fired: {list(observed.fired)}"
+        )
+        assert observed.live_is_intended or observed.live_is_previous, (
+            f"{observed.label}: the live set is neither the previous nor the intended"
+        )
 
         if error is None:
-            TALLY.success += 1
-            assert live_is_intended, "reported success but the intended set is not live"
+            assert observed.live_is_intended, "reported success but the intended set is not live"
         else:
-            TALLY.clean_failure += 1
             message = str(error)
             assert "Traceback" not in message and message
             # Whatever the message claims about the live set must be true.
             if "still hold(s) the previous set" in message or "nothing was written" in message:
-                assert live_is_previous, "the message says nothing changed, but the write applied"
+                assert observed.live_is_previous, "the message says nothing changed, but the write applied"
 
         # The ledger's entry for this run tells the truth: success exactly when the intended set was verified.
         last = FileLedger(scenario.workspace / "deployment.log").entries()[-1]
@@ -204,11 +242,7 @@ def test_fault(operation: str, fault: str, position: str, tmp_path: Path) -> Non
 
         # A drop after an applied write is recognised by the verification.
         if fault == "dropped after applying" and position == "PUT":
-            assert error is None and live_is_intended
+            assert error is None and observed.live_is_intended
 
         # Nothing the run produced holds the token.
-        produced = [str(error or ""), repr(error), json.dumps(outcome.report if outcome else None, default=str)]
-        produced += [p.read_text(encoding="utf-8") for p in scenario.workspace.rglob("*") if p.is_file()]
-        leaked = any(TOKEN in text for text in produced)
-        TALLY.secrets_leaked += leaked
-        assert not leaked
+        assert observed.secret_hits == (), observed.secret_hits
