@@ -22,7 +22,8 @@ Faults are injected by method and path (:meth:`GitHubStandIn.fail`, :meth:`GitHu
 "secondary rate limit" message, with or without ``Retry-After``). Each fault that fires is recorded
 (:attr:`GitHubStandIn.fired`); :attr:`GitHubStandIn.pending` counts those that never fired.
 
-Every request is logged (:attr:`GitHubStandIn.requests`), with its body and headers but never its token.
+Every request is logged (:attr:`GitHubStandIn.requests`) with its path, query, headers and body; the
+expected token is replaced by a mark (any other credential is logged as sent, for secret searches).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ class Logged:
     query: dict[str, str]
     body: Any
     status: int
-    headers: dict[str, str] = field(default_factory=dict)  # as sent, the Authorization value redacted
+    headers: dict[str, str] = field(default_factory=dict)  # as sent; the expected token replaced by a mark
     raw_path: str = ""  # the request target as sent (path and query)
 
 
@@ -293,7 +294,9 @@ class GitHubStandIn:
         raw = http.rfile.read(length) if length else b""
         status, body, headers = 500, {"message": "stand-in error"}, {}
         parsed: Any = None
-        sent = {k: ("[redacted]" if k.lower() == "authorization" else v) for k, v in http.headers.items()}
+        # The expected token is logged as a mark; any other credential (a secret sent where it does not belong)
+        # is logged as sent, so a search of the log finds it.
+        sent = {k: self._logged_header(k, v) for k, v in http.headers.items()}
         try:
             if not path.startswith(self.prefix + "/") and path != self.prefix:
                 raise Reply(404, {"message": "Not Found", "documentation_url": DOCS})
@@ -328,6 +331,12 @@ class GitHubStandIn:
         http.end_headers()
         with contextlib.suppress(OSError):  # the client gave up waiting (a slow-answer fault)
             http.wfile.write(data)
+
+    def _logged_header(self, name: str, value: str) -> str:
+        scheme, _, credential = value.partition(" ")
+        if name.lower() == "authorization" and credential.strip() == self.token:
+            return f"{scheme} <the GitHub token>"
+        return value
 
     def _authenticate(self, header: str) -> None:
         scheme, _, credential = header.partition(" ")
@@ -738,6 +747,23 @@ class GitHubStandIn:
     def deployments_in(self, environment: str) -> list[JsonObject]:
         with self._lock:
             return [d for d in self.deployments.values() if d["environment"] == environment]
+
+    def state_json(self) -> str:
+        """Everything the stand-in keeps (issues, comments, labels, deployments with payloads and fields,
+        statuses with their URLs), as JSON: what a later reader of the repository would see."""
+        with self._lock:
+            return json.dumps(
+                [self.issues, self.comments, self.labels, self.deployments, self.statuses], default=str, sort_keys=True
+            )
+
+    def wire(self) -> Iterator[tuple[str, str]]:
+        """(part, text) of every request received: its path with the query, its headers and its body."""
+        with self._lock:
+            logged = list(self.requests)
+        for request in logged:
+            yield "path and query", request.raw_path
+            yield "headers", json.dumps(request.headers)
+            yield "body", json.dumps(request.body)
 
     def all_bodies(self) -> Iterator[str]:
         """Every text the action wrote to GitHub: comments, issues, deployment payloads and statuses."""

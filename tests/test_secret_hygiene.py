@@ -1,11 +1,14 @@
 """Secret hygiene: every action, on success and on its failure paths, with sentinel secrets everywhere.
 
 One harness runs ``entrypoint.py`` as the runner runs the Docker action, with a sentinel bot token, GitHub
-token, Slack webhook URL, Sentry DSN and AWS keys (S3 backups on moto), against real loopback peers: the
-Discord emulator, the GitHub stand-in, a Slack webhook receiver and a Sentry endpoint. After every run it
-searches every byte the run produced or sent: stdout (but the runner's ``::add-mask::`` lines), stderr, the
-outputs file, the step summary, every file in the workspace (reports, backups, ledger, metrics, alerts),
-every body GitHub received (comments, issues, deployments), every Slack payload and every Sentry envelope.
+token, Slack webhook URL, Sentry DSN and AWS keys (S3 backups and Parameter Store on moto), and a second bot
+token that exists only in Parameter Store, against real loopback peers: the Discord emulator, the GitHub
+stand-in, a Slack webhook receiver and a Sentry endpoint. After every run it searches every byte the run
+produced or sent: stdout (but the runner's ``::add-mask::`` lines), stderr, the outputs file, the step
+summary, every file in the workspace and in HOME, every S3 object's body and metadata (read back from moto),
+every request's path, query, headers and body to Discord, GitHub, Slack and Sentry, and everything GitHub
+keeps (issues, comments, labels, deployments and their payloads, statuses and their URLs). The list of
+places searched is printed at the end of the session with the tally.
 """
 
 from __future__ import annotations
@@ -28,9 +31,12 @@ from tests.http_sinks import SentrySink, SlackSink
 from tests.oidc_standin import moto_server
 
 BOT_TOKEN = "MTE4MDAw.HygieneSentinel-BotToken.s3nt1n3l"
+SSM_BOT_TOKEN = "MTE4MDAx.ParameterStoreOnly-Sentinel.p4r4m"  # never an input: only moto's Parameter Store
+SSM_APP_ID = "1180000000000000777"
 AWS_KEY_ID = "AKIAHYGIENESENTINEL7"
 AWS_SECRET = "hygieneSentinelSecretAccessKey/0123456789"
 REPO = "alia-bot/alia-bot"
+BUCKET = "hygiene-backups"
 SUMMARY: list[str] = []  # printed at the end of the session (conftest.pytest_terminal_summary)
 
 
@@ -46,8 +52,10 @@ class Harness:
     slack: SlackSink
     sentry: SentrySink
     moto: str
+    s3: Any
     runs: list[str] = field(default_factory=list)
     leaks: list[str] = field(default_factory=list)
+    searched: dict[str, list[int]] = field(default_factory=dict)  # kind of place -> [items, bytes]
 
     @property
     def secrets(self) -> dict[str, str]:
@@ -58,6 +66,7 @@ class Harness:
             "Sentry DSN key": Sentry.KEY,
             "AWS access key id": AWS_KEY_ID,
             "AWS secret key": AWS_SECRET,
+            "Parameter Store bot token": SSM_BOT_TOKEN,
         }
 
     def workspace(self, name: str) -> Path:
@@ -83,7 +92,7 @@ class Harness:
             "discord-api-url": self.live.url,
             "slack-webhook-url": self.slack.url,
             "sentry-dsn": self.sentry.dsn,
-            "backup-store": "s3://hygiene-backups/commands",
+            "backup-store": f"s3://{BUCKET}/commands",
             "aws-region": "us-east-1",
             **inputs,
         }
@@ -103,24 +112,50 @@ class Harness:
         self.search(label, step, ws)
         return step
 
+    def places(self, step: StepResult, ws: Path) -> Iterator[tuple[str, str, bytes]]:
+        """(kind of place, place, bytes) for everything the run produced or sent, and every peer received."""
+        stdout = "\n".join(line for line in step.stdout.splitlines() if not line.startswith("::add-mask::"))
+        yield "stdout", "stdout", stdout.encode()
+        yield "stderr", "stderr", step.stderr.encode()
+        yield "step outputs", "outputs", json.dumps(step.outputs).encode()
+        yield "job summary", "summary", step.summary.encode()
+        home = ws.parent / f"{ws.name}-runner"  # run_action's HOME (and the runner's files)
+        for kind, root in (("workspace files", ws), ("HOME files", home)):
+            for path in sorted(root.rglob("*")):
+                if path.is_file() and not path.is_symlink():
+                    yield kind, f"{kind[:-1]} {path.relative_to(root)}", path.read_bytes()
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
+            for item in page.get("Contents", []):
+                key = item["Key"]
+                got = self.s3.get_object(Bucket=BUCKET, Key=key)
+                yield "S3 object bodies", f"S3 {key}", got["Body"].read()
+                meta = {"Metadata": got.get("Metadata"), "headers": got["ResponseMetadata"]["HTTPHeaders"]}
+                yield "S3 object metadata", f"S3 {key} metadata", json.dumps(meta, default=str).encode()
+        for request in self.live.requests:
+            sent = {"path": request.path, "query": request.query, "headers": request.headers, "body": request.body}
+            yield (
+                "Discord requests (path, query, headers, body)",
+                f"Discord #{request.seq}",
+                json.dumps(sent, default=str).encode(),
+            )
+        for part, text in self.gh.wire():
+            yield "GitHub requests (path, query, headers, body)", f"GitHub request {part}", text.encode()
+        yield (
+            "GitHub records (issues, comments, labels, deployments, statuses)",
+            "GitHub",
+            self.gh.state_json().encode(),
+        )
+        yield "Slack requests (headers, body)", "Slack", self.slack.wire_text().encode()
+        yield "Sentry requests (headers, body)", "Sentry", self.sentry.wire_text().encode()
+
     def search(self, label: str, step: StepResult, ws: Path) -> None:
-        places: dict[str, str] = {
-            "stdout": "\n".join(line for line in step.stdout.splitlines() if not line.startswith("::add-mask::")),
-            "stderr": step.stderr,
-            "outputs": json.dumps(step.outputs),
-            "summary": step.summary,
-            "GitHub": "\n".join(self.gh.all_bodies()),
-            "Slack": self.slack.wire_text(),
-            "Sentry": self.sentry.wire_text(),
-            "Discord request bodies": json.dumps([r.body for r in self.live.requests], default=str),
-        }
-        for path in ws.rglob("*"):
-            if path.is_file() and "commands" not in path.relative_to(ws).parts[:1]:
-                places[f"file {path.relative_to(ws)}"] = path.read_text(encoding="utf-8", errors="replace")
-        for where, text in places.items():
+        for kind, where, data in self.places(step, ws):
+            tally = self.searched.setdefault(kind, [0, 0])
+            tally[0] += 1
+            tally[1] += len(data)
             for name, secret in self.secrets.items():
                 own = (name, where) in (("Slack webhook", "Slack"), ("Sentry DSN key", "Sentry"))  # their own address
-                if secret in text and not own:
+                if secret.encode() in data and not own:
                     self.leaks.append(f"{label}: the {name} in {where}")
 
 
@@ -142,8 +177,19 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
             aws_access_key_id=AWS_KEY_ID,
             aws_secret_access_key=AWS_SECRET,
         )
-        s3.create_bucket(Bucket="hygiene-backups")
-        yield Harness(tmp_path, live, gh, slack, sentry, moto)
+        s3.create_bucket(Bucket=BUCKET)
+        ssm = boto3.client(
+            "ssm",
+            region_name="us-east-1",
+            endpoint_url=moto,
+            aws_access_key_id=AWS_KEY_ID,
+            aws_secret_access_key=AWS_SECRET,
+        )
+        ssm.put_parameter(Name="/hygiene/staging/BOT_TOKEN", Value=SSM_BOT_TOKEN, Type="SecureString")
+        ssm.put_parameter(Name="/hygiene/staging/CLIENT_ID", Value=SSM_APP_ID, Type="String")
+        live.add_application(SSM_APP_ID, SSM_BOT_TOKEN)
+        live.add_guild(SSM_APP_ID, GUILD_ID)
+        yield Harness(tmp_path, live, gh, slack, sentry, moto, s3)
 
 
 def test_no_secret_reaches_anything_any_action_produces(harness: Harness) -> None:
@@ -229,5 +275,20 @@ def test_no_secret_reaches_anything_any_action_produces(harness: Harness) -> Non
         expect=0,
     )
 
+    # Credentials that exist only in Parameter Store: stage (backup to S3, write, verify, records) and a
+    # failure after reading them (Discord refusing the write), both with nothing but AWS configured.
+    ssm_ws = h.workspace("parameter-store")
+    from_store = {"bot-token": "", "application-id": "", "ssm-prefix": "/hygiene/{environment}"}
+    h.run("stage with credentials from Parameter Store", ssm_ws, {"action": "stage", **from_store}, expect=0)
+    assert any(r.caller == SSM_APP_ID for r in h.live.requests), "the Parameter Store token was used"
+    h.live.faults.add(Fault.server_error(503), method="PUT", times=10)
+    edit = ssm_ws / "commands" / "fun" / "games.json"
+    edit.write_text(edit.read_text(encoding="utf-8").replace("Flip a coin", "Flip a stored coin"), "utf-8")
+    h.run("stage from Parameter Store, Discord failing", ssm_ws, {"action": "stage", **from_store}, expect=1)
+    h.live.faults.clear()
+
+    places = ", ".join(f"{kind} ({items} searched, {size:,} bytes)" for kind, (items, size) in h.searched.items())
     SUMMARY.append(f"secret hygiene: {len(h.runs)} runs, {len(h.secrets)} sentinel secrets, {len(h.leaks)} leaks")
+    SUMMARY.append(f"secret hygiene searched: {places}")
+    assert {"S3 object metadata", "HOME files", "GitHub requests (path, query, headers, body)"} <= set(h.searched)
     assert h.leaks == []
