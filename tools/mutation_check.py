@@ -1,0 +1,208 @@
+"""Mutation checks: deliberate breakages of the safety rules, one at a time, each of which the suite must catch.
+
+For every mutation the tracked tree is copied to a temporary folder, one edit is applied there (the working
+tree is never touched), and only the test files relevant to it run (``pytest -x``). A mutation the tests do
+not catch, or whose edit no longer matches the code (the check would prove nothing), fails the script.
+
+    python tools/mutation_check.py            # all of them; exit 1 if one survives
+    python tools/mutation_check.py --list     # what is broken where, and which tests must catch it
+    python tools/mutation_check.py --only skip-backup
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    what: str  # the breakage, in words
+    file: str
+    edits: tuple[tuple[str, str], ...]  # (old, new), applied in order; each old must occur exactly once
+    tests: tuple[str, ...]  # pytest arguments: files, node ids, -k expressions
+
+
+CLAIM_CALL = """    claim_scope(
+        settings,
+        ctx,
+        discord,
+        action=action,
+        target=target,
+        digest=digest,
+        planned_at=planned_at,
+        live=live,
+        applied=applied,
+    )
+"""
+WRITTEN = "    applied.written = True\n"
+
+
+MUTATIONS: tuple[Mutation, ...] = (
+    Mutation(
+        "skip-verification-get",
+        "the write is reported without the verification GET (the intended set is taken as what is live)",
+        "alia_action/handlers/apply.py",
+        (("        after = client.list_commands(target.guild_id)\n", "        after = list(wanted)\n"),),
+        ("tests/test_faults.py", "-k", "rollback and verify"),
+    ),
+    Mutation(
+        "skip-backup",
+        "Discord is written without the durable backup first",
+        "alia_action/handlers/apply.py",
+        (
+            (
+                "        applied.backup = take_backup(settings, ctx, discord, target, live, backup_kind)\n",
+                "        pass\n",
+            ),
+        ),
+        ("tests/test_deploy.py",),
+    ),
+    Mutation(
+        "write-before-claim",
+        "the scope is claimed only after the write (two runs can overwrite each other)",
+        "alia_action/handlers/apply.py",
+        ((CLAIM_CALL, ""), (WRITTEN, WRITTEN + CLAIM_CALL)),
+        ("tests/test_concurrency.py", "tests/test_claims.py", "-k", "stages_started_together or claim_names"),
+    ),
+    Mutation(
+        "token-in-backup-metadata",
+        "the bot token is put into every S3 backup's metadata",
+        "alia_action/stores/backups.py",
+        (
+            (
+                'Body=body, ContentType="application/json", IfNoneMatch="*"',
+                'Body=body, ContentType="application/json", IfNoneMatch="*", '
+                'Metadata={"deployed-with": os.environ.get("INPUT_BOT-TOKEN", "")}',
+            ),
+        ),
+        ("tests/test_secret_hygiene.py",),
+    ),
+    Mutation(
+        "non-list-200-as-empty",
+        "a 2xx answer that is not a list of commands reads as 'no live commands'",
+        "alia_action/discord/client.py",
+        (
+            (
+                "                        raise self._malformed(response, problem, method, path)\n",
+                '                        return [] if expect == "list" else payload\n',
+            ),
+        ),
+        ("tests/test_hostile_inputs.py", "-k", "malformed or proxy_page"),
+    ),
+    Mutation(
+        "local-log-when-github-unreadable",
+        "a deploy falls back to deployment.log alone when GitHub Deployments cannot be read",
+        "alia_action/stores/github_ledger.py",
+        (("            if self.strict:\n", "            if False:  # mutation: fall back to the local log\n"),),
+        ("tests/test_claims.py", "tests/test_github.py", "-k", "unreadable or out_of_reach"),
+    ),
+)
+
+
+def apply(mutation: Mutation, tree: Path) -> None:
+    path = tree / mutation.file
+    text = path.read_text(encoding="utf-8")
+    for old, new in mutation.edits:
+        count = text.count(old)
+        if count != 1:
+            raise SystemExit(
+                f"mutation {mutation.name}: the code it breaks was found {count} times in {mutation.file}; "
+                "update the mutation to the current code"
+            )
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+
+
+def copy_tree(destination: Path) -> None:
+    """The files git tracks, plus the untracked ones it does not ignore (a change not committed yet)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
+    for raw in listed:
+        if not raw:
+            continue
+        source = ROOT / raw.decode()
+        if not source.is_file():
+            continue  # deleted in the working tree
+        target = destination / raw.decode()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+
+
+def run(mutation: Mutation, python: str) -> tuple[bool, str, float]:
+    """(caught, by which test or why not, seconds)."""
+    with tempfile.TemporaryDirectory(prefix=f"mutation-{mutation.name}-") as folder:
+        tree = Path(folder)
+        copy_tree(tree)
+        apply(mutation, tree)
+        env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
+        # The copy's package, not the installed one: prove it before trusting a green run.
+        where = subprocess.run(
+            [python, "-c", "import alia_action; print(alia_action.__file__)"],
+            cwd=tree,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        if not where.startswith(str(tree)):
+            raise SystemExit(f"mutation {mutation.name}: the tests would import {where}, not the mutated copy")
+        start = time.monotonic()
+        proc = subprocess.run(
+            [python, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-p", "no:randomly", *mutation.tests],
+            cwd=tree,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        elapsed = time.monotonic() - start
+    failed = re.findall(r"^FAILED (.+?)(?: - .*)?$", proc.stdout, re.MULTILINE)
+    if proc.returncode == 1 and failed:
+        said = next((line[1:].strip() for line in proc.stdout.splitlines() if line.startswith("E ")), "")
+        return True, f"{failed[0]}" + (f" ({said[:140]})" if said else ""), elapsed
+    if proc.returncode == 0:
+        return False, "every selected test passed", elapsed
+    tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
+    return False, f"pytest exited {proc.returncode} without a failing test: {' | '.join(tail)}", elapsed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--list", action="store_true", help="print the mutations and exit")
+    parser.add_argument("--only", action="append", choices=[m.name for m in MUTATIONS], help="run only these")
+    parser.add_argument("--python", default=sys.executable, help="interpreter with the test dependencies")
+    args = parser.parse_args(argv)
+    chosen = [m for m in MUTATIONS if not args.only or m.name in args.only]
+    if args.list:
+        for m in chosen:
+            print(f"{m.name}: {m.what} ({m.file}); tests: {' '.join(m.tests)}")
+        return 0
+    survivors = 0
+    for mutation in chosen:
+        caught, detail, seconds = run(mutation, args.python)
+        survivors += not caught
+        verdict = "caught by" if caught else "NOT CAUGHT:"
+        print(f"mutation {mutation.name}: {verdict} {detail} ({seconds:.0f} s)", flush=True)
+    print(f"mutation check: {len(chosen) - survivors} of {len(chosen)} breakages caught")
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
