@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .handlers.outcome import EXIT_USAGE
+from .outcome import EXIT_USAGE
 
 
 def main() -> int:
@@ -23,8 +23,8 @@ def main() -> int:
         workflow.warning(warning, title="command-deploy: unknown input")
 
     from .containment import paths_outside
-    from .handlers.context import Context
     from .runner import execute
+    from .runtime import Runtime
     from .wording import ACTION
 
     # The runner starts Docker actions in the workspace (/github/workspace); GITHUB_WORKSPACE names it
@@ -35,18 +35,18 @@ def main() -> int:
     if outside:
         workflow.error("\n".join(outside), title="command-deploy: bad input")
         return EXIT_USAGE
-    ctx = Context(
+    runtime = Runtime(
         workspace=workspace,
         environ=os.environ,
         in_actions=workflow.in_actions,
         wording=ACTION,
         log=lambda line: workflow.log(line, untrusted=True),
-        mask=workflow.mask,
+        secrets=workflow.secrets,  # one registry: what the run learns is masked in the log and everywhere else
     )
     try:
-        return execute(settings, ctx, workflow)
+        return execute(settings, runtime, workflow)
     finally:
-        ctx.close()
-        from .notify.publish import hand_back_files
+        runtime.close()
+        from .ownership import hand_back_files
 
         hand_back_files(settings, workspace)  # the container is root; later steps run as the runner's user

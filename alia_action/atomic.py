@@ -5,19 +5,24 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 
-def write_json_atomic(path: Path, document: Any, *, indent: int = 2) -> None:
-    """Write, fsync, rename: a reader never sees half a file, a crash never leaves one."""
+def write_json_atomic(
+    path: Path, document: Any, *, indent: int = 2, redact: Callable[[str], str] | None = None
+) -> None:
+    """Write, fsync, rename: a reader never sees half a file, a crash never leaves one. ``redact``: the run's
+    secrets registry, applied to the text written."""
+    text = json.dumps(document, indent=indent, ensure_ascii=False)
+    text = redact(text) if redact is not None else text
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide reports and backups from later steps' users
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=indent, ensure_ascii=False)
-            handle.write("\n")
+            handle.write(text + "\n")
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -9,25 +9,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .actions import REGISTRY
 
 if TYPE_CHECKING:
     from .config import Settings
+    from .runtime import Runtime
     from .workflow import Workflow
-
-ACTIONS = {
-    "detect": "validate the commands and show what a deploy would change (never writes)",
-    "stage": "deploy to the staging guild: backup, apply, verify, record",
-    "promote": "deploy globally behind the circuit breaker (a recent staging deploy of the same set)",
-    "deploy": "stage, then promote: the whole pipeline",
-    "rollback": "restore a backup to the scope it was taken from",
-    "health": "check the live commands: latency, missing, extra and drifted commands, trend",
-    "dashboard": "build the SLA dashboard (HTML + Markdown) from the deployment, health and alert records",
-}
 
 # (flag, kind, help) for the settings every action shares; the flag's name is the action input's name.
 COMMON: list[tuple[str, str, str]] = [
@@ -104,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"command-deploy {__version__}")
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    for action, help_ in [*ACTIONS.items(), ("monitor", "run health checks continuously until Ctrl+C")]:
+    actions = [(spec.name, spec.help) for spec in REGISTRY.values()]
+    for action, help_ in [*actions, ("monitor", "run health checks continuously until Ctrl+C")]:
         command = sub.add_parser(action, help=help_, description=help_)
         for spec in [*COMMON, *SPECIFIC.get(action, [])]:
             _add(command, *spec)
@@ -134,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _emulator(args)
 
     from .config import ConfigError, Settings
-    from .handlers.context import Context
+    from .runtime import Runtime
     from .workflow import Workflow
 
     workflow = Workflow.from_process()
@@ -146,14 +139,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         workflow.error(str(exc))
         return 2
     workflow.mask_all(settings.secrets())
-    settings = _embedded_default(settings, args, os.environ, workflow)
-    ctx = Context(
+    ctx = Runtime(
         workspace=Path.cwd(),
         environ=os.environ,
         in_actions=workflow.in_actions,
         log=lambda line: workflow.log(line, untrusted=True),
-        mask=workflow.mask,
+        secrets=workflow.secrets,  # one registry: what the run learns is masked in the log and everywhere else
     )
+    settings = _embedded_default(settings, args, ctx, workflow)
 
     from .errors import DeployError
 
@@ -198,9 +191,7 @@ def _emulator(args: argparse.Namespace) -> int:
     return 0
 
 
-def _embedded_default(
-    settings: Settings, args: argparse.Namespace, environ: Mapping[str, str], workflow: Workflow
-) -> Settings:
+def _embedded_default(settings: Settings, args: argparse.Namespace, runtime: Runtime, workflow: Workflow) -> Settings:
     """With no Discord credentials anywhere, a terminal run uses the built-in emulator, and says so first.
 
     Only outside Actions, and never for ``detect`` (which has an offline baseline), so a pipeline that
@@ -208,13 +199,12 @@ def _embedded_default(
     """
     from .config import DEFAULT_DISCORD_API_URL
 
-    aws = settings.role_to_assume or any(environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE"))
     if (
         workflow.in_actions
         or args.action in ("detect", "backups", "dashboard")
         or settings.bot_token is not None
         or settings.application_id is not None
-        or aws
+        or runtime.aws_configured(settings)  # web-identity credentials included
         or args.discord_api_url is not None
         or settings.discord_api_url != DEFAULT_DISCORD_API_URL
     ):

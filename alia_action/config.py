@@ -21,14 +21,13 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 
+from .actions import ACTIONS, Action
 from .durations import parse_duration
 from .files import UnreadableFile, read_bounded
 
-Action = Literal["detect", "stage", "promote", "deploy", "rollback", "health", "dashboard"]
 Environment = Literal["staging", "production"]
 OutputFormat = Literal["text", "json"]
 
-ACTIONS: tuple[str, ...] = ("detect", "stage", "promote", "deploy", "rollback", "health", "dashboard")
 ENVIRONMENTS: tuple[str, ...] = ("staging", "production")
 FORMATS: tuple[str, ...] = ("text", "json")
 EMULATOR = "emulator"

@@ -7,6 +7,9 @@ class DeployError(Exception):
     """The work failed for a reason the message explains (exit 1)."""
 
     exit_code = 1
+    # What the run knew when it failed (an ``outcome.Facts``, set by ``outcome.attach``): the runner still
+    # renders outputs and a summary from it. ``object`` here keeps errors.py below everything it describes.
+    partial: object | None = None
 
 
 class UsageError(DeployError):

@@ -7,31 +7,35 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
+from .actions import REGISTRY
 from .errors import DeployError
-from .handlers.outcome import EXIT_FAILED, Outcome
+from .outcome import EXIT_FAILED, Outcome, failure_outcome
 
 if TYPE_CHECKING:
     from .config import Settings
-    from .handlers.context import Context
+    from .runtime import Runtime
     from .workflow import Workflow
 
 Format = Literal["text", "json"]
 FOLD_AFTER = 12  # result lines shown unfolded in a workflow log
-Handler = Callable[["Settings", "Context"], Outcome]
+Handler = Callable[["Settings", "Runtime"], Outcome]
 
 
 def handler_for(action: str) -> Handler:
     """Handlers are imported on demand, so ``detect`` never pays for boto3, PyGithub or sentry-sdk."""
-    module = importlib.import_module(f"alia_action.handlers.{action}")
+    module = importlib.import_module(REGISTRY[action].module)
     run: Handler = module.run
     return run
 
 
-def execute(settings: Settings, ctx: Context, workflow: Workflow, *, fmt: Format = "text") -> int:
+def execute(settings: Settings, ctx: Runtime, workflow: Workflow, *, fmt: Format = "text") -> int:
     try:
         outcome = handler_for(settings.action)(settings, ctx)
     except DeployError as exc:
         workflow.error(str(exc), title=f"command-deploy {settings.action} failed")
+        partial = failure_outcome(exc, settings.report_file)
+        if partial is not None:  # what the run knew when it failed: outputs and a summary still
+            present(partial, workflow, fmt=fmt, lines=False)
         after(settings, ctx, workflow, failure=str(exc))
         return exc.exit_code
     except Exception as exc:  # a bug of ours: say so plainly, keep the trace for the issue report
@@ -47,17 +51,20 @@ def execute(settings: Settings, ctx: Context, workflow: Workflow, *, fmt: Format
 
 
 def after(
-    settings: Settings, ctx: Context, workflow: Workflow, *, outcome: Outcome | None = None, failure: str | None = None
+    settings: Settings, ctx: Runtime, workflow: Workflow, *, outcome: Outcome | None = None, failure: str | None = None
 ) -> None:
     """In Actions with a GitHub token: the PR plan comment, failure issues. Never changes the exit code."""
-    if workflow.in_actions and settings.github_token is not None:
-        from .notify.publish import publish
+    if ctx.github_run(settings) is not None:
+        from .publish import publish
 
         publish(settings, ctx, workflow, outcome=outcome, failure=failure)
 
 
-def present(outcome: Outcome, workflow: Workflow, *, fmt: Format = "text") -> None:
-    if fmt == "json" and outcome.report is not None:
+def present(outcome: Outcome, workflow: Workflow, *, fmt: Format = "text", lines: bool = True) -> None:
+    """``lines=False``: a failure already said what went wrong; only outputs and the summary are added."""
+    if not lines:
+        pass
+    elif fmt == "json" and outcome.report is not None:
         workflow.print_json(outcome.report)
     elif workflow.in_actions and len(outcome.lines) > FOLD_AFTER:
         # A long result (every command of a first deploy) folds; the headline and the verdict stay visible.

@@ -25,17 +25,17 @@ no ``::`` commands, annotations as ``error: file:line: message``.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
 import sys
 import threading
-import urllib.parse
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Literal, TextIO
+
+from .redaction import Secrets
 
 Severity = Literal["error", "warning", "notice"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "notice")
@@ -44,13 +44,10 @@ SEVERITIES: tuple[Severity, ...] = ("error", "warning", "notice")
 ANNOTATIONS_PER_STEP = 10
 # GitHub refuses a step summary larger than 1 MiB.
 SUMMARY_LIMIT_BYTES = 1024 * 1024
-# Shorter values are not masked: masking "a" or "123" would shred every log line without protecting anything.
-MIN_SECRET_LENGTH = 4
-REDACTED = "***"
 
-_OUTPUT_NAME = re.compile(r"[A-Za-z0-9_-]+")
 # The runner's line breaks (StreamReader.ReadLine): LF, CRLF and a lone CR.
 _LINE_BREAKS = re.compile(r"(\r\n|\r|\n)")
+_OUTPUT_NAME = re.compile(r"[A-Za-z0-9_-]+")
 # Characters escaped in a single-line rendering of a value: every control and Unicode line separator.
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r"}
@@ -90,13 +87,6 @@ def _could_be_command(text: str) -> bool:
     return "::" in text or "##[" in text
 
 
-def redactor(secrets: Iterable[str | None]) -> Callable[[str], str]:
-    """What :meth:`Workflow.redact` hides, for text that never passes through a Workflow (Slack, Sentry, GitHub)."""
-    hider = Workflow({}, io.StringIO())
-    hider.mask_all(secrets)
-    return hider.redact
-
-
 class Workflow:
     """Talks to the runner (or to a terminal) for one step.
 
@@ -116,6 +106,7 @@ class Workflow:
         echo_summary: bool = False,
         verbose: bool | None = None,
         report_hint: str | None = None,
+        secrets: Secrets | None = None,
     ) -> None:
         self.environ = environ
         self.in_actions = environ.get("GITHUB_ACTIONS") == "true"
@@ -127,7 +118,8 @@ class Workflow:
         self.report_hint = report_hint
         self.outputs: dict[str, str] = {}
         self.annotation_counts: dict[Severity, int] = dict.fromkeys(SEVERITIES, 0)
-        self._secrets: list[str] = []  # longest first, so a secret containing another goes whole
+        self.secrets = secrets if secrets is not None else Secrets()  # the run's registry, shared with Runtime
+        self.secrets.on_new(self._add_mask)
         self._summary_truncated = False
         self._overflow_reported: dict[Severity, int] = {}
         self._lock = threading.RLock()
@@ -150,40 +142,21 @@ class Workflow:
     def mask(self, secret: str | None) -> None:
         """Register a secret: the runner hides it from the log, and :meth:`redact` from everything else.
 
-        Call it for every secret before anything else is printed. Empty and very short values are ignored;
-        a multi-line secret is masked line by line (the runner masks line by line too).
+        Call it for every secret before anything else is printed (see :class:`~alia_action.redaction.Secrets`).
         """
-        if not secret:
-            return
-        pieces = {secret, secret.strip()}
-        if "\n" in secret or "\r" in secret:
-            for line in _LINE_BREAKS.split(secret)[::2]:
-                pieces.update({line, line.strip()})
-        pieces = {p for p in pieces if len(p.strip()) >= MIN_SECRET_LENGTH}
-        if not pieces:
-            return
-        variants = set(pieces)
-        for piece in pieces:  # the forms a secret takes inside JSON bodies and URLs
-            variants.add(json.dumps(piece)[1:-1])
-            variants.add(urllib.parse.quote(piece, safe=""))
-        with self._lock:
-            new = variants.difference(self._secrets)
-            self._secrets = sorted(set(self._secrets) | variants, key=len, reverse=True)
-            if self.in_actions:
-                for piece in sorted(new & pieces, key=len, reverse=True):
-                    if "\n" not in piece and "\r" not in piece:
-                        self._write(self.stdout, f"::add-mask::{escape_data(piece)}")
+        self.secrets.add(secret)
 
     def mask_all(self, secrets: Iterable[str | None]) -> None:
-        for secret in secrets:
-            self.mask(secret)
+        self.secrets.add_all(secrets)
 
     def redact(self, text: str) -> str:
         """``text`` with every registered secret (and its JSON and URL forms) replaced by ``***``."""
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return text
+        return self.secrets.redact(text)
+
+    def _add_mask(self, piece: str) -> None:
+        if self.in_actions:
+            with self._lock:
+                self._write(self.stdout, f"::add-mask::{escape_data(piece)}")
 
     # ----------------------------------------------------------------- log
 

@@ -24,7 +24,7 @@ if __package__ in (None, ""):  # run as `python bench/dashboard.py`: import from
 from alia_action.config import Settings
 from alia_action.dashboard.html import CHART_LIBRARY
 from alia_action.handlers import dashboard
-from alia_action.handlers.context import Context
+from alia_action.runtime import Runtime
 from bench.dashboard_history import END, write_history
 from bench.table import markdown_table
 
@@ -33,7 +33,7 @@ KB = 1000
 
 def build(workspace: Path) -> float:
     settings = Settings.from_cli({"action": "dashboard"}, {}, None)
-    ctx = Context(workspace=workspace, now=lambda: END)
+    ctx = Runtime(workspace=workspace, now=lambda: END)
     start = time.perf_counter()
     try:
         dashboard.run(settings, ctx)

@@ -31,7 +31,7 @@ if __package__ in (None, ""):  # run as `python bench/requests.py`: import from 
 from alia_action.config import Settings
 from alia_action.discord.emulator import Emulator
 from alia_action.handlers import stage
-from alia_action.handlers.context import Context
+from alia_action.runtime import Runtime
 from bench.alternatives import bulk_put, individual, scope_path
 from bench.commandsets import Command, changed, discord_body, full_scope, write_files
 from bench.rest import RateLimitedSession
@@ -83,7 +83,7 @@ def run_ours(emulator: Emulator, workspace: Path) -> None:
         "discord_api_url": emulator.url,
     }
     settings = Settings.from_cli(values, {}, None)
-    ctx = Context(workspace=workspace)
+    ctx = Runtime(workspace=workspace)
     try:
         outcome = stage.run(settings, ctx)
     finally:

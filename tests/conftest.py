@@ -11,7 +11,7 @@ import pytest
 
 from alia_action.config import Settings
 from alia_action.discord.emulator import Emulator
-from alia_action.handlers.context import Context
+from alia_action.runtime import Runtime
 from tests.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN, setup_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,8 +55,8 @@ def make_settings(live: Emulator) -> SettingsFactory:
 
 
 @pytest.fixture
-def ctx(workspace: Path) -> Iterator[Context]:
-    context = Context(workspace=workspace, client_options=dict(FAST))
+def ctx(workspace: Path) -> Iterator[Runtime]:
+    context = Runtime(workspace=workspace, client_options=dict(FAST))
     yield context
     context.close()
 

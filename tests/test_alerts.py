@@ -13,8 +13,6 @@ import pytest
 
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.handlers import health
-from alia_action.handlers.context import Context, utc_now
-from alia_action.handlers.outcome import Outcome
 from alia_action.health.assess import Reason
 from alia_action.notify.alerts import (
     Alert,
@@ -27,6 +25,9 @@ from alia_action.notify.alerts import (
     key_states,
     slack_payload,
 )
+from alia_action.outcome import Outcome
+from alia_action.redaction import redactor
+from alia_action.runtime import Runtime, utc_now
 from tests.conftest import SettingsFactory
 from tests.discord_fixtures import FAST, TOKEN
 from tests.http_sinks import SentrySink, SlackSink
@@ -49,7 +50,7 @@ def sentry() -> Iterator[SentrySink]:
 
 
 class Clock:
-    """The run's clock (``Context.now``), moved by the test."""
+    """The run's clock (``Runtime.now``), moved by the test."""
 
     def __init__(self) -> None:
         self.time = utc_now()
@@ -65,7 +66,7 @@ def runner(workspace: Path, environ: dict[str, str], clock: Callable[[], datetim
     """Run ``health`` as a separate run would: a new context (connection, alerter) every time."""
 
     def run(settings: Any) -> Outcome:
-        ctx = Context(workspace=workspace, environ=environ, now=clock, client_options=dict(FAST))
+        ctx = Runtime(workspace=workspace, environ=environ, now=clock, client_options=dict(FAST))
         try:
             return health.run(settings, ctx)
         finally:
@@ -238,9 +239,11 @@ def test_sentry_scrubs_every_string_of_an_event_before_it_leaves(tmp_path: Path,
     """Our texts are redacted before they reach Sentry; ``before_send`` is the last line, so it is tested with
     an alert whose text was not: every copy of a secret in the event must arrive as ***."""
     secrets = [TOKEN, "https://hooks.slack.example/services/T/B/secretpath", sentry.dsn]
-    channel = SentryChannel(sentry.dsn, "production", secrets, {})
+    channel = SentryChannel(sentry.dsn, "production", redactor(secrets), {})
     leaky = Reason("error", "unhealthy", "the GET failed", detail=f"token {TOKEN} hook {secrets[1]}")
-    alerter = Alerter(tmp_path / "alerts.log", [], [channel])  # no redaction of its own here: only before_send
+    alerter = Alerter(
+        tmp_path / "alerts.log", redactor([]), [channel]
+    )  # no redaction of its own here: only before_send
     try:
         alerter.process(
             environment="production",
@@ -272,7 +275,7 @@ def test_unhealthy_conditions_open_comment_and_close_a_github_issue(
         settings = make_settings(action="health", github_token=token, response_time_threshold="100ms")
 
         def run() -> Outcome:
-            ctx = Context(workspace=workspace, environ=environ, in_actions=True, now=clock, client_options=dict(FAST))
+            ctx = Runtime(workspace=workspace, environ=environ, in_actions=True, now=clock, client_options=dict(FAST))
             try:
                 return health.run(settings, ctx)
             finally:
@@ -359,5 +362,5 @@ def test_the_slack_payload_is_block_kit_within_slacks_limits() -> None:
     assert what["text"]["type"] == "mrkdwn" and len(what["text"]["text"]) <= 3000
     assert "and 290 more" in what["text"]["text"]
     assert len(figures["fields"]) <= 10 and all(len(f["text"]) <= 2000 for f in figures["fields"])
-    assert "*Scope*\nguild 1180000000000000201" in [f["text"] for f in figures["fields"]]
+    assert "*Scope*\nstaging guild 1180000000000000201" in [f["text"] for f in figures["fields"]]
     assert context["type"] == "context" and len(payload["text"]) <= 3000

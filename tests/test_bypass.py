@@ -24,7 +24,7 @@ from tests.discord_fixtures import APP_ID, FAST, GUILD_ID
 from tests.github_standin import GitHubStandIn
 from tests.http_sinks import SlackSink
 from tests.test_github import GH_TOKEN, SHA, Runner, fresh_workspace
-from tests.test_github import gh as gh  # noqa: F401  (the fixture)
+from tests.test_github import gh as gh
 
 REASON = "Staging guild deleted by Discord support; hotfix for /ping must ship now <@everyone>"
 

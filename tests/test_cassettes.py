@@ -22,7 +22,7 @@ import vcr
 from alia_action.config import Settings
 from alia_action.discord.emulator import Emulator
 from alia_action.handlers import promote, rollback, stage
-from alia_action.handlers.context import Context
+from alia_action.runtime import Runtime
 from tests.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN, setup_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +57,7 @@ def settings(base_url: str, **overrides: Any) -> Settings:
 def test_stage_promote_change_and_rollback_traffic(tmp_path: Path, base_url: str) -> None:
     workspace = tmp_path / "ws"
     shutil.copytree(ROOT / "examples" / "commands", workspace / "commands")
-    ctx = Context(workspace=workspace, client_options=dict(FAST))
+    ctx = Runtime(workspace=workspace, client_options=dict(FAST))
     try:
         with recorder.use_cassette("stage.yaml") as cassette:
             outcome = stage.run(settings(base_url, action="stage"), ctx)

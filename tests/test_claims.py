@@ -22,7 +22,7 @@ from alia_action.discord.emulator import Emulator
 from alia_action.errors import DeployError
 from alia_action.handlers import rollback, stage
 from alia_action.handlers.apply import ConcurrentDeploy
-from alia_action.handlers.context import Context, utc_now
+from alia_action.runtime import Runtime, utc_now
 from alia_action.stores.ledger import FileLedger, LedgerEntry
 from tests.conftest import SettingsFactory
 from tests.discord_fixtures import APP_ID, FAST, GUILD_ID
@@ -41,7 +41,7 @@ def gh() -> Iterator[GitHubStandIn]:
 
 
 def run_stage(settings: Settings, workspace: Path) -> None:
-    ctx = Context(workspace=workspace, client_options=dict(FAST))
+    ctx = Runtime(workspace=workspace, client_options=dict(FAST))
     try:
         stage.run(settings, ctx)
     finally:
@@ -184,7 +184,7 @@ def test_rollback_takes_over_the_claim_of_a_run_that_wrote_nothing(
         run_stage(make_settings(action="stage"), workspace)
 
     lines: list[str] = []
-    ctx = Context(workspace=workspace, client_options=dict(FAST), log=lines.append)
+    ctx = Runtime(workspace=workspace, client_options=dict(FAST), log=lines.append)
     try:
         rollback.run(make_settings(action="rollback", environment="staging"), ctx)
     finally:
@@ -197,7 +197,7 @@ def test_rollback_takes_over_the_claim_of_a_run_that_wrote_nothing(
     run_stage(make_settings(action="stage"), workspace)  # the third set goes live: there is something to restore
     ledger.record(foreign_claim(run="writer", minutes_ago=0, live_checksum="something it read before"))
     before = len(live.requests)
-    ctx = Context(workspace=workspace, client_options=dict(FAST))
+    ctx = Runtime(workspace=workspace, client_options=dict(FAST))
     try:
         with pytest.raises(ConcurrentDeploy, match="override-claim"):
             rollback.run(make_settings(action="rollback", environment="staging"), ctx)

@@ -18,7 +18,7 @@ from alia_action.commands.plan import FieldChange, build_plan, overwrite_body
 from alia_action.commands.rules import check_commands
 from alia_action.discord.emulator import Emulator
 from alia_action.handlers import detect, stage
-from alia_action.handlers.context import Context
+from alia_action.runtime import Runtime
 from tests.conftest import SettingsFactory
 from tests.discord_fixtures import APP_ID, GUILD_ID
 
@@ -38,7 +38,7 @@ def problems_of(commands: list[dict[str, Any]], scope: Any = "any") -> list[Any]
 
 
 def test_min_value_with_a_question_mark_is_an_error_with_did_you_mean(
-    make_settings: SettingsFactory, ctx: Context, live: Emulator
+    make_settings: SettingsFactory, ctx: Runtime, live: Emulator
 ) -> None:
     option = {"type": 4, "name": "count", "description": "How many", "min_value?": 1}
     write_commands(ctx.workspace, [{**PING, "options": [option]}])
@@ -59,7 +59,7 @@ def test_dm_permissions_is_an_error_with_did_you_mean() -> None:
 
 
 def test_an_unknown_key_deploys_once_and_the_next_run_makes_no_write(
-    make_settings: SettingsFactory, ctx: Context, live: Emulator
+    make_settings: SettingsFactory, ctx: Runtime, live: Emulator
 ) -> None:
     option = {"type": 3, "name": "text", "description": "What to echo", "example": "hello"}
     write_commands(ctx.workspace, [{**PING, "category": "fun", "options": [option]}])
@@ -121,7 +121,7 @@ def test_contexts_and_integration_types_warnings_only_for_global_commands() -> N
 
 
 def test_stage_does_not_warn_about_global_only_fields(
-    make_settings: SettingsFactory, ctx: Context, live: Emulator
+    make_settings: SettingsFactory, ctx: Runtime, live: Emulator
 ) -> None:
     write_commands(ctx.workspace, [{"name": "ping", "description": "Replies with pong"}])
     outcome = stage.run(make_settings(action="stage"), ctx)

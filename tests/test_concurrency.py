@@ -16,7 +16,7 @@ from alia_action.config import Settings
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.handlers import stage
 from alia_action.handlers.apply import ConcurrentDeploy
-from alia_action.handlers.context import Context, utc_now
+from alia_action.runtime import Runtime, utc_now
 from alia_action.sources import load_commands
 from alia_action.stores.ledger import CLAIM_TTL, FileLedger, LedgerEntry, concurrent_claim
 from tests.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN
@@ -51,7 +51,7 @@ def test_two_stages_started_together_one_stops_before_writing(live: Emulator, tm
     results: dict[str, Any] = {}
 
     def run(name: str, ws: Path) -> None:
-        ctx = Context(workspace=ws, client_options=dict(FAST))
+        ctx = Runtime(workspace=ws, client_options=dict(FAST))
         try:
             results[name] = stage.run(settings(live, ledger), ctx)
         except ConcurrentDeploy as exc:

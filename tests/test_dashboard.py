@@ -22,7 +22,7 @@ import pytest
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.errors import DeployError
 from alia_action.handlers import dashboard, health, promote, rollback, stage
-from alia_action.handlers.context import Context
+from alia_action.runtime import Runtime
 from tests.conftest import SettingsFactory
 from tests.discord_fixtures import APP_ID, FAST
 
@@ -42,19 +42,19 @@ class Week:
     def __init__(self, workspace: Path, make_settings: SettingsFactory, live: Emulator, tmp_path: Path) -> None:
         self.workspace, self.make_settings, self.live, self.tmp = workspace, make_settings, live, tmp_path
         self.clock = START
-        self.health_ctx = Context(workspace=workspace, client_options=dict(FAST), now=lambda: self.clock)
+        self.health_ctx = Runtime(workspace=workspace, client_options=dict(FAST), now=lambda: self.clock)
 
     def at(self, moment: datetime) -> None:
         assert moment >= self.clock
         self.clock = moment
 
-    def commit(self, sha: str, committed: datetime) -> Context:
+    def commit(self, sha: str, committed: datetime) -> Runtime:
         """A context as a workflow_run for ``sha`` would give it: GITHUB_SHA and the event's head commit."""
         event = self.tmp / f"event-{sha[:7]}.json"
         head = {"id": sha, "timestamp": committed.isoformat()}
         event.write_text(json.dumps({"workflow_run": {"head_sha": sha, "head_commit": head}}), encoding="utf-8")
         environ = {"GITHUB_SHA": sha, "GITHUB_EVENT_PATH": str(event)}
-        return Context(workspace=self.workspace, environ=environ, client_options=dict(FAST), now=lambda: self.clock)
+        return Runtime(workspace=self.workspace, environ=environ, client_options=dict(FAST), now=lambda: self.clock)
 
     def edit(self, old: str, new: str) -> None:
         path = self.workspace / "commands" / "fun" / "games.json"
@@ -148,7 +148,7 @@ def when(text: str) -> datetime:
 
 
 def test_the_dashboard_figures_match_the_raw_lines(week: Week, make_settings: SettingsFactory) -> None:
-    ctx = Context(workspace=week.workspace, client_options=dict(FAST), now=lambda: END)
+    ctx = Runtime(workspace=week.workspace, client_options=dict(FAST), now=lambda: END)
     try:
         outcome = dashboard.run(make_settings(action="dashboard"), ctx)
     finally:

@@ -15,8 +15,8 @@ import pytest
 
 from alia_action.config import Settings
 from alia_action.handlers import dashboard
-from alia_action.handlers.context import Context
 from alia_action.notify.alerts import AlertEntry
+from alia_action.runtime import Runtime
 from bench.browser import chromium, open_page
 from bench.dashboard_history import END, write_history
 
@@ -30,7 +30,7 @@ HOSTILE = '</script><script>console.error("injected")</script><img src=x onerror
 
 
 def build(workspace: Path) -> Path:
-    ctx = Context(workspace=workspace, now=lambda: END)
+    ctx = Runtime(workspace=workspace, now=lambda: END)
     try:
         outcome = dashboard.run(Settings.from_cli({"action": "dashboard"}, {}, None), ctx)
     finally:

@@ -14,7 +14,7 @@ from alia_action.commands.plan import build_plan
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.errors import DeployError, UsageError
 from alia_action.handlers import detect, promote, rollback, stage
-from alia_action.handlers.context import Context, utc_now
+from alia_action.runtime import Runtime, utc_now
 from alia_action.stores.backups import LocalBackupStore
 from alia_action.stores.ledger import FileLedger
 from tests.conftest import SettingsFactory
@@ -48,7 +48,7 @@ def edit(workspace: Path, relative: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def staged(make_settings: SettingsFactory, ctx: Context, live: Emulator) -> int:
+def staged(make_settings: SettingsFactory, ctx: Runtime, live: Emulator) -> int:
     """Stage the examples; return the request count so far, to look at what follows."""
     stage.run(make_settings(action="stage"), ctx)
     return len(live.requests)
@@ -57,7 +57,7 @@ def staged(make_settings: SettingsFactory, ctx: Context, live: Emulator) -> int:
 # ------------------------------------------------------------------------------------------- stage
 
 
-def test_stage_on_an_empty_guild_is_get_put_get(live: Emulator, make_settings: SettingsFactory, ctx: Context) -> None:
+def test_stage_on_an_empty_guild_is_get_put_get(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
     outcome = stage.run(make_settings(action="stage"), ctx)
     assert outcome.exit_code == 0
     assert methods(live) == ["GET", "PUT", "GET"]
@@ -72,7 +72,7 @@ def test_stage_on_an_empty_guild_is_get_put_get(live: Emulator, make_settings: S
 
 
 def test_a_second_stage_with_nothing_changed_makes_one_get_and_no_write(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     mark = staged(make_settings, ctx, live)
     version_before = [c["version"] for c in live.commands(APP_ID, GUILD_ID)]
@@ -82,7 +82,7 @@ def test_a_second_stage_with_nothing_changed_makes_one_get_and_no_write(
     assert [c["version"] for c in live.commands(APP_ID, GUILD_ID)] == version_before  # no version bump
 
 
-def test_one_changed_command_is_get_put_get(live: Emulator, make_settings: SettingsFactory, ctx: Context) -> None:
+def test_one_changed_command_is_get_put_get(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
     mark = staged(make_settings, ctx, live)
     edit(ctx.workspace, "fun/games.json", "Flip a coin", "Flip a shiny coin")
     outcome = stage.run(make_settings(action="stage"), ctx)
@@ -91,14 +91,14 @@ def test_one_changed_command_is_get_put_get(live: Emulator, make_settings: Setti
     assert outcome.report is not None and outcome.report["creates"] == 0
 
 
-def test_stage_refuses_without_a_guild(live: Emulator, make_settings: SettingsFactory, ctx: Context) -> None:
+def test_stage_refuses_without_a_guild(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
     with pytest.raises(UsageError, match="no staging guild"):
         stage.run(make_settings(action="stage", guild_id=None), ctx)
     assert live.requests == []
 
 
 def test_a_load_error_in_one_file_aborts_with_nothing_sent(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     (ctx.workspace / "commands" / "zz-broken.json").write_text('{"name": "x",', encoding="utf-8")
     outcome = stage.run(make_settings(action="stage"), ctx)
@@ -107,13 +107,13 @@ def test_a_load_error_in_one_file_aborts_with_nothing_sent(
     assert live.requests == []
 
 
-def test_a_rule_error_aborts_with_nothing_sent(live: Emulator, make_settings: SettingsFactory, ctx: Context) -> None:
+def test_a_rule_error_aborts_with_nothing_sent(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
     edit(ctx.workspace, "fun/games.json", '"name": "coinflip"', '"name": "Coin Flip"')
     assert stage.run(make_settings(action="stage"), ctx).exit_code == 1
     assert live.requests == []
 
 
-def test_the_deletion_guard_stops_a_mass_delete(live: Emulator, make_settings: SettingsFactory, ctx: Context) -> None:
+def test_the_deletion_guard_stops_a_mass_delete(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
     mark = staged(make_settings, ctx, live)
     for path in (ctx.workspace / "commands" / "music").glob("*.json"):
         path.unlink()  # ten commands gone: an export that lost a folder
@@ -124,7 +124,7 @@ def test_the_deletion_guard_stops_a_mass_delete(live: Emulator, make_settings: S
     assert len(json.loads(outcome.outputs["removed"])) == 10
 
 
-def test_a_rename_keeps_the_id(live: Emulator, make_settings: SettingsFactory, ctx: Context) -> None:
+def test_a_rename_keeps_the_id(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
     mark = staged(make_settings, ctx, live)
     old = next(c for c in live.commands(APP_ID, GUILD_ID) if c["name"] == "coinflip")
     edit(ctx.workspace, "fun/games.json", '"name": "coinflip",', '"name": "flip",\n    "renamedFrom": "coinflip",')
@@ -137,7 +137,7 @@ def test_a_rename_keeps_the_id(live: Emulator, make_settings: SettingsFactory, c
 
 
 def test_the_daily_create_budget_is_checked_before_writing(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     staged(make_settings, ctx, live)  # 51 creates recorded in the ledger
     for n in range(3):  # three more deploys of 51 new names each would pass 200
@@ -153,7 +153,7 @@ def test_the_daily_create_budget_is_checked_before_writing(
 
 
 def test_persistent_5xx_fails_clearly_and_leaves_the_previous_set(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     staged(make_settings, ctx, live)
     before = canonical_set(live.commands(APP_ID, GUILD_ID), guild=True)
@@ -169,7 +169,7 @@ def test_persistent_5xx_fails_clearly_and_leaves_the_previous_set(
 
 
 def test_5xx_bursts_and_429s_are_retried_and_succeed(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     live.faults.add(Fault.server_error(502), method="PUT", times=2)
     live.faults.add(Fault.rate_limit(0.2), method="GET", times=1)
@@ -180,7 +180,7 @@ def test_5xx_bursts_and_429s_are_retried_and_succeed(
 
 
 def test_a_dropped_connection_after_the_write_is_recognised_by_verification(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     live.faults.add(Fault.drop_after_write(), method="PUT", times=1)
     outcome = stage.run(make_settings(action="stage"), ctx)
@@ -188,14 +188,14 @@ def test_a_dropped_connection_after_the_write_is_recognised_by_verification(
     assert FileLedger(ctx.workspace / "deployment.log").entries()[-1].outcome == "success"
 
 
-def test_401_is_not_retried(live: Emulator, make_settings: SettingsFactory, ctx: Context) -> None:
+def test_401_is_not_retried(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
     with pytest.raises(DeployError, match="bot token was rejected") as caught:
         stage.run(make_settings(action="stage", bot_token="not-the-token"), ctx)
     assert methods(live) == ["GET"]
     assert "not-the-token" not in str(caught.value)
 
 
-def test_50035_and_30034_have_human_messages(live: Emulator, make_settings: SettingsFactory, ctx: Context) -> None:
+def test_50035_and_30034_have_human_messages(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
     live.faults.add(
         Fault.respond(
             400,
@@ -237,7 +237,7 @@ def test_50035_and_30034_have_human_messages(live: Emulator, make_settings: Sett
 
 
 def test_promote_without_a_staging_record_is_refused(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     with pytest.raises(promote.CircuitOpen, match="no successful staging deploy"):
         promote.run(make_settings(action="promote"), ctx)
@@ -245,10 +245,10 @@ def test_promote_without_a_staging_record_is_refused(
 
 
 def test_promote_with_an_old_staging_record_is_refused(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     mark = staged(make_settings, ctx, live)
-    later = Context(workspace=ctx.workspace, client_options=dict(FAST), now=lambda: utc_now() + timedelta(hours=2))
+    later = Runtime(workspace=ctx.workspace, client_options=dict(FAST), now=lambda: utc_now() + timedelta(hours=2))
     try:
         with pytest.raises(promote.CircuitOpen, match=r"older than staging-max-age=1h"):
             promote.run(make_settings(action="promote"), later)
@@ -257,7 +257,7 @@ def test_promote_with_an_old_staging_record_is_refused(
     assert live.requests[mark:] == []
 
 
-def test_promote_with_another_checksum_is_refused(live: Emulator, make_settings: SettingsFactory, ctx: Context) -> None:
+def test_promote_with_another_checksum_is_refused(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
     mark = staged(make_settings, ctx, live)
     edit(ctx.workspace, "fun/games.json", "Flip a coin", "Flip a shiny coin")
     with pytest.raises(promote.CircuitOpen, match="another command set"):
@@ -266,7 +266,7 @@ def test_promote_with_another_checksum_is_refused(live: Emulator, make_settings:
 
 
 def test_promote_when_staging_changed_behind_its_back_is_refused(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     mark = staged(make_settings, ctx, live)
     changed = live.commands(APP_ID, GUILD_ID)
@@ -278,7 +278,7 @@ def test_promote_when_staging_changed_behind_its_back_is_refused(
 
 
 def test_promote_deploys_globally_without_development_only(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     mark = staged(make_settings, ctx, live)
     outcome = promote.run(make_settings(action="promote"), ctx)
@@ -293,7 +293,7 @@ def test_promote_deploys_globally_without_development_only(
 
 
 def test_rollback_restores_the_previous_set_after_a_pre_rollback_backup(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     mark = staged(make_settings, ctx, live)
     previous = canonical_set(live.commands(APP_ID, GUILD_ID), guild=True)
@@ -313,7 +313,7 @@ def test_rollback_restores_the_previous_set_after_a_pre_rollback_backup(
 
 
 def test_rollback_of_an_empty_backup_clears_the_scope(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     first = stage.run(make_settings(action="stage"), ctx)  # its backup is of the empty guild
     outcome = rollback.run(
@@ -327,14 +327,14 @@ def test_rollback_of_an_empty_backup_clears_the_scope(
 
 @pytest.mark.parametrize("name", ["../deployment.log", "/etc/passwd", "sub/commands-backup-x.json", "x.json"])
 def test_a_backup_file_outside_the_store_is_refused(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context, name: str
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime, name: str
 ) -> None:
     with pytest.raises(DeployError, match="must be the name of a backup in the backup store"):
         rollback.run(make_settings(action="rollback", environment="staging", backup_file=name), ctx)
     assert "PUT" not in methods(live)
 
 
-def test_a_symlinked_backup_is_refused(live: Emulator, make_settings: SettingsFactory, ctx: Context) -> None:
+def test_a_symlinked_backup_is_refused(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
     store = ctx.workspace / "command-backups"
     store.mkdir()
     outside = ctx.workspace / "elsewhere.json"
@@ -349,7 +349,7 @@ def test_a_symlinked_backup_is_refused(live: Emulator, make_settings: SettingsFa
         )
 
 
-def test_a_backup_of_another_scope_needs_force(live: Emulator, make_settings: SettingsFactory, ctx: Context) -> None:
+def test_a_backup_of_another_scope_needs_force(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
     first = stage.run(make_settings(action="stage"), ctx)
     name = first.outputs["backup-file"]
     with pytest.raises(UsageError, match=f"backup {name} was taken from guild {GUILD_ID}, not global commands"):
@@ -362,7 +362,7 @@ def test_a_backup_of_another_scope_needs_force(live: Emulator, make_settings: Se
 
 
 def test_detect_against_live_is_one_get_and_reports_in_sync(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     mark = staged(make_settings, ctx, live)
     outcome = detect.run(make_settings(action="detect", environment="staging"), ctx)
@@ -372,7 +372,7 @@ def test_detect_against_live_is_one_get_and_reports_in_sync(
 
 
 def test_detect_reports_drift_made_outside_the_pipeline(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     staged(make_settings, ctx, live)
     clean = detect.run(make_settings(action="detect", environment="staging"), ctx)

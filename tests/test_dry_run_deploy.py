@@ -7,8 +7,8 @@ import pytest
 
 from alia_action.discord.emulator import Emulator
 from alia_action.handlers import deploy, promote, stage
-from alia_action.handlers.context import Context
 from alia_action.handlers.promote import CircuitOpen
+from alia_action.runtime import Runtime
 from tests.conftest import SettingsFactory
 
 
@@ -16,7 +16,7 @@ def writes(live: Emulator) -> list[str]:
     return [f"{r.method} {r.path}" for r in live.requests if r.method != "GET"]
 
 
-def written_files(ctx: Context) -> list[str]:
+def written_files(ctx: Runtime) -> list[str]:
     """What a run left in the workspace besides the command files and the report it prints."""
     return sorted(
         str(p.relative_to(ctx.workspace))
@@ -28,7 +28,7 @@ def written_files(ctx: Context) -> list[str]:
 
 
 def test_a_dry_run_deploy_passes_on_a_simulated_stage_and_writes_nothing(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     outcome = deploy.run(make_settings(action="deploy", dry_run=True), ctx)
     assert outcome.exit_code == 0
@@ -44,7 +44,7 @@ def test_a_dry_run_deploy_passes_on_a_simulated_stage_and_writes_nothing(
 
 
 def test_a_dry_run_deploy_over_a_staged_set_records_nothing(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     stage.run(make_settings(action="stage"), ctx)
     ledger = (ctx.workspace / "deployment.log").read_text()
@@ -55,7 +55,7 @@ def test_a_dry_run_deploy_over_a_staged_set_records_nothing(
 
 
 def test_a_dry_run_deploy_still_stops_at_the_deletion_guard(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     deploy.run(make_settings(action="deploy"), ctx)
     (ctx.workspace / "commands" / "fun" / "quote.json").unlink()  # one global removal: consent needed

@@ -30,8 +30,8 @@ from alia_action.config import Settings
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.errors import DeployError
 from alia_action.handlers import promote, rollback, stage
-from alia_action.handlers.context import Context
-from alia_action.handlers.outcome import Outcome
+from alia_action.outcome import Outcome
+from alia_action.runtime import Runtime
 from alia_action.stores.backups import LocalBackupStore
 from alia_action.stores.ledger import FileLedger
 from tests.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN, setup_emulator
@@ -109,10 +109,10 @@ class Scenario:
         values = {"bot_token": TOKEN, "application_id": APP_ID, "guild_id": GUILD_ID, "discord_api_url": self.emu.url}
         return Settings.from_cli({**values, **overrides}, {}, None)
 
-    def context(self) -> Context:
-        return Context(workspace=self.workspace, client_options=dict(CLIENT))
+    def context(self) -> Runtime:
+        return Runtime(workspace=self.workspace, client_options=dict(CLIENT))
 
-    def _do(self, handler: Callable[[Settings, Context], Outcome], **overrides: Any) -> None:
+    def _do(self, handler: Callable[[Settings, Runtime], Outcome], **overrides: Any) -> None:
         ctx = self.context()
         try:
             handler(self.settings(**overrides), ctx)

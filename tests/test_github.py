@@ -1,7 +1,7 @@
 """GitHub integration in process: PyGithub over loopback HTTP against the stand-in, Discord on the emulator.
 
 Handlers run through ``runner.execute`` as the action runs them (so ``publish`` follows), with a
-Context and a Workflow of a workflow run. Nothing is patched: the stand-in is GitHub as far as
+Runtime and a Workflow of a workflow run. Nothing is patched: the stand-in is GitHub as far as
 PyGithub can tell, with GitHub's response shapes, pagination and permission refusals.
 """
 
@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 from alia_action.discord.emulator import Emulator, Fault
-from alia_action.handlers.context import Context, utc_now
 from alia_action.notify.github import (
     BODY_LIMIT,
     Failure,
@@ -35,8 +34,10 @@ from alia_action.notify.github import (
     pull_requests,
     resolve_failure_issue,
 )
-from alia_action.notify.publish import PLAN_MARKER, hand_back_files
+from alia_action.ownership import hand_back_files
+from alia_action.publish import PLAN_MARKER
 from alia_action.runner import execute
+from alia_action.runtime import Runtime, utc_now
 from alia_action.stores.github_ledger import TASK, GitHubDeploymentsLedger
 from alia_action.stores.ledger import FileLedger, LedgerEntry, latest_success
 from alia_action.workflow import Workflow
@@ -102,12 +103,12 @@ class Runner:
         out = io.StringIO()
         workflow = Workflow(environ, out)
         workflow.mask_all(settings.secrets())
-        ctx = Context(
+        ctx = Runtime(
             workspace=workspace,
             environ=environ,
             in_actions=True,
             log=lambda line: workflow.log(line, untrusted=True),
-            mask=workflow.mask,
+            secrets=workflow.secrets,
             client_options=dict(FAST),
         )
         try:
@@ -300,7 +301,7 @@ def test_a_huge_plan_is_shortened_under_githubs_limit_with_a_pointer(
     (workspace / "commands").mkdir(parents=True)
     big = workspace / "commands" / "big.json"
     big.write_text(json.dumps([big_command(n, "before") for n in range(100)]), encoding="utf-8")
-    ctx = Context(workspace=workspace)
+    ctx = Runtime(workspace=workspace)
     offline = dict(action="detect", github_token=GH_TOKEN, bot_token=None, application_id=None)
     detect.run(make_settings(**offline, write_checksums="true"), ctx)
     big.write_text(json.dumps([big_command(n, "after") for n in range(100)]), encoding="utf-8")
@@ -397,22 +398,26 @@ def test_issue_functions_for_other_callers(
     runner = Runner(gh, tmp_path, {}, "schedule")
     workspace = tmp_path / "ws"
     workspace.mkdir()
-    ctx = Context(workspace=workspace, environ=runner.environ(workspace), in_actions=True)
+    ctx = Runtime(workspace=workspace, environ=runner.environ(workspace), in_actions=True, github_options=QUICK)
     settings = make_settings(action="health", github_token=GH_TOKEN)
     failure = Failure("production", "missing", "3 commands missing: `/ban` <@everyone>", details="| a | b |\n|---|---|")
-    posted = open_or_update_failure_issue(settings, ctx, failure, options=QUICK)
-    assert posted is not None and posted.created
+    repo = ctx.github(settings)
+    assert repo is not None
+    labels, redact = settings.issue_labels, ctx.redact
+    posted = open_or_update_failure_issue(repo, failure, labels=labels, redact=redact, log=ctx.log)
+    assert posted.created
     body = gh.issues[posted.number]["body"]
     assert "\\`/ban\\` &lt;@\u200beveryone&gt;" in body  # escaped: no code span, no tag, no mention
-    again = open_or_update_failure_issue(settings, ctx, failure, options=QUICK)
-    assert again is not None and not again.created and again.number == posted.number
-    assert (
-        resolve_failure_issue(settings, ctx, environment="production", family="missing", options=QUICK) == posted.number
-    )
-    assert resolve_failure_issue(settings, ctx, environment="production", family="missing", options=QUICK) is None
+    again = open_or_update_failure_issue(repo, failure, labels=labels, redact=redact, log=ctx.log)
+    assert not again.created and again.number == posted.number
+    resolve = {"environment": "production", "family": "missing", "labels": labels, "redact": redact}
+    assert resolve_failure_issue(repo, **resolve) == posted.number
+    assert resolve_failure_issue(repo, **resolve) is None
+    repo.close()
     # Outside a workflow run, or without a token, there is nothing to do.
-    offline = Context(workspace=workspace, environ={}, in_actions=False)
-    assert open_or_update_failure_issue(settings, offline, failure) is None
+    offline = Runtime(workspace=workspace, environ={}, in_actions=False)
+    assert offline.github(settings) is None
+    assert ctx.github(make_settings(action="health", github_token=None)) is None
 
 
 def test_issues_refused_are_a_warning_naming_the_permission(
@@ -478,9 +483,11 @@ def ledger_for(
     workspace = tmp_path / "ws"
     workspace.mkdir(exist_ok=True)
     environ = Runner(gh, tmp_path, {}).environ(workspace)
-    ctx = Context(workspace=workspace, environ=environ, in_actions=True)
+    ctx = Runtime(workspace=workspace, environ=environ, in_actions=True, github_options=QUICK)
     settings = make_settings(action="promote", github_token=GH_TOKEN, **overrides)
-    return GitHubDeploymentsLedger(settings, ctx, FileLedger(workspace / "deployment.log"), QUICK)
+    ledger = ctx.ledger(settings)
+    assert isinstance(ledger, GitHubDeploymentsLedger) and ledger.local.location == str(workspace / "deployment.log")
+    return ledger
 
 
 def entry(outcome: str = "success", *, minutes_ago: float = 1, run: str = "r1", **fields: Any) -> LedgerEntry:

@@ -15,8 +15,8 @@ from alia_action.commands.plan import overwrite_body
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.errors import UsageError
 from alia_action.handlers import health, promote, stage
-from alia_action.handlers.context import Context, utc_now
-from alia_action.handlers.outcome import Outcome
+from alia_action.outcome import Outcome
+from alia_action.runtime import Runtime, utc_now
 from alia_action.stores.metrics import JsonLines, MetricRecord, MetricsLog
 from tests.actions_runner import run_action
 from tests.conftest import SettingsFactory
@@ -41,11 +41,11 @@ def seed(live: Emulator, workspace: Path, guild_id: str | None = None, *, withou
     return commands
 
 
-def check(make_settings: SettingsFactory, ctx: Context, **overrides: Any) -> Outcome:
+def check(make_settings: SettingsFactory, ctx: Runtime, **overrides: Any) -> Outcome:
     return health.run(make_settings(action="health", **overrides), ctx)
 
 
-def metrics(ctx: Context) -> list[MetricRecord]:
+def metrics(ctx: Runtime) -> list[MetricRecord]:
     return MetricsLog(ctx.workspace / "metrics.log").records()
 
 
@@ -58,7 +58,7 @@ def reasons(outcome: Outcome) -> dict[str, str]:
 
 
 def test_a_scope_holding_exactly_the_files_is_healthy_with_one_get(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     seed(live, ctx.workspace)
     outcome = check(make_settings, ctx)
@@ -75,7 +75,7 @@ def test_a_scope_holding_exactly_the_files_is_healthy_with_one_get(
 
 
 def test_one_missing_command_of_fifty_is_unhealthy_by_name_though_the_count_is_within_threshold(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     seed(live, ctx.workspace, without="ping")
     outcome = check(make_settings, ctx)
@@ -90,7 +90,7 @@ def test_one_missing_command_of_fifty_is_unhealthy_by_name_though_the_count_is_w
 
 
 def test_a_description_changed_live_is_drift_with_the_field_named(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     commands = seed(live, ctx.workspace)
     changed = [dict(c, description="Edited by hand in production") if c["name"] == "ping" else c for c in commands]
@@ -104,7 +104,7 @@ def test_a_description_changed_live_is_drift_with_the_field_named(
 
 
 def test_only_extra_commands_are_degraded_with_a_warning_and_exit_0(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     commands = seed(live, ctx.workspace)
     live.set_commands(APP_ID, None, [*commands, {"name": "leftover", "description": "Deleted from the files"}])
@@ -115,7 +115,7 @@ def test_only_extra_commands_are_degraded_with_a_warning_and_exit_0(
 
 
 def test_a_count_deviation_over_the_threshold_is_unhealthy(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     commands = seed(live, ctx.workspace)
     live.set_commands(APP_ID, None, commands[:30])
@@ -127,7 +127,7 @@ def test_a_count_deviation_over_the_threshold_is_unhealthy(
 
 
 def test_a_response_slower_than_the_threshold_is_degraded(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     seed(live, ctx.workspace)
     live.faults.add(Fault.slow(0.3), method="GET")
@@ -140,7 +140,7 @@ def test_a_response_slower_than_the_threshold_is_degraded(
 
 
 def test_a_get_that_keeps_failing_is_unhealthy_with_the_error_recorded(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     seed(live, ctx.workspace)
     live.faults.add(Fault.server_error(503), method="GET", times=FAST["max_attempts"])
@@ -154,8 +154,8 @@ def test_a_get_that_keeps_failing_is_unhealthy_with_the_error_recorded(
     assert TOKEN not in json.dumps(record.model_dump(mode="json"))
 
 
-def fresh_context(workspace: Path, **client_options: Any) -> Context:
-    return Context(workspace=workspace, client_options={**FAST, **client_options})
+def fresh_context(workspace: Path, **client_options: Any) -> Runtime:
+    return Runtime(workspace=workspace, client_options={**FAST, **client_options})
 
 
 def test_the_time_is_the_successful_attempt_without_retry_waits(
@@ -185,7 +185,7 @@ def test_the_time_is_the_successful_attempt_without_retry_waits(
 
 
 def test_a_rate_limit_wait_is_not_counted_as_response_time(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     seed(live, ctx.workspace)
     live.faults.add(Fault.rate_limit(0.5), method="GET")
@@ -200,7 +200,7 @@ def test_a_rate_limit_wait_is_not_counted_as_response_time(
 
 
 def test_staging_checks_the_staging_guild_with_development_only_commands(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     seed(live, ctx.workspace, GUILD_ID)
     outcome = check(make_settings, ctx, environment="staging")
@@ -211,7 +211,7 @@ def test_staging_checks_the_staging_guild_with_development_only_commands(
 
 
 def test_staging_without_a_guild_is_a_usage_error_and_nothing_is_recorded(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     with pytest.raises(UsageError, match="no staging guild"):
         check(make_settings, ctx, environment="staging", guild_id=None)
@@ -219,7 +219,7 @@ def test_staging_without_a_guild_is_a_usage_error_and_nothing_is_recorded(
 
 
 def test_invalid_command_files_stop_the_check_before_discord(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     (ctx.workspace / "commands" / "broken.json").write_text('{"name": "Bad Name", "description": ""}')
     outcome = check(make_settings, ctx)
@@ -254,7 +254,7 @@ def history_line(minutes_ago: int, ms: float | None, *, scope: str = "global", e
 
 
 def test_a_rising_response_time_is_read_from_a_history_file_written_by_earlier_runs(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     seed(live, ctx.workspace)
     lines = [history_line(100 - i, 20.0) for i in range(10)] + [history_line(50 - i, 400.0) for i in range(9)]
@@ -294,7 +294,7 @@ def test_rising_latency_across_twenty_separate_runs(
 
 
 def test_a_rising_error_rate_is_reported_with_its_figures(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     seed(live, ctx.workspace)
     lines = [history_line(100 - i, 20.0) for i in range(10)]
@@ -308,7 +308,7 @@ def test_a_rising_error_rate_is_reported_with_its_figures(
     }
 
 
-def test_too_little_history_is_no_trend(live: Emulator, make_settings: SettingsFactory, ctx: Context) -> None:
+def test_too_little_history_is_no_trend(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
     seed(live, ctx.workspace)
     lines = [history_line(10 - i, 20.0) for i in range(3)] + [history_line(5 - i, 900.0) for i in range(3)]
     (ctx.workspace / "metrics.log").write_text("\n".join(lines) + "\n")
@@ -408,7 +408,7 @@ def test_the_cli_prints_a_sparkline_of_the_recent_checks(
 
 
 def test_guild_commands_shadowing_global_ones_are_warnings_naming_guild_and_command(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     from tests.discord_fixtures import FOREIGN_GUILD_ID
 
@@ -429,7 +429,7 @@ def test_guild_commands_shadowing_global_ones_are_warnings_naming_guild_and_comm
 
 
 def test_when_the_global_get_fails_shadows_are_not_checked_and_not_read_twice(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     seed(live, ctx.workspace)
     live.faults.add(Fault.server_error(502), method="GET", path=r"/applications/\d+/commands$", times=99)
@@ -491,7 +491,7 @@ def test_concurrent_writers_lose_no_line(tmp_path: Path) -> None:
 
 
 def test_stage_reports_the_health_of_what_it_verified_without_an_extra_request(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     outcome = stage.run(make_settings(action="stage"), ctx)
     assert [r.method for r in live.requests] == ["GET", "PUT", "GET"]
@@ -511,7 +511,7 @@ def test_stage_reports_the_health_of_what_it_verified_without_an_extra_request(
 
 
 def test_a_slow_verification_is_a_degraded_post_deploy_warning_not_a_failure(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     live.faults.at(3, Fault.slow(0.3))  # GET, PUT, then the verification GET
     outcome = stage.run(make_settings(action="stage", response_time_threshold="100ms"), ctx)
@@ -522,7 +522,7 @@ def test_a_slow_verification_is_a_degraded_post_deploy_warning_not_a_failure(
 
 
 def test_promote_reports_post_deploy_health_with_the_same_request_count(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     stage.run(make_settings(action="stage"), ctx)
     mark = len(live.requests)
@@ -532,7 +532,7 @@ def test_promote_reports_post_deploy_health_with_the_same_request_count(
     assert outcome.report is not None and outcome.report["health"]["live"] == 50
 
 
-def test_a_dry_run_reports_no_health(live: Emulator, make_settings: SettingsFactory, ctx: Context) -> None:
+def test_a_dry_run_reports_no_health(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
     outcome = stage.run(make_settings(action="stage", dry_run=True), ctx)
     assert "health" not in outcome.outputs
 

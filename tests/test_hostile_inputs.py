@@ -32,7 +32,7 @@ from alia_action.discord.emulator import Emulator, Fault
 from alia_action.discord.errors import MalformedResponse
 from alia_action.errors import DeployError
 from alia_action.handlers import stage
-from alia_action.handlers.context import Context
+from alia_action.runtime import Runtime
 from alia_action.stores.backups import LocalBackupStore
 from tests.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN, setup_emulator
 
@@ -114,7 +114,7 @@ def make_workspace(tmp_path: Path) -> Path:
 
 def run_stage(ws: Path, settings: Settings) -> DeployError | None:
     TALLY.runs += 1
-    ctx = Context(workspace=ws, client_options=dict(FAST))
+    ctx = Runtime(workspace=ws, client_options=dict(FAST))
     try:
         stage.run(settings, ctx)
     except DeployError as exc:
@@ -254,7 +254,7 @@ def stage_outcome(ws: Path, settings: Settings) -> tuple[Any, DeployError | None
     box: dict[str, Any] = {}
 
     def work() -> None:
-        ctx = Context(workspace=ws, client_options=dict(FAST))
+        ctx = Runtime(workspace=ws, client_options=dict(FAST))
         try:
             box["outcome"] = stage.run(settings, ctx)
         except DeployError as exc:
@@ -411,7 +411,7 @@ def test_health_with_an_endless_or_blocking_history_file_finishes(
     assert proc.returncode in (0, 1), out
     assert "Traceback" not in out
     words = "FIFO" if kind == "fifo" else "character device"
-    assert f"{name} is {'a ' if kind == 'fifo' else 'a '}{words}" in out, out
+    assert f"{name} is a {words}" in out, out
 
 
 @pytest.mark.parametrize("name", ["deployment.log", "deployment.log.lock"])
@@ -446,7 +446,7 @@ def test_a_ledger_line_without_a_timezone_is_skipped_with_a_warning(emu: Emulato
     TALLY.bad_values += 1
     TALLY.runs += 1
     logged: list[str] = []
-    ctx = Context(workspace=ws, client_options=dict(FAST), log=logged.append)
+    ctx = Runtime(workspace=ws, client_options=dict(FAST), log=logged.append)
     try:
         outcome = promote.run(settings_for(emu, action="promote"), ctx)
     finally:
@@ -577,7 +577,6 @@ def _closed_port() -> int:
 
 def test_sentry_is_not_reported_sent_when_nothing_listens_at_the_dsn_host() -> None:
     from alia_action.notify.alerts import ChannelError, SentryChannel
-
     from tests.http_sinks import SentrySink
 
     TALLY.bad_values += 1
@@ -595,7 +594,6 @@ def test_sentry_is_not_reported_sent_when_nothing_listens_at_the_dsn_host() -> N
 
 def test_sentry_is_reported_sent_when_it_took_the_event() -> None:
     from alia_action.notify.alerts import SentryChannel
-
     from tests.http_sinks import SentrySink
 
     with SentrySink() as sink:
@@ -664,7 +662,7 @@ def test_a_staging_record_from_the_future_does_not_satisfy_the_breaker(emu: Emul
     TALLY.bad_values += 1
     TALLY.runs += 1
     start = len(emu.requests)
-    ctx = Context(workspace=ws, client_options=dict(FAST))
+    ctx = Runtime(workspace=ws, client_options=dict(FAST))
     try:
         with pytest.raises(promote.CircuitOpen) as caught:
             promote.run(settings_for(emu, action="promote", staging_max_age="1h"), ctx)
@@ -688,7 +686,7 @@ def test_only_a_record_from_the_future_says_so(emu: Emulator, tmp_path: Path) ->
     ledger.write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
     TALLY.bad_values += 1
     TALLY.runs += 1
-    ctx = Context(workspace=ws, client_options=dict(FAST))
+    ctx = Runtime(workspace=ws, client_options=dict(FAST))
     try:
         with pytest.raises(promote.CircuitOpen) as caught:
             promote.run(settings_for(emu, action="promote"), ctx)
@@ -710,7 +708,7 @@ def test_a_record_within_the_clock_skew_still_counts(emu: Emulator, tmp_path: Pa
         entry["time"] = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
     ledger.write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
     TALLY.runs += 1
-    ctx = Context(workspace=ws, client_options=dict(FAST))
+    ctx = Runtime(workspace=ws, client_options=dict(FAST))
     try:
         outcome = promote.run(settings_for(emu, action="promote"), ctx)
     finally:
@@ -747,7 +745,7 @@ def test_a_fifo_or_oversized_backup_is_refused_by_rollback(emu: Emulator, tmp_pa
         TALLY.huge_files += 1
         TALLY.runs += 1
         start = len(emu.requests)
-        ctx = Context(workspace=ws, client_options=dict(FAST))
+        ctx = Runtime(workspace=ws, client_options=dict(FAST))
         try:
             with pytest.raises(DeployError) as caught:
                 rollback.run(settings_for(emu, action="rollback", environment="staging", backup_file=name), ctx)

@@ -28,8 +28,8 @@ import pytest
 
 from alia_action.config import Settings
 from alia_action.discord.emulator import TEST_APPLICATION_ID, TEST_TOKEN
-from alia_action.handlers.context import Context
 from alia_action.handlers.health import monitor
+from alia_action.runtime import Runtime
 from alia_action.workflow import Workflow
 from tests.discord_fixtures import FAST
 from tests.test_health import expected_set
@@ -187,7 +187,7 @@ def test_monitor_prints_one_line_a_check_and_alerts_once(workspace: Path, emulat
         {"action": "health", "discord_api_url": emulator_process.url, "interval": "0.01s"},
         {"BOT_TOKEN": TEST_TOKEN, "CLIENT_ID": TEST_APPLICATION_ID},
     )
-    ctx = Context(workspace=workspace, client_options=dict(FAST))
+    ctx = Runtime(workspace=workspace, client_options=dict(FAST))
     assert monitor(settings, ctx, Workflow({}, out), max_checks=5) == 0
     lines = out.getvalue().splitlines()
     checks = [line for line in lines if CHECK_LINE.match(line)]
@@ -213,7 +213,7 @@ def test_many_checks_keep_open_files_flat_and_every_check_recorded(
     )
     checks = 300
     probe = Probe(at=(1 + 100, 1 + checks))  # line 1 is the "monitoring ..." header
-    ctx = Context(workspace=workspace, client_options=dict(FAST))
+    ctx = Runtime(workspace=workspace, client_options=dict(FAST))
     gc.collect()  # earlier tests' unreferenced sockets must not close mid-run and look like our doing
     assert monitor(settings, ctx, Workflow({}, probe), max_checks=checks) == 0
     (_, files_100), (_, files_300) = (probe.samples[k] for k in sorted(probe.samples))

@@ -12,7 +12,7 @@ import pytest
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.errors import DeployError
 from alia_action.handlers import promote, stage
-from alia_action.handlers.context import Context
+from alia_action.runtime import Runtime
 from tests.conftest import SettingsFactory
 from tests.discord_fixtures import FAST
 
@@ -32,7 +32,7 @@ def test_every_result_line_has_start_end_commit_and_success(
     live: Emulator, make_settings: SettingsFactory, workspace: Path, tmp_path: Path
 ) -> None:
     environ = {"GITHUB_SHA": SHA, "GITHUB_EVENT_PATH": str(workflow_run_event(tmp_path))}
-    ctx = Context(workspace=workspace, environ=environ, client_options=dict(FAST))
+    ctx = Runtime(workspace=workspace, environ=environ, client_options=dict(FAST))
     try:
         stage.run(make_settings(action="stage"), ctx)
         promote.run(make_settings(action="promote"), ctx)
@@ -76,7 +76,7 @@ def test_outside_actions_the_commit_comes_from_git(
         check=True,
         env={"GIT_COMMITTER_DATE": "2026-02-01T12:00:00+00:00", "PATH": "/usr/bin:/bin"},
     )
-    ctx = Context(workspace=workspace, client_options=dict(FAST))
+    ctx = Runtime(workspace=workspace, client_options=dict(FAST))
     try:
         stage.run(make_settings(action="stage"), ctx)
     finally:

@@ -15,7 +15,7 @@ from alia_action.discord.emulator import Emulator, Fault
 from alia_action.errors import DeployError
 from alia_action.handlers import rollback, stage
 from alia_action.handlers.apply import DeploymentGuard
-from alia_action.handlers.context import Context
+from alia_action.runtime import Runtime
 from alia_action.stores.backup_scope import prune
 from alia_action.stores.backups import BackupDocument, BackupScope, LocalBackupStore
 from alia_action.wording import ACTION, TERMINAL
@@ -36,7 +36,7 @@ def change_two(workspace: Path, word: str) -> None:
     path.write_text(json.dumps(commands), encoding="utf-8")
 
 
-def store_of(ctx: Context) -> LocalBackupStore:
+def store_of(ctx: Runtime) -> LocalBackupStore:
     return LocalBackupStore(ctx.workspace / "command-backups")
 
 
@@ -52,7 +52,7 @@ def staged_set(live: Emulator) -> list[dict[str, object]]:
 
 
 def test_a_restore_removing_more_than_max_deletions_stops_and_names_them(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     first = stage.run(make_settings(action="stage"), ctx)  # its backup holds the empty guild
     before = staged_set(live)
@@ -70,7 +70,7 @@ def test_a_restore_removing_more_than_max_deletions_stops_and_names_them(
 
 
 def test_max_deletions_lets_a_small_restore_through(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     stage.run(make_settings(action="stage"), ctx)
     (ctx.workspace / "commands" / "music" / "player.json").unlink()
@@ -87,7 +87,7 @@ def test_max_deletions_lets_a_small_restore_through(
 def test_the_guard_names_the_action_input_when_run_as_the_action(
     live: Emulator, make_settings: SettingsFactory, workspace: Path
 ) -> None:
-    ctx = Context(workspace=workspace, wording=ACTION)
+    ctx = Runtime(workspace=workspace, wording=ACTION)
     try:
         first = stage.run(make_settings(action="stage"), ctx)
         with pytest.raises(DeploymentGuard, match=r"set `allow-deletions: true` \(or raise the max-deletions input\)"):
@@ -103,7 +103,7 @@ def test_the_guard_names_the_action_input_when_run_as_the_action(
 
 
 def test_latest_is_found_however_many_backups_other_scopes_have(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     live.add_guild(APP_ID, OTHER_GUILD)
     stage.run(make_settings(action="stage"), ctx)
@@ -127,7 +127,7 @@ def test_latest_is_found_however_many_backups_other_scopes_have(
 
 
 def test_latest_skips_backups_equal_to_the_live_set_after_a_refused_write(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     stage.run(make_settings(action="stage"), ctx)
     state_before_last_good = staged_set(live)
@@ -152,7 +152,7 @@ def test_latest_skips_backups_equal_to_the_live_set_after_a_refused_write(
 
 
 def test_latest_with_every_backup_equal_to_live_says_so_and_writes_nothing(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     live.set_commands(APP_ID, None, [{"name": "ping", "description": "Ping", "type": 1}])
     store_of(ctx).save(
@@ -172,7 +172,7 @@ def test_latest_with_every_backup_equal_to_live_says_so_and_writes_nothing(
     assert writes(live, mark) == []
 
 
-def test_no_backup_of_the_scope_names_the_scope(live: Emulator, make_settings: SettingsFactory, ctx: Context) -> None:
+def test_no_backup_of_the_scope_names_the_scope(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
     stage.run(make_settings(action="stage"), ctx)  # a staging backup only
     with pytest.raises(DeployError, match=f"no backup of global commands of application {APP_ID}"):
         rollback.run(make_settings(action="rollback", environment="production"), ctx)
@@ -181,14 +181,14 @@ def test_no_backup_of_the_scope_names_the_scope(live: Emulator, make_settings: S
 # ------------------------------------------------------------------------------------ listing by scope
 
 
-def listing(make_settings: SettingsFactory, ctx: Context, environment: str | None) -> str:
+def listing(make_settings: SettingsFactory, ctx: Runtime, environment: str | None) -> str:
     out = io.StringIO()
     assert rollback.list_backups(make_settings(action="health"), ctx, Workflow({}, out), environment) == 0
     return out.getvalue()
 
 
 def test_backups_lists_only_the_scope_of_the_environment(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     staging = stage.run(make_settings(action="stage"), ctx).outputs["backup-file"]
     production = store_of(ctx).save(
@@ -206,7 +206,7 @@ def test_backups_lists_only_the_scope_of_the_environment(
 
 
 def test_retention_keeps_the_newest_per_scope_and_leaves_other_scopes_alone(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     store = store_of(ctx)
     other = store.save(
@@ -223,7 +223,7 @@ def test_retention_keeps_the_newest_per_scope_and_leaves_other_scopes_alone(
 
 
 def test_retention_never_removes_the_backup_taken_before_the_latest_deploy(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     stage.run(make_settings(action="stage"), ctx)
     change_two(ctx.workspace, "shiny")
@@ -236,7 +236,7 @@ def test_retention_never_removes_the_backup_taken_before_the_latest_deploy(
     assert prune(store_of(ctx), scope, 1) == []
 
 
-def test_a_dry_run_and_a_no_op_prune_nothing(live: Emulator, make_settings: SettingsFactory, ctx: Context) -> None:
+def test_a_dry_run_and_a_no_op_prune_nothing(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
     stage.run(make_settings(action="stage"), ctx)
     change_two(ctx.workspace, "shiny")
     stage.run(make_settings(action="stage"), ctx)

@@ -22,8 +22,9 @@ import pytest
 from alia_action.config import Settings
 from alia_action.discord.emulator import Emulator
 from alia_action.errors import DeployError, UsageError
-from alia_action.handlers.context import Context
-from alia_action.stores.secrets import MISSING_ID_TOKEN, TemporaryCredentials, read_parameters, with_audience
+from alia_action.redaction import Secrets
+from alia_action.runtime import Runtime
+from alia_action.stores.secrets import MISSING_ID_TOKEN, TemporaryCredentials, with_audience
 from tests.actions_runner import ROOT, run_action
 from tests.discord_fixtures import APP_ID, GUILD_ID, TOKEN
 from tests.oidc_standin import (
@@ -87,7 +88,7 @@ def put(ssm: Any, prefix: str, **values: str) -> None:
 
 @dataclass
 class Recorder:
-    """A Context's mask and log, in one ordered list of events."""
+    """A Runtime's secrets registry (each new value) and log, in one ordered list of events."""
 
     events: list[tuple[str, str]] = field(default_factory=list)
 
@@ -106,14 +107,21 @@ def settings(**values: Any) -> Settings:
     return Settings.from_cli({"aws_region": REGION, **values}, {}, None)
 
 
-def context(tmp_path: Path, recorder: Recorder, environ: dict[str, str], *, in_actions: bool = True) -> Context:
-    return Context(
+def context(tmp_path: Path, recorder: Recorder, environ: dict[str, str], *, in_actions: bool = True) -> Runtime:
+    secrets = Secrets()
+    secrets.on_new(recorder.mask)
+    return Runtime(
         workspace=tmp_path,
         environ={"GITHUB_REPOSITORY": REPOSITORY, **environ},
         in_actions=in_actions,
-        mask=recorder.mask,
+        secrets=secrets,
         log=recorder.log,
     )
+
+
+def read_parameters(settings: Settings, ctx: Runtime) -> dict[str, str]:
+    """Parameter Store as a run reads it: through the run's AWS session, masking into its registry."""
+    return ctx.parameters(settings)
 
 
 def free_port() -> int:
@@ -213,7 +221,7 @@ def test_parameters_are_trimmed_masked_and_masked_before_the_log(aws: Any, stati
 
     assert values == {"BOT_TOKEN": TOKEN, "CLIENT_ID": APP_ID, "GUILD_ID": GUILD_ID}
     kinds = [kind for kind, _ in recorder.events]
-    assert kinds == ["mask", "mask", "mask", "log"]
+    assert kinds[-1] == "log" and set(kinds[:-1]) == {"mask"}  # every value masked before the first log line
     assert {v.strip() for v in recorder.masked} == {TOKEN, APP_ID, GUILD_ID}
     assert "BOT_TOKEN, CLIENT_ID, GUILD_ID" in recorder.events[-1][1] and TOKEN not in recorder.events[-1][1]
 
@@ -368,7 +376,7 @@ def test_temporary_credentials_never_show_in_a_repr() -> None:
 
 def test_importing_the_store_loads_no_aws_or_http_library() -> None:
     code = (
-        "import sys, alia_action.stores.secrets, alia_action.handlers.live\n"
+        "import sys, alia_action.stores.secrets, alia_action.runtime\n"
         "print(sorted(m for m in ('boto3', 'botocore', 'httpx') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -17,39 +17,24 @@ from ..commitinfo import Commit, find_commit
 from ..discord.errors import DAILY_CREATE_LIMIT, DiscordError
 from ..durations import format_duration
 from ..errors import DeployError
-from ..markdown import plan_markdown
 from ..notify.github import RunInfo
-from ..report import build_report, report_lines
+from ..outcome import Facts, Outcome, attach, render
+from ..scope import Scope
 from ..stores.backup_scope import prune
 from ..stores.backups import BackupDocument, BackupError, BackupKind, BackupScope
-from ..stores.ledger import Conflict, LedgerEntry, concurrent_claim, creates_spent, open_ledger
-from .detect import Validated, plan_outputs
-from .outcome import Outcome
+from ..stores.ledger import Conflict, LedgerEntry, concurrent_claim, creates_spent
+from .detect import Validated
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..discord.connection import Discord
+    from ..runtime import Runtime
     from ..wording import Wording
-    from .context import Context
-    from .live import Discord
-
-
-@dataclass(slots=True)
-class Target:
-    environment: str  # staging | production
-    guild_id: str | None  # None: global commands
-
-    @property
-    def guild(self) -> bool:
-        return self.guild_id is not None
-
-    @property
-    def label(self) -> str:
-        return f"staging guild {self.guild_id}" if self.guild_id else "global commands"
 
 
 @dataclass(slots=True)
 class Applied:
-    target: Target
+    target: Scope
     plan: Plan
     backup: str | None = None
     requests: int = 0
@@ -60,9 +45,10 @@ class Applied:
     started_at: datetime | None = None  # when the work on the scope began (the ledger's start time)
     commit: Commit = field(default_factory=Commit)
     bypass_reason: str | None = None  # set when the circuit breaker was bypassed (recorded with every entry)
+    planned: bool = False  # the plan above was made against live commands (not the empty placeholder)
 
 
-def deletion_limit(settings: Settings, target: Target) -> int | None:
+def deletion_limit(settings: Settings, target: Scope) -> int | None:
     """How many removals a plan may hold without consent. None: any number (consent given)."""
     if settings.allow_deletions:
         return None
@@ -72,7 +58,7 @@ def deletion_limit(settings: Settings, target: Target) -> int | None:
 
 
 def check_guards(
-    settings: Settings, ctx: Context, discord: Discord, target: Target, plan: Plan, *, action: str = "deploy"
+    settings: Settings, ctx: Runtime, discord: Discord, target: Scope, plan: Plan, *, action: str = "deploy"
 ) -> None:
     """Stop before writing when a plan deletes in bulk or would exhaust the daily create budget."""
     limit = deletion_limit(settings, target)
@@ -90,7 +76,7 @@ def check_guards(
             f"(or raise {ctx.wording.name('max-deletions')}); if not, {check}. Nothing was written"
         )
     if plan.creates:
-        ledger = open_ledger(settings, ctx)
+        ledger = ctx.ledger(settings)
         spent = creates_spent(ledger, application_id=discord.application_id, guild_id=target.guild_id, now=ctx.now())
         if spent + plan.creates > DAILY_CREATE_LIMIT:
             raise DeployError(
@@ -110,11 +96,11 @@ class ConcurrentDeploy(DeployError):
 
 def claim_scope(
     settings: Settings,
-    ctx: Context,
+    ctx: Runtime,
     discord: Discord,
     *,
     action: str,
-    target: Target,
+    target: Scope,
     digest: str,
     planned_at: datetime,
     live: list[dict[str, Any]],
@@ -128,7 +114,7 @@ def claim_scope(
     rollback when that run wrote nothing (the live commands are still those it read): the way back from an
     incident never waits for a run that is gone.
     """
-    ledger = open_ledger(settings, ctx)
+    ledger = ctx.ledger(settings)
     live_checksum = set_checksum(live, guild=target.guild)
     expiry = timedelta(seconds=settings.claim_expiry)
     with ledger.lock():
@@ -173,7 +159,7 @@ def claim_scope(
         )
 
 
-def blocked_message(action: str, target: Target, conflict: Conflict, expiry_seconds: float, wording: Wording) -> str:
+def blocked_message(action: str, target: Scope, conflict: Conflict, expiry_seconds: float, wording: Wording) -> str:
     """Who holds the scope, until when, and the two ways on: wait for it, or take over a claim left behind."""
     text = f"{action} to {target.label} stopped before writing: {conflict.reason}"
     if conflict.claim is None or conflict.expires is None:
@@ -191,14 +177,14 @@ def blocked_message(action: str, target: Target, conflict: Conflict, expiry_seco
 
 def take_backup(
     settings: Settings,
-    ctx: Context,
+    ctx: Runtime,
     discord: Discord,
-    target: Target,
+    target: Scope,
     live: list[dict[str, Any]],
     kind: BackupKind = "backup",
 ) -> str:
     """Save the live commands durably; if this fails, nothing is written to Discord."""
-    store = ctx.backup_store(settings)
+    store = ctx.backups(settings)
     document = BackupDocument(
         kind=kind,
         application_id=discord.application_id,
@@ -219,18 +205,18 @@ def take_backup(
 
 def record(
     settings: Settings,
-    ctx: Context,
+    ctx: Runtime,
     discord: Discord,
     *,
     action: str,
-    target: Target,
+    target: Scope,
     digest: str,
     applied: Applied,
     outcome: str,
     message: str = "",
     took_over: str | None = None,
 ) -> None:
-    ledger = open_ledger(settings, ctx)
+    ledger = ctx.ledger(settings)
     now = ctx.now()
     run = RunInfo.from_environ(ctx.environ)
     ledger.record(
@@ -270,7 +256,7 @@ class Snapshot:
 
 def read_snapshot(
     settings: Settings,
-    ctx: Context,
+    ctx: Runtime,
     discord: Discord,
     *,
     action: str,
@@ -291,7 +277,7 @@ def read_snapshot(
 
 
 def failed(
-    settings: Settings, ctx: Context, discord: Discord, *, action: str, digest: str, applied: Applied, message: str
+    settings: Settings, ctx: Runtime, discord: Discord, *, action: str, digest: str, applied: Applied, message: str
 ) -> DeployError:
     """Record a failed write (or read) and return the error that says what happened and how to go back."""
     target = applied.target
@@ -313,15 +299,17 @@ def failed(
     if applied.written:  # the write may have changed the scope: say how to go back
         restore = ctx.wording.run("rollback", environment=target.environment, backup_file=applied.backup or "")
         hint += f" (restore it with {restore})"
-    return DeployError(f"{action} to {target.label} failed: {message}.{hint + '.' if applied.backup else ''}")
+    error = DeployError(f"{action} to {target.label} failed: {message}.{hint + '.' if applied.backup else ''}")
+    # What the run knew when it failed: the runner still sets the outputs and the summary from it.
+    return attach(error, applied_facts(action, digest, applied, commands=None, details={}))
 
 
-def retain_backups(settings: Settings, ctx: Context, discord: Discord, target: Target) -> list[str]:
+def retain_backups(settings: Settings, ctx: Runtime, discord: Discord, target: Scope) -> list[str]:
     """After a successful write: prune the scope's backups to backup-retention. A failure here is a note,
     never a failed deploy (the write succeeded and the new backup is safe)."""
     try:
         removed = prune(
-            ctx.backup_store(settings),
+            ctx.backups(settings),
             BackupScope(discord.application_id, target.guild_id),
             settings.backup_retention,
         )
@@ -335,11 +323,11 @@ Intended = list[dict[str, Any]] | Callable[[list[dict[str, Any]]], list[dict[str
 
 def apply_commands(
     settings: Settings,
-    ctx: Context,
+    ctx: Runtime,
     discord: Discord,
     *,
     action: str,
-    target: Target,
+    target: Scope,
     intended: Intended,
     digest: str,
     guard: bool = True,
@@ -377,6 +365,7 @@ def apply_commands(
     planned_at, live = snapshot.read_at, snapshot.commands
     wanted = intended(live) if callable(intended) else intended
     applied.plan = plan = build_plan(wanted, live, guild=target.guild)
+    applied.planned = True
     if plan.empty:
         applied.requests = discord.requests - start
         applied.live_checksum = set_checksum(live, guild=target.guild)
@@ -447,37 +436,42 @@ def deploy_outcome(
     action: str, settings: Settings, validated: Validated, applied: Applied, *, extra_lines: list[str] | None = None
 ) -> Outcome:
     """Report, outputs and summary of a deploy that succeeded (or was a no-op or a dry run)."""
-    report = build_report(
-        action=action,
-        checksum=validated.checksum,
-        commands=validated.commands,
-        plan=applied.plan,
-        problems=validated.problems,
-        baseline=f"live {applied.target.label}",
-        extra={
+    facts = applied_facts(action, validated.checksum, applied, commands=validated, details={})
+    verb = "would deploy" if applied.dry_run else ("deployed" if applied.written else "checked")
+    headline = f"{verb} {applied.target.label}: {applied.requests} request(s)" + (
+        f", backup {applied.backup}" if applied.backup else ""
+    )
+    return render(
+        facts,
+        report_file=settings.report_file,
+        title=f"Discord commands: {action} → {applied.target.label}",
+        note=" · ".join([headline, *applied.notes]),
+        lead=[headline, *applied.notes],
+        trail=extra_lines or [],
+    )
+
+
+def applied_facts(
+    action: str, digest: str, applied: Applied, *, commands: Validated | None, details: dict[str, object]
+) -> Facts:
+    """What a write knows once done: the plan, the backup, the requests, and where."""
+    return Facts(
+        action,
+        digest,
+        commands.commands if commands else (),
+        list(commands.problems) if commands else [],
+        applied.plan if applied.planned else None,
+        f"live {applied.target.label}",
+        backup_file=applied.backup or "",
+        requests=applied.requests,
+        details={
             "environment": applied.target.environment,
-            "scope": applied.target.guild_id or "global",
+            "scope": applied.target.key,
             "backup": applied.backup,
             "requests": applied.requests,
             "written": applied.written,
             "dry_run": applied.dry_run,
             "notes": applied.notes,
+            **details,
         },
-    )
-    outputs = plan_outputs(applied.plan, validated.checksum, settings.report_file)
-    outputs["backup-file"] = applied.backup or ""
-    outputs["requests"] = str(applied.requests)
-    verb = "would deploy" if applied.dry_run else ("deployed" if applied.written else "checked")
-    headline = f"{verb} {applied.target.label}: {applied.requests} request(s)" + (
-        f", backup {applied.backup}" if applied.backup else ""
-    )
-    lines = [headline, *applied.notes, *report_lines(report), *(extra_lines or [])]
-    title = f"Discord commands: {action} → {applied.target.label}"
-    return Outcome(
-        action=action,
-        outputs=outputs,
-        summary=plan_markdown(report, title=title, baseline_note=" · ".join([headline, *applied.notes])),
-        problems=validated.problems,
-        lines=lines,
-        report=report,
     )

@@ -17,42 +17,35 @@ from ..dashboard.markdown import render_markdown
 from ..dashboard.views import tiles, window_text
 from ..errors import DeployError
 from ..notify.alerts import AlertEntry
+from ..outcome import Facts, Outcome, render
 from ..stores.backups import BackupInfo
-from ..stores.ledger import FileLedger, LedgerEntry, open_ledger
+from ..stores.ledger import LedgerEntry
 from ..stores.metrics import JsonLines, MetricsLog, parse_model
-from .outcome import Outcome
 
 if TYPE_CHECKING:
     from ..config import Settings
-    from .context import Context
+    from ..runtime import Runtime
 
 
-def _ledger_entries(settings: Settings, ctx: Context, seconds: float) -> tuple[list[LedgerEntry], str]:
-    ledger = open_ledger(settings, ctx)
-    if not isinstance(ledger, FileLedger):
-        from datetime import timedelta
-
-        from ..stores.github_ledger import GitHubDeploymentsLedger
-
-        if isinstance(ledger, GitHubDeploymentsLedger):
-            # A dashboard reads the whole window and must not fail on a record it cannot read.
-            ledger.look_back = max(ledger.look_back, timedelta(seconds=seconds))
-            ledger.strict = False
+def _ledger_entries(settings: Settings, ctx: Runtime) -> tuple[list[LedgerEntry], str]:
+    # The run's ledger reads the whole window and, for this reader, never fails on a record it cannot read
+    # (the composition root builds it so for the dashboard action).
+    ledger = ctx.ledger(settings)
     return ledger.entries(), ledger.location
 
 
-def _backups(settings: Settings, ctx: Context) -> tuple[list[BackupInfo], str]:
+def _backups(settings: Settings, ctx: Runtime) -> tuple[list[BackupInfo], str]:
     try:
-        store = ctx.backup_store(settings)
+        store = ctx.backups(settings)
         return store.list(), store.location
     except DeployError as exc:
         ctx.log(f"warning: backups left out of the dashboard: {exc}")
         return [], f"{settings.backup_store} (unreadable)"
 
 
-def gather(settings: Settings, ctx: Context) -> Figures:
+def gather(settings: Settings, ctx: Runtime) -> Figures:
     window = Window.ending(ctx.now(), settings.dashboard_window)
-    entries, ledger_location = _ledger_entries(settings, ctx, settings.dashboard_window)
+    entries, ledger_location = _ledger_entries(settings, ctx)
     metrics = MetricsLog(ctx.workspace / settings.metrics_file)
     alerts_file = JsonLines(ctx.workspace / settings.alerts_file)
     parse_alert = parse_model(AlertEntry)
@@ -125,7 +118,7 @@ def figures_report(figures: Figures) -> dict[str, Any]:
     }
 
 
-def run(settings: Settings, ctx: Context) -> Outcome:
+def run(settings: Settings, ctx: Runtime) -> Outcome:
     figures = gather(settings, ctx)
     generated = ctx.now()
     html_path = ctx.workspace / settings.dashboard_file
@@ -138,12 +131,13 @@ def run(settings: Settings, ctx: Context) -> Outcome:
         raise DeployError(f"cannot write the dashboard {html_path}: {exc.strerror or exc}") from None
     lines = [f"dashboard {window_text(figures)}: {_relative(html_path, ctx.workspace)}"]
     lines += [f"  {t.title}: {t.value} ({t.detail})" for t in tiles(figures)]
-    return Outcome(
-        action="dashboard",
-        outputs={"dashboard-file": settings.dashboard_file},
-        summary=markdown,
-        lines=lines,
+    return render(
+        Facts("dashboard", outputs={"dashboard-file": settings.dashboard_file}),
+        report_file=settings.report_file,
+        title="",
+        lead=lines,
         report=figures_report(figures),
+        summary=markdown,
     )
 
 

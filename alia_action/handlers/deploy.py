@@ -6,15 +6,15 @@ from typing import TYPE_CHECKING
 
 from ..errors import DeployError
 from ..markdown import escape
+from ..outcome import EXIT_FAILED, Outcome
 from . import promote, stage
-from .outcome import EXIT_FAILED, Outcome
 
 if TYPE_CHECKING:
     from ..config import Settings
-    from .context import Context
+    from ..runtime import Runtime
 
 
-def run(settings: Settings, ctx: Context) -> Outcome:
+def run(settings: Settings, ctx: Runtime) -> Outcome:
     staged, applied = stage.staged(settings, ctx)
     if staged.exit_code != 0:
         return staged

@@ -25,24 +25,24 @@ from typing import TYPE_CHECKING, Any
 from ..commands.problems import Problem, Severity
 from ..discord.errors import DiscordError
 from ..errors import DeployError
-from ..health.assess import NEEDS_READING, Assessment, Comparison, Shadow, Thresholds, assess, compare, find_shadows
+from ..health.assess import NEEDS_READING, Comparison, Shadow, Thresholds, assess, compare, find_shadows
+from ..health.check import Check, PostDeploy
 from ..health.summary import check_lines, monitor_line, post_deploy_markdown, summary_markdown
-from ..health.trend import Trend, TrendRules, analyse
-from ..notify.alerts import Alerter, AlertReport, Figures
+from ..health.trend import TrendRules, analyse
+from ..notify.alerts import Alerter
+from ..outcome import EXIT_FAILED, EXIT_OK, Facts, Outcome, render
 from ..sources import find_files
 from ..stores.metrics import MetricRecord, MetricsError, MetricsLog
-from ..workflow import redactor
 from .detect import Validated, load_and_validate
-from .outcome import EXIT_FAILED, EXIT_OK, Outcome
 from .validation import invalid_outcome
 
 if TYPE_CHECKING:
     from ..config import Settings
     from ..discord.client import DiscordClient
+    from ..discord.connection import Discord
+    from ..runtime import Runtime
     from ..workflow import Workflow
     from .apply import Applied
-    from .context import Context
-    from .live import Discord
 
 TREND = TrendRules()  # the last 20 checks of the scope, 5+ samples each side, x1.5 and +100 ms, +20 points
 CHART_CHECKS = 20
@@ -78,45 +78,11 @@ def timed_get(client: DiscordClient, guild_id: str | None) -> Reading:
     return Reading(commands, round(elapsed * 1000, 1), len(attempts))
 
 
-@dataclass(slots=True)
-class Check:
-    """Everything one check found, for the outputs, the summary, the monitor line and the alerts."""
-
-    settings: Settings
-    record: MetricRecord  # as appended to metrics.log
-    assessment: Assessment
-    comparison: Comparison | None
-    trend: Trend
-    history: list[MetricRecord]  # this series' recent checks, oldest first, this one last
-    scope_label: str
-    shadows: list[Shadow] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    alerts: AlertReport = field(default_factory=AlertReport)
-
-    @property
-    def outcome(self) -> str:
-        return self.assessment.outcome
-
-    @property
-    def threshold_ms(self) -> float:
-        return self.settings.response_time_threshold * 1000
-
-    def figures(self) -> Figures:
-        return Figures(
-            self.record.outcome,
-            self.record.scope,
-            self.record.response_time_ms,
-            self.threshold_ms,
-            self.record.expected,
-            self.record.live,
-        )
-
-
 class CommandFiles:
     """The expected set, loaded and validated again only when a command file changed. ``monitor`` may check
     many times a second: the files are looked at (listed and stat'ed) at most once per ``recheck`` seconds."""
 
-    def __init__(self, settings: Settings, ctx: Context, recheck: float = FILES_RECHECK) -> None:
+    def __init__(self, settings: Settings, ctx: Runtime, recheck: float = FILES_RECHECK) -> None:
         self.settings = settings
         self.ctx = ctx
         self.recheck = recheck
@@ -150,7 +116,7 @@ class Session:
     """What the checks of one run (or one ``monitor``) share."""
 
     settings: Settings
-    ctx: Context
+    ctx: Runtime
     files: CommandFiles
     metrics: MetricsLog
     alerter: Alerter
@@ -168,13 +134,13 @@ class Session:
         return comparison
 
     @classmethod
-    def open(cls, settings: Settings, ctx: Context) -> Session:
+    def open(cls, settings: Settings, ctx: Runtime) -> Session:
         return cls(
             settings,
             ctx,
             CommandFiles(settings, ctx),
             MetricsLog(ctx.workspace / settings.metrics_file),
-            Alerter.for_run(settings, ctx),
+            ctx.alerter(settings),
         )
 
     def close(self) -> None:
@@ -194,11 +160,11 @@ def perform_check(
     """One check of ``settings.environment``'s scope: read, compare, trend, record, alert."""
     settings, ctx = session.settings, session.ctx
     now = ctx.now()
-    discord = ctx.discord(settings)
-    guild = discord.guild_for(settings.environment)
-    scope = guild or "global"
-    expected = validated.for_scope(guild=guild is not None)
-    redact = redactor(settings.secrets())
+    discord = ctx.discord(settings, settings.environment)
+    scope = discord.scope_for(settings.environment)
+    guild = scope.guild_id
+    expected = validated.for_scope(guild=scope.guild)
+    redact = ctx.redact
 
     with reading_guard():
         reading = timed_get(discord.client, guild)
@@ -211,7 +177,7 @@ def perform_check(
     try:
         history = session.metrics.recent(
             environment=settings.environment,
-            scope=scope,
+            scope=scope.key,
             application_id=discord.application_id,
             limit=TREND.window - 1,
         )
@@ -221,7 +187,7 @@ def perform_check(
     record = MetricRecord(
         time=now,
         environment=settings.environment,
-        scope=scope,
+        scope=scope.key,
         application_id=discord.application_id,
         outcome="healthy",  # provisional: the verdict needs the trend, and the trend this check
         response_time_ms=reading.response_time_ms,
@@ -249,8 +215,10 @@ def perform_check(
     except MetricsError as exc:
         warnings.append(f"{exc}: this check is not part of the history")
 
-    label = f"staging guild {guild}" if guild else "global commands"
-    check = Check(settings, record, assessment, comparison, trend, [*history, record], label, shadows, warnings)
+    check = Check(
+        settings.environment, thresholds, record, assessment, comparison, trend, [*history, record], scope.label
+    )
+    check.shadows, check.warnings = shadows, warnings
     check.alerts = session.alerter.process(
         environment=settings.environment,
         reasons=assessment.reasons,
@@ -290,7 +258,7 @@ def _shadows(
 # --------------------------------------------------------------------------------------------- the handler
 
 
-def run(settings: Settings, ctx: Context) -> Outcome:
+def run(settings: Settings, ctx: Runtime) -> Outcome:
     session = Session.open(settings, ctx)
     try:
         validated = session.files.load()
@@ -311,14 +279,14 @@ def check_outcome(check: Check) -> Outcome:
     for shadow in check.shadows:
         problems.append(Problem("warning", "health.shadow", _shadow_text(shadow)))
     problems += [Problem("warning", "health.notice", warning) for warning in check.warnings]
-    return Outcome(
-        action="health",
+    return render(
+        Facts("health", problems=problems, health=check.outcome),
+        report_file="",
+        title="",
+        lead=check_lines(check),
         exit_code=EXIT_FAILED if check.outcome == "unhealthy" else EXIT_OK,
-        outputs={"health": check.outcome},
-        summary=summary_markdown(check),
-        problems=problems,
-        lines=check_lines(check),
         report=check_report(check),
+        summary=summary_markdown(check),
     )
 
 
@@ -417,7 +385,7 @@ class Tally:
 
 def monitor(
     settings: Settings,
-    ctx: Context,
+    ctx: Runtime,
     workflow: Workflow,
     *,
     stop: threading.Event | None = None,
@@ -478,25 +446,6 @@ def _print_check(check: Check, workflow: Workflow, fmt: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------- after a deploy
-
-
-@dataclass(frozen=True, slots=True)
-class PostDeploy:
-    """The health of a scope a deploy just verified, from the GET the deploy already made."""
-
-    label: str
-    outcome: str
-    response_time_ms: float
-    threshold_ms: float
-    commands: int  # live = expected: the verification found exactly the intended set
-    source: str  # which GET: "verification" or "plan" (a no-op deploy's fresh read)
-
-    def line(self) -> str:
-        return (
-            f"post-deploy health of {self.label}: {self.outcome}: {self.commands} live / {self.commands} expected, "
-            f"nothing missing, extra or drifted; the {self.source} GET took {self.response_time_ms:.0f} ms "
-            f"(threshold {self.threshold_ms:.0f} ms; no extra request)"
-        )
 
 
 def post_deploy_health(settings: Settings, discord: Discord, applied: Applied) -> PostDeploy | None:

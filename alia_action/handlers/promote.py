@@ -9,18 +9,18 @@ from ..commands.plan import build_plan
 from ..durations import format_duration, human_duration
 from ..errors import DeployError, UsageError
 from ..notify.bypass import Bypass, notify_slack, summary_banner
-from ..stores.ledger import latest_success, open_ledger
-from ..workflow import redactor
-from .apply import Applied, Target, apply_commands, deploy_outcome
+from ..outcome import Outcome
+from ..scope import Scope
+from ..stores.ledger import latest_success
+from .apply import Applied, apply_commands, deploy_outcome
 from .detect import Validated, load_and_validate
 from .health import with_post_deploy_health
-from .outcome import Outcome
 from .validation import invalid_outcome
 
 if TYPE_CHECKING:
     from ..config import Settings
-    from .context import Context
-    from .live import Discord
+    from ..discord.connection import Discord
+    from ..runtime import Runtime
 
 # Runners' clocks differ a little; a staging record dated further ahead than this is not believed.
 CLOCK_SKEW = timedelta(minutes=2)
@@ -32,7 +32,7 @@ class CircuitOpen(DeployError):
 
 
 def check_breaker(
-    settings: Settings, ctx: Context, discord: Discord, validated: Validated, staged_now: Applied | None = None
+    settings: Settings, ctx: Runtime, discord: Discord, validated: Validated, staged_now: Applied | None = None
 ) -> list[str]:
     """Pass only when staging succeeded with exactly this set recently AND the staging guild still holds it.
 
@@ -46,7 +46,7 @@ def check_breaker(
             f"circuit breaker: satisfied for this dry run only by the simulated stage to staging guild {guild} "
             "(nothing was staged or recorded; a real deploy stages and records first)"
         ]
-    ledger = open_ledger(settings, ctx)
+    ledger = ctx.ledger(settings)
     now = ctx.now()
     app = discord.application_id
     try:
@@ -93,7 +93,7 @@ def check_breaker(
     ]
 
 
-def run(settings: Settings, ctx: Context, staged_now: Applied | None = None) -> Outcome:
+def run(settings: Settings, ctx: Runtime, staged_now: Applied | None = None) -> Outcome:
     """``staged_now``: the stage ``deploy`` just ran in this process (see :func:`check_breaker`)."""
     # 1. Load and validate: any error stops here, before Discord is contacted.
     started_at = ctx.now()
@@ -103,13 +103,13 @@ def run(settings: Settings, ctx: Context, staged_now: Applied | None = None) -> 
 
     # 2. Circuit breaker: a recent staging success of this exact set, still live in the staging guild;
     #    or, in an emergency, bypassed with a reason that every trail records.
-    discord = ctx.discord(settings)
+    discord = ctx.discord(settings, "production")
     first_request = discord.requests
     bypass = announce_bypass(settings, ctx) if settings.bypass_breaker else None
     if bypass is not None:
         breaker = [f"circuit breaker BYPASSED (emergency) by {bypass.who}: {bypass.reason}"]
     else:
-        breaker = check_breaker(settings, ctx, discord, validated, staged_now)
+        breaker = check_breaker(settings, ctx, ctx.discord(settings, "staging"), validated, staged_now)
 
     # 3. Back up global commands, apply the set without developmentOnly commands, verify, record.
     applied = apply_commands(
@@ -117,7 +117,7 @@ def run(settings: Settings, ctx: Context, staged_now: Applied | None = None) -> 
         ctx,
         discord,
         action="promote",
-        target=Target("production", None),
+        target=Scope("production"),
         intended=validated.for_scope(guild=False),
         digest=validated.checksum,
         first_request=first_request,
@@ -131,7 +131,7 @@ def run(settings: Settings, ctx: Context, staged_now: Applied | None = None) -> 
     return with_post_deploy_health(outcome, settings, discord, applied)
 
 
-def announce_bypass(settings: Settings, ctx: Context) -> Bypass:
+def announce_bypass(settings: Settings, ctx: Runtime) -> Bypass:
     """The emergency bypass, announced before anything is written: a deploy that then fails still leaves
     its Slack message (the ledger and the review issue follow the result)."""
     if not settings.bypass_reason:  # Settings' constructors refuse this; a hand-built Settings must too
@@ -139,6 +139,5 @@ def announce_bypass(settings: Settings, ctx: Context) -> Bypass:
     bypass = Bypass.of(settings.bypass_reason, "production", ctx.now(), ctx.environ)
     ctx.log(f"warning: the circuit breaker is bypassed (emergency) by {bypass.who}: {bypass.reason}")
     if settings.slack_webhook_url is not None:
-        redact = redactor(settings.secrets())
-        ctx.log(notify_slack(settings.slack_webhook_url.get_secret_value(), ctx.environ, bypass, redact))
+        ctx.log(notify_slack(settings.slack_webhook_url.get_secret_value(), ctx.environ, bypass, ctx.redact))
     return bypass

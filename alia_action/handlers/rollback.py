@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -11,18 +10,19 @@ from typing import TYPE_CHECKING, Any
 from ..commands.canonical import SERVER_KEYS, checksum
 from ..commands.plan import Plan, build_plan
 from ..errors import DeployError, UsageError
-from ..markdown import escape, table
+from ..markdown import escape
+from ..outcome import EXIT_OK, Outcome, render
 from ..stores.backup_scope import Listed, describe, opened
 from ..stores.backups import BackupDocument, BackupError, BackupScope, BackupStore, age
 from ..wording import Wording
-from .apply import Applied, Target, apply_commands, read_snapshot
-from .outcome import EXIT_OK, Outcome
+from .apply import Applied, applied_facts, apply_commands, read_snapshot
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..discord.connection import Discord
+    from ..runtime import Runtime
+    from ..scope import Scope
     from ..workflow import Workflow
-    from .context import Context
-    from .live import Discord
 
 
 PICKER_SIZE = 20  # newest backups of the scope offered by rollback --interactive
@@ -69,7 +69,7 @@ def choose_latest(store: BackupStore, scope: BackupScope, live: list[dict[str, A
     raise DeployError(f"no backup of {describe(scope)} in {store.location}; nothing was written to Discord")
 
 
-def check_origin(document: BackupDocument, name: str, discord: Discord, target: Target, ctx: Context) -> None:
+def check_origin(document: BackupDocument, name: str, discord: Discord, target: Scope, ctx: Runtime) -> None:
     """A backup goes back where it came from; another application or scope only with ``force``."""
     force = ctx.wording.setting("force")
     if document.application_id != discord.application_id:
@@ -97,10 +97,10 @@ def restore_body(backup: list[dict[str, Any]], live: list[dict[str, Any]]) -> li
     return out
 
 
-def run(settings: Settings, ctx: Context) -> Outcome:
-    discord = ctx.discord(settings)
-    target = Target(settings.environment, discord.guild_for(settings.environment))
-    store = ctx.backup_store(settings)
+def run(settings: Settings, ctx: Runtime) -> Outcome:
+    discord = ctx.discord(settings, settings.environment)
+    target = discord.scope_for(settings.environment)
+    store = ctx.backups(settings)
     first_request, started_at = discord.requests, ctx.now()
 
     # 1. What is live now: the latest backup is chosen against it (and the plan is made from it: one GET).
@@ -143,52 +143,28 @@ def run(settings: Settings, ctx: Context) -> Outcome:
 
 def _outcome(settings: Settings, choice: Choice, applied: Applied) -> Outcome:
     name, document = choice.name, choice.document
-    plan: Plan = applied.plan
-    names = plan.names()
     verb = "would restore" if applied.dry_run else ("restored" if applied.written else "already matches")
     headline = f"{verb} {name} ({len(document.commands)} commands, taken {document.taken_at:%Y-%m-%d %H:%M:%S} UTC) "
     headline += f"to {applied.target.label}: {applied.requests} request(s)"
     if applied.backup:
         headline += f"; pre-rollback backup {applied.backup}"
-    lines = [headline, f"chose {name}: {choice.why}", *applied.notes]
-    lines += [f"  {kind}: {', '.join(v)}" for kind, v in names.items() if v and kind != "unchanged"]
-    summary = "\n\n".join(
-        [
-            f"## Discord commands: rollback → {applied.target.label}",
-            escape(headline),
-            escape(f"Chose {name}: {choice.why}."),
-            table(
-                ["Change", "Commands"],
-                [[k, ", ".join(f"`{escape(n)}`" for n in v)] for k, v in names.items() if v],
-            ),
-        ]
-    )
-    return Outcome(
-        action="rollback",
+    lead = [headline, f"chose {name}: {choice.why}", *applied.notes]
+    facts = applied_facts("rollback", checksum(document.commands), applied, commands=None, details={"restored": name})
+    facts.outputs["restored-backup"] = name
+    return render(
+        facts,
+        report_file=settings.report_file,
+        title=f"Discord commands: rollback → {applied.target.label}",
+        note=escape(" · ".join(lead)),
+        lead=lead,
         exit_code=EXIT_OK,
-        outputs={
-            "changed": "true" if not plan.empty else "false",
-            "checksum": checksum(document.commands),
-            "backup-file": applied.backup or "",
-            "restored-backup": name,
-            "requests": str(applied.requests),
-            "added": _json(names["added"]),
-            "modified": _json(names["modified"]),
-            "removed": _json(names["removed"]),
-        },
-        summary=summary + "\n",
-        lines=lines,
     )
 
 
-def _json(names: list[str]) -> str:
-    return json.dumps(names, ensure_ascii=False)
-
-
-def list_backups(settings: Settings, ctx: Context, workflow: Workflow, environment: str | None = None) -> int:
+def list_backups(settings: Settings, ctx: Runtime, workflow: Workflow, environment: str | None = None) -> int:
     """``command-deploy backups``: newest first, with scope, command count and age; with ``environment``
     only that scope's (the staging guild, or global commands; of application-id when it is set)."""
-    store = ctx.backup_store(settings)
+    store = ctx.backups(settings)
     where = store.location
     guild = settings.guild_id if environment == "staging" else None
     if environment is None:
@@ -227,13 +203,13 @@ def _detail(item: Listed) -> str:
     return f"{document.scope:<28} {len(document.commands):>4} commands  app {document.application_id}"
 
 
-def choose_backup(settings: Settings, ctx: Context) -> Settings:
+def choose_backup(settings: Settings, ctx: Runtime) -> Settings:
     """``rollback --interactive``: pick one of the scope's backups from a numbered list in a terminal."""
     if not sys.stdin.isatty():
         raise UsageError("--interactive needs a terminal; pass --backup-file instead")
-    discord = ctx.discord(settings)
-    target = Target(settings.environment, discord.guild_for(settings.environment))
-    store = ctx.backup_store(settings)
+    discord = ctx.discord(settings, settings.environment)
+    target = discord.scope_for(settings.environment)
+    store = ctx.backups(settings)
     scope = BackupScope(discord.application_id, target.guild_id)
     listed = list(itertools.islice(opened(store, scope), PICKER_SIZE))
     if not listed:

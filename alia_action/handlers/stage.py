@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .apply import Applied, Target, apply_commands, deploy_outcome
+from ..outcome import Outcome
+from ..scope import Scope
+from .apply import Applied, apply_commands, deploy_outcome
 from .detect import load_and_validate
 from .health import with_post_deploy_health
-from .outcome import Outcome
 from .validation import invalid_outcome
 
 if TYPE_CHECKING:
     from ..config import Settings
-    from .context import Context
+    from ..runtime import Runtime
 
 
-def run(settings: Settings, ctx: Context) -> Outcome:
+def run(settings: Settings, ctx: Runtime) -> Outcome:
     return staged(settings, ctx)[0]
 
 
-def staged(settings: Settings, ctx: Context) -> tuple[Outcome, Applied | None]:
+def staged(settings: Settings, ctx: Runtime) -> tuple[Outcome, Applied | None]:
     """The stage's outcome, and what it applied (None when validation stopped it before Discord)."""
     # 1. Load and validate: one error, or one file that fails to load, and Discord is never contacted.
     validated = load_and_validate(settings, ctx)
@@ -27,8 +28,8 @@ def staged(settings: Settings, ctx: Context) -> tuple[Outcome, Applied | None]:
         return invalid_outcome("stage", settings, validated), None
 
     # 2. The staging guild is required: staging never falls back to global commands.
-    discord = ctx.discord(settings)
-    target = Target("staging", discord.require_staging_guild())
+    discord = ctx.discord(settings, "staging")
+    target = Scope("staging", discord.require_staging_guild())
 
     # 3. Read live, plan, guard, back up, write, verify, record (developmentOnly commands included).
     applied = apply_commands(

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..commands.plan import Plan
-from ..markdown import plan_markdown
-from ..report import build_report, report_lines
-from .outcome import EXIT_FAILED, Outcome
+from ..outcome import EXIT_FAILED, Facts, Outcome, render
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -15,22 +12,16 @@ if TYPE_CHECKING:
 
 
 def invalid_outcome(action: str, settings: Settings, validated: Validated) -> Outcome:
-    report = build_report(
-        action=action,
-        checksum=validated.checksum,
-        commands=validated.commands,
-        plan=Plan([]),
-        problems=validated.problems,
-        baseline="not read: validation failed",
+    facts = Facts(
+        action, validated.checksum, validated.commands, validated.problems, baseline="not read: validation failed"
     )
-    errors = report["errors"]
+    errors = sum(p.is_error for p in validated.problems)
     headline = f"{action} stopped: {errors} error(s) in the command files; nothing was sent to Discord"
-    return Outcome(
-        action=action,
+    return render(
+        facts,
+        report_file=settings.report_file,
+        title=f"Discord commands: {action} stopped",
+        note=headline,
+        trail=[headline],
         exit_code=EXIT_FAILED,
-        outputs={"checksum": validated.checksum, "changed": "false", "report": settings.report_file},
-        summary=plan_markdown(report, title=f"Discord commands: {action} stopped", baseline_note=headline),
-        problems=validated.problems,
-        lines=[*report_lines(report), headline],
-        report=report,
     )

@@ -14,8 +14,8 @@ from ..markdown import code, escape, table
 from .chart import ChartPoint, mermaid_xychart, number, sparkline
 
 if TYPE_CHECKING:
-    from ..handlers.health import Check, PostDeploy
     from ..stores.metrics import MetricRecord
+    from .check import Check, PostDeploy
 
 CHART_CHECKS = 20
 TABLE_CHECKS = 10
@@ -40,7 +40,7 @@ def headline(check: Check) -> str:
     record = check.record
     deviation = f" (deviation {record.deviation:.0%})" if record.deviation is not None else ""
     return (
-        f"{check.settings.environment} ({check.scope_label}): {check.outcome}: GET {_ms(record.response_time_ms)} "
+        f"{check.environment} ({check.scope_label}): {check.outcome}: GET {_ms(record.response_time_ms)} "
         f"(threshold {check.threshold_ms:.0f} ms), {_counts(record)}{deviation}"
         + (f", {record.attempts} attempts" if record.attempts > 1 else "")
     )
@@ -111,12 +111,12 @@ def checks_table(history: Sequence[MetricRecord]) -> str:
 
 def summary_markdown(check: Check) -> str:
     record = check.record
-    parts = [f"## Discord commands: health of {check.settings.environment} ({escape(check.scope_label)})"]
+    parts = [f"## Discord commands: health of {check.environment} ({escape(check.scope_label)})"]
     deviation = "unknown" if record.deviation is None else f"{record.deviation:.0%}"
     parts.append(
         f"{_ICONS[check.outcome]} **{check.outcome}** · GET {_ms(record.response_time_ms)} "
         f"(threshold {check.threshold_ms:.0f} ms) · {_counts(record)} · count deviation {deviation} "
-        f"(threshold {check.settings.count_deviation_threshold:.0%})"
+        f"(threshold {check.thresholds.count_deviation:.0%})"
     )
     if check.assessment.reasons:
         rows = []

@@ -14,18 +14,17 @@ The state is read back from ``alerts.log`` (JSON lines, bounded like ``metrics.l
 so de-duplication works across separate runs, as long as the file is kept (cache or artifact).
 
 Channels: ``alerts.log`` always; Slack (``slack-webhook-url``: a Block Kit message), Sentry
-(``sentry-dsn``: one event per alert, grouped per key) and GitHub issues (when ``notify/github.py`` is
-present) when configured. A channel that fails is a warning, never a failed check; when every configured
+(``sentry-dsn``: one event per alert, grouped per key) and GitHub failure issues (in a workflow run with a
+github-token) when configured. A channel that fails is a warning, never a failed check; when every configured
 channel failed, the alert counts as undelivered and is tried again at the next check.
 
-No secret leaves through an alert: every string sent or logged is redacted with the configured secrets,
-and Sentry events pass a ``before_send`` that scrubs every string in them.
+No secret leaves through an alert: every string sent or logged is redacted through the run's secrets
+registry (so a token read from Parameter Store is hidden too), and Sentry events pass a ``before_send`` that
+scrubs every string in them.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import ssl
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,14 +36,13 @@ from pydantic import BaseModel, ConfigDict
 
 from .. import __version__
 from ..health.assess import UNHEALTHY_CONDITIONS, Reason
+from ..scope import Scope
 from ..stores.metrics import JsonLines, MetricsError, parse_model
-from ..workflow import redactor
 
 if TYPE_CHECKING:
     import httpx
 
-    from ..config import Settings
-    from ..handlers.context import Context
+    from .github import GitHubRepo
 
 COOLDOWN = 3600.0
 SLACK_TIMEOUT = 5.0  # seconds: a slow webhook must not hold a check (or a Ctrl+C) for long
@@ -66,13 +64,6 @@ class ChannelError(Exception):
 def slack_escape(text: str) -> str:
     """Slack mrkdwn control characters: no link, mention (``<!channel>``) or entity from untrusted text."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _run_link(environ: Mapping[str, str]) -> str | None:
-    from .github import RunInfo  # light: PyGithub is imported only when a repository is opened
-
-    run = RunInfo.from_environ(environ)
-    return run.run_url if run else None
 
 
 def scrub(value: Any, redact: Callable[[str], str]) -> Any:
@@ -105,7 +96,7 @@ class Figures:
         live = "unknown" if self.live is None else str(self.live)
         return [
             ("Outcome", self.outcome),
-            ("Scope", "global commands" if self.scope == "global" else f"guild {self.scope}"),
+            ("Scope", Scope.of(None if self.scope == "global" else self.scope).label),
             ("Response time", f"{time} (threshold {self.threshold_ms:.0f} ms)"),
             ("Commands", f"{live} live / {self.expected} expected"),
         ]
@@ -276,9 +267,10 @@ def tls_context(environ: Mapping[str, str]) -> ssl.SSLContext | bool:
 class SlackChannel:
     name = "slack"
 
-    def __init__(self, webhook_url: str, environ: Mapping[str, str]) -> None:
+    def __init__(self, webhook_url: str, environ: Mapping[str, str], redact: Callable[[str], str]) -> None:
         self._url = webhook_url
         self._environ = environ
+        self._redact = redact
         self._http: httpx.Client | None = None
 
     def __repr__(self) -> str:
@@ -291,13 +283,13 @@ class SlackChannel:
         return self.post(slack_payload(alert))
 
     def post(self, payload: dict[str, Any]) -> str:
-        """Deliver one Block Kit message (an alert's, or another notice such as an emergency bypass)."""
+        """Deliver one Block Kit message (an alert's, or another notice such as an emergency bypass), redacted."""
         import httpx
 
         if self._http is None:
             self._http = httpx.Client(timeout=SLACK_TIMEOUT, verify=tls_context(self._environ), follow_redirects=False)
         try:
-            response = self._http.post(self._url, json=payload)
+            response = self._http.post(self._url, json=scrub(payload, self._redact))
         except httpx.HTTPError as exc:
             # httpx's message holds the URL, which is the secret: name the failure, never the address.
             raise ChannelError(f"Slack webhook unreachable ({type(exc).__name__})") from None
@@ -315,10 +307,10 @@ class SlackChannel:
 class SentryChannel:
     name = "sentry"
 
-    def __init__(self, dsn: str, environment: str, secrets: Sequence[str], environ: Mapping[str, str]) -> None:
+    def __init__(self, dsn: str, environment: str, redact: Callable[[str], str], environ: Mapping[str, str]) -> None:
         self._dsn = dsn
         self._environment = environment
-        self._redact = redactor(secrets)
+        self._redact = redact
         self._ca = environ.get("SSL_CERT_FILE", "").strip() or None
         self._started = False
         self._answers: list[str] = []  # what the transport got for each envelope: "200", "HTTP 500", "unreachable"
@@ -409,17 +401,23 @@ def _answer_recording_transport(answers: list[str]) -> Any:
 
 
 class GitHubIssueChannel:
-    """Unhealthy conditions as GitHub failure issues through ``notify/github.py``: one issue per environment and
+    """Unhealthy conditions as GitHub failure issues (``notify/github.py``): one issue per environment and
     condition (family ``health-<condition>``), a comment when it repeats, closed when it resolves. Warnings
     (slow, extra, trends) open no issue: they are for Slack and Sentry."""
 
     name = "github"
 
-    def __init__(self, settings: Settings, ctx: Context, github: Any, redact: Callable[[str], str]) -> None:
-        self._settings = settings
-        self._ctx = ctx
-        self._github = github  # the alia_action.notify.github module
+    def __init__(
+        self,
+        open_repo: Callable[[], GitHubRepo],
+        labels: Sequence[str],
+        redact: Callable[[str], str],
+        log: Callable[[str], None],
+    ) -> None:
+        self._open_repo = open_repo  # a client per alert: a monitor outlives any one connection
+        self._labels = list(labels)
         self._redact = redact
+        self._log = log
 
     def accepts(self, alert: Alert) -> bool:
         return alert.condition in UNHEALTHY_CONDITIONS
@@ -429,28 +427,32 @@ class GitHubIssueChannel:
 
         family = f"health-{alert.condition}"
         try:
-            if alert.event == "resolve":
-                number = self._github.resolve_failure_issue(
-                    self._settings,
-                    self._ctx,
-                    environment=alert.environment,
-                    family=family,
-                    note=alert.message(),
-                    redact=self._redact,
-                )
-                return f"closed #{number}" if number is not None else "no open issue"
-            failure = self._github.Failure(
-                environment=alert.environment,
-                family=family,
-                message=alert.message(),
-                details=_figures_markdown(alert),
-                title=f"Discord commands: {alert.condition} in {alert.environment} (health check)",
-            )
-            posted = self._github.open_or_update_failure_issue(self._settings, self._ctx, failure, redact=self._redact)
+            with self._open_repo() as repo:
+                return self._send(repo, alert, family)
         except DeployError as exc:  # GitHubError: one sentence naming the permission, never the token
             raise ChannelError(str(exc)) from None
-        if posted is None:
-            return "not configured"
+
+    def _send(self, repo: GitHubRepo, alert: Alert, family: str) -> str:
+        from .github import Failure, open_or_update_failure_issue, resolve_failure_issue
+
+        if alert.event == "resolve":
+            number = resolve_failure_issue(
+                repo,
+                environment=alert.environment,
+                family=family,
+                labels=self._labels,
+                redact=self._redact,
+                note=alert.message(),
+            )
+            return f"closed #{number}" if number is not None else "no open issue"
+        failure = Failure(
+            environment=alert.environment,
+            family=family,
+            message=alert.message(),
+            details=_figures_markdown(alert),
+            title=f"Discord commands: {alert.condition} in {alert.environment} (health check)",
+        )
+        posted = open_or_update_failure_issue(repo, failure, labels=self._labels, redact=self._redact, log=self._log)
         return f"{'opened' if posted.created else 'commented on'} #{posted.number}"
 
     def close(self) -> None:
@@ -461,18 +463,6 @@ def _figures_markdown(alert: Alert) -> str:
     from ..markdown import escape, table
 
     return table(["", ""], [[escape(name), escape(value)] for name, value in alert.figures.rows()])
-
-
-def github_issue_channel(settings: Settings, ctx: Context, redact: Callable[[str], str]) -> Channel | None:
-    """The GitHub failure-issue channel: in a workflow run with a github-token, when ``notify/github.py`` is
-    part of this build (imported by name, so a build without it still alerts through the other channels)."""
-    if not ctx.in_actions or settings.github_token is None or not ctx.environ.get("GITHUB_REPOSITORY"):
-        return None
-    if settings.uses_emulator:  # the built-in emulator proves nothing about the real commands
-        return None
-    if importlib.util.find_spec("alia_action.notify.github") is None:
-        return None
-    return GitHubIssueChannel(settings, ctx, importlib.import_module("alia_action.notify.github"), redact)
 
 
 # --------------------------------------------------------------------------------------------- the alerter
@@ -501,7 +491,7 @@ class Alerter:
     def __init__(
         self,
         path: Path,
-        secrets: Sequence[str],
+        redact: Callable[[str], str],
         channels: Sequence[Channel] = (),
         *,
         cooldown: float = COOLDOWN,
@@ -511,30 +501,8 @@ class Alerter:
         self.channels = list(channels)
         self.cooldown = cooldown
         self.link = link
-        self._redact = redactor(secrets)
+        self._redact = redact
         self._parse = parse_model(AlertEntry)
-
-    @classmethod
-    def for_run(cls, settings: Settings, ctx: Context, *, cooldown: float = COOLDOWN) -> Alerter:
-        channels: list[Channel] = []
-        if settings.slack_webhook_url is not None:
-            channels.append(SlackChannel(settings.slack_webhook_url.get_secret_value(), ctx.environ))
-        if settings.sentry_dsn is not None:
-            channels.append(
-                SentryChannel(
-                    settings.sentry_dsn.get_secret_value(), settings.environment, settings.secrets(), ctx.environ
-                )
-            )
-        github = github_issue_channel(settings, ctx, redactor(settings.secrets()))
-        if github is not None:
-            channels.append(github)
-        return cls(
-            ctx.workspace / settings.alerts_file,
-            settings.secrets(),
-            channels,
-            cooldown=cooldown,
-            link=_run_link(ctx.environ),
-        )
 
     def entries(self) -> list[AlertEntry]:
         return [e for e in map(self._parse, self.log.lines()) if e is not None]

@@ -79,11 +79,11 @@ def slack_payload(bypass: Bypass) -> dict[str, Any]:
 
 def notify_slack(webhook_url: str, environ: Mapping[str, str], bypass: Bypass, redact: Callable[[str], str]) -> str:
     """Post the bypass to Slack; returns what happened, for the log (never raises: the deploy goes on)."""
-    from .alerts import ChannelError, SlackChannel, scrub
+    from .alerts import ChannelError, SlackChannel
 
-    channel = SlackChannel(webhook_url, environ)
+    channel = SlackChannel(webhook_url, environ, redact)
     try:
-        channel.post(scrub(slack_payload(bypass), redact))
+        channel.post(slack_payload(bypass))
         return "the bypass was announced on Slack"
     except ChannelError as exc:
         return f"warning: the bypass could not be announced on Slack: {exc}"

@@ -18,22 +18,19 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import DeployError
-from ..workflow import inline, redactor
+from ..workflow import inline
 
 if TYPE_CHECKING:
     from github.Deployment import Deployment
     from github.Issue import Issue
     from github.IssueComment import IssueComment
-
-    from ..config import Settings
-    from ..handlers.context import Context
 
 T = TypeVar("T")
 
@@ -234,11 +231,6 @@ class Identity:
         return author == self.login if self.login else author.endswith("[bot]")
 
 
-def settings_redactor(settings: Settings) -> Callable[[str], str]:
-    """Hides every secret of ``settings`` (and its JSON and URL forms) in text bound for GitHub."""
-    return redactor(settings.secrets())
-
-
 def github_message(exc: BaseException) -> str:
     """GitHub's own ``message`` of a failed request, one line and short (it is untrusted text)."""
     data = getattr(exc, "data", None)
@@ -350,14 +342,6 @@ class GitHubRepo:
         )
         self.repo = self._github.get_repo(self.run.repository)
         self._identity: Identity | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings, ctx: Context, options: Options | None = None) -> GitHubRepo | None:
-        """The run's repository, or None when this is no workflow run or no github-token is set."""
-        run = RunInfo.from_environ(ctx.environ)
-        if not ctx.in_actions or settings.github_token is None or run is None:
-            return None
-        return cls(settings.github_token.get_secret_value(), run, options or Options(), ctx.log)
 
     def close(self) -> None:
         self._github.close()
@@ -669,59 +653,46 @@ def repeat_body(failure: Failure, run: RunInfo) -> str:
 
 
 def open_or_update_failure_issue(
-    settings: Settings,
-    ctx: Context,
+    repo: GitHubRepo,
     failure: Failure,
     *,
-    redact: Callable[[str], str] | None = None,
-    options: Options | None = None,
-) -> Posted | None:
-    """Open the issue of ``failure`` (labels ``issue-labels``), or comment on the open one with its marker.
+    labels: Sequence[str],
+    redact: Callable[[str], str],
+    log: Callable[[str], None],
+) -> Posted:
+    """Open the issue of ``failure`` (with ``labels``), or comment on the open one with its marker.
 
-    Returns None when GitHub is not configured (outside a workflow run, or no github-token). Raises
-    :class:`GitHubError` (a DeployError: its message names the permission to grant) when GitHub refuses.
-    ``redact`` (default: the configured secrets) is applied to everything sent.
+    Raises :class:`GitHubError` (a DeployError: its message names the permission to grant) when GitHub
+    refuses. ``redact`` (the run's secrets registry) is applied to everything sent.
     """
-    repo = GitHubRepo.from_settings(settings, ctx, options)
-    if repo is None:
-        return None
-    clean = redact or settings_redactor(settings)
-    labels = list(settings.issue_labels)
-    with repo:
-        issue = repo.find_open_issue(failure.marker, labels[0] if labels else None)
-        if issue is not None:
-            return repo.comment_issue(issue, clean(repeat_body(failure, repo.run)))
-        for note in repo.ensure_labels(labels, ISSUE_LABEL_COLOR, ISSUE_LABEL_DESCRIPTION):
-            ctx.log(f"warning: {note}")
-        return repo.create_issue(clean(failure.heading), clean(failure_body(failure, repo.run)), labels)
+    labels = list(labels)
+    issue = repo.find_open_issue(failure.marker, labels[0] if labels else None)
+    if issue is not None:
+        return repo.comment_issue(issue, redact(repeat_body(failure, repo.run)))
+    for note in repo.ensure_labels(labels, ISSUE_LABEL_COLOR, ISSUE_LABEL_DESCRIPTION):
+        log(f"warning: {note}")
+    return repo.create_issue(redact(failure.heading), redact(failure_body(failure, repo.run)), labels)
 
 
 def resolve_failure_issue(
-    settings: Settings,
-    ctx: Context,
+    repo: GitHubRepo,
     *,
     environment: str,
     family: str,
+    labels: Sequence[str],
+    redact: Callable[[str], str],
     note: str = "",
-    redact: Callable[[str], str] | None = None,
-    options: Options | None = None,
 ) -> int | None:
     """Close the open failure issue of ``(environment, family)`` with a comment; its number, or None when
-    there was none (or GitHub is not configured). ``note`` is plain text added to the comment."""
+    there was none. ``note`` is plain text added to the comment."""
     from ..markdown import escape
 
-    repo = GitHubRepo.from_settings(settings, ctx, options)
-    if repo is None:
+    issue = repo.find_open_issue(failure_marker(environment, family), labels[0] if labels else None)
+    if issue is None:
         return None
-    clean = redact or settings_redactor(settings)
-    labels = list(settings.issue_labels)
-    with repo:
-        issue = repo.find_open_issue(failure_marker(environment, family), labels[0] if labels else None)
-        if issue is None:
-            return None
-        text = f"✅ {escape(family)} in {escape(environment)} succeeded: {_run_line(repo.run)}. Closing."
-        if note:
-            text += "\n\n" + escape(note)
-        repo.comment_issue(issue, clean(text))
-        repo.close_issue(issue)
-        return int(issue.number)
+    text = f"✅ {escape(family)} in {escape(environment)} succeeded: {_run_line(repo.run)}. Closing."
+    if note:
+        text += "\n\n" + escape(note)
+    repo.comment_issue(issue, redact(text))
+    repo.close_issue(issue)
+    return int(issue.number)

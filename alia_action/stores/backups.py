@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import DeployError
 from ..files import UnreadableFile, read_bounded
+from ..scope import scope_name
 
 BackupKind = Literal["backup", "pre-rollback"]
 PREFIXES: dict[BackupKind, str] = {"backup": "commands-backup-", "pre-rollback": "commands-pre-rollback-"}
@@ -63,7 +64,7 @@ class BackupDocument(BaseModel):
 
     @property
     def scope(self) -> str:
-        return f"guild {self.guild_id}" if self.guild_id else "global"
+        return scope_name(self.guild_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,10 +167,20 @@ def _candidates(name: str, taken: set[str]) -> Iterator[str]:
             yield candidate
 
 
+def _unchanged(text: str) -> str:
+    return text
+
+
+def serialise(document: BackupDocument, redact: Callable[[str], str]) -> str:
+    """The backup as written: JSON, passed through the run's secrets registry like every other channel."""
+    return redact(json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False)) + "\n"
+
+
 class LocalBackupStore:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, redact: Callable[[str], str] = _unchanged) -> None:
         self.folder = folder
         self.location = str(folder)
+        self.redact = redact
 
     def save(self, document: BackupDocument) -> str:
         try:
@@ -194,8 +205,7 @@ class LocalBackupStore:
         try:
             os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide backups from later steps running as another user
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(document.model_dump(mode="json"), handle, indent=2, ensure_ascii=False)
-                handle.write("\n")
+                handle.write(serialise(document, self.redact))
                 handle.flush()
                 os.fsync(handle.fileno())
         except BaseException:
@@ -291,7 +301,9 @@ class S3BackupStore:
         *,
         log: Callable[[str], None] | None = None,
         progress_every: float = PROGRESS_EVERY,
+        redact: Callable[[str], str] = _unchanged,
     ) -> None:
+        self.redact = redact
         bucket, _, prefix = url.removeprefix("s3://").partition("/")
         if not bucket:
             raise BackupError(f"backup-store {url!r} names no bucket: use s3://bucket/prefix")
@@ -344,7 +356,7 @@ class S3BackupStore:
         from botocore.exceptions import ClientError
 
         name = backup_name(document.kind, document.taken_at)
-        body = json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False).encode()
+        body = serialise(document, self.redact).encode()
         folder = self.prefix + BackupScope.of(document).key
         for candidate in _candidates(name, set()):  # no listing: S3 itself refuses a taken name
             try:
@@ -449,13 +461,14 @@ def open_store(
     region: str | None = None,
     s3_client: Any = None,
     log: Callable[[str], None] | None = None,
+    redact: Callable[[str], str] = _unchanged,
 ) -> BackupStore:
     """``s3_client``: a boto3 S3 client with the run's credentials (e.g. from role-to-assume); ``log``: where
-    a slow store's progress lines go."""
+    a slow store's progress lines go; ``redact``: the run's secrets registry."""
     if spec.startswith("s3://"):
-        return S3BackupStore(spec, region, client=s3_client, log=log)
+        return S3BackupStore(spec, region, client=s3_client, log=log, redact=redact)
     folder = Path(spec)
-    return LocalBackupStore(folder if folder.is_absolute() else workspace / folder)
+    return LocalBackupStore(folder if folder.is_absolute() else workspace / folder, redact)
 
 
 def age(taken_at: datetime, now: datetime) -> str:

@@ -20,7 +20,7 @@ be recorded after a write is a warning, or an error when it is the workflow's co
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -28,14 +28,12 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ..errors import DeployError
-from ..notify.github import GitHubError, GitHubRepo, Options, RunInfo, settings_redactor
-from .ledger import CLAIM_TTL, FileLedger, LedgerEntry
+from ..notify.github import GitHubError, GitHubRepo
+from ..scope import scope_name
+from .ledger import FileLedger, LedgerEntry
 
 if TYPE_CHECKING:
     from github.Deployment import Deployment
-
-    from ..config import Settings
-    from ..handlers.context import Context
 
 TASK = "deploy:discord-commands"
 TOOL = "command-deploy"
@@ -43,19 +41,6 @@ DESCRIPTION_LIMIT = 140  # GitHub refuses longer deployment status descriptions
 MAX_DEPLOYMENTS = 100  # read per environment at most, newest first
 BYPASS_NOTE = "EMERGENCY (circuit breaker bypassed) "
 CREATES_WINDOW = timedelta(hours=24)  # Discord's daily create budget: the longest look back but the breaker's
-
-
-def applies(settings: Settings, ctx: Context) -> bool:
-    """GitHub Deployments back the ledger: in Actions, with a token, a repository and a commit, on real
-    Discord (the built-in emulator's deploys are no deployments of anything)."""
-    run = RunInfo.from_environ(ctx.environ)
-    return (
-        ctx.in_actions
-        and settings.github_token is not None
-        and run is not None
-        and run.sha is not None
-        and not settings.uses_emulator
-    )
 
 
 def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
@@ -66,29 +51,31 @@ def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
 class GitHubDeploymentsLedger:
     """The :class:`~alia_action.stores.ledger.Ledger` of a workflow run: GitHub Deployments plus the local file."""
 
-    def __init__(self, settings: Settings, ctx: Context, local: FileLedger, options: Options | None = None) -> None:
-        repo = GitHubRepo.from_settings(settings, ctx, options)
-        if repo is None or repo.run.sha is None:
-            raise DeployError(
-                "GitHub Deployments need a workflow run with github-token, GITHUB_REPOSITORY and GITHUB_SHA"
-            )
-        self.repo, self.run, self.local, self.ctx = repo, repo.run, local, ctx
+    def __init__(
+        self,
+        repo: GitHubRepo,
+        local: FileLedger,
+        *,
+        environments: Mapping[str, str],
+        look_back: timedelta,
+        redact: Callable[[str], str],
+        log: Callable[[str], None],
+        now: Callable[[], datetime],
+        strict: bool = True,
+    ) -> None:
+        """``environments``: GitHub environment per ours (staging, production); ``look_back``: the oldest
+        deployment any reader needs; ``strict``: a record that cannot be read stops the run (a write must not
+        pass its checks on half the record) rather than leaving the local file alone."""
+        if repo.run.sha is None:
+            raise DeployError("GitHub Deployments need a workflow run with GITHUB_SHA")
+        self.repo, self.run, self.local, self.log, self.now = repo, repo.run, local, log, now
         self.sha: str = repo.run.sha
-        self.environments = {
-            "staging": settings.deployment_environment_staging,
-            "production": settings.deployment_environment_production,
-        }
-        self.look_back = max(
-            CREATES_WINDOW,
-            timedelta(seconds=settings.staging_max_age),
-            timedelta(seconds=settings.claim_expiry),
-            CLAIM_TTL,
-        )
+        self.environments = dict(environments)
+        self.look_back = look_back
         self.location = f"GitHub Deployments ({', '.join(self.environments.values())}) and {local.location}"
-        self._redact = settings_redactor(settings)
+        self._redact = redact
         self._claims: dict[str, Deployment] = {}  # this run's open claims, by run id
-        self.strict = settings.action != "detect"
-        ctx.resources.callback(repo.close)
+        self.strict = strict
 
     def lock(self) -> AbstractContextManager[object]:
         return self.local.lock()
@@ -97,7 +84,7 @@ class GitHubDeploymentsLedger:
 
     def record(self, entry: LedgerEntry) -> None:
         environment = self.environments.get(entry.environment, entry.environment)
-        scope = f"guild {entry.guild_id}" if entry.guild_id else "global"
+        scope = scope_name(entry.guild_id)
         payload: dict[str, Any] = {"tool": TOOL, "scope": scope, **entry.model_dump(mode="json")}
         payload["message"] = self._redact(payload["message"])
         if entry.bypass_reason:
@@ -159,7 +146,7 @@ class GitHubDeploymentsLedger:
                 claim, state="inactive", description=f"{entry.action} done", log_url=self.run.run_url
             )
         except GitHubError as exc:  # the result itself is recorded; a stale claim expires after CLAIM_TTL
-            self.ctx.log(f"warning: could not release the write claim: {exc}")
+            self.log(f"warning: could not release the write claim: {exc}")
 
     def _status_text(self, entry: LedgerEntry) -> str:
         if entry.outcome == "failure":
@@ -179,7 +166,7 @@ class GitHubDeploymentsLedger:
                 f"{what} and is recorded in {self.local.location}, but not in GitHub Deployments, which a later "
                 f"run's circuit breaker reads: {exc}"
             ) from None
-        self.ctx.log(f"warning: {what}; recorded in {self.local.location} only: {exc}")
+        self.log(f"warning: {what}; recorded in {self.local.location} only: {exc}")
 
     # ------------------------------------------------------------------ read
 
@@ -194,13 +181,13 @@ class GitHubDeploymentsLedger:
                 raise DeployError(
                     f"cannot read the deployment record in GitHub Deployments, so nothing is written to Discord: {exc}"
                 ) from None
-            self.ctx.log(f"warning: GitHub Deployments could not be read, using {self.local.location} only: {exc}")
+            self.log(f"warning: GitHub Deployments could not be read, using {self.local.location} only: {exc}")
             return local
         seen = {_key(e) for e in local}
         return local + [e for e in remote if _key(e) not in seen]
 
     def _remote_entries(self) -> Iterator[LedgerEntry]:
-        since = self.ctx.now() - self.look_back
+        since = self.now() - self.look_back
         for environment in dict.fromkeys(self.environments.values()):
             for count, deployment in enumerate(self.repo.deployments(environment=environment, task=TASK)):
                 if count >= MAX_DEPLOYMENTS:

@@ -1,8 +1,8 @@
 """The record of deployments: what was deployed where, when, with what outcome.
 
 Locally JSON lines in ``deployment.log`` (the original system's file); in Actions the same interface
-is served by GitHub Deployments as well (``stores/github_ledger.py``). The circuit breaker and the daily-create
-budget read it.
+is served by GitHub Deployments as well (``stores/github_ledger.py``; the run's composition root picks one).
+The circuit breaker and the daily-create budget read it.
 """
 
 from __future__ import annotations
@@ -14,16 +14,12 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError, computed_field
 
 from ..errors import DeployError
 from ..files import UnreadableFile, check_append_target, read_tail
-
-if TYPE_CHECKING:
-    from ..config import Settings
-    from ..handlers.context import Context
 
 Outcome = Literal["started", "success", "failure", "noop"]
 # A "started" entry without a result is another run's write in progress for this long at most (a run that
@@ -87,15 +83,19 @@ class FileLedger:
     read (torn, another tool's, a time without a timezone) are skipped, never fatal, and reported once
     through ``warn``."""
 
-    def __init__(self, path: Path, warn: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, path: Path, warn: Callable[[str], None] | None = None, redact: Callable[[str], str] | None = None
+    ) -> None:
         self.path = path
         self.location = str(path)
+        self.redact = redact  # the run's secrets registry: a failure message may quote what Discord said
         self._warn = warn
         self._warned = False
         self._claims: dict[str, tuple[int, int]] = {}  # this run's claim lines: (start, end) offsets
 
     def record(self, entry: LedgerEntry) -> None:
-        line = (entry.model_dump_json() + "\n").encode()
+        text = entry.model_dump_json()
+        line = ((self.redact(text) if self.redact else text) + "\n").encode()
         start = 0
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -184,19 +184,6 @@ class FileLedger:
                 "the record's other lines are used"
             )
         return out
-
-
-def open_ledger(settings: Settings, ctx: Context) -> Ledger:
-    """``deployment.log`` in the workspace; in a workflow run with a GitHub token, GitHub Deployments as well
-    (the workspace, and with it the file, does not outlive the run)."""
-    key = f"ledger:{settings.ledger_file}"
-    if key not in ctx.cache:  # one per run: the GitHub ledger keeps this run's open write claims
-        local = FileLedger(ctx.workspace / settings.ledger_file, warn=ctx.log)
-        from .github_ledger import GitHubDeploymentsLedger, applies  # PyGithub only when it is used
-
-        ctx.cache[key] = GitHubDeploymentsLedger(settings, ctx, local) if applies(settings, ctx) else local
-    ledger: Ledger = ctx.cache[key]
-    return ledger
 
 
 def latest_success(

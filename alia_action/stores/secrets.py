@@ -22,15 +22,12 @@ import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import DeployError, UsageError
 
-if TYPE_CHECKING:
-    from ..config import Settings
-    from ..handlers.context import Context
-
 Mask = Callable[[str], None]
+Log = Callable[[str], None]
 
 PARAMETERS: tuple[str, ...] = ("BOT_TOKEN", "CLIENT_ID", "GUILD_ID")
 REQUIRED: tuple[str, ...] = ("BOT_TOKEN", "CLIENT_ID")
@@ -76,6 +73,25 @@ class TemporaryCredentials:
         return (self.access_key_id, self.secret_access_key, self.session_token)
 
 
+@dataclass(frozen=True, slots=True)
+class AwsConfig:
+    """Where and as whom to reach AWS: the inputs ``aws-region``, ``role-to-assume``, ``role-session-name``
+    and ``ssm-prefix`` (already formatted with the environment)."""
+
+    region: str
+    role_to_assume: str | None
+    role_session_name: str
+    ssm_prefix: str
+
+
+@dataclass(frozen=True, slots=True)
+class AwsSession:
+    """A boto3 session and the secrets it was built from (to scrub from AWS's messages)."""
+
+    session: Any
+    known: tuple[str, ...] = ()
+
+
 # ---------------------------------------------------------------------------- Parameter Store
 
 
@@ -84,37 +100,36 @@ def parameter_paths(prefix: str) -> dict[str, str]:
     return {key: f"{prefix}/{key}" for key in PARAMETERS}
 
 
-def read_parameters(settings: Settings, ctx: Context) -> dict[str, str]:
+def read_parameters(aws: AwsSession, config: AwsConfig, mask: Mask, log: Log) -> dict[str, str]:
     """``BOT_TOKEN``, ``CLIENT_ID`` and (when present) ``GUILD_ID`` from Parameter Store, each masked.
 
     Raises :class:`DeployError` naming the parameter path and the IAM permissions when a required one
     is missing or cannot be read, and :class:`UsageError` when role-to-assume cannot get an OIDC token.
     """
-    session, known = cached_session(settings, ctx)
-    paths = parameter_paths(settings.ssm_prefix)
-    response = _ssm_get(settings, session, list(paths.values()), known)
+    paths = parameter_paths(config.ssm_prefix)
+    response = _ssm_get(config, aws.session, list(paths.values()), list(aws.known))
     found: dict[str, str] = {}
     for parameter in response.get("Parameters", []):
         value = str(parameter.get("Value", ""))
-        ctx.mask(value)  # first: nothing may print it before the mask is registered
+        mask(value)  # first: nothing may print it before the mask is registered
         found[str(parameter.get("Name", ""))] = value.strip()
 
     values = {key: found[path] for key, path in paths.items() if found.get(path)}
     missing = [paths[key] for key in REQUIRED if key not in values]
     if missing:
-        raise DeployError(_missing_message(settings, missing))
+        raise DeployError(_missing_message(config, missing))
     for key in SNOWFLAKES:
         if key in values and not _SNOWFLAKE.fullmatch(values[key]):
             raise DeployError(f"Parameter Store value {paths[key]} must be a Discord ID (digits only; value hidden)")
-    ctx.log(f"Read {', '.join(values)} from Parameter Store under {settings.ssm_prefix} ({settings.aws_region}).")
+    log(f"Read {', '.join(values)} from Parameter Store under {config.ssm_prefix} ({config.region}).")
     return values
 
 
-def _ssm_get(settings: Settings, session: Any, names: list[str], known: list[str]) -> dict[str, Any]:
+def _ssm_get(config: AwsConfig, session: Any, names: list[str], known: list[str]) -> dict[str, Any]:
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
     try:
-        client: Any = session.client("ssm", region_name=settings.aws_region, config=_client_config())
+        client: Any = session.client("ssm", region_name=config.region, config=_client_config())
         response: dict[str, Any] = client.get_parameters(Names=names, WithDecryption=True)
     except NoCredentialsError:
         raise DeployError(
@@ -125,43 +140,43 @@ def _ssm_get(settings: Settings, session: Any, names: list[str], known: list[str
     except ClientError as exc:
         detail = _client_error_detail(exc, known + _session_secrets(session))
         raise DeployError(
-            f"cannot read Parameter Store under {settings.ssm_prefix} in {settings.aws_region} ({detail}). "
-            f"{_permission_hint(settings)}"
+            f"cannot read Parameter Store under {config.ssm_prefix} in {config.region} ({detail}). "
+            f"{_permission_hint(config)}"
         ) from None
     except BotoCoreError as exc:
-        raise DeployError(f"cannot reach Parameter Store in {settings.aws_region}: {_botocore_detail(exc)}") from None
+        raise DeployError(f"cannot reach Parameter Store in {config.region}: {_botocore_detail(exc)}") from None
     return response
 
 
-def _missing_message(settings: Settings, missing: list[str]) -> str:
+def _missing_message(config: AwsConfig, missing: list[str]) -> str:
     names = " and ".join(missing)
     return (
-        f"Parameter Store has no {names} in {settings.aws_region}. Create it "
+        f"Parameter Store has no {names} in {config.region}. Create it "
         f"(aws ssm put-parameter --type SecureString --name {missing[0]} --value ...), or set the bot-token "
         f"and application-id inputs. If it exists, check aws-region, ssm-prefix and the permissions. "
-        f"{_permission_hint(settings)}"
+        f"{_permission_hint(config)}"
     )
 
 
-def _identity(settings: Settings) -> str:
-    return f"role {settings.role_to_assume}" if settings.role_to_assume else "the AWS identity in use"
+def _identity(config: AwsConfig) -> str:
+    return f"role {config.role_to_assume}" if config.role_to_assume else "the AWS identity in use"
 
 
-def _permission_hint(settings: Settings) -> str:
-    partition, account = _partition_and_account(settings)
-    resource = f"arn:{partition}:ssm:{settings.aws_region}:{account}:parameter{settings.ssm_prefix}/*"
+def _permission_hint(config: AwsConfig) -> str:
+    partition, account = _partition_and_account(config)
+    resource = f"arn:{partition}:ssm:{config.region}:{account}:parameter{config.ssm_prefix}/*"
     return (
-        f"Required for {_identity(settings)}: ssm:GetParameters on {resource}, and kms:Decrypt on the KMS key "
+        f"Required for {_identity(config)}: ssm:GetParameters on {resource}, and kms:Decrypt on the KMS key "
         "of SecureString parameters."
     )
 
 
-def _partition_and_account(settings: Settings) -> tuple[str, str]:
+def _partition_and_account(config: AwsConfig) -> tuple[str, str]:
     """From the role ARN when there is one; otherwise the region's partition and a placeholder account."""
-    if settings.role_to_assume:
-        parts = settings.role_to_assume.split(":")
+    if config.role_to_assume:
+        parts = config.role_to_assume.split(":")
         return parts[1], parts[4]
-    region = settings.aws_region
+    region = config.region
     partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
     return partition, "<account>"
 
@@ -169,16 +184,8 @@ def _partition_and_account(settings: Settings) -> tuple[str, str]:
 # ---------------------------------------------------------------------------- sessions, OIDC and STS
 
 
-def cached_session(settings: Settings, ctx: Context) -> tuple[Any, list[str]]:
-    """The run's AWS session, made once: one OIDC exchange serves Parameter Store and S3 backups."""
-    if "aws_session" not in ctx.cache:
-        ctx.cache["aws_session"] = aws_session(settings, ctx)
-    cached: tuple[Any, list[str]] = ctx.cache["aws_session"]
-    return cached
-
-
-def aws_session(settings: Settings, ctx: Context) -> tuple[Any, list[str]]:
-    """A boto3 session for ``settings.aws_region`` and the secrets it was built from (to scrub from errors).
+def open_session(config: AwsConfig, environ: Mapping[str, str], mask: Mask, *, in_actions: bool) -> AwsSession:
+    """A boto3 session for ``config.region`` and the secrets it was built from (to scrub from errors).
 
     With role-to-assume: the job's OIDC token traded for temporary credentials, all three masked.
     Without: boto3's default chain (environment, profile, container or instance credentials).
@@ -186,21 +193,21 @@ def aws_session(settings: Settings, ctx: Context) -> tuple[Any, list[str]]:
     import boto3
     from botocore.exceptions import BotoCoreError
 
-    if not settings.role_to_assume:
+    if not config.role_to_assume:
         try:
-            return boto3.Session(region_name=settings.aws_region), []
+            return AwsSession(boto3.Session(region_name=config.region))
         except BotoCoreError as exc:  # e.g. AWS_PROFILE names a profile that does not exist
             raise DeployError(f"cannot set up AWS credentials: {_botocore_detail(exc)}") from None
 
-    token = oidc_token(ctx.environ, ctx.mask, in_actions=ctx.in_actions)
-    credentials = assume_role(settings, token, ctx.mask, repository=ctx.environ.get("GITHUB_REPOSITORY"))
+    token = oidc_token(environ, mask, in_actions=in_actions)
+    credentials = assume_role(config, token, mask, repository=environ.get("GITHUB_REPOSITORY"))
     session = boto3.Session(
         aws_access_key_id=credentials.access_key_id,
         aws_secret_access_key=credentials.secret_access_key,
         aws_session_token=credentials.session_token,
-        region_name=settings.aws_region,
+        region_name=config.region,
     )
-    return session, [token, *credentials.values()]
+    return AwsSession(session, (token, *credentials.values()))
 
 
 def oidc_token(environ: Mapping[str, str], mask: Mask, *, audience: str = AUDIENCE, in_actions: bool = True) -> str:
@@ -244,26 +251,26 @@ def with_audience(url: str, audience: str) -> str:
 
 
 def assume_role(
-    settings: Settings, web_identity_token: str, mask: Mask, *, repository: str | None
+    config: AwsConfig, web_identity_token: str, mask: Mask, *, repository: str | None
 ) -> TemporaryCredentials:
     """``AssumeRoleWithWebIdentity`` (an unsigned call: the token is the credential); the result is masked."""
     import boto3
     from botocore import UNSIGNED
     from botocore.exceptions import BotoCoreError, ClientError
 
-    role = str(settings.role_to_assume)
+    role = str(config.role_to_assume)
     try:
         sts: Any = boto3.Session().client(
-            "sts", region_name=settings.aws_region, config=_client_config(signature_version=UNSIGNED)
+            "sts", region_name=config.region, config=_client_config(signature_version=UNSIGNED)
         )
         response = sts.assume_role_with_web_identity(
-            RoleArn=role, RoleSessionName=settings.role_session_name, WebIdentityToken=web_identity_token
+            RoleArn=role, RoleSessionName=config.role_session_name, WebIdentityToken=web_identity_token
         )
     except ClientError as exc:
         detail = _client_error_detail(exc, [web_identity_token])
         raise DeployError(_trust_message(role, detail, repository)) from None
     except BotoCoreError as exc:
-        raise DeployError(f"cannot reach AWS STS in {settings.aws_region}: {_botocore_detail(exc)}") from None
+        raise DeployError(f"cannot reach AWS STS in {config.region}: {_botocore_detail(exc)}") from None
 
     raw = response.get("Credentials") or {}
     values = [str(raw.get(k) or "") for k in ("AccessKeyId", "SecretAccessKey", "SessionToken")]

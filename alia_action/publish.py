@@ -1,4 +1,4 @@
-"""What a run leaves on GitHub after its handler: the sticky plan comment, failure issues, file ownership.
+"""What a run leaves on GitHub after its handler: the sticky plan comment and failure issues.
 
 :func:`publish` runs in Actions only, after the handler's result was shown, and never changes the exit
 code: GitHub refusing a comment or an issue is a warning that names the permission, not a failed deploy.
@@ -14,24 +14,21 @@ code: GitHub refusing a comment or an issue is a warning that names the permissi
 * ``promote`` with ``bypass-breaker``: an issue asking for a review of the emergency deploy, whatever its
   result (see ``notify/bypass.py``).
 
-:func:`hand_back_files` gives what the action wrote into the workspace to the workspace's owner: the
-container runs as root, and root-owned files break ``actions/checkout``'s clean-up in later jobs.
+It sits above the handlers with the runner: it reads the settings to decide, and hands the notifiers
+(``notify/github.py``) only a repository, labels and the run's ``redact``.
 """
 
 from __future__ import annotations
 
-import os
 import traceback
-from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..markdown import code, escape, plan_markdown
-from .github import (
+from .markdown import code, escape, plan_markdown
+from .notify.github import (
     BODY_BUDGET,
     Failure,
     GitHubError,
-    GitHubRepo,
     RunInfo,
     body_size,
     cut,
@@ -41,10 +38,10 @@ from .github import (
 )
 
 if TYPE_CHECKING:
-    from ..config import Settings
-    from ..handlers.context import Context
-    from ..handlers.outcome import Outcome
-    from ..workflow import Workflow
+    from .config import Settings
+    from .outcome import Outcome
+    from .runtime import Runtime
+    from .workflow import Workflow
 
 PLAN_MARKER = "<!-- command-deploy:plan -->"
 FORK_NOTE = "fork pull requests get a read-only GITHUB_TOKEN; see README security notes"
@@ -53,10 +50,10 @@ FAMILIES = {"promote": "promote", "deploy": "promote", "rollback": "rollback", "
 
 
 def publish(
-    settings: Settings, ctx: Context, workflow: Workflow, *, outcome: Outcome | None = None, failure: str | None = None
+    settings: Settings, ctx: Runtime, workflow: Workflow, *, outcome: Outcome | None = None, failure: str | None = None
 ) -> None:
     """After the handler: ``outcome`` when it returned, ``failure`` (its message) when it raised."""
-    if not workflow.in_actions or settings.github_token is None:
+    if ctx.github_run(settings) is None:
         return
     if settings.action == "promote" and settings.bypass_breaker:
         try:
@@ -141,8 +138,8 @@ def plan_comment_body(settings: Settings, report: Mapping[str, Any], run: RunInf
     return f"{plan_marker(settings, report)}\n{plan.rstrip()}\n\n{footer}\n"
 
 
-def post_plan_comment(settings: Settings, ctx: Context, workflow: Workflow, report: Mapping[str, Any]) -> None:
-    run = RunInfo.from_environ(ctx.environ)
+def post_plan_comment(settings: Settings, ctx: Runtime, workflow: Workflow, report: Mapping[str, Any]) -> None:
+    run = ctx.github_run(settings)
     if run is None:
         return
     targets = pull_requests(run)
@@ -152,10 +149,10 @@ def post_plan_comment(settings: Settings, ctx: Context, workflow: Workflow, repo
     if targets.fork:
         not_posted(workflow, targets.numbers, FORK_NOTE)
         return
-    repo = GitHubRepo.from_settings(settings, ctx)
+    repo = ctx.github(settings)
     if repo is None:
         return
-    body = workflow.redact(plan_comment_body(settings, report, run))
+    body = ctx.redact(plan_comment_body(settings, report, run))
     with repo:
         for number in targets.numbers:
             try:
@@ -180,7 +177,7 @@ def not_posted(workflow: Workflow, numbers: tuple[int, ...], reason: str) -> Non
 
 
 def report_result(
-    settings: Settings, ctx: Context, workflow: Workflow, outcome: Outcome | None, failure: str | None
+    settings: Settings, ctx: Runtime, workflow: Workflow, outcome: Outcome | None, failure: str | None
 ) -> None:
     """A failure opens or updates its issue; a success closes it. Dry runs and the built-in emulator prove
     nothing about the real commands, so they do neither."""
@@ -190,18 +187,25 @@ def report_result(
     environment = "production" if family == "promote" else settings.environment
     if family == "health" and failure is None and outcome is not None and outcome.exit_code != 0:
         return  # the check ran: its alerts opened an issue per condition already (notify/alerts.py)
+    repo = ctx.github(settings)
+    if repo is None:
+        return
+    labels = settings.issue_labels
     if failure is None and outcome is not None and outcome.exit_code == 0:
-        closed = resolve_failure_issue(settings, ctx, environment=environment, family=family, redact=workflow.redact)
+        with repo:
+            closed = resolve_failure_issue(
+                repo, environment=environment, family=family, labels=labels, redact=ctx.redact
+            )
         if closed is not None:
             workflow.log(f"closed failure issue #{closed}: {family} in {environment} succeeded")
         return
     message = failure or _what_failed(settings, outcome)
     details = outcome.summary if outcome is not None else ""  # the handler's own Markdown: the plan, escaped
     issue = Failure(environment, family, message, details, _backup_to_restore(settings, ctx, environment))
-    posted = open_or_update_failure_issue(settings, ctx, issue, redact=workflow.redact)
-    if posted is not None:
-        verb = "opened" if posted.created else "updated"
-        workflow.log(f"failure issue {verb}: {posted.url}", untrusted=True)
+    with repo:
+        posted = open_or_update_failure_issue(repo, issue, labels=labels, redact=ctx.redact, log=ctx.log)
+    verb = "opened" if posted.created else "updated"
+    workflow.log(f"failure issue {verb}: {posted.url}", untrusted=True)
 
 
 def _what_failed(settings: Settings, outcome: Outcome | None) -> str:
@@ -210,12 +214,12 @@ def _what_failed(settings: Settings, outcome: Outcome | None) -> str:
     return f"{settings.action} failed"
 
 
-def _backup_to_restore(settings: Settings, ctx: Context, environment: str) -> str | None:
+def _backup_to_restore(settings: Settings, ctx: Runtime, environment: str) -> str | None:
     """The backup the rollback command should name: a failed rollback retries its own backup; a failed deploy
     restores the backup this run took before writing (the ledger ties it to the run)."""
     if settings.action == "rollback":
         return settings.backup_file
-    from ..stores.ledger import FileLedger
+    from .stores.ledger import FileLedger
 
     taken = [
         e.backup
@@ -229,15 +233,15 @@ def _backup_to_restore(settings: Settings, ctx: Context, environment: str) -> st
 
 
 def open_review_issue(
-    settings: Settings, ctx: Context, workflow: Workflow, outcome: Outcome | None, failure: str | None
+    settings: Settings, ctx: Runtime, workflow: Workflow, outcome: Outcome | None, failure: str | None
 ) -> None:
     """A new issue for every emergency bypass: each one deserves its own review, whatever its result."""
-    from .bypass import Bypass, issue_body, issue_title
-    from .github import ISSUE_LABEL_COLOR, ISSUE_LABEL_DESCRIPTION, _run_line
+    from .notify.bypass import Bypass, issue_body, issue_title
+    from .notify.github import ISSUE_LABEL_COLOR, ISSUE_LABEL_DESCRIPTION, _run_line
 
     if settings.dry_run or settings.uses_emulator or not settings.bypass_reason:
         return
-    repo = GitHubRepo.from_settings(settings, ctx)
+    repo = ctx.github(settings)
     if repo is None:
         return
     bypass = Bypass.of(settings.bypass_reason, "production", ctx.now(), ctx.environ)
@@ -255,77 +259,5 @@ def open_review_issue(
             bypass, result=result, run_line=_run_line(repo.run), details=outcome.summary if outcome else ""
         )
         note = "_…shortened to fit GitHub's limit: the full report is in the workflow run's job summary._"
-        posted = repo.create_issue(
-            workflow.redact(issue_title(bypass)), workflow.redact(cut(body, BODY_BUDGET, note)), labels
-        )
+        posted = repo.create_issue(ctx.redact(issue_title(bypass)), ctx.redact(cut(body, BODY_BUDGET, note)), labels)
     workflow.log(f"review issue for the emergency bypass opened: {posted.url}", untrusted=True)
-
-
-# ---------------------------------------------------------------------------------------------- file ownership
-
-
-def written_paths(settings: Settings) -> list[str]:
-    """Where the action writes in the workspace (relative names, as configured)."""
-    names = [
-        settings.report_file,
-        settings.checksum_file,
-        settings.ledger_file,
-        settings.ledger_file + ".lock",  # FileLedger's lock file
-        settings.metrics_file,
-        settings.alerts_file,
-        settings.dashboard_file,
-        str(Path(settings.dashboard_file).with_suffix(".md")),
-    ]
-    if not settings.backup_store.lower().startswith("s3://"):
-        names.append(settings.backup_store)
-    return names
-
-
-def hand_back_files(settings: Settings, workspace: Path) -> list[Path]:
-    """Give the files and folders this process created in the workspace to the workspace's owner.
-
-    Only when running as root for another owner (the Docker action); only the known outputs (and the
-    folders created for them), only what this user owns, never through a symlink, never outside the
-    workspace. Returns what changed hands. Failures are skipped: ownership is a courtesy to later steps.
-    """
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        return []
-    try:
-        root = workspace.resolve()
-        owner = root.stat()
-    except OSError:
-        return []
-    if owner.st_uid == os.geteuid():
-        return []
-    changed: list[Path] = []
-    for name in written_paths(settings):
-        for path in _ours(root, root / name):
-            try:
-                os.lchown(path, owner.st_uid, owner.st_gid)
-            except OSError:
-                continue
-            changed.append(path)
-    return changed
-
-
-def _ours(root: Path, path: Path) -> Iterator[Path]:
-    """``path``, what is below it, and its parents up to ``root``: those this user owns."""
-    try:
-        parent = path.parent.resolve()
-    except OSError:
-        return
-    if parent != root and root not in parent.parents:
-        return  # outside the workspace: not ours to give away
-    target = parent / path.name
-    candidates: list[Path] = [target]
-    if target.is_dir() and not target.is_symlink():
-        for folder, dirs, files in os.walk(target):
-            candidates += [Path(folder) / n for n in (*dirs, *files)]
-    candidates += [p for p in (parent, *parent.parents) if p != root and root in p.parents]
-    me = os.geteuid()
-    for candidate in candidates:
-        try:
-            if candidate.lstat().st_uid == me:
-                yield candidate
-        except OSError:
-            continue
