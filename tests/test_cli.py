@@ -108,6 +108,23 @@ def test_deploy_without_credentials_runs_on_the_built_in_emulator_and_says_so_fi
     assert any("global" in line for line in lines) and any(f"guild {TEST_GUILD_ID}" in line for line in lines)
 
 
+def test_web_identity_credentials_alone_count_as_aws_and_never_switch_to_the_emulator(project: Path) -> None:
+    """The one "is AWS configured" includes AWS_WEB_IDENTITY_TOKEN_FILE: Parameter Store is tried, not the emulator."""
+    token_file = project / "web-identity-token"
+    token_file.write_text("not-a-real-token", encoding="utf-8")
+    env = {
+        "AWS_WEB_IDENTITY_TOKEN_FILE": str(token_file),
+        "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/deploy",
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",  # nothing listens: fails fast, offline
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+    proc = cli("stage", cwd=project, env=env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    assert "built-in Discord emulator" not in output and "Parameter Store" in output
+    assert "Traceback" not in output
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -168,6 +168,30 @@ def test_persistent_5xx_fails_clearly_and_leaves_the_previous_set(
     assert last.outcome == "failure"
 
 
+def test_a_failed_deploy_still_sets_the_outputs_and_summary_it_knows(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    """The runner renders a failure's partial outcome with the same function as a success."""
+    import io
+
+    from alia_action.runner import execute
+    from alia_action.workflow import Workflow
+
+    staged(make_settings, ctx, live)
+    edit(ctx.workspace, "fun/games.json", "Flip a coin", "Flip a shiny coin")
+    live.faults.add(Fault.server_error(503), method="PUT", times=FAST["max_attempts"])
+    summary = ctx.workspace / "summary.md"
+    workflow = Workflow({"GITHUB_STEP_SUMMARY": str(summary)}, io.StringIO())
+    assert execute(make_settings(action="stage"), ctx, workflow) == 1
+    outputs = workflow.outputs
+    backup = FileLedger(ctx.workspace / "deployment.log").entries()[-1].backup
+    assert backup and outputs["backup-file"] == backup
+    assert outputs["modified"] == '["coinflip"]' and outputs["changed"] == "true" and len(outputs["checksum"]) == 64
+    assert int(outputs["requests"]) >= 2  # the plan's GET and the failed PUT(s)
+    text = summary.read_text(encoding="utf-8")
+    assert "stage failed" in text and "coinflip" in text
+
+
 def test_5xx_bursts_and_429s_are_retried_and_succeed(
     live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:

@@ -10,10 +10,10 @@ from ..commands.canonical import checksum
 from ..commands.problems import Problem
 from ..scope import Scope
 from .checksums import ChecksumFileError, read_baseline
-from .ledger import Ledger
 
 if TYPE_CHECKING:
     from ..discord.connection import Discord
+    from .ledger import Ledger  # its pydantic model costs an offline detect time it does not need
 
 
 @dataclass(slots=True)
