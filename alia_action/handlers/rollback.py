@@ -155,7 +155,7 @@ def _outcome(settings: Settings, choice: Choice, applied: Applied) -> Outcome:
         facts,
         report_file=settings.report_file,
         title=f"Discord commands: rollback → {applied.target.label}",
-        note=escape(" · ".join(lead)),
+        note=escape(" · ".join([headline, f"Chose {name}: {choice.why}.", *applied.notes])),
         lead=lead,
         exit_code=EXIT_OK,
     )
