@@ -32,6 +32,7 @@ from alia_action.discord.emulator import Emulator, Fault
 from alia_action.discord.errors import MalformedResponse
 from alia_action.errors import DeployError
 from alia_action.handlers import stage
+from alia_action.redaction import redactor
 from alia_action.runtime import Runtime
 from alia_action.stores.backups import LocalBackupStore
 from tests.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN, setup_emulator
@@ -582,7 +583,7 @@ def test_sentry_is_not_reported_sent_when_nothing_listens_at_the_dsn_host() -> N
     TALLY.bad_values += 1
     TALLY.runs += 1
     dsn = f"http://{SentrySink.KEY}@127.0.0.1:{_closed_port()}/42"
-    channel = SentryChannel(dsn, "production", [dsn], {})
+    channel = SentryChannel(dsn, "production", redactor([dsn]), {})
     alert = _alert()
     try:
         with pytest.raises(ChannelError) as caught:
@@ -597,7 +598,7 @@ def test_sentry_is_reported_sent_when_it_took_the_event() -> None:
     from tests.http_sinks import SentrySink
 
     with SentrySink() as sink:
-        channel = SentryChannel(sink.dsn, "production", [sink.dsn], {})
+        channel = SentryChannel(sink.dsn, "production", redactor([sink.dsn]), {})
         try:
             assert channel.send(_alert()) == "sent"
         finally:
@@ -773,7 +774,7 @@ def test_slack_is_not_reported_sent_when_nothing_listens() -> None:
     TALLY.bad_values += 1
     TALLY.runs += 1
     url = f"http://127.0.0.1:{_closed_port()}/services/T000/B000/secretpath"
-    channel = SlackChannel(url, {})
+    channel = SlackChannel(url, {}, redactor([url]))
     try:
         with pytest.raises(ChannelError) as caught:
             channel.send(_alert())
