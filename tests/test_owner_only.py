@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alia_action.discord.emulator import Emulator
 from alia_action.handlers import detect, stage
-from alia_action.handlers.context import Context
+from alia_action.runtime import Runtime
 from tests.conftest import SettingsFactory
 from tests.discord_fixtures import APP_ID, GUILD_ID
 
@@ -18,7 +18,7 @@ def owner_command(workspace: Path, **more: object) -> None:
 
 
 def test_owner_only_is_never_sent_and_a_second_deploy_is_a_no_op(
-    live: Emulator, make_settings: SettingsFactory, ctx: Context
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     owner_command(ctx.workspace, default_member_permissions="0")
     first = stage.run(make_settings(action="stage"), ctx)
@@ -34,7 +34,7 @@ def test_owner_only_is_never_sent_and_a_second_deploy_is_a_no_op(
     assert "ownerOnly" not in stored and GUILD_ID in put.path
 
 
-def test_owner_only_without_permissions_suggests_zero(make_settings: SettingsFactory, ctx: Context) -> None:
+def test_owner_only_without_permissions_suggests_zero(make_settings: SettingsFactory, ctx: Runtime) -> None:
     owner_command(ctx.workspace)
     outcome = detect.run(make_settings(action="detect", bot_token=None, application_id=None), ctx)
     [problem] = [p for p in outcome.problems if p.rule == "project.ownerOnly"]
