@@ -15,75 +15,21 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .actions import REGISTRY
+from .config import cli_flags
 
 if TYPE_CHECKING:
     from .config import Settings
     from .runtime import Runtime
     from .workflow import Workflow
 
-# (flag, kind, help) for the settings every action shares; the flag's name is the action input's name.
-COMMON: list[tuple[str, str, str]] = [
-    ("commands", "str", "command files: a file, a directory or a glob (default: commands)"),
-    ("environment", "str", "staging (the staging guild) or production (global commands)"),
-    ("application-id", "str", "Discord application ID (default: $CLIENT_ID)"),
-    ("guild-id", "str", "staging guild ID (default: $GUILD_ID)"),
-    ("discord-api-url", "str", "Discord API base URL, or 'emulator' for the built-in emulator"),
-    ("report-file", "str", "where the JSON report is written"),
-    ("ledger-file", "str", "the deployment record (JSON lines)"),
-    ("backup-store", "str", "backup folder or s3://bucket/prefix"),
-]
-SPECIFIC: dict[str, list[tuple[str, str, str]]] = {
-    "detect": [
-        ("checksum-file", "str", "offline baseline (default: .command-checksums.json)"),
-        ("write-checksums", "flag", "record the current set in the checksum file"),
-    ],
-    "stage": [("max-deletions", "str", "refuse plans removing more commands"), ("allow-deletions", "flag", "")],
-    "promote": [
-        ("staging-max-age", "str", "the staging deploy must be younger than this (default: 1h)"),
-        ("max-deletions", "str", "refuse plans removing more commands (default: 0)"),
-        ("allow-deletions", "flag", "consent to a plan that removes commands"),
-        ("bypass-breaker", "flag", "emergency only: skip the circuit breaker (needs --bypass-reason; leaves a trail)"),
-        ("bypass-reason", "str", "why production cannot wait for staging (recorded, shown, sent to Slack)"),
-    ],
-    "rollback": [
-        ("backup-file", "str", "backup to restore (a name in the backup store; default: the latest)"),
-        ("force", "flag", "restore a backup of another application or scope"),
-        ("interactive", "flag", "pick the backup from a list"),
-        ("max-deletions", "str", "refuse restores removing more commands (default: 0 global, 5 in a guild)"),
-        ("allow-deletions", "flag", "consent to a restore that removes commands"),
-    ],
-    "health": [
-        ("metrics-file", "str", "health history (JSON lines)"),
-        ("alerts-file", "str", "alert history (JSON lines)"),
-        ("response-time-threshold", "str", "slower GETs are degraded (default: 5s)"),
-        ("count-deviation-threshold", "str", "share of missing/extra commands that is unhealthy (default: 20%)"),
-        ("check-guilds", "str", "guild IDs to check for commands shadowing global ones"),
-    ],
-}
-SPECIFIC["dashboard"] = [
-    ("dashboard-window", "str", "how far back the figures reach (default: 30d)"),
-    ("dashboard-file", "str", "where the HTML is written (default: command-dashboard.html; .md beside it)"),
-    *SPECIFIC["health"][:3],
-]
-SPECIFIC["deploy"] = SPECIFIC["stage"] + SPECIFIC["promote"][:1]
-SPECIFIC["monitor"] = [*SPECIFIC["health"], ("interval", "str", "time between checks (default: 5m)")]
-CLAIMS: list[tuple[str, str, str]] = [
-    ("claim-expiry", "str", "another run's unfinished claim blocks writes this long (default: 15m)"),
-    ("override-claim", "flag", "take over another run's unfinished claim (a run that is gone); recorded"),
-]
-for _name in ("stage", "promote", "deploy", "rollback"):
-    SPECIFIC[_name] = [
-        *SPECIFIC[_name],
-        ("dry-run", "flag", "plan and check, write nothing"),
-        ("backup-retention", "str", "backups kept per scope after a successful write (default: 50)"),
-        *CLAIMS,
-    ]
+# Flags that steer the CLI itself rather than a setting.
+ROLLBACK_INTERACTIVE = ("interactive", True, "pick the backup from a list")
 
 
-def _add(parser: argparse.ArgumentParser, flag: str, kind: str, help_: str) -> None:
+def _add(parser: argparse.ArgumentParser, flag: str, switch: bool, help_: str) -> None:
     dest = flag.replace("-", "_")
     help_ = help_.replace("%", "%%")  # argparse formats help with %
-    if kind == "flag":
+    if switch:
         parser.add_argument(f"--{flag}", dest=dest, action="store_const", const=True, default=None, help=help_)
     else:
         parser.add_argument(f"--{flag}", dest=dest, default=None, help=help_)
@@ -99,12 +45,14 @@ def build_parser() -> argparse.ArgumentParser:
     actions = [(spec.name, spec.help) for spec in REGISTRY.values()]
     for action, help_ in [*actions, ("monitor", "run health checks continuously until Ctrl+C")]:
         command = sub.add_parser(action, help=help_, description=help_)
-        for spec in [*COMMON, *SPECIFIC.get(action, [])]:
+        for spec in cli_flags(action):  # the settings model says which flags each sub-command takes
             _add(command, *spec)
+        if action == "rollback":
+            _add(command, *ROLLBACK_INTERACTIVE)
         command.add_argument("--format", choices=["text", "json"], default="text", help="output format")
         command.add_argument("--env-file", default=".env", help="read settings from this file (default: .env)")
     backups = sub.add_parser("backups", help="list the backups, newest first")
-    for spec in [c for c in COMMON if c[0] in ("backup-store", "application-id", "guild-id", "environment")]:
+    for spec in cli_flags("backups"):
         _add(backups, *spec)
     backups.add_argument("--env-file", default=".env")
     emulator = sub.add_parser(

@@ -15,11 +15,22 @@ from __future__ import annotations
 import difflib
 import re
 import urllib.parse
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from .actions import ACTIONS, Action
 from .durations import parse_duration
@@ -300,61 +311,24 @@ def parse_secret(field: str, value: object) -> SecretStr:
 
 
 def parse_dotenv(text: str, source: str = ".env") -> dict[str, str]:
-    """``KEY=value`` lines: ``#`` comments, ``export`` prefixes, single and double quotes (which may span
-    lines; double quotes understand \\n, \\r, \\t, \\" and \\\\). No variable expansion. Errors name the line,
-    never its content (it may hold a secret)."""
+    """``KEY=value`` lines as python-dotenv reads them (comments, ``export``, single and double quotes that may
+    span lines, the escapes of double quotes), without variable expansion. A line it cannot parse, or a key that
+    is no variable name, is an error naming the line, never its content (it may hold a secret)."""
+    import io
+
+    from dotenv.parser import parse_stream
+
     values: dict[str, str] = {}
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    number = 0
-    while number < len(lines):
-        line = lines[number]
-        number += 1
-        where = f"{source}:{number}"
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
+    for binding in parse_stream(io.StringIO(text)):
+        where = f"{source}:{binding.original.line}"
+        if binding.error:
+            raise ConfigError(f"{where}: expected KEY=value (a quote left open, or text after a closing quote?)")
+        if binding.key is None:  # a blank line or a comment
             continue
-        if stripped.startswith("export") and stripped[6:7].isspace():
-            stripped = stripped[6:].lstrip()
-        key, eq, rest = stripped.partition("=")
-        key = key.strip()
-        if not eq or not _DOTENV_KEY.fullmatch(key):
-            raise ConfigError(f"{where}: expected KEY=value")
-        rest = rest.lstrip()
-        if rest[:1] in ("'", '"'):
-            quote = rest[0]
-            body = rest[1:]
-            while True:
-                end = _closing_quote(body, quote)
-                if end >= 0 or number >= len(lines):
-                    break
-                body += "\n" + lines[number]
-                number += 1
-            if end < 0:
-                raise ConfigError(f"{where}: the value's closing {quote} is missing")
-            value, after = body[:end], body[end + 1 :].strip()
-            if after and not after.startswith("#"):
-                raise ConfigError(f"{where}: unexpected text after the closing {quote}")
-            if quote == '"':
-                value = re.sub(r"\\([nrt\"\\])", lambda m: _DQ_ESCAPES[m.group(1)], value)
-        else:
-            value = re.sub(r"\s+#.*$", "", rest).strip()
-        values[key] = value
+        if not _DOTENV_KEY.fullmatch(binding.key):
+            raise ConfigError(f"{where}: expected KEY=value ({binding.key[:1]!r} cannot start a variable name)")
+        values[binding.key] = binding.value or ""
     return values
-
-
-_DQ_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
-
-
-def _closing_quote(body: str, quote: str) -> int:
-    i = 0
-    while i < len(body):
-        if quote == '"' and body[i] == "\\":
-            i += 2
-            continue
-        if body[i] == quote:
-            return i
-        i += 1
-    return -1
 
 
 def read_dotenv(path: Path | None) -> dict[str, str]:
@@ -372,7 +346,53 @@ def read_dotenv(path: Path | None) -> dict[str, str]:
     return parse_dotenv(text, str(path))
 
 
-# ---------------------------------------------------------------------------- the model
+# ---------------------------------------------------------------------------- field types
+# Each type names its parser next to the field that uses it; ``Cli`` says which sub-commands offer the field
+# as a flag (the flag is the input's name) and with what help. Secrets have no flag: they would land in shell
+# history and process lists.
+
+
+def parse_retention(value: object) -> int:
+    kept = parse_count(value)
+    if kept < 1:  # the backup just taken must survive its own pruning
+        raise ValueError(f"must be 1 or more; got {_show(value)}")
+    return kept
+
+
+def parse_reason(value: object) -> str:
+    text = " ".join(parse_text(value).split())  # one line: it goes into a deployment status and a title
+    if len(text) > BYPASS_REASON_LIMIT:
+        raise ValueError(f"must be at most {BYPASS_REASON_LIMIT} characters; got {len(text)}")
+    return text
+
+
+def _optional(parse: Callable[[object], T]) -> Callable[[object], T | None]:
+    return lambda value: None if value is None else parse(value)
+
+
+def _secret(field: str) -> BeforeValidator:
+    return BeforeValidator(_optional(partial(parse_secret, field)))
+
+
+@dataclass(frozen=True, slots=True)
+class Cli:
+    """A settings field as a CLI flag: the sub-commands that offer it, and its help."""
+
+    help: str
+    on: tuple[str, ...]
+
+
+ALL = ("detect", "stage", "promote", "deploy", "rollback", "health", "dashboard", "monitor")
+WRITES = ("stage", "promote", "deploy", "rollback")
+CHECKS = ("health", "monitor")
+LISTS = ("backups",)  # the backup listing takes where the backups are, and whose
+
+T = TypeVar("T")
+Text = Annotated[str, BeforeValidator(parse_text)]
+OptionalText = Annotated[str | None, BeforeValidator(_optional(parse_text))]
+Flag = Annotated[bool, BeforeValidator(parse_bool)]
+Duration = Annotated[float, BeforeValidator(parse_positive_duration)]
+Snowflake = Annotated[str | None, BeforeValidator(_optional(parse_snowflake))]
 
 
 class Settings(BaseModel):
@@ -380,179 +400,104 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
-    action: Action = "detect"
-    commands: str = "commands"
-    environment: Environment = "production"
-    bot_token: SecretStr | None = None
-    application_id: str | None = None
-    guild_id: str | None = None
-    discord_api_url: str = DEFAULT_DISCORD_API_URL
-    github_token: SecretStr | None = None
-    backup_file: str | None = None
-    backup_store: str = "command-backups"
-    backup_retention: int = 50  # newest backups kept per scope
-    staging_max_age: float = 3600.0
-    claim_expiry: float = 900.0  # another run's unfinished write claim blocks the scope this long
-    override_claim: bool = False
-    max_deletions: int | None = None
-    allow_deletions: bool = False
-    checksum_file: str = ".command-checksums.json"
-    write_checksums: bool = False
-    report_file: str = "command-deployment-report.json"
-    ledger_file: str = "deployment.log"
-    metrics_file: str = "metrics.log"
-    alerts_file: str = "alerts.log"
-    response_time_threshold: float = 5.0
-    count_deviation_threshold: float = 0.2
-    check_guilds: tuple[str, ...] = ()
-    slack_webhook_url: SecretStr | None = None
-    sentry_dsn: SecretStr | None = None
-    issue_labels: tuple[str, ...] = ("deployment",)
+    action: Annotated[Action, BeforeValidator(partial(parse_choice, choices=ACTIONS))] = "detect"
+    commands: Annotated[Text, Cli("command files: a file, a directory or a glob (default: commands)", ALL)] = "commands"
+    environment: Annotated[
+        Environment,
+        BeforeValidator(partial(parse_choice, choices=ENVIRONMENTS)),
+        Cli("staging (the staging guild) or production (global commands)", ALL + LISTS),
+    ] = "production"
+    bot_token: Annotated[SecretStr | None, _secret("bot_token")] = None
+    application_id: Annotated[Snowflake, Cli("Discord application ID (default: $CLIENT_ID)", ALL + LISTS)] = None
+    guild_id: Annotated[Snowflake, Cli("staging guild ID (default: $GUILD_ID)", ALL + LISTS)] = None
+    discord_api_url: Annotated[
+        str,
+        BeforeValidator(parse_discord_api_url),
+        Cli("Discord API base URL, or 'emulator' for the built-in emulator", ALL),
+    ] = DEFAULT_DISCORD_API_URL
+    github_token: Annotated[SecretStr | None, _secret("github_token")] = None
+    backup_file: Annotated[
+        OptionalText, Cli("backup to restore (a name in the backup store; default: the latest)", ("rollback",))
+    ] = None
+    backup_store: Annotated[
+        str, BeforeValidator(parse_backup_store), Cli("backup folder or s3://bucket/prefix", ALL + LISTS)
+    ] = "command-backups"
+    backup_retention: Annotated[
+        int,
+        BeforeValidator(parse_retention),
+        Cli("backups kept per scope after a successful write (default: 50)", WRITES),
+    ] = 50  # newest backups kept per scope
+    staging_max_age: Annotated[
+        Duration, Cli("the staging deploy must be younger than this (default: 1h)", ("promote", "deploy"))
+    ] = 3600.0
+    claim_expiry: Annotated[
+        Duration, Cli("another run's unfinished claim blocks writes this long (default: 15m)", WRITES)
+    ] = 900.0  # another run's unfinished write claim blocks the scope this long
+    override_claim: Annotated[
+        Flag, Cli("take over another run's unfinished claim (a run that is gone); recorded", WRITES)
+    ] = False
+    max_deletions: Annotated[
+        int | None,
+        BeforeValidator(_optional(parse_count)),
+        Cli("refuse plans and restores removing more commands (default: 0 global, 5 in a guild)", WRITES),
+    ] = None
+    allow_deletions: Annotated[Flag, Cli("consent to a plan or restore that removes commands", WRITES)] = False
+    checksum_file: Annotated[Text, Cli("offline baseline (default: .command-checksums.json)", ("detect",))] = (
+        ".command-checksums.json"
+    )
+    write_checksums: Annotated[Flag, Cli("record the current set in the checksum file", ("detect",))] = False
+    report_file: Annotated[Text, Cli("where the JSON report is written", ALL)] = "command-deployment-report.json"
+    ledger_file: Annotated[Text, Cli("the deployment record (JSON lines)", ALL)] = "deployment.log"
+    metrics_file: Annotated[Text, Cli("health history (JSON lines)", (*CHECKS, "dashboard"))] = "metrics.log"
+    alerts_file: Annotated[Text, Cli("alert history (JSON lines)", (*CHECKS, "dashboard"))] = "alerts.log"
+    response_time_threshold: Annotated[
+        Duration, Cli("slower GETs are degraded (default: 5s)", (*CHECKS, "dashboard"))
+    ] = 5.0
+    count_deviation_threshold: Annotated[
+        float,
+        BeforeValidator(parse_fraction),
+        Cli("share of missing/extra commands that is unhealthy (default: 20%)", CHECKS),
+    ] = 0.2
+    check_guilds: Annotated[
+        tuple[str, ...],
+        BeforeValidator(parse_snowflakes),
+        Cli("guild IDs to check for commands shadowing global ones", CHECKS),
+    ] = ()
+    slack_webhook_url: Annotated[SecretStr | None, _secret("slack_webhook_url")] = None
+    sentry_dsn: Annotated[SecretStr | None, _secret("sentry_dsn")] = None
+    issue_labels: Annotated[tuple[str, ...], BeforeValidator(parse_labels)] = ("deployment",)
     ssm_prefix: str = Field(default=DEFAULT_SSM_PREFIX, validate_default=True)  # formatted with environment
-    aws_region: str = "us-east-1"
-    role_to_assume: str | None = None
-    role_session_name: str = "command-deploy"
-    comment: bool = True
-    force: bool = False
-    dry_run: bool = False
-    deployment_environment_staging: str = "discord-staging"
-    deployment_environment_production: str = "discord-production"
-    format: OutputFormat = "text"
-    interval: float = 300.0
-    dashboard_window: float = 30 * 86400.0
-    dashboard_file: str = "command-dashboard.html"
-    bypass_breaker: bool = False
-    bypass_reason: str | None = None
+    aws_region: Annotated[str, BeforeValidator(parse_aws_region)] = "us-east-1"
+    role_to_assume: Annotated[str | None, BeforeValidator(_optional(parse_role_arn))] = None
+    role_session_name: Annotated[str, BeforeValidator(parse_role_session_name)] = "command-deploy"
+    comment: Flag = True
+    force: Annotated[Flag, Cli("restore a backup of another application or scope", ("rollback",))] = False
+    dry_run: Annotated[Flag, Cli("plan and check, write nothing", WRITES)] = False
+    deployment_environment_staging: Text = "discord-staging"
+    deployment_environment_production: Text = "discord-production"
+    format: Annotated[OutputFormat, BeforeValidator(partial(parse_choice, choices=FORMATS))] = "text"
+    interval: Annotated[Duration, Cli("time between checks (default: 5m)", ("monitor",))] = 300.0
+    dashboard_window: Annotated[Duration, Cli("how far back the figures reach (default: 30d)", ("dashboard",))] = (
+        30 * 86400.0
+    )
+    dashboard_file: Annotated[
+        Text, Cli("where the HTML is written (default: command-dashboard.html; .md beside it)", ("dashboard",))
+    ] = "command-dashboard.html"
+    bypass_breaker: Annotated[
+        Flag, Cli("emergency only: skip the circuit breaker (needs --bypass-reason; leaves a trail)", ("promote",))
+    ] = False
+    bypass_reason: Annotated[
+        str | None,
+        BeforeValidator(_optional(parse_reason)),
+        Cli("why production cannot wait for staging (recorded, shown, sent to Slack)", ("promote",)),
+    ] = None
 
-    _CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {
-        "action": ACTIONS,
-        "environment": ENVIRONMENTS,
-        "format": FORMATS,
-    }
-
-    # -------------------------------------------------------------- validators
-
+    # ssm_prefix is the one parser that needs another field: the environment it is formatted with.
     @field_validator("ssm_prefix", mode="before")
     @classmethod
     def _ssm_prefix(cls, value: object, info: ValidationInfo) -> str:
         # An invalid environment is missing here; its own error is reported, so any stand-in will do.
         return format_ssm_prefix(parse_text(value), str(info.data.get("environment", "production")))
-
-    @field_validator("action", "environment", "format", mode="before")
-    @classmethod
-    def _choice(cls, value: object, info: ValidationInfo) -> str:
-        return parse_choice(value, cls._CHOICES[str(info.field_name)])
-
-    @field_validator("application_id", "guild_id", mode="before")
-    @classmethod
-    def _snowflake(cls, value: object) -> str | None:
-        return None if value is None else parse_snowflake(value)
-
-    @field_validator("check_guilds", mode="before")
-    @classmethod
-    def _snowflakes(cls, value: object) -> tuple[str, ...]:
-        return parse_snowflakes(value)
-
-    @field_validator("issue_labels", mode="before")
-    @classmethod
-    def _labels(cls, value: object) -> tuple[str, ...]:
-        return parse_labels(value)
-
-    @field_validator("bot_token", "github_token", "slack_webhook_url", "sentry_dsn", mode="before")
-    @classmethod
-    def _secret(cls, value: object, info: ValidationInfo) -> SecretStr | None:
-        return None if value is None else parse_secret(str(info.field_name), value)
-
-    @field_validator(
-        "staging_max_age", "claim_expiry", "response_time_threshold", "interval", "dashboard_window", mode="before"
-    )
-    @classmethod
-    def _duration(cls, value: object) -> float:
-        return parse_positive_duration(value)
-
-    @field_validator("count_deviation_threshold", mode="before")
-    @classmethod
-    def _fraction(cls, value: object) -> float:
-        return parse_fraction(value)
-
-    @field_validator("max_deletions", mode="before")
-    @classmethod
-    def _count(cls, value: object) -> int | None:
-        return None if value is None else parse_count(value)
-
-    @field_validator("backup_retention", mode="before")
-    @classmethod
-    def _retention(cls, value: object) -> int:
-        kept = parse_count(value)
-        if kept < 1:  # the backup just taken must survive its own pruning
-            raise ValueError(f"must be 1 or more; got {_show(value)}")
-        return kept
-
-    @field_validator(
-        "allow_deletions",
-        "write_checksums",
-        "comment",
-        "force",
-        "dry_run",
-        "bypass_breaker",
-        "override_claim",
-        mode="before",
-    )
-    @classmethod
-    def _bool(cls, value: object) -> bool:
-        return parse_bool(value)
-
-    @field_validator("bypass_reason", mode="before")
-    @classmethod
-    def _reason(cls, value: object) -> str | None:
-        if value is None:
-            return None
-        text = " ".join(parse_text(value).split())  # one line: it goes into a deployment status and a title
-        if len(text) > BYPASS_REASON_LIMIT:
-            raise ValueError(f"must be at most {BYPASS_REASON_LIMIT} characters; got {len(text)}")
-        return text
-
-    @field_validator("discord_api_url", mode="before")
-    @classmethod
-    def _api_url(cls, value: object) -> str:
-        return parse_discord_api_url(value)
-
-    @field_validator("backup_store", mode="before")
-    @classmethod
-    def _backup_store(cls, value: object) -> str:
-        return parse_backup_store(value)
-
-    @field_validator("aws_region", mode="before")
-    @classmethod
-    def _aws_region(cls, value: object) -> str:
-        return parse_aws_region(value)
-
-    @field_validator("role_to_assume", mode="before")
-    @classmethod
-    def _role(cls, value: object) -> str | None:
-        return None if value is None else parse_role_arn(value)
-
-    @field_validator("role_session_name", mode="before")
-    @classmethod
-    def _session(cls, value: object) -> str:
-        return parse_role_session_name(value)
-
-    @field_validator(
-        "commands",
-        "backup_file",
-        "checksum_file",
-        "report_file",
-        "ledger_file",
-        "metrics_file",
-        "alerts_file",
-        "deployment_environment_staging",
-        "deployment_environment_production",
-        "dashboard_file",
-        mode="before",
-    )
-    @classmethod
-    def _text(cls, value: object) -> str | None:
-        return None if value is None else parse_text(value)
 
     # -------------------------------------------------------------- constructors
 
@@ -681,3 +626,13 @@ def _problems(exc: ValidationError, labels: Mapping[str, str], secrets: Iterable
                 message = message.replace(secret, "***")
         out.append(f"{label} {message}")
     return out
+
+
+def cli_flags(command: str) -> list[tuple[str, bool, str]]:
+    """The flags of a CLI sub-command, from the model: (input name, is a switch, help)."""
+    flags = []
+    for name, field in Settings.model_fields.items():
+        cli = next((m for m in field.metadata if isinstance(m, Cli)), None)
+        if cli is not None and command in cli.on:
+            flags.append((input_name(name), field.annotation is bool, cli.help))
+    return flags

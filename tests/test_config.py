@@ -471,14 +471,14 @@ def test_dotenv_crlf_and_bom(tmp_path: Path) -> None:
     [
         ("GOOD=1\nthis is not an assignment SECRET", ".env:2: expected KEY=value"),
         ("1BAD=SECRET", ".env:1: expected KEY=value"),
-        ('TOKEN="SECRET\nno end', ".env:1: the value's closing \" is missing"),
-        ("TOKEN='SECRET' tail", ".env:1: unexpected text after the closing '"),
+        ('TOKEN="SECRET\nno end', ".env:1: expected KEY=value (a quote left open"),
+        ("TOKEN='SECRET' tail", ".env:1: expected KEY=value (a quote left open, or text after a closing quote?)"),
     ],
 )
 def test_dotenv_errors_name_the_line_not_its_content(text: str, message: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_dotenv(text)
-    assert str(caught.value) == message
+    assert str(caught.value).startswith(message)  # python-dotenv tells a bad line, not always which fault
     assert "SECRET" not in str(caught.value)
 
 

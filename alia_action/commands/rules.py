@@ -6,7 +6,10 @@ global (production) and the staging guild. Every rule reads the raw JSON through
 getters, so a part of a command that failed the type check is skipped rather than crashing;
 the type error itself was already reported by the schema.
 
-The limits come from ``/work/shared/discord-rules.md`` (Discord's docs win over the spec).
+The limits come from Discord's documentation of application commands
+(https://discord.com/developers/docs/interactions/application-commands), which wins over its OpenAPI spec
+where the two disagree; ``tests/test_rules.py`` has a valid and an invalid case for each, and
+``tests/test_rules_vs_emulator.py`` holds these rules and the emulator to the same table.
 """
 
 from __future__ import annotations
