@@ -362,3 +362,48 @@ def test_a_rate_limited_pr_comment_is_never_explained_as_a_fork(
     (warning,) = step.annotations("warning", "the plan was not posted")
     assert "rate limit" in warning and "fork" not in warning and "read-only" not in warning
     assert len(gh.fired) == 1  # an hour is past the bound: not waited, said
+
+
+def test_a_github_read_that_times_out_fails_closed_with_that_cause(
+    gh: GitHubStandIn, make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    from alia_action.notify.github import Options
+    from alia_action.stores.github_ledger import GitHubDeploymentsLedger
+
+    ledger = ledger_for(gh, make_settings, tmp_path)
+    slow = GitHubDeploymentsLedger(
+        make_settings(action="stage", github_token=GH_TOKEN),
+        ledger.ctx,
+        ledger.local,
+        Options(timeout=1, retries=0, backoff=0, seconds_between_writes=None),
+    )
+    gh.fail(method="GET", path=r"/deployments$", slow=2.5)
+    with pytest.raises(DeployError) as caught:
+        slow.entries()
+    assert "cannot read the deployment record in GitHub Deployments, so nothing is written to Discord" in str(
+        caught.value
+    )
+    assert "could not reach GitHub to list the deployments of 'discord-staging' (timed out)" in str(caught.value)
+    assert gh.pending == 0
+
+
+def test_a_secondary_limit_without_retry_after_is_waited_for_the_documented_minute_or_the_bound(
+    gh: GitHubStandIn, make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    """GitHub asks for at least a minute without Retry-After; Options.secondary_wait is that wait (short here)."""
+    from alia_action.notify.github import GitHubError, GitHubRepo, Options, RunInfo
+
+    run = RunInfo.from_environ(Runner(gh, tmp_path, {}).environ(fresh_workspace(tmp_path, "a")))
+    assert run is not None
+    quick = Options(retries=0, seconds_between_writes=None, secondary_wait=0.2, max_rate_limit_wait=1)
+    waits: list[str] = []
+    with GitHubRepo(GH_TOKEN, run, quick, waits.append) as repo:
+        gh.rate_limit("secondary", status=429, method="POST", path=r"/issues$", times=2)
+        posted = repo.create_issue("title", "body", [])
+        assert posted.created and gh.pending == 0 and len(waits) == 2
+        gh.rate_limit("secondary", method="POST", path=r"/issues$", times=10)  # longer than the bound allows
+        with pytest.raises(GitHubError) as caught:
+            repo.create_issue("title", "body", [])
+    error = caught.value
+    assert error.rate_limited and not error.forbidden and not error.configuration
+    assert "rate limit still held after waiting" in str(error) and "permission" not in str(error)

@@ -246,6 +246,21 @@ def accepted_permissions(exc: BaseException) -> list[str]:
     return [f"{name.replace('_', '-')}: {level}" for name, level in _ACCEPTED.findall(value)]
 
 
+def _cause(exc: BaseException) -> str:
+    """The innermost named cause of a connection failure (requests wraps urllib3's: a read timeout arrives as a
+    ConnectionError around a MaxRetryError around a ReadTimeoutError). Names only: messages carry URLs."""
+    names = [type(exc).__name__]
+    inner: object = exc.args[0] if exc.args else None
+    for _ in range(3):
+        reason = getattr(inner, "reason", None)
+        if not isinstance(reason, BaseException):
+            break
+        names.append(type(reason).__name__)
+        inner = reason
+    last = names[-1]
+    return "timed out" if "Timeout" in last else last
+
+
 def explain(
     exc: BaseException, *, doing: str, permission: str, repository: str, waited: float | None = None
 ) -> GitHubError:
@@ -253,7 +268,7 @@ def explain(
     the request was rate limited, and this is how long was waited in vain."""
     status = getattr(exc, "status", None)
     if not isinstance(status, int):
-        return GitHubError(f"could not reach GitHub to {doing} ({type(exc).__name__})")
+        return GitHubError(f"could not reach GitHub to {doing} ({_cause(exc)})")
     said = github_message(exc)
     said = f": {said}" if said else ""
     if waited is not None:
