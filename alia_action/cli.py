@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.action == "monitor":
-            from .handlers.health import monitor
+            from .monitor import monitor
 
             return monitor(settings, ctx, workflow)
         if args.action == "backups":

@@ -58,6 +58,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("runtime", ("alia_action.runtime",)),
+    ("steps", ("alia_action.steps",)),
     ("handlers", ("alia_action.handlers",)),
     (
         "runner",
@@ -67,10 +68,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "alia_action.action",
             "alia_action.publish",
             "alia_action.ownership",
+            "alia_action.monitor",
         ),
     ),
 ]
-ORDER = ["domain", "base", "adapters", "runtime", "handlers", "runner"]
+ORDER = ["domain", "base", "adapters", "runtime", "steps", "handlers", "runner"]
 # Packages' __init__ modules hold no logic: importing one is importing nothing of a layer.
 NEUTRAL = {"alia_action", "alia_action.health"}
 # Adapters take narrow arguments (a path, a repository, a redact function), never the whole settings.
@@ -189,6 +191,14 @@ def test_the_graph_reads_imports_inside_functions_and_relative_ones() -> None:
     assert "alia_action.runtime" in GRAPH["alia_action.handlers.detect"]
     assert "alia_action.stores.secrets" in GRAPH["alia_action.runtime"]
     assert len(GRAPH) > 50
+
+
+def test_handlers_holds_only_modules_that_export_a_handler() -> None:
+    handlers = {p.stem for p in (PACKAGE / "handlers").glob("*.py")} - {"__init__"}
+    assert handlers == set(REGISTRY)
+    for name in handlers:
+        tree = ast.parse((PACKAGE / "handlers" / f"{name}.py").read_text(encoding="utf-8"))
+        assert any(isinstance(n, ast.FunctionDef) and n.name == "run" for n in tree.body), name
 
 
 def test_the_action_literal_names_exactly_the_registry() -> None:

@@ -21,8 +21,8 @@ from alia_action.config import Settings
 from alia_action.discord.emulator import Emulator
 from alia_action.errors import DeployError
 from alia_action.handlers import rollback, stage
-from alia_action.handlers.apply import ConcurrentDeploy
 from alia_action.runtime import Runtime, utc_now
+from alia_action.steps.apply import ConcurrentDeploy
 from alia_action.stores.ledger import FileLedger, LedgerEntry
 from tests.conftest import SettingsFactory
 from tests.discord_fixtures import APP_ID, FAST, GUILD_ID

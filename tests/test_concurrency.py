@@ -15,9 +15,9 @@ from alia_action.commands.plan import build_plan
 from alia_action.config import Settings
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.handlers import stage
-from alia_action.handlers.apply import ConcurrentDeploy
 from alia_action.runtime import Runtime, utc_now
 from alia_action.sources import load_commands
+from alia_action.steps.apply import ConcurrentDeploy
 from alia_action.stores.ledger import CLAIM_TTL, FileLedger, LedgerEntry, concurrent_claim
 from tests.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN
 

@@ -28,7 +28,7 @@ import pytest
 
 from alia_action.config import Settings
 from alia_action.discord.emulator import TEST_APPLICATION_ID, TEST_TOKEN
-from alia_action.handlers.health import monitor
+from alia_action.monitor import monitor
 from alia_action.runtime import Runtime
 from alia_action.workflow import Workflow
 from tests.discord_fixtures import FAST

@@ -14,8 +14,8 @@ from alia_action.commands.canonical import canonical_set
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.errors import DeployError
 from alia_action.handlers import rollback, stage
-from alia_action.handlers.apply import DeploymentGuard
 from alia_action.runtime import Runtime
+from alia_action.steps.apply import DeploymentGuard
 from alia_action.stores.backup_scope import prune
 from alia_action.stores.backups import BackupDocument, BackupScope, LocalBackupStore
 from alia_action.wording import ACTION, TERMINAL

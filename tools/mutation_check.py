@@ -54,14 +54,14 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "skip-verification-get",
         "the write is reported without the verification GET (the intended set is taken as what is live)",
-        "alia_action/handlers/apply.py",
+        "alia_action/steps/apply.py",
         (("        after = client.list_commands(target.guild_id)\n", "        after = list(wanted)\n"),),
         ("tests/test_faults.py", "-k", "rollback and verify"),
     ),
     Mutation(
         "skip-backup",
         "Discord is written without the durable backup first",
-        "alia_action/handlers/apply.py",
+        "alia_action/steps/apply.py",
         (
             (
                 "        applied.backup = take_backup(settings, ctx, discord, target, live, backup_kind)\n",
@@ -73,7 +73,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "write-before-claim",
         "the scope is claimed only after the write (two runs can overwrite each other)",
-        "alia_action/handlers/apply.py",
+        "alia_action/steps/apply.py",
         ((CLAIM_CALL, ""), (WRITTEN, WRITTEN + CLAIM_CALL)),
         ("tests/test_concurrency.py", "tests/test_claims.py", "-k", "stages_started_together or claim_names"),
     ),

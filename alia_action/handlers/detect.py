@@ -2,54 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..atomic import write_json_atomic
-from ..commands.canonical import PRIMARY_ENTRY_POINT, checksum
-from ..commands.loader import SourceCommand
 from ..commands.plan import build_plan
 from ..commands.problems import Problem, has_errors
-from ..commands.rules import Scope, check_commands
 from ..outcome import EXIT_FAILED, EXIT_OK, Facts, Outcome, build, render
-from ..sources import load_commands
+from ..steps.validation import load_and_validate
 from ..stores.baselines import live_baseline, offline_baseline
 from ..stores.checksums import write_baseline
 
 if TYPE_CHECKING:
     from ..config import Settings
     from ..runtime import Runtime
-
-
-@dataclass(slots=True)
-class Validated:
-    """Commands loaded and checked: the first two steps of every handler."""
-
-    commands: list[SourceCommand]
-    problems: list[Problem]
-    checksum: str
-
-    @property
-    def deployable(self) -> bool:
-        return not has_errors(self.problems)
-
-    def definitions(self) -> list[dict[str, Any]]:
-        return [c.data for c in self.commands]
-
-    def for_scope(self, *, guild: bool) -> list[dict[str, Any]]:
-        """What a scope receives: the staging guild all but entry points (global only);
-        global commands all but ``developmentOnly`` ones."""
-        if guild:
-            return [c.data for c in self.commands if c.type != PRIMARY_ENTRY_POINT]
-        return [c.data for c in self.commands if not c.development_only]
-
-
-def load_and_validate(settings: Settings, ctx: Runtime) -> Validated:
-    loaded = load_commands(settings.commands, ctx.workspace, confine=ctx.in_actions)
-    # A run that writes only to the staging guild is not warned about fields only global commands honour.
-    scope: Scope = "guild" if settings.action == "stage" or settings.environment == "staging" else "any"
-    problems = [*loaded.problems, *check_commands(loaded.commands, scope=scope)]
-    return Validated(loaded.commands, problems, checksum(c.data for c in loaded.commands))
 
 
 def run(settings: Settings, ctx: Runtime) -> Outcome:

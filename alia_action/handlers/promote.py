@@ -11,11 +11,10 @@ from ..errors import DeployError, UsageError
 from ..notify.bypass import Bypass, notify_slack, summary_banner
 from ..outcome import Outcome
 from ..scope import Scope
+from ..steps.apply import Applied, apply_commands, deploy_outcome
+from ..steps.post_deploy import with_post_deploy_health
+from ..steps.validation import Validated, invalid_outcome, load_and_validate
 from ..stores.ledger import latest_success
-from .apply import Applied, apply_commands, deploy_outcome
-from .detect import Validated, load_and_validate
-from .health import with_post_deploy_health
-from .validation import invalid_outcome
 
 if TYPE_CHECKING:
     from ..config import Settings

@@ -12,10 +12,10 @@ from ..commands.plan import Plan, build_plan
 from ..errors import DeployError, UsageError
 from ..markdown import escape
 from ..outcome import EXIT_OK, Outcome, render
+from ..steps.apply import Applied, applied_facts, apply_commands, read_snapshot
 from ..stores.backup_scope import Listed, describe, opened
 from ..stores.backups import BackupDocument, BackupError, BackupScope, BackupStore, age
 from ..wording import Wording
-from .apply import Applied, applied_facts, apply_commands, read_snapshot
 
 if TYPE_CHECKING:
     from ..config import Settings

@@ -6,10 +6,9 @@ from typing import TYPE_CHECKING
 
 from ..outcome import Outcome
 from ..scope import Scope
-from .apply import Applied, apply_commands, deploy_outcome
-from .detect import load_and_validate
-from .health import with_post_deploy_health
-from .validation import invalid_outcome
+from ..steps.apply import Applied, apply_commands, deploy_outcome
+from ..steps.post_deploy import with_post_deploy_health
+from ..steps.validation import invalid_outcome, load_and_validate
 
 if TYPE_CHECKING:
     from ..config import Settings

@@ -23,7 +23,7 @@ from ..scope import Scope
 from ..stores.backup_scope import prune
 from ..stores.backups import BackupDocument, BackupError, BackupKind, BackupScope
 from ..stores.ledger import Conflict, LedgerEntry, concurrent_claim, creates_spent
-from .detect import Validated
+from .validation import Validated
 
 if TYPE_CHECKING:
     from ..config import Settings

@@ -1,0 +1,65 @@
+"""The first two steps of every handler, load and validate, and the outcome of a run that validation stopped
+before any contact with Discord."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..commands.canonical import PRIMARY_ENTRY_POINT, checksum
+from ..commands.loader import SourceCommand
+from ..commands.problems import Problem, has_errors
+from ..commands.rules import Scope, check_commands
+from ..outcome import EXIT_FAILED, Facts, Outcome, render
+from ..sources import load_commands
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..runtime import Runtime
+
+
+@dataclass(slots=True)
+class Validated:
+    """Commands loaded and checked: the first two steps of every handler."""
+
+    commands: list[SourceCommand]
+    problems: list[Problem]
+    checksum: str
+
+    @property
+    def deployable(self) -> bool:
+        return not has_errors(self.problems)
+
+    def definitions(self) -> list[dict[str, Any]]:
+        return [c.data for c in self.commands]
+
+    def for_scope(self, *, guild: bool) -> list[dict[str, Any]]:
+        """What a scope receives: the staging guild all but entry points (global only);
+        global commands all but ``developmentOnly`` ones."""
+        if guild:
+            return [c.data for c in self.commands if c.type != PRIMARY_ENTRY_POINT]
+        return [c.data for c in self.commands if not c.development_only]
+
+
+def load_and_validate(settings: Settings, ctx: Runtime) -> Validated:
+    loaded = load_commands(settings.commands, ctx.workspace, confine=ctx.in_actions)
+    # A run that writes only to the staging guild is not warned about fields only global commands honour.
+    scope: Scope = "guild" if settings.action == "stage" or settings.environment == "staging" else "any"
+    problems = [*loaded.problems, *check_commands(loaded.commands, scope=scope)]
+    return Validated(loaded.commands, problems, checksum(c.data for c in loaded.commands))
+
+
+def invalid_outcome(action: str, settings: Settings, validated: Validated) -> Outcome:
+    facts = Facts(
+        action, validated.checksum, validated.commands, validated.problems, baseline="not read: validation failed"
+    )
+    errors = sum(p.is_error for p in validated.problems)
+    headline = f"{action} stopped: {errors} error(s) in the command files; nothing was sent to Discord"
+    return render(
+        facts,
+        report_file=settings.report_file,
+        title=f"Discord commands: {action} stopped",
+        note=headline,
+        trail=[headline],
+        exit_code=EXIT_FAILED,
+    )
