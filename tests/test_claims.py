@@ -368,18 +368,20 @@ def test_a_github_read_that_times_out_fails_closed_with_that_cause(
     gh: GitHubStandIn, make_settings: SettingsFactory, tmp_path: Path
 ) -> None:
     from alia_action.notify.github import Options
-    from alia_action.stores.github_ledger import GitHubDeploymentsLedger
 
-    ledger = ledger_for(gh, make_settings, tmp_path)
-    slow = GitHubDeploymentsLedger(
-        make_settings(action="stage", github_token=GH_TOKEN),
-        ledger.ctx,
-        ledger.local,
-        Options(timeout=1, retries=0, backoff=0, seconds_between_writes=None),
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    quick = Options(timeout=1, retries=0, backoff=0, seconds_between_writes=None)
+    ctx = Runtime(
+        workspace=workspace, environ=Runner(gh, tmp_path, {}).environ(workspace), in_actions=True, github_options=quick
     )
+    slow = ctx.ledger(make_settings(action="stage", github_token=GH_TOKEN))
     gh.fail(method="GET", path=r"/deployments$", slow=2.5)
-    with pytest.raises(DeployError) as caught:
-        slow.entries()
+    try:
+        with pytest.raises(DeployError) as caught:
+            slow.entries()
+    finally:
+        ctx.close()
     assert "cannot read the deployment record in GitHub Deployments, so nothing is written to Discord" in str(
         caught.value
     )
