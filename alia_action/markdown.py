@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .commands.plan import MISSING, show_value
+from .commands.plan import field_label
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 _TYPE_NAMES = {1: "slash", 2: "user menu", 3: "message menu", 4: "entry point"}
@@ -65,7 +65,7 @@ def changes_table(report: Mapping[str, Any], field_limit: int = 3) -> str:
     rows = []
     for change in report["changes"]["details"]:
         fields = change.get("fields", [])
-        shown = [code(_field_line(f)) for f in fields[:field_limit]]
+        shown = [code(field_label(change["name"], f)) for f in fields[:field_limit]]
         if len(fields) > field_limit:
             shown.append(f"+{len(fields) - field_limit} more")
         if change.get("renamed_from"):
@@ -81,19 +81,41 @@ def changes_table(report: Mapping[str, Any], field_limit: int = 3) -> str:
     return table(["Change", "Command", "Type", "Fields"], rows)
 
 
-def _field_line(field: Mapping[str, Any]) -> str:
-    before, after = field.get("before", MISSING), field.get("after", MISSING)
-    return f"{field['path']}: {show_value(before)} → {show_value(after)}"
-
-
 def full_diff(report: Mapping[str, Any]) -> str:
     lines: list[str] = []
     for change in report["changes"]["details"]:
         sign = {"added": "+", "removed": "-", "modified": "~"}[change["change"]]
         lines.append(f"{sign} {change['name']}")
-        lines += [f"    {_field_line(f)}" for f in change.get("fields", [])]
+        lines += [f"    {field_label(change['name'], f)}" for f in change.get("fields", [])]
     text = "\n".join(lines).replace("```", "ˋˋˋ")
     return f"```diff\n{text}\n```"
+
+
+def guards_callout(guards: Sequence[Mapping[str, Any]]) -> str:
+    """The guards' verdicts on the plan, as GitHub alerts: a stop is a caution, a near miss a note."""
+    blocking = [g for g in guards if g["blocks"]]
+    kind, icon = ("CAUTION", "⛔") if blocking else ("NOTE", "ℹ️")
+    lines = [f"> [!{kind}]"]
+    lines += [f"> {'⛔' if g['blocks'] else icon} {escape_text_with_code(_sentence(g['message']))}" for g in guards]
+    return "\n".join(lines)
+
+
+def escape_text_with_code(text: str) -> str:
+    """A message that names settings in backticks (see wording.py): the names as code, the rest escaped."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: no code span at all
+        return escape(text)
+    return "".join(code(part) if index % 2 else _spaced(part) for index, part in enumerate(parts))
+
+
+def _spaced(text: str) -> str:
+    """``escape`` keeping one space at either end (the words around a code span stay apart)."""
+    lead, trail = " " if text[:1].isspace() else "", " " if text[-1:].isspace() else ""
+    return lead + escape(text) + trail if text.strip() else (" " if text else "")
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def plan_markdown(report: Mapping[str, Any], *, title: str, baseline_note: str = "") -> str:
@@ -106,11 +128,16 @@ def plan_markdown(report: Mapping[str, Any], *, title: str, baseline_note: str =
         verdict = "✅ **Deployed**: the changes below are live"
     elif report.get("dry_run"):
         verdict = "🧪 **Dry run**: deployment required, nothing was written"
+    elif report["deployment_required"] and any(g["blocks"] for g in report.get("guards") or []):
+        verdict = "⛔ **Deployment required, but a guard will stop it** (see below)"
     elif report["deployment_required"]:
         verdict = "🚀 **Deployment required**"
     else:
         verdict = "✅ **In sync**: nothing to deploy"
     parts.append(f"{verdict} · {_counts(report)} · {warnings} warning(s)")
+    guards = report.get("guards") or []
+    if guards:
+        parts.append(guards_callout(guards))
     if baseline_note:
         parts.append(baseline_note)
     if report["changes"]["details"]:

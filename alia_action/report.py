@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .commands.loader import SourceCommand
-from .commands.plan import Plan, show_value
+from .commands.plan import Plan, field_label, show_value
 from .commands.problems import Problem, sort_problems
 
 REPORT_FORMAT = 1
@@ -68,19 +68,23 @@ def report_lines(report: dict[str, Any], *, field_limit: int = 5) -> list[str]:
         lines.append(f"  {_MARKS[change['change']]} {label}")
         fields = change.get("fields", [])
         for item in fields[:field_limit]:
-            lines.append(f"      {item['path']}: {_value(item, 'before')} → {_value(item, 'after')}")
+            lines.append(f"      {field_label(change['name'], item)}")
         if len(fields) > field_limit:
             lines.append(f"      … {len(fields) - field_limit} more field(s)")
     for problem in report["problems"]:
         where = f" {problem['file']}:{problem['line'] or 1}:" if problem["file"] else ""
         at = f" {problem['path']}:" if problem["path"] else ""
         lines.append(f"{problem['severity']}:{where}{at} {problem['message']} [{problem['rule']}]")
+    for guard in report.get("guards") or []:
+        lines.append(f"{'STOP' if guard['blocks'] else 'note'}: {guard['message']}")
     if report["errors"]:
         verdict = f"INVALID: {report['errors']} error(s), {report['warnings']} warning(s); nothing may be deployed"
     elif report.get("written"):  # a deploy's plan, carried out: say what happened, not what is still "required"
         verdict = f"deployed: the changes above are live ({report['warnings']} warning(s))"
     elif report.get("dry_run"):
         verdict = f"dry run: deployment required, nothing was written ({report['warnings']} warning(s))"
+    elif report["deployment_required"] and any(g["blocks"] for g in report.get("guards") or []):
+        verdict = f"deployment required, but a guard will stop it (see STOP above; {report['warnings']} warning(s))"
     elif report["deployment_required"]:
         verdict = f"deployment required ({report['warnings']} warning(s))"
     else:

@@ -74,7 +74,7 @@ def test_checksum_file_baseline_round_trip(workspace: Path) -> None:
     path.write_text(path.read_text().replace("Flip a coin", "Flip a shiny coin"), encoding="utf-8")
     changed = run_action(workspace, {"action": "detect"})
     assert json.loads(changed.outputs["modified"]) == ["coinflip"]
-    assert '`description: "Flip a coin, optionally betting on a side" → "Flip a shiny coin' in changed.summary
+    assert '`coinflip: description "Flip a coin, optionally betting on a side" → "Flip a shiny coin' in changed.summary
     assert (workspace / ".command-checksums.json").read_bytes() == before
 
 

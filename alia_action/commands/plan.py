@@ -30,21 +30,47 @@ def show_value(value: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class FieldChange:
-    path: str
+    path: str  # by index, as Discord's error trees and the problems name it: options[0].options[1].max_value
     before: Any
     after: Any
+    # The same place as a reader names it: the options (and choices) by name, then the field. Not compared:
+    # it is derived from the path and the values.
+    where: tuple[str, ...] = field(default=(), compare=False)  # ("roll", "sides"): subcommand roll, option sides
+    leaf: str = field(default="", compare=False)  # "max_value"; "" for a whole option or choice added or removed
 
     def __str__(self) -> str:
         return f"{self.path}: {show_value(self.before)} → {show_value(self.after)}"
 
+    def label(self, command: str) -> str:
+        """``dice › roll › sides: max_value 100 → 120``."""
+        return field_label(command, self.to_dict())
+
     def to_dict(self) -> dict[str, Any]:
         # An unset side is left out, so JSON readers can tell "unset" from null.
-        out: dict[str, Any] = {"path": self.path}
+        out: dict[str, Any] = {"path": self.path, "where": list(self.where), "field": self.leaf}
         if self.before is not MISSING:
             out["before"] = self.before
         if self.after is not MISSING:
             out["after"] = self.after
         return out
+
+
+SEPARATOR = " › "
+
+
+def field_label(command: str, change: Mapping[str, Any]) -> str:
+    """``dice › roll › sides: max_value 100 → 120`` for a report's field change (``path`` when it has no
+    named form, as in a report written by an older version)."""
+    before, after = change.get("before", MISSING), change.get("after", MISSING)
+    if "where" not in change:
+        return f"{command}: {change['path']} {show_value(before)} → {show_value(after)}".removeprefix(": ")
+    place = SEPARATOR.join([*([command] if command else []), *change["where"]]) or "(command)"
+    name = change.get("field") or ""
+    if not name and before is MISSING:
+        return f"{place}: added {show_value(after)}"
+    if not name and after is MISSING:
+        return f"{place}: removed"
+    return f"{place}: {name + ' ' if name else ''}{show_value(before)} → {show_value(after)}"
 
 
 @dataclass(slots=True)
@@ -104,23 +130,45 @@ class Plan:
         return {kind: [c.name for c in self.of(kind)] for kind in ("added", "modified", "removed", "unchanged")}
 
 
-def diff_values(before: Any, after: Any, path: Sequence[str | int] = ()) -> list[FieldChange]:
-    """Field-level differences between two canonical values, with ``options[1].description`` paths."""
+def diff_values(
+    before: Any, after: Any, path: Sequence[str | int] = (), where: tuple[str, ...] = (), rest: tuple[str, ...] = ()
+) -> list[FieldChange]:
+    """Field-level differences between two canonical values, with ``options[1].description`` paths and the
+    named form (``where``: options and choices by name; ``rest``: the field's keys below the last of them)."""
     if before == after:
         return []
+    if _item_name(rest, *(before if isinstance(before, list) else after if isinstance(after, list) else [])):
+        # options or choices that appear or vanish as a whole: name each one, as a change of a list would
+        before, after = ([] if before is MISSING else before), ([] if after is MISSING else after)
     if isinstance(before, Mapping) and isinstance(after, Mapping):
         out: list[FieldChange] = []
         for key in sorted(set(before) | set(after)):
-            out += diff_values(before.get(key, MISSING), after.get(key, MISSING), (*path, key))
+            out += diff_values(before.get(key, MISSING), after.get(key, MISSING), (*path, key), where, (*rest, key))
         return out
     if isinstance(before, list) and isinstance(after, list) and _is_list_of_objects(before, after):
         out = []
         for index in range(max(len(before), len(after))):
             old = before[index] if index < len(before) else MISSING
             new = after[index] if index < len(after) else MISSING
-            out += diff_values(old, new, (*path, index))
+            named = _item_name(rest, old, new)
+            if named is None:  # a list of objects without names: keep the index in the field's path
+                out += diff_values(
+                    old, new, (*path, index), where, (*rest[:-1], f"{rest[-1] if rest else ''}[{index}]")
+                )
+            else:
+                out += diff_values(old, new, (*path, index), (*where, named), ())
         return out
-    return [FieldChange(format_path("", path), before, after)]
+    return [FieldChange(format_path("", path), before, after, where, ".".join(rest))]
+
+
+def _item_name(rest: tuple[str, ...], *items: Any) -> str | None:
+    """How a reader names an item of ``options`` or ``choices``: its name (the new one when it changed)."""
+    if rest not in (("options",), ("choices",)):
+        return None
+    for item in reversed(items):
+        if isinstance(item, Mapping) and isinstance(item.get("name"), str):
+            return f'choice "{item["name"]}"' if rest == ("choices",) else str(item["name"])
+    return None
 
 
 def _is_list_of_objects(*lists: list[Any]) -> bool:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..atomic import write_json_atomic
-from ..commands.plan import build_plan
+from ..commands.plan import Plan, build_plan
 from ..commands.problems import Problem, has_errors
 from ..outcome import EXIT_FAILED, EXIT_OK, Facts, Outcome, build, render
 from ..steps.validation import load_and_validate
@@ -35,8 +35,9 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
         problems += baseline_problems
         local = validated.definitions()
 
-    # 4. Plan: what a deploy would add, modify and remove.
+    # 4. Plan: what a deploy would add, modify and remove, and what the guards will say when it is deployed.
     plan = build_plan(local, baseline.commands, guild=baseline.guild)
+    guards = guard_verdicts(settings, ctx, plan)
 
     # 5. Report, outputs, summary.
     facts = Facts(
@@ -46,7 +47,7 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
         problems,
         plan,
         baseline.name,
-        details={"drift": bool(baseline.drift)},
+        details={"drift": bool(baseline.drift), "guards": guards},
     )
     write_json_atomic(ctx.workspace / settings.report_file, build(facts), redact=ctx.redact)
 
@@ -67,3 +68,15 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
         trail=trail,
         exit_code=EXIT_FAILED if has_errors(problems) else EXIT_OK,
     )
+
+
+def guard_verdicts(settings: Settings, ctx: Runtime, plan: Plan) -> list[dict[str, Any]]:
+    """The deploy's guards applied to this plan, for the scope of ``environment``."""
+    from ..scope import Scope
+    from ..steps.apply import plan_verdicts
+
+    if ctx.has_discord_credentials(settings):  # the live baseline: the connection is open already
+        discord = ctx.discord(settings, settings.environment)
+        return plan_verdicts(settings, ctx, plan, discord.scope_for(settings.environment), discord.application_id)
+    guild = (settings.guild_id or "(guild-id not set)") if settings.environment == "staging" else None
+    return plan_verdicts(settings, ctx, plan, Scope(settings.environment, guild), settings.application_id)
