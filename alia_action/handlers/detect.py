@@ -73,7 +73,7 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
 def guard_verdicts(settings: Settings, ctx: Runtime, plan: Plan) -> list[dict[str, Any]]:
     """The deploy's guards applied to this plan, for the scope of ``environment``."""
     from ..scope import Scope
-    from ..steps.apply import plan_verdicts
+    from ..steps.guards import plan_verdicts
 
     if ctx.has_discord_credentials(settings):  # the live baseline: the connection is open already
         discord = ctx.discord(settings, settings.environment)
