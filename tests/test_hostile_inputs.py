@@ -789,3 +789,12 @@ def test_slack_is_not_reported_sent_when_nothing_listens() -> None:
     finally:
         channel.close()
     assert "unreachable" in str(caught.value) and "secretpath" not in str(caught.value)
+
+
+def test_the_dashboard_replaces_a_fifo_in_its_place_instead_of_waiting_on_it(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    os.mkfifo(ws / "command-dashboard.html")
+    TALLY.file_kinds += 1
+    proc = cli(["dashboard"], ws)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (ws / "command-dashboard.html").is_file() and (ws / "command-dashboard.md").is_file()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..atomic import write_text_atomic
 from ..dashboard.figures import Figures, Window, compute
 from ..dashboard.html import render_html
 from ..dashboard.markdown import render_markdown
@@ -124,9 +125,8 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
     html_path = ctx.workspace / settings.dashboard_file
     markdown = render_markdown(figures, generated_at=generated)
     try:
-        html_path.parent.mkdir(parents=True, exist_ok=True)
-        html_path.write_text(render_html(figures, generated_at=generated), encoding="utf-8")
-        html_path.with_suffix(".md").write_text(markdown, encoding="utf-8")
+        write_text_atomic(html_path, render_html(figures, generated_at=generated))
+        write_text_atomic(html_path.with_suffix(".md"), markdown)
     except OSError as exc:
         raise DeployError(f"cannot write the dashboard {html_path}: {exc.strerror or exc}") from None
     lines = [f"dashboard {window_text(figures)}: {_relative(html_path, ctx.workspace)}"]
