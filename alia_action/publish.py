@@ -15,7 +15,7 @@ code: GitHub refusing a comment or an issue is a warning that names the permissi
   result (see ``notify/bypass.py``).
 
 It sits above the handlers with the runner: it reads the settings to decide, and hands the notifiers
-(``notify/github.py``) only a repository, labels and the run's ``redact``.
+(``notify/issues.py``) only a repository, labels and the run's ``redact``.
 """
 
 from __future__ import annotations
@@ -25,17 +25,9 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .markdown import code, escape, plan_markdown
-from .notify.github import (
-    BODY_BUDGET,
-    Failure,
-    GitHubError,
-    RunInfo,
-    body_size,
-    cut,
-    open_or_update_failure_issue,
-    pull_requests,
-    resolve_failure_issue,
-)
+from .notify.github import GitHubError
+from .notify.issues import BODY_BUDGET, Failure, body_size, cut, open_or_update_failure_issue, resolve_failure_issue
+from .notify.run import RunInfo, pull_requests
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -237,7 +229,7 @@ def open_review_issue(
 ) -> None:
     """A new issue for every emergency bypass: each one deserves its own review, whatever its result."""
     from .notify.bypass import Bypass, issue_body, issue_title
-    from .notify.github import ISSUE_LABEL_COLOR, ISSUE_LABEL_DESCRIPTION, _run_line
+    from .notify.issues import ISSUE_LABEL_COLOR, ISSUE_LABEL_DESCRIPTION, run_line
 
     if settings.dry_run or settings.uses_emulator or not settings.bypass_reason:
         return
@@ -256,7 +248,7 @@ def open_review_issue(
         for note in repo.ensure_labels(labels, ISSUE_LABEL_COLOR, ISSUE_LABEL_DESCRIPTION):
             ctx.log(f"warning: {note}")
         body = issue_body(
-            bypass, result=result, run_line=_run_line(repo.run), details=outcome.summary if outcome else ""
+            bypass, result=result, run_line=run_line(repo.run), details=outcome.summary if outcome else ""
         )
         note = "_…shortened to fit GitHub's limit: the full report is in the workflow run's job summary._"
         posted = repo.create_issue(ctx.redact(issue_title(bypass)), ctx.redact(cut(body, BODY_BUDGET, note)), labels)

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from .config import Settings
     from .discord.connection import Discord
     from .notify.alerts import Alerter
-    from .notify.github import GitHubRepo, Options, RunInfo
+    from .notify.github import GitHubRepo, Options
+    from .notify.run import RunInfo
     from .stores.backups import BackupStore
     from .stores.ledger import Ledger
     from .stores.secrets import AwsConfig, AwsSession
@@ -48,7 +49,7 @@ def github_run(settings: Settings, environ: Mapping[str, str], in_actions: bool)
     """Where this workflow run is, when GitHub is usable: in Actions, with a github-token, in a repository."""
     if not in_actions or settings.github_token is None:
         return None
-    from .notify.github import RunInfo
+    from .notify.run import RunInfo
 
     return RunInfo.from_environ(environ)
 
@@ -282,7 +283,7 @@ class Runtime:
 
 
 def _run_url(environ: Mapping[str, str]) -> str | None:
-    from .notify.github import RunInfo  # light: PyGithub is imported only when a repository is opened
+    from .notify.run import RunInfo  # light: no PyGithub
 
     run = RunInfo.from_environ(environ)
     return run.run_url if run else None

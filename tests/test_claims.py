@@ -393,7 +393,8 @@ def test_a_secondary_limit_without_retry_after_is_waited_for_the_documented_minu
     gh: GitHubStandIn, make_settings: SettingsFactory, tmp_path: Path
 ) -> None:
     """GitHub asks for at least a minute without Retry-After; Options.secondary_wait is that wait (short here)."""
-    from alia_action.notify.github import GitHubError, GitHubRepo, Options, RunInfo
+    from alia_action.notify.github import GitHubError, GitHubRepo, Options
+    from alia_action.notify.run import RunInfo
 
     run = RunInfo.from_environ(Runner(gh, tmp_path, {}).environ(fresh_workspace(tmp_path, "a")))
     assert run is not None

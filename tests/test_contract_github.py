@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from alia_action.discord.emulator import Emulator
-from alia_action.notify.github import failure_marker
+from alia_action.notify.issues import failure_marker
 from tests.actions_runner import GITHUB_TOKEN, ROOT, StepResult, run_action
 from tests.discord_fixtures import APP_ID, GUILD_ID, TOKEN
 from tests.github_standin import GitHubStandIn, pr_event

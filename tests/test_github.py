@@ -20,20 +20,16 @@ from typing import Any
 import pytest
 
 from alia_action.discord.emulator import Emulator, Fault
-from alia_action.notify.github import (
+from alia_action.notify.github import GitHubError, GitHubRepo, Identity, Options
+from alia_action.notify.issues import (
     BODY_LIMIT,
     Failure,
-    GitHubError,
-    GitHubRepo,
-    Identity,
-    Options,
-    RunInfo,
     body_size,
     failure_marker,
     open_or_update_failure_issue,
-    pull_requests,
     resolve_failure_issue,
 )
+from alia_action.notify.run import RunInfo, pull_requests
 from alia_action.ownership import hand_back_files
 from alia_action.publish import PLAN_MARKER
 from alia_action.runner import execute

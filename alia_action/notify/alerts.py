@@ -401,7 +401,7 @@ def _answer_recording_transport(answers: list[str]) -> Any:
 
 
 class GitHubIssueChannel:
-    """Unhealthy conditions as GitHub failure issues (``notify/github.py``): one issue per environment and
+    """Unhealthy conditions as GitHub failure issues (``notify/issues.py``): one issue per environment and
     condition (family ``health-<condition>``), a comment when it repeats, closed when it resolves. Warnings
     (slow, extra, trends) open no issue: they are for Slack and Sentry."""
 
@@ -433,7 +433,7 @@ class GitHubIssueChannel:
             raise ChannelError(str(exc)) from None
 
     def _send(self, repo: GitHubRepo, alert: Alert, family: str) -> str:
-        from .github import Failure, open_or_update_failure_issue, resolve_failure_issue
+        from .issues import Failure, open_or_update_failure_issue, resolve_failure_issue
 
         if alert.event == "resolve":
             number = resolve_failure_issue(

@@ -30,7 +30,7 @@ class Bypass:
 
     @classmethod
     def of(cls, reason: str, environment: str, time: datetime, environ: Mapping[str, str]) -> Bypass:
-        from .github import RunInfo
+        from .run import RunInfo
 
         run = RunInfo.from_environ(environ)
         actor = (environ.get("GITHUB_ACTOR") or "").strip() or None

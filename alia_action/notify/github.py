@@ -1,6 +1,5 @@
-"""GitHub through PyGithub: where this run is, one repository's API, GitHub's refusals in plain words, and
-the failure issues (:func:`open_or_update_failure_issue`, :func:`resolve_failure_issue`) that the deploy
-handlers and the health alerts share.
+"""GitHub through PyGithub: one repository's API, and GitHub's refusals in plain words. Where this run is lives in
+``notify/run.py``; the failure issues that the deploy handlers and the health alerts share, in ``notify/issues.py``.
 
 PyGithub (and requests under it) is imported inside :meth:`GitHubRepo.__init__` only, so importing this
 module costs nothing: ``detect`` outside pull requests never loads it. The API base URL is
@@ -15,17 +14,15 @@ messages are built from the status and GitHub's ``message`` field only.
 
 from __future__ import annotations
 
-import json
 import re
-import shlex
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import DeployError
 from ..workflow import inline
+from .run import RunInfo
 
 if TYPE_CHECKING:
     from github.Deployment import Deployment
@@ -108,110 +105,6 @@ def rate_limit_wait(exc: BaseException, secondary_wait: float, now: float | None
     if "rate limit" in github_message(exc).lower() or status == 429:
         return secondary_wait
     return None
-
-
-@dataclass(frozen=True, slots=True)
-class RunInfo:
-    """Where this workflow run is, from the runner's default variables."""
-
-    repository: str
-    api_url: str | None = None
-    server_url: str = "https://github.com"
-    run_id: str | None = None
-    sha: str | None = None
-    workflow_ref: str | None = None
-    workflow: str | None = None
-    event_name: str = ""
-    event_path: str | None = None
-
-    @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> RunInfo | None:
-        """None outside a repository's workflow run (no ``GITHUB_REPOSITORY``)."""
-        repository = (environ.get("GITHUB_REPOSITORY") or "").strip()
-        if not re.fullmatch(r"[\w.-]+/[\w.-]+", repository):
-            return None
-        return cls(
-            repository=repository,
-            api_url=(environ.get("GITHUB_API_URL") or "").strip().rstrip("/") or None,
-            server_url=(environ.get("GITHUB_SERVER_URL") or "https://github.com").strip().rstrip("/"),
-            run_id=environ.get("GITHUB_RUN_ID") or None,
-            sha=environ.get("GITHUB_SHA") or None,
-            workflow_ref=environ.get("GITHUB_WORKFLOW_REF") or None,
-            workflow=environ.get("GITHUB_WORKFLOW") or None,
-            event_name=environ.get("GITHUB_EVENT_NAME") or "",
-            event_path=environ.get("GITHUB_EVENT_PATH") or None,
-        )
-
-    @property
-    def run_url(self) -> str | None:
-        if not self.run_id:
-            return None
-        return f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}"
-
-    @property
-    def commit_url(self) -> str | None:
-        return f"{self.server_url}/{self.repository}/commit/{self.sha}" if self.sha else None
-
-    @property
-    def workflow_file(self) -> str | None:
-        """``deploy.yml`` of ``owner/repo/.github/workflows/deploy.yml@refs/heads/main``."""
-        if not self.workflow_ref:
-            return None
-        path = self.workflow_ref.split("@", 1)[0]
-        marker = "/.github/workflows/"
-        return path.split(marker, 1)[1] if marker in path else None
-
-    def rollback_command(self, backup: str | None = None) -> str:
-        """The command that restores production (or the workflow's environment) from a terminal."""
-        workflow = self.workflow_file or self.workflow or "<workflow file>"
-        words = ["gh", "workflow", "run", workflow, "--repo", self.repository, "-f", "action=rollback"]
-        if backup:
-            words += ["-f", f"backup_file={backup}"]
-        return shlex.join(words)
-
-    def event(self) -> dict[str, Any]:
-        """The webhook payload that triggered the run; empty when absent or unreadable."""
-        if not self.event_path:
-            return {}
-        try:
-            data = json.loads(Path(self.event_path).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
-
-
-@dataclass(frozen=True, slots=True)
-class PullRequests:
-    """The pull requests a run reports on. ``fork``: a fork's ``pull_request`` run, whose token is read-only."""
-
-    numbers: tuple[int, ...] = ()
-    fork: bool = False
-
-
-def pull_requests(run: RunInfo) -> PullRequests:
-    """``pull_request``/``pull_request_target``: the event's PR; ``workflow_run``: the PRs GitHub lists for
-    the triggering run, only those of this repository (GitHub may list a fork's same-named branch)."""
-    event = run.event()
-    if run.event_name in ("pull_request", "pull_request_target"):
-        pr = event.get("pull_request") or {}
-        number = pr.get("number")
-        if not isinstance(number, int):
-            return PullRequests()
-        head_repo = ((pr.get("head") or {}).get("repo") or {}).get("full_name")
-        base_repo = (event.get("repository") or {}).get("full_name") or run.repository
-        # pull_request_target runs in the base repository with a writable token, forks included.
-        fork = run.event_name == "pull_request" and head_repo != base_repo
-        return PullRequests((number,), fork)
-    if run.event_name == "workflow_run":
-        repo_id = (event.get("repository") or {}).get("id")
-        numbers: list[int] = []
-        for pr in (event.get("workflow_run") or {}).get("pull_requests") or []:
-            base_id = ((pr.get("base") or {}).get("repo") or {}).get("id")
-            number = pr.get("number")
-            if isinstance(number, int) and (repo_id is None or base_id in (None, repo_id)) and number not in numbers:
-                numbers.append(number)
-        return PullRequests(tuple(numbers))
-    return PullRequests()
 
 
 @dataclass(frozen=True, slots=True)
@@ -558,156 +451,3 @@ class GitHubRepo:
             lambda: deployment.get_statuses().get_page(0),
         )
         return str(statuses[0].state) if statuses else None
-
-
-# ---------------------------------------------------------------------------------------------- failure issues
-
-ISSUE_LABEL_COLOR = "d73a4a"
-ISSUE_LABEL_DESCRIPTION = "command-deploy: a failed deploy, rollback or health check"
-BODY_LIMIT = 65_536  # GitHub's limit for an issue or comment body, in characters
-BODY_BUDGET = 65_000  # what we fill, measured in UTF-16 code units: the margin covers any other count
-_SLUG = re.compile(r"[^a-z0-9_.-]+")
-
-
-def body_size(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def cut(text: str, budget: int, note: str) -> str:
-    """``text`` within ``budget`` (UTF-16 units), cut at a line boundary and followed by ``note`` when cut."""
-    if body_size(text) <= budget:
-        return text
-    room = budget - body_size(note) - 2
-    head = text.encode("utf-16-le")[: max(room, 0) * 2].decode("utf-16-le", errors="ignore")
-    head = head[: head.rfind("\n") + 1] if "\n" in head else head
-    return f"{head}\n{note}"
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """A failure worth an issue. One open issue per ``(environment, family)``: a repeat comments on it.
-
-    ``message`` is plain text (escaped when written); ``details`` is Markdown the caller already escaped
-    (a plan, a health report), folded into the body; ``backup`` goes into the rollback command.
-    """
-
-    environment: str  # staging | production
-    family: str  # promote, rollback, health, or an alert's condition
-    message: str
-    details: str = ""
-    backup: str | None = None
-    title: str | None = None
-
-    @property
-    def marker(self) -> str:
-        return failure_marker(self.environment, self.family)
-
-    @property
-    def heading(self) -> str:
-        return self.title or f"Discord commands: {self.family} failed ({self.environment})"
-
-
-def failure_marker(environment: str, family: str) -> str:
-    """The hidden fingerprint of a failure issue (slugs only: nothing can close the HTML comment early)."""
-    env, fam = (re.sub("-{2,}", "-", _SLUG.sub("-", v.lower())).strip("-") or "unknown" for v in (environment, family))
-    return f"<!-- command-deploy:failure:{env}:{fam} -->"
-
-
-def _fenced(text: str, info: str = "") -> str:
-    fence = "`" * max(3, max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
-    return f"{fence}{info}\n{text}\n{fence}"
-
-
-def _run_line(run: RunInfo) -> str:
-    from ..markdown import code
-
-    parts = []
-    if run.run_url:
-        parts.append(f"[workflow run {run.run_id}]({run.run_url})")
-    if run.sha and run.commit_url:
-        parts.append(f"commit [{code(run.sha[:7])}]({run.commit_url})")
-    return " · ".join(parts) or "this workflow run"
-
-
-def failure_body(failure: Failure, run: RunInfo) -> str:
-    from ..markdown import details, escape
-
-    how = (
-        f"restores `{failure.backup}`, taken before the failed write"
-        if failure.backup
-        else "restores the latest backup of the scope"
-    )
-    parts = [
-        failure.marker,
-        f"## ❌ {escape(failure.heading)}",
-        escape(failure.message),
-        f"**Where:** {_run_line(run)} · environment {escape(failure.environment)}",
-        f"**Roll back** ({how}):\n\n" + _fenced(run.rollback_command(failure.backup), "sh"),
-    ]
-    if failure.details:
-        parts.append(details("Details", failure.details))
-    parts.append(
-        f"_command-deploy comments here if this fails again, and closes this issue when {escape(failure.family)} "
-        f"in {escape(failure.environment)} next succeeds._"
-    )
-    note = "_…shortened to fit GitHub's limit: the full report is in the workflow run's job summary._"
-    return cut("\n\n".join(parts) + "\n", BODY_BUDGET, note)
-
-
-def repeat_body(failure: Failure, run: RunInfo) -> str:
-    from ..markdown import escape
-
-    text = "\n\n".join(
-        [
-            f"Failed again: {_run_line(run)}",
-            escape(failure.message),
-            "Roll back:\n\n" + _fenced(run.rollback_command(failure.backup), "sh"),
-        ]
-    )
-    return cut(text + "\n", BODY_BUDGET, "_…shortened: see the workflow run._")
-
-
-def open_or_update_failure_issue(
-    repo: GitHubRepo,
-    failure: Failure,
-    *,
-    labels: Sequence[str],
-    redact: Callable[[str], str],
-    log: Callable[[str], None],
-) -> Posted:
-    """Open the issue of ``failure`` (with ``labels``), or comment on the open one with its marker.
-
-    Raises :class:`GitHubError` (a DeployError: its message names the permission to grant) when GitHub
-    refuses. ``redact`` (the run's secrets registry) is applied to everything sent.
-    """
-    labels = list(labels)
-    issue = repo.find_open_issue(failure.marker, labels[0] if labels else None)
-    if issue is not None:
-        return repo.comment_issue(issue, redact(repeat_body(failure, repo.run)))
-    for note in repo.ensure_labels(labels, ISSUE_LABEL_COLOR, ISSUE_LABEL_DESCRIPTION):
-        log(f"warning: {note}")
-    return repo.create_issue(redact(failure.heading), redact(failure_body(failure, repo.run)), labels)
-
-
-def resolve_failure_issue(
-    repo: GitHubRepo,
-    *,
-    environment: str,
-    family: str,
-    labels: Sequence[str],
-    redact: Callable[[str], str],
-    note: str = "",
-) -> int | None:
-    """Close the open failure issue of ``(environment, family)`` with a comment; its number, or None when
-    there was none. ``note`` is plain text added to the comment."""
-    from ..markdown import escape
-
-    issue = repo.find_open_issue(failure_marker(environment, family), labels[0] if labels else None)
-    if issue is None:
-        return None
-    text = f"✅ {escape(family)} in {escape(environment)} succeeded: {_run_line(repo.run)}. Closing."
-    if note:
-        text += "\n\n" + escape(note)
-    repo.comment_issue(issue, redact(text))
-    repo.close_issue(issue)
-    return int(issue.number)

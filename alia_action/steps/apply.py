@@ -17,7 +17,7 @@ from ..commitinfo import Commit, find_commit
 from ..discord.errors import DAILY_CREATE_LIMIT, DiscordError
 from ..durations import format_duration
 from ..errors import DeployError
-from ..notify.github import RunInfo
+from ..notify.run import RunInfo
 from ..outcome import Facts, Outcome, attach, render
 from ..scope import Scope
 from ..stores.backup_scope import prune
