@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     for spec in cli_flags("backups"):
         _add(backups, *spec)
     backups.add_argument("--env-file", default=".env")
+    backups.add_argument("--format", choices=["text", "json"], default="text", help="output format")
     emulator = sub.add_parser(
         "emulator",
         help="serve the built-in Discord emulator (the local Discord) on loopback",
@@ -78,7 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .runtime import Runtime
     from .workflow import Workflow
 
-    workflow = Workflow.from_process()
+    # --format json: stdout carries the one JSON document, so `| jq` works; every human line goes to stderr.
+    workflow = Workflow.from_process(data_only_on_stdout=getattr(args, "format", "text") == "json")
     values: dict[str, Any] = {k: v for k, v in vars(args).items() if k not in ("env_file", "interactive")}
     values["action"] = "health" if args.action in ("monitor", "backups") else args.action
     try:
@@ -106,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.action == "backups":
             from .handlers.rollback import list_backups
 
-            return list_backups(settings, ctx, workflow, args.environment)
+            return list_backups(settings, ctx, workflow, args.environment, fmt=args.format)
         if args.action == "rollback" and args.interactive:
             from .handlers.rollback import choose_backup
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib
 import traceback
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .actions import REGISTRY
+from .atomic import write_json_atomic
 from .errors import DeployError
 from .outcome import EXIT_FAILED, Outcome, failure_outcome
+from .report import REPORT_FORMAT
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -33,9 +35,11 @@ def execute(settings: Settings, ctx: Runtime, workflow: Workflow, *, fmt: Format
         outcome = handler_for(settings.action)(settings, ctx)
     except DeployError as exc:
         workflow.error(str(exc), title=f"command-deploy {settings.action} failed")
-        partial = failure_outcome(exc, settings.report_file)
-        if partial is not None:  # what the run knew when it failed: outputs and a summary still
-            present(partial, workflow, fmt=fmt, lines=False)
+        # What the run knew when it failed: the report, outputs and a summary still.
+        partial = failure_outcome(exc, settings.report_file) or Outcome(settings.action, exit_code=exc.exit_code)
+        partial.report = failed_report(settings.action, partial.report, str(exc))
+        keep_report(settings, ctx, workflow, partial)
+        present(partial, workflow, fmt=fmt, lines=False)
         after(settings, ctx, workflow, failure=str(exc))
         return exc.exit_code
     except Exception as exc:  # a bug of ours: say so plainly, keep the trace for the issue report
@@ -43,11 +47,37 @@ def execute(settings: Settings, ctx: Runtime, workflow: Workflow, *, fmt: Format
         workflow.error(message)
         with workflow.group("Traceback (please attach to a bug report)"):
             workflow.log(traceback.format_exc(), untrusted=True)
+        crashed = Outcome(settings.action, exit_code=EXIT_FAILED, report=failed_report(settings.action, None, message))
+        keep_report(settings, ctx, workflow, crashed)
+        present(crashed, workflow, fmt=fmt, lines=False)
         after(settings, ctx, workflow, failure=message)
         return EXIT_FAILED
+    keep_report(settings, ctx, workflow, outcome)
     present(outcome, workflow, fmt=fmt)
     after(settings, ctx, workflow, outcome=outcome)
     return outcome.exit_code
+
+
+def failed_report(action: str, known: dict[str, Any] | None, failure: str) -> dict[str, Any]:
+    """The report of a failed run: what it knew (possibly nothing), and why it failed."""
+    if action == "deploy" and known is not None and known.get("action") == "stage":
+        # deploy failed in its stage: the stage's report, in deploy's shape (promote never ran)
+        known = {"checksum": known.get("checksum", ""), "requests": known.get("requests", 0), "stage": known}
+        known["promote"] = None
+    return {"format": REPORT_FORMAT, **(known or {}), "action": action, "failure": failure}
+
+
+def keep_report(settings: Settings, ctx: Runtime, workflow: Workflow, outcome: Outcome) -> None:
+    """Every action leaves its report in report-file, also when it failed, and names it in the ``report`` output.
+    A report that cannot be written is a warning: the run's own result stands."""
+    if outcome.report is None:
+        return
+    try:
+        write_json_atomic(ctx.workspace / settings.report_file, outcome.report, redact=ctx.redact)
+    except OSError as exc:
+        workflow.warning(f"the report could not be written to {settings.report_file}: {exc.strerror or exc}")
+        return
+    outcome.outputs["report"] = settings.report_file
 
 
 def after(
@@ -61,11 +91,12 @@ def after(
 
 
 def present(outcome: Outcome, workflow: Workflow, *, fmt: Format = "text", lines: bool = True) -> None:
-    """``lines=False``: a failure already said what went wrong; only outputs and the summary are added."""
+    """``lines=False``: a failure already said what went wrong; only outputs, the summary and (``--format json``)
+    the report are added."""
+    if fmt == "json" and outcome.report is not None:  # the one document on stdout; the lines below go to stderr
+        workflow.print_json(outcome.report)
     if not lines:
         pass
-    elif fmt == "json" and outcome.report is not None:
-        workflow.print_json(outcome.report)
     elif workflow.in_actions and len(outcome.lines) > FOLD_AFTER:
         # A long result (every command of a first deploy) folds; the headline and the verdict stay visible.
         first, *details, last = outcome.lines

@@ -107,11 +107,13 @@ class Workflow:
         verbose: bool | None = None,
         report_hint: str | None = None,
         secrets: Secrets | None = None,
+        data: TextIO | None = None,
     ) -> None:
         self.environ = environ
         self.in_actions = environ.get("GITHUB_ACTIONS") == "true"
         self.stdout = stdout
         self.stderr = stderr if stderr is not None else stdout
+        self.data = data if data is not None else stdout  # where print_json goes (--format json: alone on stdout)
         self.echo_outputs = echo_outputs
         self.echo_summary = echo_summary
         self.verbose = verbose if verbose is not None else environ.get("RUNNER_DEBUG") == "1"
@@ -126,15 +128,28 @@ class Workflow:
 
     @classmethod
     def from_process(
-        cls, *, echo_outputs: bool = False, echo_summary: bool = False, verbose: bool | None = None
+        cls,
+        *,
+        echo_outputs: bool = False,
+        echo_summary: bool = False,
+        verbose: bool | None = None,
+        data_only_on_stdout: bool = False,
     ) -> Workflow:
-        """The real thing: ``os.environ``, ``sys.stdout`` and ``sys.stderr``."""
+        """The real thing: ``os.environ``, ``sys.stdout`` and ``sys.stderr``. ``data_only_on_stdout``
+        (``--format json``): stdout gets the JSON document alone, every human line goes to stderr."""
         for stream in (sys.stdout, sys.stderr):
             reconfigure = getattr(stream, "reconfigure", None)
             if reconfigure is not None:  # an odd locale must not turn a Discord error into a crash
                 reconfigure(errors="backslashreplace")
+        log = sys.stderr if data_only_on_stdout else sys.stdout
         return cls(
-            os.environ, sys.stdout, sys.stderr, echo_outputs=echo_outputs, echo_summary=echo_summary, verbose=verbose
+            os.environ,
+            log,
+            sys.stderr,
+            echo_outputs=echo_outputs,
+            echo_summary=echo_summary,
+            verbose=verbose,
+            data=sys.stdout,
         )
 
     # ----------------------------------------------------------------- secrets
@@ -178,7 +193,7 @@ class Workflow:
         a legacy ``##[`` inside a string, is written ``#\\u0023[`` (the same characters once parsed).
         """
         text = json.dumps(data, indent=indent, ensure_ascii=False)
-        self._write(self.stdout, self.redact(text).replace("##[", "#\\u0023["))
+        self._write(self.data, self.redact(text).replace("##[", "#\\u0023["))
 
     def print_untrusted(self, text: str) -> None:
         """Print one untrusted value on one line: its line breaks are shown as ``\\n``, never obeyed."""

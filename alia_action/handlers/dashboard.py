@@ -19,6 +19,7 @@ from ..dashboard.views import tiles, window_text
 from ..errors import DeployError
 from ..notify.alerts import AlertEntry
 from ..outcome import Facts, Outcome, render
+from ..report import REPORT_FORMAT
 from ..stores.backups import BackupInfo
 from ..stores.ledger import LedgerEntry
 from ..stores.metrics import JsonLines, MetricsLog, parse_model
@@ -73,6 +74,7 @@ def figures_report(figures: Figures) -> dict[str, Any]:
     """The figures as the JSON report (``--format json``): what the tiles show, as numbers."""
     availability = figures.availability
     return {
+        "format": REPORT_FORMAT,
         "action": "dashboard",
         "window": {"start": figures.window.start.isoformat(), "end": figures.window.end.isoformat()},
         "deploys": {

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import DeployError
 from ..markdown import escape
-from ..outcome import EXIT_FAILED, Outcome
+from ..outcome import EXIT_FAILED, Outcome, failure_outcome
+from ..report import REPORT_FORMAT
 from . import promote, stage
 
 if TYPE_CHECKING:
@@ -16,8 +17,16 @@ if TYPE_CHECKING:
 
 def run(settings: Settings, ctx: Runtime) -> Outcome:
     staged, applied = stage.staged(settings, ctx)
-    if staged.exit_code != 0:
-        return staged
+    if staged.exit_code != 0:  # invalid commands: the stage's outcome, reported as deploy's
+        return Outcome(
+            action="deploy",
+            exit_code=staged.exit_code,
+            outputs=staged.outputs,
+            summary=staged.summary,
+            problems=staged.problems,
+            lines=staged.lines,
+            report=both(staged, None),
+        )
     try:
         promoted = promote.run(settings, ctx, staged_now=applied)
     except DeployError as exc:
@@ -34,7 +43,7 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
             summary=f"{staged.summary}\n## Production deploy failed\n\n{escape(message)}\n",
             problems=staged.problems,
             lines=[*staged.lines, "", message],
-            report=staged.report,
+            report={**both(staged, failure_outcome(exc, settings.report_file)), "failure": message},
         )
     requests = int(staged.outputs.get("requests", 0)) + int(promoted.outputs.get("requests", 0))
     return Outcome(
@@ -44,5 +53,19 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
         summary=staged.summary + "\n" + promoted.summary,
         problems=promoted.problems,
         lines=[*staged.lines, "", *promoted.lines],
-        report=promoted.report,
+        report=both(staged, promoted),
     )
+
+
+def both(staged: Outcome, promoted: Outcome | None) -> dict[str, Any]:
+    """deploy's report: the stage's and the promote's, whole, under one ``action: deploy``."""
+    stage_report, promote_report = staged.report or {}, promoted.report if promoted else None
+    requests = sum(int(o.outputs.get("requests", 0)) for o in (staged, promoted) if o is not None)
+    return {
+        "format": REPORT_FORMAT,
+        "action": "deploy",
+        "checksum": stage_report.get("checksum", ""),
+        "requests": requests,
+        "stage": stage_report,
+        "promote": promote_report,
+    }

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..atomic import write_json_atomic
 from ..commands.plan import Plan, build_plan
 from ..commands.problems import Problem, has_errors
-from ..outcome import EXIT_FAILED, EXIT_OK, Facts, Outcome, build, render
+from ..outcome import EXIT_FAILED, EXIT_OK, Facts, Outcome, render
 from ..steps.validation import load_and_validate
 from ..stores.baselines import live_baseline, offline_baseline
 from ..stores.checksums import write_baseline
@@ -49,7 +48,6 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
         baseline.name,
         details={"drift": bool(baseline.drift), "guards": guards},
     )
-    write_json_atomic(ctx.workspace / settings.report_file, build(facts), redact=ctx.redact)
 
     # 6. Record the checksums only when asked, and only for a valid set.
     trail: list[str] = []

@@ -12,6 +12,7 @@ from ..commands.plan import Plan, build_plan
 from ..errors import DeployError, UsageError
 from ..markdown import escape
 from ..outcome import EXIT_OK, Outcome, render
+from ..report import REPORT_FORMAT
 from ..steps.apply import Applied, applied_facts, apply_commands, read_snapshot
 from ..stores.backup_scope import Listed, describe, opened
 from ..stores.backups import BackupDocument, BackupError, BackupScope, BackupStore, age
@@ -161,9 +162,12 @@ def _outcome(settings: Settings, choice: Choice, applied: Applied) -> Outcome:
     )
 
 
-def list_backups(settings: Settings, ctx: Runtime, workflow: Workflow, environment: str | None = None) -> int:
+def list_backups(
+    settings: Settings, ctx: Runtime, workflow: Workflow, environment: str | None = None, *, fmt: str = "text"
+) -> int:
     """``command-deploy backups``: newest first, with scope, command count and age; with ``environment``
-    only that scope's (the staging guild, or global commands; of application-id when it is set)."""
+    only that scope's (the staging guild, or global commands; of application-id when it is set).
+    ``fmt="json"``: one report document (schema/report.schema.json) instead of the lines."""
     store = ctx.backups(settings)
     where = store.location
     guild = settings.guild_id if environment == "staging" else None
@@ -175,6 +179,16 @@ def list_backups(settings: Settings, ctx: Runtime, workflow: Workflow, environme
         listed = [item for item in opened(store) if _listed_in(item, environment, settings.application_id, guild)]
     if environment is not None:
         where = f"{store.location} for {environment}"
+    if fmt == "json":
+        workflow.print_json(
+            {
+                "format": REPORT_FORMAT,
+                "action": "backups",
+                "location": where,
+                "backups": [_listed_json(item) for item in listed],
+            }
+        )
+        return EXIT_OK
     if not listed:
         workflow.log(f"no backups in {where}")
         return EXIT_OK
@@ -182,6 +196,20 @@ def list_backups(settings: Settings, ctx: Runtime, workflow: Workflow, environme
     for item in listed:
         workflow.log(f"{item.info.name:<52} {age(item.info.taken_at, now):>5} ago  {_detail(item)}", untrusted=True)
     return EXIT_OK
+
+
+def _listed_json(item: Listed) -> dict[str, object]:
+    document = item.document
+    return {
+        "name": item.info.name,
+        "kind": item.info.kind,
+        "taken_at": item.info.taken_at.isoformat().replace("+00:00", "Z"),
+        "scope": document.scope if document else None,
+        "environment": document.environment if document else None,
+        "application_id": document.application_id if document else None,
+        "commands": len(document.commands) if document else None,
+        "problem": item.problem or None,
+    }
 
 
 def _listed_in(item: Listed, environment: str, application_id: str | None, guild_id: str | None) -> bool:

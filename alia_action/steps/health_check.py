@@ -23,6 +23,7 @@ from ..health.summary import check_lines, summary_markdown
 from ..health.trend import TrendRules, analyse
 from ..notify.alerts import Alerter
 from ..outcome import EXIT_FAILED, EXIT_OK, Facts, Outcome, render
+from ..report import REPORT_FORMAT
 from ..sources import find_files
 from ..stores.metrics import MetricRecord, MetricsError, MetricsLog
 from .validation import Validated, load_and_validate
@@ -274,6 +275,7 @@ def _shadow_text(shadow: Shadow) -> str:
 def check_report(check: Check) -> dict[str, Any]:
     """``--format json``: the metrics line plus what only this run knows."""
     return {
+        "format": REPORT_FORMAT,
         "action": "health",
         **check.record.model_dump(mode="json"),
         "reasons": [
