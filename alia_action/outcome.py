@@ -100,12 +100,15 @@ def render(
     exit_code: int = EXIT_OK,
     report: dict[str, Any] | None = None,
     summary: str | None = None,
+    verdict: bool = True,
 ) -> Outcome:
     """``facts`` as outputs, report, summary and terminal lines. ``report``/``summary``: an action whose
-    results are no plan (health) brings its own; every output still comes from ``facts``."""
+    results are no plan (health) brings its own; every output still comes from ``facts``. ``verdict=False``:
+    the plan's lines end before its verdict (a deploy says what it did in ``trail``, after its backup)."""
     if report is None:
         report = build(facts)
-        lines = [*lead, *report_lines(report), *trail]
+        plan = report_lines(report)
+        lines = [*lead, *(plan if verdict else plan[:-1]), *trail]
         summary = plan_markdown(report, title=title, baseline_note=note) if summary is None else summary
     else:
         lines = [*lead, *trail]

@@ -124,7 +124,7 @@ def run(settings: Settings, ctx: Runtime, staged_now: Applied | None = None) -> 
         bypass_reason=bypass.reason if bypass else None,
     )
     # 4. Post-deploy health: the figures of the verification GET just made (no extra request).
-    outcome = deploy_outcome("promote", settings, validated, applied, extra_lines=breaker)
+    outcome = deploy_outcome("promote", settings, validated, applied, before=breaker)
     if bypass is not None:
         outcome.summary = summary_banner(bypass) + "\n" + outcome.summary
     return with_post_deploy_health(outcome, settings, discord, applied)

@@ -6,7 +6,7 @@ drops after Discord applied the PUT is recognised by the verification, not repor
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -191,8 +191,7 @@ def take_backup(
         name = store.save(document)
     except BackupError as exc:
         raise BackupError(f"{exc}; nothing was written to Discord") from None
-    ctx.log(f"backup of {target.label} ({len(live)} commands): {name}")
-    return name
+    return name  # the caller's result says so, in the order of events
 
 
 def record(
@@ -425,21 +424,34 @@ def apply_commands(
 
 
 def deploy_outcome(
-    action: str, settings: Settings, validated: Validated, applied: Applied, *, extra_lines: list[str] | None = None
+    action: str, settings: Settings, validated: Validated, applied: Applied, *, before: Sequence[str] = ()
 ) -> Outcome:
-    """Report, outputs and summary of a deploy that succeeded (or was a no-op or a dry run)."""
+    """Report, outputs and summary of a deploy that succeeded (or was a no-op or a dry run).
+
+    The lines follow the events: ``before`` (promote's circuit breaker), the plan, the backup, the write with
+    its requests; the caller adds the verification (post-deploy health)."""
     facts = applied_facts(action, validated.checksum, applied, commands=validated, details={})
-    verb = "would deploy" if applied.dry_run else ("deployed" if applied.written else "checked")
-    headline = f"{verb} {applied.target.label}: {applied.requests} request(s)" + (
-        f", backup {applied.backup}" if applied.backup else ""
-    )
+    label, warnings = applied.target.label, sum(not p.is_error for p in validated.problems)
+    if applied.dry_run:
+        done = f"dry run: would deploy {label}; nothing was written"
+    elif applied.written:
+        done = f"deployed {label}: {applied.requests} request(s) (read, write, verify)"
+    else:
+        done = f"in sync: {label} already hold(s) this set, nothing to deploy: {applied.requests} request(s)"
+    done += f" · {warnings} warning(s)"
+    backup = []
+    if applied.backup:
+        held = sum(c.kind != "added" for c in applied.plan.changes)
+        backup = [f"backup of {label} ({held} commands): {applied.backup}"]
+    notes = [n for n in applied.notes if not n.endswith(("no write", "nothing was written"))]  # said by `done`
     return render(
         facts,
         report_file=settings.report_file,
-        title=f"Discord commands: {action} → {applied.target.label}",
-        note=" · ".join([headline, *applied.notes]),
-        lead=[headline, *applied.notes],
-        trail=extra_lines or [],
+        title=f"Discord commands: {action} → {label}",
+        note=" · ".join([done, *backup, *notes]),
+        lead=before,
+        trail=[*backup, done, *notes],
+        verdict=False,
     )
 
 
