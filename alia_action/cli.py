@@ -119,6 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return execute(settings, ctx, workflow, fmt=args.format)
     except DeployError as exc:  # the steps around a handler fail like the handler would: one message
         workflow.error(str(exc))
+        if args.format == "json" and args.action != "monitor":  # still the one document stdout promises
+            from .runner import failed_report
+
+            workflow.print_json(failed_report(args.action, None, str(exc)))
         return exc.exit_code
     finally:
         ctx.close()

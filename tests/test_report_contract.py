@@ -70,8 +70,14 @@ def test_deploys_report_holds_the_stage_and_the_promote(project: Path) -> None:
     report = one_document(proc)
     assert report == json.loads((project / "out" / "deploy.json").read_text(encoding="utf-8"))
     stage, promote = report["stage"], report["promote"]
-    assert (stage["action"], stage["environment"], len(stage["changes"]["added"])) == ("stage", "staging", 51)
-    assert (promote["action"], promote["environment"], len(promote["changes"]["added"])) == ("promote", "production", 50)
+    added = (len(stage["changes"]["added"]), len(promote["changes"]["added"]))
+    assert (stage["action"], promote["action"], stage["environment"], promote["environment"], added) == (
+        "stage",
+        "promote",
+        "staging",
+        "production",
+        (51, 50),
+    )
     assert report["requests"] == stage["requests"] + promote["requests"] == 6
     assert report["checksum"] == stage["checksum"] == promote["checksum"]
 
@@ -107,3 +113,11 @@ def test_the_action_writes_report_file_for_every_action(tmp_path: Path, action: 
     assert step.returncode == 0, step.stdout[-2000:]
     assert step.outputs["report"] == REPORT
     assert valid(step.report())["action"] == action
+
+
+def test_a_step_around_the_handler_that_fails_still_prints_one_document(project: Path) -> None:
+    proc = cli("rollback", "--interactive", "--format", "json", cwd=project)  # no terminal to pick from
+    assert proc.returncode != 0
+    report = one_document(proc)
+    assert report["action"] == "rollback" and report["failure"]
+    assert report["failure"] in proc.stderr
