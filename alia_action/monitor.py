@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from .durations import human_duration
 from .errors import DeployError
 from .health.check import Check
 from .health.summary import monitor_line
@@ -88,7 +89,7 @@ class Tally:
     def summary(self, elapsed: float) -> str:
         median = f"{statistics.median(self.latencies):.0f} ms" if self.latencies else "n/a"
         return (
-            f"monitor stopped after {self.checks} check(s) in {elapsed:.1f} s: "
+            f"monitor stopped after {self.checks} check(s) in {human_duration(elapsed)}: "
             f"{self.outcomes['healthy']} healthy, {self.outcomes['degraded']} degraded, "
             f"{self.outcomes['unhealthy']} unhealthy; median response time {median}"
         )
@@ -110,7 +111,7 @@ def monitor(
     started = time.monotonic()
     since_connect = 0
     workflow.log(
-        f"monitoring {settings.environment} every {settings.interval:g} s "
+        f"monitoring {settings.environment} every {human_duration(settings.interval)} "
         f"(threshold {settings.response_time_threshold * 1000:.0f} ms); Ctrl+C stops"
     )
     try:
