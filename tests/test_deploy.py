@@ -295,8 +295,10 @@ def test_promote_when_staging_changed_behind_its_back_is_refused(
     mark = staged(make_settings, ctx, live)
     changed = live.commands(APP_ID, GUILD_ID)
     changed[0] = {**changed[0], "description": "edited by hand in the developer portal"}
+    gone = changed.pop()["name"]
     live.set_commands(APP_ID, GUILD_ID, changed)
-    with pytest.raises(promote.CircuitOpen, match=rf"staging guild {GUILD_ID} no longer holds the staged set"):
+    held = rf"staging guild {GUILD_ID} no longer holds the staged set \(changed {changed[0]['name']}, missing {gone}\)"
+    with pytest.raises(promote.CircuitOpen, match=held):
         promote.run(make_settings(action="promote"), ctx)
     assert methods(live, mark) == ["GET"]
 

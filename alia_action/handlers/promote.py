@@ -83,7 +83,9 @@ def check_breaker(
     live = discord.client.list_commands(guild)
     drift = build_plan(validated.for_scope(guild=True), live, guild=True)
     if not drift.empty:
-        changed = ", ".join(f"{c.kind} {c.name}" for c in drift.changes if c.kind != "unchanged")
+        # The plan is from the staged set to the guild: what it would add is what the guild is missing.
+        state = {"added": "missing", "modified": "changed", "removed": "extra"}
+        changed = ", ".join(f"{state[c.kind]} {c.name}" for c in drift.changes if c.kind != "unchanged")
         raise CircuitOpen(
             f"circuit breaker: staging guild {guild} no longer holds the staged set ({changed}); " + STAGE_AGAIN
         )
