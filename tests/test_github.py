@@ -688,7 +688,8 @@ def test_files_written_are_handed_back_to_the_workspace_owner(make_settings: Set
     (workspace / "metrics.log").symlink_to(outside)
     for path in (workspace / "command-backups" / "commands-backup-x.json", workspace / "reports" / "r.json"):
         path.write_text("{}")
-    settings = make_settings(report_file="reports/r.json", checksum_file="../escape.json")
+    (workspace / ".discord-emulator.json").write_text("{}")  # the local Discord of discord-api-url: emulator
+    settings = make_settings(report_file="reports/r.json", checksum_file="../escape.json", discord_api_url="emulator")
     (tmp_path / "escape.json").write_text("{}")
 
     changed = hand_back_files(settings, workspace)
@@ -700,6 +701,7 @@ def test_files_written_are_handed_back_to_the_workspace_owner(make_settings: Set
         "command-backups": (1001, 121),
         "command-backups/commands-backup-x.json": (1001, 121),
         "metrics.log": (1001, 121),  # the link itself, never its target
+        ".discord-emulator.json": (1001, 121),
     }
     assert theirs.stat().st_uid == 1002
     assert outside.stat().st_uid == 0 and (tmp_path / "escape.json").stat().st_uid == 0
