@@ -185,3 +185,26 @@ def test_the_served_emulator_prints_one_line_that_points_a_command_at_it(clone: 
         server.send_signal(2)
         server.communicate(timeout=30)
     assert json.loads((clone / STATE_FILE).read_text(encoding="utf-8"))["applications"][TEST_APPLICATION_ID]["global"]
+
+
+def test_monitor_watches_what_an_earlier_run_deployed(clone: Path) -> None:
+    assert cli(*README_COMMAND_1, cwd=clone).returncode == 0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "alia_action.cli", "monitor", "--commands", "examples/commands", "--interval", "10m"],
+        cwd=clone,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(clone), "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:  # until the first check: the monitor then waits 10 minutes
+        lines.append(line)
+        if " live / " in line:
+            break
+    proc.send_signal(2)
+    lines += proc.communicate(timeout=60)[0].splitlines()
+    assert proc.returncode == 0, lines
+    check = next(line for line in lines if " live / " in line)
+    assert "healthy" in check and "unhealthy" not in check and "50 live / 50 expected" in check, check
