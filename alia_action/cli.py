@@ -158,6 +158,8 @@ def _embedded_default(settings: Settings, args: argparse.Namespace, runtime: Run
         or args.action in ("detect", "backups", "dashboard")
         or settings.bot_token is not None
         or settings.application_id is not None
+        or settings.staging_bot_token is not None
+        or settings.staging_application_id is not None
         or runtime.aws_configured(settings)  # web-identity credentials included
         or args.discord_api_url is not None
         or settings.discord_api_url != DEFAULT_DISCORD_API_URL

@@ -26,10 +26,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from .actions import ACTIONS, Action
@@ -44,13 +47,15 @@ FORMATS: tuple[str, ...] = ("text", "json")
 EMULATOR = "emulator"
 DEFAULT_DISCORD_API_URL = "https://discord.com/api/v10"
 DEFAULT_SSM_PREFIX = "/alia-bot/{environment}"
-SECRET_FIELDS: tuple[str, ...] = ("bot_token", "github_token", "slack_webhook_url", "sentry_dsn")
+SECRET_FIELDS: tuple[str, ...] = ("bot_token", "staging_bot_token", "github_token", "slack_webhook_url", "sentry_dsn")
 
 # Plain variable names (environment, and .env for the CLI) read when the input or flag is unset, in order.
 ENV_NAMES: dict[str, tuple[str, ...]] = {
     "bot_token": ("BOT_TOKEN",),
     "application_id": ("CLIENT_ID", "APPLICATION_ID"),
     "guild_id": ("GUILD_ID",),
+    "staging_bot_token": ("STAGING_BOT_TOKEN",),
+    "staging_application_id": ("STAGING_CLIENT_ID", "STAGING_APPLICATION_ID"),
     "sentry_dsn": ("SENTRY_DSN",),
     "slack_webhook_url": ("SLACK_WEBHOOK_URL",),
     "github_token": ("GITHUB_TOKEN",),
@@ -290,7 +295,7 @@ def parse_secret(field: str, value: object) -> SecretStr:
     if len(raw) > MAX_TEXT_CHARS:
         raise ValueError(f"is {len(raw):,} characters long, more than any secret (value hidden)")
     text = raw.strip()
-    if field == "bot_token" and text[:4].lower() == "bot " and text[4:].strip():
+    if field in ("bot_token", "staging_bot_token") and text[:4].lower() == "bot " and text[4:].strip():
         text = text[4:].strip()  # the Authorization header's prefix, pasted along with the token
     if not text:
         raise ValueError("must not be empty")
@@ -410,6 +415,12 @@ class Settings(BaseModel):
     bot_token: Annotated[SecretStr | None, _secret("bot_token")] = None
     application_id: Annotated[Snowflake, Cli("Discord application ID (default: $CLIENT_ID)", ALL + LISTS)] = None
     guild_id: Annotated[Snowflake, Cli("staging guild ID (default: $GUILD_ID)", ALL + LISTS)] = None
+    # The staging bot, when staging is a Discord application of its own (else the staging prefix of Parameter
+    # Store, else the production bot). The token has no flag: secrets never go on a command line.
+    staging_bot_token: Annotated[SecretStr | None, _secret("staging_bot_token")] = None
+    staging_application_id: Annotated[
+        Snowflake, Cli("staging application ID, when staging is another bot (default: $STAGING_CLIENT_ID)", ALL + LISTS)
+    ] = None
     discord_api_url: Annotated[
         str,
         BeforeValidator(parse_discord_api_url),
@@ -492,12 +503,24 @@ class Settings(BaseModel):
         Cli("why production cannot wait for staging (recorded, shown, sent to Slack)", ("promote",)),
     ] = None
 
+    _ssm_template: str = PrivateAttr(default=DEFAULT_SSM_PREFIX)
+
     # ssm_prefix is the one parser that needs another field: the environment it is formatted with.
     @field_validator("ssm_prefix", mode="before")
     @classmethod
     def _ssm_prefix(cls, value: object, info: ValidationInfo) -> str:
         # An invalid environment is missing here; its own error is reported, so any stand-in will do.
         return format_ssm_prefix(parse_text(value), str(info.data.get("environment", "production")))
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_ssm_template(cls, data: object, handler: ModelWrapValidatorHandler[Settings]) -> Settings:
+        """ssm-prefix as given, before {environment} was filled in: each environment's credentials have one."""
+        settings = handler(data)
+        raw = data.get("ssm_prefix") if isinstance(data, dict) else None
+        if isinstance(raw, str) and raw.strip():
+            settings._ssm_template = raw.strip()
+        return settings
 
     # -------------------------------------------------------------- constructors
 
@@ -575,6 +598,10 @@ class Settings(BaseModel):
                 f"{label} needs a reason: set bypass-reason (--bypass-reason) to why production cannot wait for "
                 "staging; it is recorded in the deployment record, the summary, Slack and a review issue"
             )
+
+    def ssm_prefix_for(self, environment: str) -> str:
+        """The Parameter Store prefix of ``environment``'s credentials (``/alia-bot/staging``)."""
+        return format_ssm_prefix(self._ssm_template, environment)
 
     def secrets(self) -> list[str]:
         """Every secret value set (and the secret parts of the URLs), to mask before anything is printed."""

@@ -32,6 +32,8 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "bot_token": (f" {TOKEN}\n", SecretStr(TOKEN)),
     "application_id": (APP_ID, APP_ID),
     "guild_id": ("1", "1"),
+    "staging_bot_token": (f"Bot {TOKEN}x", SecretStr(TOKEN + "x")),
+    "staging_application_id": (" 2 ", "2"),
     "discord_api_url": ("http://127.0.0.1:8765/api/v10/", "http://127.0.0.1:8765/api/v10"),
     "github_token": (GH_TOKEN, SecretStr(GH_TOKEN)),
     "backup_file": ("production-2024.json", "production-2024.json"),
@@ -321,10 +323,27 @@ def test_a_known_secret_is_redacted_even_when_short_enough_to_echo() -> None:
     assert "hunter22" not in str(caught.value) and "***" in str(caught.value)
 
 
+def test_the_ssm_prefix_of_each_environment_comes_from_the_template() -> None:
+    s = Settings.from_cli({"action": "promote", "ssm_prefix": "/team/{environment}/discord/"}, {}, None)
+    assert s.ssm_prefix == "/team/production/discord"
+    assert s.ssm_prefix_for("staging") == "/team/staging/discord"
+    assert s.model_copy(update={"dry_run": True}).ssm_prefix_for("staging") == "/team/staging/discord"
+    assert Settings.from_cli({}, {}, None).ssm_prefix_for("staging") == "/alia-bot/staging"
+    fixed = Settings.from_cli({"ssm_prefix": "/one/place"}, {}, None)  # no placeholder: one application
+    assert fixed.ssm_prefix_for("staging") == fixed.ssm_prefix_for("production") == "/one/place"
+
+
+def test_staging_credentials_come_from_their_own_variables() -> None:
+    s = Settings.from_cli({}, {"STAGING_BOT_TOKEN": TOKEN, "STAGING_CLIENT_ID": "42"}, None)
+    assert (s.staging_bot_token, s.staging_application_id) == (SecretStr(TOKEN), "42")
+    assert s.bot_token is None and s.application_id is None
+
+
 def test_secrets_are_absent_from_repr_str_and_dumps() -> None:
     s = Settings.from_action_env(
         {
             "INPUT_BOT-TOKEN": TOKEN,
+            "INPUT_STAGING-BOT-TOKEN": TOKEN + "s",
             "INPUT_GITHUB-TOKEN": GH_TOKEN,
             "INPUT_SLACK-WEBHOOK-URL": WEBHOOK,
             "INPUT_SENTRY-DSN": DSN,
@@ -333,7 +352,7 @@ def test_secrets_are_absent_from_repr_str_and_dumps() -> None:
     for text in (repr(s), str(s), s.model_dump_json(), str(s.model_dump())):
         for secret in (TOKEN, GH_TOKEN, WEBHOOK, DSN, "0123456789abcdef0123456789abcdef"):
             assert secret not in text
-    assert s.secrets()[:4] == [TOKEN, GH_TOKEN, WEBHOOK, DSN]
+    assert s.secrets()[:5] == [TOKEN, TOKEN + "s", GH_TOKEN, WEBHOOK, DSN]
     assert "0123456789abcdef0123456789abcdef" in s.secrets()  # the DSN's key, masked on its own too
     assert "services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX" in s.secrets()
 
