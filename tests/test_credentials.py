@@ -1,0 +1,106 @@
+"""Which bot serves which environment: inputs first, then each environment's Parameter Store prefix, then (for
+staging) the production bot. Parameter Store is a plain mapping here: its AWS side has its own tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from alia_action.config import Settings
+from alia_action.credentials import Credentials, Reader, production, staging
+from alia_action.errors import UsageError
+from alia_action.wording import ACTION, TERMINAL
+
+PROD_TOKEN, STAGING_TOKEN = "prod.token.value", "staging.token.value"
+ORIGINAL_LAYOUT = {
+    "/alia-bot/staging": {"BOT_TOKEN": STAGING_TOKEN, "CLIENT_ID": "222", "GUILD_ID": "333"},
+    "/alia-bot/production": {"BOT_TOKEN": PROD_TOKEN, "CLIENT_ID": "111"},
+}
+
+
+def store(layout: dict[str, dict[str, str]], reads: list[str] | None = None) -> Reader:
+    def read(prefix: str, required: bool) -> dict[str, str]:
+        if reads is not None:
+            reads.append(prefix)
+        found = dict(layout.get(prefix, {}))
+        if required and not ("BOT_TOKEN" in found and "CLIENT_ID" in found):
+            raise UsageError(f"Parameter Store has no {prefix}/BOT_TOKEN")
+        return found
+
+    return read
+
+
+def settings(**values: Any) -> Settings:
+    return Settings.from_cli(values, {}, None)
+
+
+def both(s: Settings, read: Reader | None) -> tuple[Credentials, Credentials]:
+    prod = production(s, read, TERMINAL)
+    return prod, staging(s, read, TERMINAL, lambda: prod)
+
+
+def test_the_original_layout_gives_two_applications_with_role_to_assume_only() -> None:
+    reads: list[str] = []
+    prod, stage = both(settings(), store(ORIGINAL_LAYOUT, reads))
+    assert (prod.environment, prod.token, prod.application_id) == ("production", PROD_TOKEN, "111")
+    assert (stage.environment, stage.token, stage.application_id, stage.staging_guild) == (
+        "staging",
+        STAGING_TOKEN,
+        "222",
+        "333",
+    )
+    assert stage.source == "Parameter Store /alia-bot/staging" and reads == [
+        "/alia-bot/production",
+        "/alia-bot/staging",
+    ]
+    assert PROD_TOKEN not in repr(prod) and STAGING_TOKEN not in repr(stage)
+
+
+def test_inputs_come_before_parameter_store_and_need_no_aws() -> None:
+    s = settings(
+        bot_token=PROD_TOKEN, application_id="111", staging_bot_token=STAGING_TOKEN, staging_application_id="222"
+    )
+    prod, stage = both(s.model_copy(update={"guild_id": "333"}), None)
+    assert (prod.application_id, stage.application_id, stage.token, stage.staging_guild) == (
+        "111",
+        "222",
+        STAGING_TOKEN,
+        "333",
+    )
+
+
+def test_with_no_staging_credentials_staging_uses_the_production_bot() -> None:
+    prod, stage = both(settings(bot_token=PROD_TOKEN, application_id="111", guild_id="333"), None)
+    assert stage.environment == "production" and (stage.token, stage.application_id) == (PROD_TOKEN, "111")
+    assert stage.staging_guild == "333"
+
+
+def test_one_bot_in_parameter_store_keeps_its_guild_beside_its_token() -> None:
+    layout = {"/alia-bot/production": {"BOT_TOKEN": PROD_TOKEN, "CLIENT_ID": "111", "GUILD_ID": "444"}}
+    prod, stage = both(settings(), store(layout))
+    assert (stage.application_id, stage.staging_guild) == ("111", "444")
+
+
+def test_a_staging_token_without_its_application_is_named_with_where_it_was_looked_for() -> None:
+    s = settings(bot_token=PROD_TOKEN, application_id="111", staging_bot_token=STAGING_TOKEN)
+    with pytest.raises(UsageError) as caught:
+        both(s, store({}))
+    message = str(caught.value)
+    assert message.startswith("no application ID for the staging bot: looked in --staging-application-id")
+    assert "STAGING_CLIENT_ID" in message and "Parameter Store /alia-bot/staging/CLIENT_ID" in message
+    assert STAGING_TOKEN not in message
+
+
+def test_a_missing_production_token_names_the_input_in_actions() -> None:
+    with pytest.raises(UsageError) as caught:
+        production(settings(application_id="111"), None, ACTION)
+    assert str(caught.value) == (
+        "no bot token for production: looked in the bot-token input, BOT_TOKEN, Parameter Store (AWS is not configured)"
+    )
+
+
+def test_a_staging_application_without_its_token_says_how_to_share_the_production_bot() -> None:
+    s = settings(bot_token=PROD_TOKEN, application_id="111", staging_application_id="222")
+    with pytest.raises(UsageError, match="no bot token for staging application 222: looked in STAGING_BOT_TOKEN"):
+        both(s, None)
