@@ -24,6 +24,7 @@ from .wording import TERMINAL, Wording
 
 if TYPE_CHECKING:
     from .config import Settings
+    from .credentials import Credentials
     from .discord.connection import Discord
     from .notify.alerts import Alerter
     from .notify.github import GitHubRepo, Options
@@ -74,6 +75,7 @@ class Runtime:
     _backups: dict[str, BackupStore] = field(default_factory=dict)
     _aws: AwsSession | None = None
     _parameters: dict[str, dict[str, str]] = field(default_factory=dict)
+    _credentials: dict[str, Credentials] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ secrets
 
@@ -104,41 +106,61 @@ class Runtime:
         """Live Discord (or the built-in emulator) can be reached with what was configured."""
         if settings.uses_emulator or settings.role_to_assume:  # role: Parameter Store has them
             return True
+        if settings.environment == "staging" and settings.staging_bot_token and settings.staging_application_id:
+            return True
         return settings.bot_token is not None and settings.application_id is not None
 
     # ------------------------------------------------------------------ Discord
 
+    def credentials(self, settings: Settings, environment: str) -> Credentials:
+        """The bot serving ``environment`` (see credentials.py), resolved once per run."""
+        if environment not in self._credentials:
+            from .credentials import production, staging
+
+            read = self._read_parameters(settings) if self.aws_configured(settings) else None
+            if environment == "staging":
+                bot = staging(settings, read, self.wording, lambda: self.credentials(settings, "production"))
+            else:
+                bot = production(settings, read, self.wording)
+            self.mask(bot.token)
+            self._credentials[environment] = bot
+        return self._credentials[environment]
+
     def application_of(self, settings: Settings, environment: str) -> str:
-        """Which configured application serves ``environment``. Both environments share the production
-        application until staging credentials are configured (issue 10 adds them: return "staging" then)."""
-        del settings, environment
-        return "production"
+        """Which application serves ``environment``: "staging" when staging is a bot of its own, else
+        "production" (one bot for both; the built-in emulator has one application)."""
+        if settings.uses_emulator or environment != "staging":
+            return "production"
+        return self.credentials(settings, "staging").environment
 
     def discord(self, settings: Settings, environment: str = "production") -> Discord:
-        """The Discord connection serving ``environment``, opened on first use and closed with the run."""
+        """The Discord connection serving ``environment``, opened on first use and closed with the run. Each
+        application has its own connection: a token only ever reaches its own application's routes."""
         key = self.application_of(settings, environment)
         if key not in self._connections:
-            self._connections[key] = self._connect(settings)
+            self._connections[key] = self._connect(settings, key)
         return self._connections[key]
 
-    def _connect(self, settings: Settings) -> Discord:
+    def _connect(self, settings: Settings, application: str) -> Discord:
         from .discord.connection import open_emulated, open_live
 
         self.learn(settings)
         if settings.uses_emulator:
             return open_emulated(self.workspace, settings.guild_id, self.resources, self.log, self.client_options)
-        token = settings.bot_token.get_secret_value() if settings.bot_token else None
-        application_id, guild_id = settings.application_id, settings.guild_id
-        if token is None or application_id is None:
-            parameters = self.parameters(settings) if self.aws_configured(settings) else {}
-            token = token or parameters.get("BOT_TOKEN")
-            application_id = application_id or parameters.get("CLIENT_ID")
-            guild_id = guild_id or parameters.get("GUILD_ID")
-        if not token:
-            raise UsageError("no bot token: set the bot-token input (or BOT_TOKEN), or role-to-assume/ssm-prefix")
-        if not application_id:
-            raise UsageError("no application ID: set the application-id input (or CLIENT_ID)")
-        return open_live(token, application_id, guild_id, settings.discord_api_url, self.resources, self.client_options)
+        bot = self.credentials(settings, application)
+        guild = bot.staging_guild if application == "staging" else self._shared_staging_guild(settings)
+        return open_live(
+            bot.token, bot.application_id, guild, settings.discord_api_url, self.resources, self.client_options
+        )
+
+    def _shared_staging_guild(self, settings: Settings) -> str | None:
+        """The staging guild, when the production bot serves it too; None when staging is another bot (the
+        production bot need not be a member of the staging guild)."""
+        try:
+            staging_bot = self.credentials(settings, "staging")
+        except UsageError:  # incomplete staging credentials: named when staging is used, not here
+            return None
+        return staging_bot.staging_guild if staging_bot.environment == "production" else None
 
     # ------------------------------------------------------------------ AWS
 
@@ -155,15 +177,23 @@ class Runtime:
             self._aws = open_session(self.aws_config(settings), self.environ, self.mask, in_actions=self.in_actions)
         return self._aws
 
-    def parameters(self, settings: Settings) -> dict[str, str]:
-        """BOT_TOKEN, CLIENT_ID and GUILD_ID from Parameter Store under the configured prefix (read once)."""
-        if settings.ssm_prefix not in self._parameters:
-            from .stores.secrets import read_parameters
+    def parameters(self, settings: Settings, prefix: str | None = None, *, required: bool = True) -> dict[str, str]:
+        """BOT_TOKEN, CLIENT_ID and GUILD_ID from Parameter Store under ``prefix`` (default: the configured one),
+        read once per prefix. ``required``: a missing BOT_TOKEN or CLIENT_ID is an error naming its path."""
+        from dataclasses import replace
 
-            self._parameters[settings.ssm_prefix] = read_parameters(
-                self.aws(settings), self.aws_config(settings), self.mask, self.log
-            )
-        return self._parameters[settings.ssm_prefix]
+        from .stores.secrets import REQUIRED, read_parameters
+
+        where = prefix or settings.ssm_prefix
+        cached = self._parameters.get(where)
+        if cached is None or (required and not all(key in cached for key in REQUIRED)):
+            config = replace(self.aws_config(settings), ssm_prefix=where)
+            cached = read_parameters(self.aws(settings), config, self.mask, self.log, required=required)
+            self._parameters[where] = cached
+        return cached
+
+    def _read_parameters(self, settings: Settings) -> Callable[[str, bool], dict[str, str]]:
+        return lambda prefix, required: self.parameters(settings, prefix, required=required)
 
     # ------------------------------------------------------------------ stores
 

@@ -43,6 +43,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "alia_action.atomic",
             "alia_action.files",
             "alia_action.containment",
+            "alia_action.credentials",
         ),
     ),
     (

@@ -110,7 +110,12 @@ def run(settings: Settings, ctx: Runtime, staged_now: Applied | None = None) -> 
     if bypass is not None:
         breaker = [f"circuit breaker BYPASSED (emergency) by {bypass.who}: {bypass.reason}"]
     else:
-        breaker = check_breaker(settings, ctx, ctx.discord(settings, "staging"), validated, staged_now)
+        # The staging guild is read by the staging bot: the production bot need not be a member of it.
+        staging_bot = ctx.discord(settings, "staging")
+        before = staging_bot.requests
+        breaker = check_breaker(settings, ctx, staging_bot, validated, staged_now)
+        if staging_bot is not discord:  # its own connection: add its GET to this run's count
+            first_request -= staging_bot.requests - before
 
     # 3. Back up global commands, apply the set without developmentOnly commands, verify, record.
     applied = apply_commands(

@@ -100,28 +100,36 @@ def parameter_paths(prefix: str) -> dict[str, str]:
     return {key: f"{prefix}/{key}" for key in PARAMETERS}
 
 
-def read_parameters(aws: AwsSession, config: AwsConfig, mask: Mask, log: Log) -> dict[str, str]:
+def read_parameters(
+    aws: AwsSession, config: AwsConfig, mask: Mask, log: Log, *, required: bool = True
+) -> dict[str, str]:
     """``BOT_TOKEN``, ``CLIENT_ID`` and (when present) ``GUILD_ID`` from Parameter Store, each masked.
 
     Raises :class:`DeployError` naming the parameter path and the IAM permissions when a required one
-    is missing or cannot be read, and :class:`UsageError` when role-to-assume cannot get an OIDC token.
+    is missing (``required``: BOT_TOKEN and CLIENT_ID must exist; otherwise what exists is returned, e.g.
+    the optional staging prefix) or cannot be read, and :class:`UsageError` when role-to-assume cannot get
+    an OIDC token.
     """
     paths = parameter_paths(config.ssm_prefix)
     response = _ssm_get(config, aws.session, list(paths.values()), list(aws.known))
     found: dict[str, str] = {}
     for parameter in response.get("Parameters", []):
-        value = str(parameter.get("Value", ""))
-        mask(value)  # first: nothing may print it before the mask is registered
-        found[str(parameter.get("Name", ""))] = value.strip()
+        value, name = str(parameter.get("Value", "")), str(parameter.get("Name", ""))
+        # The token first: nothing may print it before the mask is registered. The IDs are not secrets (every
+        # invite link shows them) and must stay readable in records: the breaker and rollback match on them.
+        if name.rsplit("/", 1)[-1] not in SNOWFLAKES:
+            mask(value)
+        found[name] = value.strip()
 
     values = {key: found[path] for key, path in paths.items() if found.get(path)}
     missing = [paths[key] for key in REQUIRED if key not in values]
-    if missing:
+    if missing and required:
         raise DeployError(_missing_message(config, missing))
     for key in SNOWFLAKES:
         if key in values and not _SNOWFLAKE.fullmatch(values[key]):
             raise DeployError(f"Parameter Store value {paths[key]} must be a Discord ID (digits only; value hidden)")
-    log(f"Read {', '.join(values)} from Parameter Store under {config.ssm_prefix} ({config.region}).")
+    read = ", ".join(values) if values else "nothing"
+    log(f"Read {read} from Parameter Store under {config.ssm_prefix} ({config.region}).")
     return values
 
 
