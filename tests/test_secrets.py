@@ -150,6 +150,7 @@ def test_stage_reads_credentials_through_oidc_and_never_prints_them(
             "role-to-assume": ROLE,
             "aws-region": REGION,
             "discord-api-url": live.url,
+            "github-token": "",  # the record stays in deployment.log: no GitHub here
         },
         env={**oidc.env(), "AWS_ENDPOINT_URL": moto_url},
     )
