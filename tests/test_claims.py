@@ -107,7 +107,7 @@ def test_a_full_disk_fails_the_backup_and_leaves_no_claim_open(
 ) -> None:
     settings = make_settings(action="stage", backup_store=str(full_disk / "backups"), ledger_file=str(full_disk / "l"))
     fill(full_disk, leave=4096)  # room for the claim line, not for the backup (about 10 kB)
-    with pytest.raises(DeployError, match="No space left on device.*nothing was written to Discord"):
+    with pytest.raises(DeployError, match=r"No space left on device.*nothing was written to Discord"):
         run_stage(settings, workspace)
     assert puts(live) == []
     (full_disk / "ballast").unlink()
