@@ -20,7 +20,9 @@ def written_paths(settings: Settings) -> list[str]:
         settings.ledger_file,
         settings.ledger_file + ".lock",  # FileLedger's lock file
         settings.metrics_file,
+        settings.metrics_file + ".lock",  # the lock of every JSON-lines record
         settings.alerts_file,
+        settings.alerts_file + ".lock",
         settings.dashboard_file,
         str(Path(settings.dashboard_file).with_suffix(".md")),
     ]

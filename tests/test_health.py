@@ -17,7 +17,8 @@ from alia_action.errors import UsageError
 from alia_action.handlers import health, promote, stage
 from alia_action.outcome import Outcome
 from alia_action.runtime import Runtime, utc_now
-from alia_action.stores.metrics import JsonLines, MetricRecord, MetricsLog
+from alia_action.stores.jsonlines import JsonLines
+from alia_action.stores.metrics import MetricRecord, MetricsLog
 from tests.actions_runner import run_action
 from tests.conftest import SettingsFactory
 from tests.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN
@@ -451,7 +452,8 @@ def test_metrics_log_stays_bounded_keeping_the_newest_lines(tmp_path: Path) -> N
         assert len(store.lines()) <= 50
     kept = [json.loads(line)["i"] for line in store.lines()]
     assert kept == list(range(500 - len(kept), 500)) and len(kept) >= 45
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.log"]  # no temporary file left behind
+    # No temporary file left behind; the lock file every JSON-lines writer shares stays.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.log", "metrics.log.lock"]
     assert (tmp_path / "metrics.log").stat().st_mode & 0o777 == 0o644
 
 

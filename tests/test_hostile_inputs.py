@@ -352,7 +352,8 @@ def cli_env(emu: Emulator) -> dict[str, str]:
 
 
 def test_a_huge_metrics_log_is_read_from_the_end_and_cut_back(tmp_path: Path) -> None:
-    from alia_action.stores.metrics import MAX_BYTES, MAX_LINES, MetricRecord, MetricsLog
+    from alia_action.stores.jsonlines import MAX_BYTES, MAX_LINES
+    from alia_action.stores.metrics import MetricRecord, MetricsLog
 
     path = tmp_path / "metrics.log"
     size = huge_metrics_log(path)
@@ -373,7 +374,7 @@ def test_a_huge_metrics_log_is_read_from_the_end_and_cut_back(tmp_path: Path) ->
 
 
 def test_the_metrics_cap_bounds_bytes_as_well_as_lines(tmp_path: Path) -> None:
-    from alia_action.stores.metrics import JsonLines
+    from alia_action.stores.jsonlines import JsonLines
 
     TALLY.huge_files += 1
     TALLY.runs += 1

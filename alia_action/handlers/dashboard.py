@@ -21,8 +21,9 @@ from ..notify.alerts import AlertEntry
 from ..outcome import Facts, Outcome, render
 from ..report import REPORT_FORMAT
 from ..stores.backups import BackupInfo
+from ..stores.jsonlines import JsonLines, parse_model
 from ..stores.ledger import LedgerEntry
-from ..stores.metrics import JsonLines, MetricsLog, parse_model
+from ..stores.metrics import MetricsLog
 
 if TYPE_CHECKING:
     from ..config import Settings

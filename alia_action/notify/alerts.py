@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict
 from .. import __version__
 from ..health.assess import UNHEALTHY_CONDITIONS, Reason
 from ..scope import Scope
-from ..stores.metrics import JsonLines, MetricsError, parse_model
+from ..stores.jsonlines import JsonLines, JsonLinesError, parse_model
 
 if TYPE_CHECKING:
     import httpx
@@ -521,7 +521,7 @@ class Alerter:
         report = AlertReport()
         try:
             history = self.entries()
-        except MetricsError as exc:  # a FIFO or device in its place: decide as if nothing was raised before
+        except JsonLinesError as exc:  # a FIFO or device in its place: decide as if nothing was raised before
             history = []
             report.warnings.append(f"alert history not read: {exc}")
         for decision in decide(environment, present, unknown, key_states(history), now, self.cooldown):
@@ -554,7 +554,7 @@ class Alerter:
             }
             try:
                 self.log.append(scrub(AlertEntry.model_validate(entry).model_dump(mode="json"), self._redact))
-            except MetricsError as exc:
+            except JsonLinesError as exc:
                 report.warnings.append(f"alert not recorded: {exc}")
             report.sent.append(Delivery(alert, statuses, delivered))
         return report

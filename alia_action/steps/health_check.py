@@ -25,7 +25,8 @@ from ..notify.alerts import Alerter
 from ..outcome import EXIT_FAILED, EXIT_OK, Facts, Outcome, render
 from ..report import REPORT_FORMAT
 from ..sources import find_files
-from ..stores.metrics import MetricRecord, MetricsError, MetricsLog
+from ..stores.jsonlines import JsonLinesError
+from ..stores.metrics import MetricRecord, MetricsLog
 from .validation import Validated, load_and_validate
 
 if TYPE_CHECKING:
@@ -174,7 +175,7 @@ def perform_check(
             application_id=discord.application_id,
             limit=TREND.window - 1,
         )
-    except MetricsError as exc:  # a FIFO or device in its place: this check stands on its own
+    except JsonLinesError as exc:  # a FIFO or device in its place: this check stands on its own
         history = []
         warnings.append(f"{exc}; no trend this time")
     record = MetricRecord(
@@ -205,7 +206,7 @@ def perform_check(
     record = record.model_copy(update={"outcome": assessment.outcome})
     try:
         session.metrics.append(record)
-    except MetricsError as exc:
+    except JsonLinesError as exc:
         warnings.append(f"{exc}: this check is not part of the history")
 
     check = Check(

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,7 +19,8 @@ from typing import Literal, Protocol
 from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError, computed_field
 
 from ..errors import DeployError
-from ..files import UnreadableFile, check_append_target, read_tail
+from ..files import UnreadableFile, check_append_target
+from .jsonlines import JsonLines
 
 Outcome = Literal["started", "success", "failure", "noop"]
 # A "started" entry without a result is another run's write in progress for this long at most (a run that
@@ -92,8 +93,16 @@ class FileLedger:
         self._warn = warn
         self._warned = False
         self._claims: dict[str, tuple[int, int]] = {}  # this run's claim lines: (start, end) offsets
+        # The one JSON-lines store: its lock and its bounded read; never rotated (every deploy is kept).
+        self._file = JsonLines(
+            path, max_bytes=MAX_READ_BYTES, rotate=False, remedy="remove it or point ledger-file at a file"
+        )
 
     def record(self, entry: LedgerEntry) -> None:
+        with self.lock():  # the lock every JSON-lines writer takes (re-entrant inside check-then-claim)
+            self._record(entry)
+
+    def _record(self, entry: LedgerEntry) -> None:
         text = entry.model_dump_json()
         line = ((self.redact(text) if self.redact else text) + "\n").encode()
         start = 0
@@ -141,29 +150,13 @@ class FileLedger:
             return False
         return True
 
-    @contextmanager
-    def lock(self) -> Iterator[object]:
-        """Exclusive while held, across processes on this machine: check-then-claim is one step."""
-        import fcntl
-
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        check_append_target(lock_path)
-        with open(lock_path, "a") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                yield handle
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    def lock(self) -> AbstractContextManager[None]:
+        """Exclusive while held, across processes on this machine: check-then-claim is one step (the lock of
+        every JSON-lines record, re-entrant for this run)."""
+        return self._file.lock()
 
     def _lines(self) -> list[bytes]:
-        try:
-            data, _cut = read_tail(self.path, MAX_READ_BYTES)
-        except FileNotFoundError:
-            return []
-        except UnreadableFile as exc:
-            raise DeployError(f"the deployment record {exc}: remove it or point ledger-file at a file") from None
-        return [line for line in data.split(b"\n") if line.strip()]
+        return self._file.lines()
 
     def entries(self) -> list[LedgerEntry]:
         out = []
