@@ -48,6 +48,9 @@ class Facts:
     health: str | None = None  # healthy | degraded | unhealthy, when measured
     outputs: dict[str, str] = field(default_factory=dict)  # outputs of one action only (restored-backup)
     details: dict[str, Any] = field(default_factory=dict)  # report fields of one action only
+    # On failure: each scope the run touched and what it holds now ("global commands" → "unchanged: ...").
+    states: dict[str, str] = field(default_factory=dict)
+    wrote: list[str] = field(default_factory=list)  # on failure: what the run wrote (backups, Discord writes)
 
 
 def names_json(names: list[str]) -> str:
@@ -141,4 +144,28 @@ def failure_outcome(exc: DeployError, report_file: str) -> Outcome | None:
     from .markdown import escape
 
     title = f"Discord commands: {facts.action} failed"
-    return render(facts, report_file=report_file, title=title, note=escape(str(exc)), exit_code=exc.exit_code)
+    # Without a plan there is no plan to show (an empty one would read "in sync"): the failure says it all.
+    no_plan = None if facts.plan is not None else ""
+    outcome = render(
+        facts, report_file=report_file, title=title, note=escape(str(exc)), exit_code=exc.exit_code, summary=no_plan
+    )
+    outcome.summary = "\n".join(p for p in (failure_markdown(facts.action, str(exc), facts), outcome.summary) if p)
+    if outcome.report is not None and facts.states:
+        outcome.report["states"] = dict(facts.states)
+    return outcome
+
+
+def failure_markdown(action: str, error: str, facts: Facts) -> str:
+    """The top of a failed run's summary: what failed, what was written, what each touched scope holds now
+    (so an ``if: failure()`` step, or a person, knows where things stand without reading the log)."""
+    from .markdown import escape, table
+
+    parts = [f"## ❌ {escape(action)} failed", f"**What failed:** {escape(error)}"]
+    wrote = facts.wrote or (
+        [f"backup {facts.backup_file} (nothing written to Discord after it)"] if facts.backup_file else []
+    )
+    parts.append("**What was written:** " + (escape("; ".join(wrote)) if wrote else "nothing"))
+    if facts.states:
+        parts.append("**State now:**")
+        parts.append(table(["Scope", "Holds now"], [[escape(k), escape(v)] for k, v in facts.states.items()]))
+    return "\n\n".join(parts) + "\n"

@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import DeployError
 from ..markdown import escape
-from ..outcome import EXIT_FAILED, Outcome, failure_outcome
+from ..outcome import EXIT_FAILED, Facts, Outcome, failure_markdown, failure_outcome, partial_of
 from ..report import REPORT_FORMAT
 from . import promote, stage
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..steps.apply import Applied
     from ..runtime import Runtime
 
 
@@ -36,14 +37,17 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
             if settings.dry_run
             else f"promote failed after a successful stage: {exc}"
         )
+        failed = failure_outcome(exc, settings.report_file)
+        facts = after_stage(applied, partial_of(exc))
+        report = {**both(staged, failed), "failure": message, "states": facts.states}
         return Outcome(
             action="deploy",
             exit_code=EXIT_FAILED,
-            outputs=staged.outputs,
-            summary=f"{staged.summary}\n## Production deploy failed\n\n{escape(message)}\n",
+            outputs={**staged.outputs, **promote_outputs(failed), "requests": str(report["requests"])},
+            summary=failure_markdown("deploy", message, facts) + "\n" + staged.summary,
             problems=staged.problems,
             lines=[*staged.lines, "", message],
-            report={**both(staged, failure_outcome(exc, settings.report_file)), "failure": message},
+            report=report,
         )
     requests = int(staged.outputs.get("requests", 0)) + int(promoted.outputs.get("requests", 0))
     return Outcome(
@@ -55,6 +59,35 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
         lines=[*staged.lines, "", *promoted.lines],
         report=both(staged, promoted),
     )
+
+
+def after_stage(applied: Applied | None, promoted: Facts | None) -> Facts:
+    """What a deploy whose promote failed wrote, and what each scope holds now: the stage's, then the promote's."""
+    facts = Facts("deploy")
+    if applied is not None:
+        if applied.backup:
+            facts.wrote.append(f"backup {applied.backup}")
+        if applied.dry_run:
+            facts.states[applied.target.label] = "unchanged (dry run)"
+        elif applied.written:
+            facts.wrote.append(f"the new set to {applied.target.label} (verified)")
+            facts.states[applied.target.label] = "the new set: this run's stage wrote and verified it"
+        else:
+            facts.states[applied.target.label] = "the new set: it already held it"
+    if promoted is not None:
+        facts.wrote += promoted.wrote
+        facts.states.update(promoted.states)
+    return facts
+
+
+def promote_outputs(failed: Outcome | None) -> dict[str, str]:
+    """The failed promote's outputs that say more than the stage's: its plan (when it got that far), its backup."""
+    if failed is None:
+        return {}
+    keep = ["changed", "added", "modified", "removed", "creates"] if "added" in failed.outputs else []
+    if failed.outputs.get("backup-file"):
+        keep.append("backup-file")
+    return {name: failed.outputs[name] for name in keep if name in failed.outputs}
 
 
 def both(staged: Outcome, promoted: Outcome | None) -> dict[str, Any]:

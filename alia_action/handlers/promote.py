@@ -9,7 +9,7 @@ from ..commands.plan import build_plan
 from ..durations import format_duration, human_duration
 from ..errors import DeployError, UsageError
 from ..notify.bypass import Bypass, notify_slack, summary_banner
-from ..outcome import Outcome
+from ..outcome import Facts, Outcome, attach
 from ..scope import Scope
 from ..steps.apply import Applied, apply_commands, deploy_outcome
 from ..steps.post_deploy import with_post_deploy_health
@@ -113,7 +113,13 @@ def run(settings: Settings, ctx: Runtime, staged_now: Applied | None = None) -> 
         # The staging guild is read by the staging bot: the production bot need not be a member of it.
         staging_bot = ctx.discord(settings, "staging")
         before = staging_bot.requests
-        breaker = check_breaker(settings, ctx, staging_bot, validated, staged_now)
+        try:
+            breaker = check_breaker(settings, ctx, staging_bot, validated, staged_now)
+        except CircuitOpen as exc:  # nothing written: still the checksum, the requests and where things stand
+            spent = (
+                staging_bot.requests - before + (discord.requests - first_request if staging_bot is not discord else 0)
+            )
+            raise attach(exc, breaker_facts(validated, spent, staging_bot)) from None
         if staging_bot is not discord:  # its own connection: add its GET to this run's count
             first_request -= staging_bot.requests - before
 
@@ -135,6 +141,22 @@ def run(settings: Settings, ctx: Runtime, staged_now: Applied | None = None) -> 
     if bypass is not None:
         outcome.summary = summary_banner(bypass) + "\n" + outcome.summary
     return with_post_deploy_health(outcome, settings, discord, applied)
+
+
+def breaker_facts(validated: Validated, requests: int, staging_bot: Discord) -> Facts:
+    """What a promote stopped by its circuit breaker knows: the set, the requests, and that nothing moved."""
+    return Facts(
+        "promote",
+        validated.checksum,
+        validated.commands,
+        list(validated.problems),
+        backup_file="",
+        requests=requests,
+        states={
+            "global commands": "unchanged: nothing was written (the circuit breaker stopped the promote)",
+            f"staging guild {staging_bot.staging_guild}": "not written by this run (only read for the breaker)",
+        },
+    )
 
 
 def announce_bypass(settings: Settings, ctx: Runtime) -> Bypass:

@@ -11,9 +11,9 @@ from ..commands.canonical import SERVER_KEYS, checksum
 from ..commands.plan import Plan, build_plan
 from ..errors import DeployError, UsageError
 from ..markdown import escape
-from ..outcome import EXIT_OK, Outcome, render
+from ..outcome import EXIT_OK, Outcome, attach, render
 from ..report import REPORT_FORMAT
-from ..steps.apply import Applied, applied_facts, apply_commands, read_snapshot
+from ..steps.apply import Applied, applied_facts, apply_commands, failure_facts, read_snapshot
 from ..stores.backup_scope import Listed, describe, opened
 from ..stores.backups import BackupDocument, BackupError, BackupScope, BackupStore, age
 from ..wording import Wording
@@ -111,18 +111,22 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
     # 2. Choose the backup: backup-file (a name in the store), else the latest of this application and scope.
     scope = BackupScope(discord.application_id, target.guild_id)
     try:
-        if settings.backup_file:
-            name = settings.backup_file
-            choice = Choice(name, store.load(name, scope), f"named by {ctx.wording.name('backup-file')}")
-        else:
-            choice = choose_latest(store, scope, snapshot.commands, ctx.wording)
-    except BackupError as exc:
-        raise BackupError(f"{exc}; nothing was written to Discord") from None
-    ctx.log(f"restoring {choice.name}: {choice.why}")
+        try:
+            if settings.backup_file:
+                name = settings.backup_file
+                choice = Choice(name, store.load(name, scope), f"named by {ctx.wording.name('backup-file')}")
+            else:
+                choice = choose_latest(store, scope, snapshot.commands, ctx.wording)
+        except BackupError as exc:
+            raise BackupError(f"{exc}; nothing was written to Discord") from None
+        ctx.log(f"restoring {choice.name}: {choice.why}")
 
-    # 3. It must come from this application and scope (unless forced).
-    if not settings.force:
-        check_origin(choice.document, choice.name, discord, target, ctx)
+        # 3. It must come from this application and scope (unless forced).
+        if not settings.force:
+            check_origin(choice.document, choice.name, discord, target, ctx)
+    except DeployError as exc:  # no backup to restore: nothing was written; still the requests and the state
+        reading.requests = discord.requests - first_request
+        raise attach(exc, failure_facts("rollback", "", reading)) from None
 
     # 4. Guard (a restore removing commands needs the same consent as a deploy), pre-rollback backup,
     #    write, verify, record: the shared steps.

@@ -267,10 +267,22 @@ def read_snapshot(
         raise failed(settings, ctx, discord, action=action, digest=digest, applied=applied, message=message) from None
 
 
+UNCHANGED = "unchanged: what it held before this run (nothing was written to it)"
+
+
 def failed(
-    settings: Settings, ctx: Runtime, discord: Discord, *, action: str, digest: str, applied: Applied, message: str
+    settings: Settings,
+    ctx: Runtime,
+    discord: Discord,
+    *,
+    action: str,
+    digest: str,
+    applied: Applied,
+    message: str,
+    state: str = UNCHANGED,
 ) -> DeployError:
-    """Record a failed write (or read) and return the error that says what happened and how to go back."""
+    """Record a failed write (or read) and return the error that says what happened and how to go back.
+    ``state``: what the target holds now, for the failure's summary."""
     target = applied.target
     try:  # the failure closes this run's claim; if it cannot be recorded, the cause still comes first
         record(
@@ -292,7 +304,17 @@ def failed(
         hint += f" (restore it with {restore})"
     error = DeployError(f"{action} to {target.label} failed: {message}.{hint + '.' if applied.backup else ''}")
     # What the run knew when it failed: the runner still sets the outputs and the summary from it.
-    return attach(error, applied_facts(action, digest, applied, commands=None, details={}))
+    return attach(error, failure_facts(action, digest, applied, state))
+
+
+def failure_facts(action: str, digest: str, applied: Applied, state: str = UNCHANGED) -> Facts:
+    """What a failed write knows, with what it wrote and what its scope holds now."""
+    facts = applied_facts(action, digest, applied, commands=None, details={})
+    facts.states = {applied.target.label: state}
+    facts.wrote = [f"backup {applied.backup}"] if applied.backup else []
+    if applied.written:
+        facts.wrote.append(f"the write to {applied.target.label} was sent")
+    return facts
 
 
 def retain_backups(settings: Settings, ctx: Runtime, discord: Discord, target: Scope) -> list[str]:
@@ -346,9 +368,11 @@ def apply_commands(
         bypass_reason=bypass_reason,
     )
 
-    def fail(message: str) -> NoReturn:
+    def fail(message: str, state: str = UNCHANGED) -> NoReturn:
         applied.requests = discord.requests - start
-        raise failed(settings, ctx, discord, action=action, digest=digest, applied=applied, message=message)
+        raise failed(
+            settings, ctx, discord, action=action, digest=digest, applied=applied, message=message, state=state
+        )
 
     # 1. Read what is live and plan against it.
     if snapshot is None:
@@ -367,7 +391,11 @@ def apply_commands(
 
     # 2. Guards, then the durable backup: both before the first write.
     if guard:
-        check_guards(settings, ctx, discord, target, plan, action=action)
+        try:
+            check_guards(settings, ctx, discord, target, plan, action=action)
+        except DeployError as exc:  # stopped before writing: the plan and the requests are still worth showing
+            applied.requests = discord.requests - start
+            raise attach(exc, failure_facts(action, digest, applied)) from None
     if settings.dry_run:
         applied.dry_run = True
         applied.requests = discord.requests - start
@@ -406,7 +434,8 @@ def apply_commands(
         sent = f"the write failed ({write_error})" if write_error else "the write was sent"
         fail(
             f"{sent} but verification could not read the live commands ({exc}); {target.label} hold(s) the "
-            "previous or the intended set: run detect against this environment to see which"
+            "previous or the intended set: run detect against this environment to see which",
+            "unknown: the previous or the intended set (verification could not read it)",
         )
     applied.requests = discord.requests - start
     applied.live_checksum = set_checksum(after, guild=target.guild)
@@ -420,7 +449,12 @@ def apply_commands(
     unchanged = build_plan(live, after, guild=target.guild).empty
     state = "still hold(s) the previous set" if unchanged else "hold(s) neither the previous nor the intended set"
     cause = f"the write failed ({write_error})" if write_error else "verification found a different set"
-    fail(f"{cause}; {target.label} {state}")
+    fail(
+        f"{cause}; {target.label} {state}",
+        "the previous set (the write did not apply)"
+        if unchanged
+        else f"neither the previous nor the intended set: restore backup {applied.backup}",
+    )
 
 
 def deploy_outcome(
