@@ -21,7 +21,17 @@ if __package__ in (None, ""):  # run as `python bench/run_all.py`: import from t
 from bench import REPO
 from bench.table import machine
 
-BENCHMARKS = ("detect", "cold_start", "requests", "monitor", "image_size", "s3_requests", "dashboard", "huge_history")
+BENCHMARKS = (
+    "detect",
+    "cold_start",
+    "requests",
+    "monitor",
+    "image_size",
+    "s3_requests",
+    "dashboard",
+    "huge_history",
+    "two_applications",
+)
 RESULTS = REPO / "bench" / "results.md"
 
 

@@ -91,3 +91,9 @@ def test_huge_history_bench_runs_health_on_a_huge_and_an_endless_metrics_log() -
     out = assert_table(run_bench("huge_history.py", "--quick"))
     assert "link to /dev/zero" in out and "FIFO" in out
     assert "PASS: 0 of 4 runs hung" in out
+
+
+def test_two_applications_bench_counts_each_bots_requests() -> None:
+    out = assert_table(run_bench("two_applications.py", "--quick"))
+    assert "| promote (first) | 0 | 1 | 3 | 4 | 4 |" in out
+    assert "PASS: every request carried the token of the application in its path" in out
