@@ -239,7 +239,7 @@ def test_example_inputs_are_inputs_of_action_yml(path: Path) -> None:
 
 def test_the_input_check_catches_a_typo(tmp_path: Path) -> None:
     broken = tmp_path / "minimal.yml"
-    broken.write_text(MINIMAL.read_text(encoding="utf-8").replace("bot-token:", "bot_tokn:"), encoding="utf-8")
+    broken.write_text(MINIMAL.read_text(encoding="utf-8").replace("  bot-token:", "  bot_tokn:"), encoding="utf-8")
     declared = set(load(ACTION_YML)["inputs"])
     assert {k for step in our_steps(broken) for k in step["with"]} - declared == {"bot_tokn"}
 
