@@ -31,15 +31,18 @@ from bench.table import markdown_table
 KB = 1000
 
 
-def build(workspace: Path) -> float:
+def build(workspace: Path) -> tuple[float, int]:
+    """Seconds to build, and the health checks the dashboard counted (all of them, not the newest 2,000)."""
     settings = Settings.from_cli({"action": "dashboard"}, {}, None)
     ctx = Runtime(workspace=workspace, now=lambda: END)
     start = time.perf_counter()
     try:
-        dashboard.run(settings, ctx)
+        outcome = dashboard.run(settings, ctx)
     finally:
         ctx.close()
-    return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    counted: int = (outcome.report or {})["health"]["checks"]
+    return elapsed, counted
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,7 +54,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="dashboard-bench-") as folder:
         workspace = Path(folder)
         lines = write_history(workspace, days=days, every=timedelta(minutes=5))
-        times = [build(workspace) for _ in range(repeats)]
+        builds = [build(workspace) for _ in range(repeats)]
+        times = [seconds for seconds, _ in builds]
+        counted = builds[-1][1]
+        if counted != lines:
+            raise SystemExit(f"the dashboard counted {counted} of the {lines} health lines written")
         page = workspace / "command-dashboard.html"
         html_size = page.stat().st_size
         library = Path(dashboard.__file__).resolve().parent.parent / "dashboard" / "vendor" / CHART_LIBRARY

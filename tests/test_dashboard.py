@@ -239,3 +239,19 @@ def test_the_vendored_chart_library_is_the_pinned_release() -> None:
     assert library.startswith(b"/*!\n * Chart.js v4.6.1\n")
     assert f"SHA256={hashlib.sha256(library).hexdigest()}" in script
     assert (root / "alia_action" / "dashboard" / "vendor" / "LICENSE.chartjs.md").read_text().startswith("The MIT")
+
+
+def test_the_dashboard_reads_more_history_than_a_check_keeps(tmp_path: Path) -> None:
+    """Health keeps its newest 2,000 checks; a longer history (kept or joined from artifacts) is read whole."""
+    from alia_action.config import Settings
+    from bench.dashboard_history import END as HISTORY_END
+    from bench.dashboard_history import write_history
+
+    lines = write_history(tmp_path, days=10, every=timedelta(minutes=5))
+    assert lines == 2880
+    ctx = Runtime(workspace=tmp_path, now=lambda: HISTORY_END)
+    try:
+        outcome = dashboard.run(Settings.from_cli({"action": "dashboard"}, {}, None), ctx)
+    finally:
+        ctx.close()
+    assert outcome.report is not None and outcome.report["health"]["checks"] == 2880

@@ -21,9 +21,14 @@ from ..notify.alerts import AlertEntry
 from ..outcome import Facts, Outcome, render
 from ..report import REPORT_FORMAT
 from ..stores.backups import BackupInfo
-from ..stores.jsonlines import JsonLines, parse_model
+from ..stores.jsonlines import JsonLines, Model, parse_model
 from ..stores.ledger import LedgerEntry
-from ..stores.metrics import MetricsLog
+from ..stores.metrics import MetricRecord
+
+# A reader's bounds, not the writers' (health keeps its newest 2,000 checks): a history kept longer, or
+# joined from several runs' artifacts, is read far past 30 days of 5-minute checks (8,640 lines).
+HISTORY_LINES = 50_000
+HISTORY_BYTES = 32 * 1024 * 1024
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -46,18 +51,22 @@ def _backups(settings: Settings, ctx: Runtime) -> tuple[list[BackupInfo], str]:
         return [], f"{settings.backup_store} (unreadable)"
 
 
+def _history(path: Path, model: type[Model]) -> list[Model]:
+    parse = parse_model(model)
+    lines = JsonLines(path, HISTORY_LINES, HISTORY_BYTES).lines()
+    return [item for item in map(parse, lines) if item is not None]
+
+
 def gather(settings: Settings, ctx: Runtime) -> Figures:
     window = Window.ending(ctx.now(), settings.dashboard_window)
     entries, ledger_location = _ledger_entries(settings, ctx)
-    metrics = MetricsLog(ctx.workspace / settings.metrics_file)
-    alerts_file = JsonLines(ctx.workspace / settings.alerts_file)
-    parse_alert = parse_model(AlertEntry)
-    alerts = [a for a in map(parse_alert, alerts_file.lines()) if a is not None]
+    records = _history(ctx.workspace / settings.metrics_file, MetricRecord)
+    alerts = _history(ctx.workspace / settings.alerts_file, AlertEntry)
     backups, backup_location = _backups(settings, ctx)
     figures = compute(
         window=window,
         entries=entries,
-        records=metrics.records(),
+        records=records,
         alerts=alerts,
         backups=backups,
         response_threshold_ms=settings.response_time_threshold * 1000,
