@@ -79,6 +79,7 @@ class GitHubFault:
     status: int = 502
     seconds: float = 0.0
     retry_after: int | None = None
+    skip: int = 0  # matching requests let through before the fault starts
 
 
 @dataclass
@@ -186,12 +187,20 @@ class GitHubStandIn:
             self.permissions = dict.fromkeys(PERMISSIONS, "read")
 
     def fail(
-        self, status: int = 502, *, method: str | None = None, path: str | None = None, times: int = 1, slow: float = 0
+        self,
+        status: int = 502,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        times: int = 1,
+        slow: float = 0,
+        skip: int = 0,
     ) -> None:
-        """The next ``times`` matching requests answer ``status`` (a 5xx) or, with ``slow``, answer normally
-        after ``slow`` seconds (a timeout for a client that waits less). ``path``: a regex searched in the path."""
+        """The next ``times`` matching requests (after ``skip`` let through) answer ``status`` (a 5xx, or a 403
+        refusal) or, with ``slow``, answer normally after ``slow`` seconds (a timeout for a client that waits
+        less). ``path``: a regex searched in the path."""
         kind = "slow" if slow else "status"
-        self._add(GitHubFault(kind, method, re.compile(path) if path else None, times, status, slow))
+        self._add(GitHubFault(kind, method, re.compile(path) if path else None, times, status, slow, skip=skip))
 
     def rate_limit(
         self,
@@ -222,6 +231,9 @@ class GitHubStandIn:
         with self._lock:
             for fault in self._faults:
                 if (fault.method is None or fault.method == method) and (fault.path is None or fault.path.search(path)):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        return None
                     fault.times -= 1
                     if fault.times <= 0:
                         self._faults.remove(fault)
@@ -231,6 +243,8 @@ class GitHubStandIn:
 
     @staticmethod
     def _fault_reply(fault: GitHubFault) -> Reply:
+        if fault.kind == "status" and fault.status == 403:  # a refusal as GitHub words it, without a rate limit
+            return Reply(403, {"message": "Resource not accessible by integration", "documentation_url": DOCS})
         if fault.kind == "status":
             return Reply(fault.status, {"message": "Server Error"} if fault.status != 502 else None)
         reset = str(int(datetime.now(UTC).timestamp()) + 1)

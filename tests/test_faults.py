@@ -1,4 +1,5 @@
-"""Fault injection: every fault at every request position of stage, promote and rollback.
+"""Fault injection: every fault at every request position of stage, promote and rollback, and the faults of
+the records a deploy trusts (S3 behind a fault proxy in front of moto, GitHub Deployments on the stand-in).
 
 After each run exactly one of two outcomes holds:
 - success, and the live set is the intended set;
@@ -11,18 +12,23 @@ The figures printed at the end of the session (conftest.pytest_terminal_summary)
 observed, never from counters the assertions bump: faults from the emulator's own request log (each request a
 fault fired on), and a fault scheduled that never fired fails its test (a position the code no longer reaches
 proves nothing); states lost from the live set compared with the previous and the intended set after each run;
-secrets leaked from the token's bytes searched in everything the run produced.
+secrets leaked from the token's bytes searched in everything the run produced. Faults of S3 and GitHub are
+counted from the proxy's and the stand-in's own records of the faults that fired, and after each of those runs
+no claim of the run is left open, in deployment.log or as an in_progress GitHub Deployment.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from alia_action.commands.plan import build_plan
@@ -35,6 +41,10 @@ from alia_action.runtime import Runtime
 from alia_action.stores.backups import LocalBackupStore
 from alia_action.stores.ledger import FileLedger
 from tests.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN, setup_emulator
+from tests.fault_proxy import FaultProxy
+from tests.github_standin import GitHubStandIn
+from tests.oidc_standin import moto_reset, moto_server
+from tests.test_github import GH_TOKEN, Runner
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 0.5
@@ -59,12 +69,13 @@ class Observation:
     """What one run left, as observed after it: the basis of every figure in the summary line."""
 
     label: str
-    scheduled: int  # faults put on the emulator's schedule
+    scheduled: int  # faults put on the schedule of the peer (the emulator, the S3 proxy, the GitHub stand-in)
     fired: tuple[str, ...]  # the emulator's record: "kind METHOD path #seq" of each request a fault fired on
     failed: bool
     live_is_intended: bool  # the live set compared with the intended one
     live_is_previous: bool
     secret_hits: tuple[str, ...]  # where the token's bytes were found
+    peer: str = "Discord"
 
 
 OBSERVED: list[Observation] = []
@@ -72,13 +83,15 @@ OBSERVED: list[Observation] = []
 
 def summary_line() -> str:
     runs = len(OBSERVED)
-    fired = sum(len(o.fired) for o in OBSERVED)
-    never = sum(o.scheduled for o in OBSERVED) - fired
+    fired = sum(len(o.fired) for o in OBSERVED if o.peer == "Discord")
+    records = sum(len(o.fired) for o in OBSERVED if o.peer != "Discord")
+    never = sum(o.scheduled for o in OBSERVED) - fired - records
     failures = sum(o.failed for o in OBSERVED)
     lost = sum(1 for o in OBSERVED if not (o.live_is_intended or o.live_is_previous))
     leaked = sum(len(o.secret_hits) for o in OBSERVED)
     return (
-        f"fault injection: {fired} faults fired (the emulator's record; {never} scheduled never fired), {runs} runs, "
+        f"fault injection: {fired} faults fired (the emulator's record) and {records} of S3 and GitHub (the proxy's "
+        f"and the stand-in's records), {never} scheduled never fired, {runs} runs, "
         f"{runs - failures} success / {failures} clean failure, {lost} states lost (live sets compared), "
         f"{leaked} secrets leaked (bytes searched)"
     )
@@ -246,3 +259,121 @@ def test_fault(operation: str, fault: str, position: str, tmp_path: Path) -> Non
 
         # Nothing the run produced holds the token.
         assert observed.secret_hits == (), observed.secret_hits
+
+
+# ---------------------------------------------------------------------------------- the records: S3 and GitHub
+
+# name: (peer, fault, the run writes to Discord)
+RECORD_FAULTS: dict[str, tuple[str, dict[str, Any], bool]] = {
+    "S3 503 twice on the backup": ("S3", {"kind": "status", "method": "PUT", "times": 2}, True),
+    "S3 503 on every attempt": ("S3", {"kind": "status", "method": "PUT", "times": 3}, False),
+    "S3 reset on every attempt": ("S3", {"kind": "reset", "method": "PUT", "times": 3}, False),
+    "GitHub 502 reading the record": (
+        "GitHub",
+        {"status": 502, "method": "GET", "path": "/deployments$", "times": 4},  # the read and its 3 retries
+        False,
+    ),
+    "GitHub 403 on the claim": ("GitHub", {"status": 403, "method": "POST", "path": "/deployments$"}, False),
+    "GitHub 502 on the claim's status": ("GitHub", {"status": 502, "method": "POST", "path": "/statuses$"}, False),
+    "GitHub 502 on the result's status": (
+        "GitHub",
+        {"status": 502, "method": "POST", "path": "/statuses$", "skip": 2},  # claim's, result's in_progress pass
+        True,
+    ),
+    "GitHub secondary rate limit on the claim": (
+        "GitHub limit",
+        {"retry_after": 1, "method": "POST", "path": "/deployments$"},
+        True,
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
+
+
+def aws_for_tests(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for variable in [k for k in os.environ if k.startswith("AWS_")]:
+        monkeypatch.delenv(variable)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "fault-suite")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "fault-suite")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+
+
+@pytest.mark.parametrize("name", list(RECORD_FAULTS))
+def test_record_fault(name: str, moto_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """stage to an empty staging guild, backups on S3, records in GitHub Deployments, one record fault."""
+    from alia_action.sources import load_commands
+
+    peer, spec, writes = RECORD_FAULTS[name]
+    spec = dict(spec)
+    moto_reset(moto_url)
+    aws_for_tests(monkeypatch, tmp_path)
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=moto_url)
+    s3.create_bucket(Bucket="fault-suite")
+    with Emulator() as emu, GitHubStandIn(token=GH_TOKEN) as gh, FaultProxy(moto_url) as proxy:
+        setup_emulator(emu)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+        workspace = tmp_path / "ws"
+        shutil.copytree(ROOT / "examples" / "commands", workspace / "commands")
+        values = {
+            "action": "stage",
+            "bot_token": TOKEN,
+            "application_id": APP_ID,
+            "guild_id": GUILD_ID,
+            "discord_api_url": emu.url,
+            "github_token": GH_TOKEN,
+            "backup_store": "s3://fault-suite/backups",
+        }
+        settings = Settings.from_cli(values, {}, None)
+        intended = [c.data for c in load_commands("commands", workspace).commands]
+        previous = emu.commands(APP_ID, GUILD_ID)
+        scheduled = int(spec.get("times", 1))
+        if peer == "S3":
+            proxy.add(spec.pop("kind"), **spec)
+        elif peer == "GitHub":
+            gh.fail(**spec)
+        else:
+            gh.rate_limit("secondary", **spec)
+
+        step = Runner(gh, tmp_path, {}, "push")(settings, workspace)
+
+        live = emu.commands(APP_ID, GUILD_ID)
+        shown = "\n".join(line for line in step.log.splitlines() if not line.startswith("::add-mask::"))
+        produced = {"log": shown.encode(), "summary": step.summary.encode()}
+        produced |= {str(p.relative_to(workspace)): p.read_bytes() for p in workspace.rglob("*") if p.is_file()}
+        observed = Observation(
+            label=f"stage/{name}",
+            scheduled=scheduled,
+            fired=tuple(proxy.fired if peer == "S3" else gh.fired),
+            failed=step.code != 0,
+            live_is_intended=build_plan(intended, live, guild=True).empty,
+            live_is_previous=build_plan(previous, live, guild=True).empty,
+            secret_hits=token_hits(produced),
+            peer=peer.split()[0],
+        )
+        OBSERVED.append(observed)
+
+        assert len(observed.fired) == scheduled and proxy.pending == 0 and gh.pending == 0, observed.fired
+        wrote = any(r.method == "PUT" for r in emu.requests)
+        assert wrote is writes, step.log
+        assert (step.code == 0) is writes, step.log
+        assert observed.live_is_intended if writes else observed.live_is_previous, step.log
+        if not writes:
+            assert re.search(r"nothing (was|is) written to Discord|stopped before writing to Discord", step.log)
+        else:  # the backup before the write holds the previous set: read back from S3 itself
+            keys = [o["Key"] for o in s3.list_objects_v2(Bucket="fault-suite").get("Contents", [])]
+            assert len(keys) == 1, keys
+            backup = json.loads(s3.get_object(Bucket="fault-suite", Key=keys[0])["Body"].read())
+            assert build_plan(backup["commands"], previous, guild=True).empty
+
+        # No claim of this run is left open, in the file or in GitHub.
+        entries = FileLedger(workspace / "deployment.log").entries()
+        assert {e.run for e in entries if e.outcome == "started"} <= {e.run for e in entries if e.outcome != "started"}
+        for deployment in gh.deployments.values():
+            if deployment["payload"].get("outcome") == "started":
+                assert gh.status_history(deployment["id"])[-1:] != ["in_progress"], name
+        assert observed.secret_hits == ()

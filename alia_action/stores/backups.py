@@ -289,7 +289,7 @@ def s3_config() -> Any:
     request; throttling (503 SlowDown) is retried with backoff by botocore's standard mode."""
     from botocore.config import Config
 
-    return Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 3, "mode": "standard"})
+    return Config(connect_timeout=5, read_timeout=15, retries={"total_max_attempts": 3, "mode": "standard"})
 
 
 class S3BackupStore:
