@@ -104,3 +104,16 @@ def _looked_in(wording: Wording, setting: str, parameter: str, prefix: str | Non
     places = [wording.name(setting), *ENV_NAMES.get(setting.replace("-", "_"), ())]
     places.append(f"Parameter Store {prefix}/{parameter}" if prefix else "Parameter Store (AWS is not configured)")
     return ", ".join(dict.fromkeys(places))
+
+
+def guild_places(settings: Settings, wording: Wording, *, aws: bool) -> str:
+    """Where the staging guild is looked for, in order, for the message that says it was not found."""
+    from .config import ENV_NAMES
+
+    places = [wording.name("guild-id"), *ENV_NAMES["guild_id"]]
+    if aws:
+        places += [
+            f"Parameter Store {settings.ssm_prefix_for('staging')}/GUILD_ID",
+            f"{settings.ssm_prefix_for('production')}/GUILD_ID",
+        ]
+    return ", ".join(places)

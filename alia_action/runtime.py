@@ -149,9 +149,13 @@ class Runtime:
             return open_emulated(self.workspace, settings.guild_id, self.resources, self.log, self.client_options)
         bot = self.credentials(settings, application)
         guild = bot.staging_guild if application == "staging" else self._shared_staging_guild(settings)
-        return open_live(
+        discord = open_live(
             bot.token, bot.application_id, guild, settings.discord_api_url, self.resources, self.client_options
         )
+        from .credentials import guild_places
+
+        discord.looked_for_guild = guild_places(settings, self.wording, aws=self.aws_configured(settings))
+        return discord
 
     def _shared_staging_guild(self, settings: Settings) -> str | None:
         """The staging guild, when the production bot serves it too; None when staging is another bot (the

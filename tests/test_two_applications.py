@@ -257,3 +257,14 @@ def test_the_original_parameter_store_layout_with_role_to_assume_only(
     assert_each_token_stayed_home(two_bots.requests)
     assert_tokens_masked_and_kept(staged, (STAGING_TOKEN,))  # stage never even read the production token
     assert_tokens_masked_and_kept(promoted)
+
+
+def test_a_missing_staging_guild_is_named_with_where_it_was_looked_for(two_bots: Emulator, workspace: Path) -> None:
+    settings = two_bot_settings(two_bots, action="stage").model_copy(update={"guild_id": None})
+    with pytest.raises(UsageError, match=r"no staging guild: looked in --guild-id, GUILD_ID; set it to the ID"):
+        run_in(workspace, stage.run, settings)
+
+
+def test_the_breaker_says_how_to_stage_in_the_terminal_s_words(two_bots: Emulator, workspace: Path) -> None:
+    with pytest.raises(DeployError, match=r"run the staging deploy again \(`command-deploy stage`\)"):
+        run_in(workspace, promote.run, two_bot_settings(two_bots, action="promote"))

@@ -19,6 +19,8 @@ class Discord:
     application_id: str
     staging_guild: str | None
     emulated: bool = False
+    # Where the staging guild was looked for, in the words of the interface (set by the runtime).
+    looked_for_guild: str = "the guild-id input (or GUILD_ID)"
 
     def guild_for(self, environment: str) -> str | None:
         """The scope of an environment: the staging guild, or global (None) for production."""
@@ -33,8 +35,8 @@ class Discord:
         if not self.staging_guild:
             # The original system silently deployed globally here; refusing is the point.
             raise UsageError(
-                "no staging guild: set the guild-id input (or GUILD_ID) to the ID of the staging server; "
-                "staging never falls back to global commands"
+                f"no staging guild: looked in {self.looked_for_guild}; set it to the ID of the staging server "
+                "(staging never falls back to global commands)"
             )
         return self.staging_guild
 

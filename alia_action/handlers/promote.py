@@ -18,12 +18,19 @@ from ..stores.ledger import latest_success
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..wording import Wording
     from ..discord.connection import Discord
     from ..runtime import Runtime
 
 # Runners' clocks differ a little; a staging record dated further ahead than this is not believed.
 CLOCK_SKEW = timedelta(minutes=2)
-STAGE_AGAIN = "run the staging deploy again (action: stage, or `gh workflow run <workflow> -f action=staging`)"
+
+
+def stage_again(wording: Wording) -> str:
+    """How to satisfy the breaker, in the words of the interface that ran promote."""
+    if wording.action:
+        return "run the staging deploy again (`action: stage`, or `gh workflow run <workflow> -f action=staging`)"
+    return f"run the staging deploy again ({wording.run('stage')})"
 
 
 class CircuitOpen(DeployError):
@@ -61,18 +68,18 @@ def check_breaker(
         )
         raise CircuitOpen(
             f"circuit breaker: no successful staging deploy to guild {guild} is recorded in {ledger.location}"
-            f"{why}; " + STAGE_AGAIN
+            f"{why}; " + stage_again(ctx.wording)
         )
     if staged.checksum != validated.checksum:
         raise CircuitOpen(
             f"circuit breaker: the last staging deploy ({staged.time:%Y-%m-%d %H:%M:%S} UTC) was of another command "
-            f"set (checksum {staged.checksum[:12]}, this set is {validated.checksum[:12]}); " + STAGE_AGAIN
+            f"set (checksum {staged.checksum[:12]}, this set is {validated.checksum[:12]}); " + stage_again(ctx.wording)
         )
     age = max(now - staged.time, timedelta(0))  # within the clock skew: just now
     if age > timedelta(seconds=settings.staging_max_age):
         raise CircuitOpen(
             f"circuit breaker: the staging deploy of this set is {human_duration(age.total_seconds())} old, older "
-            f"than staging-max-age={format_duration(settings.staging_max_age)}; " + STAGE_AGAIN
+            f"than staging-max-age={format_duration(settings.staging_max_age)}; " + stage_again(ctx.wording)
         )
     ago = human_duration(age.total_seconds())
     if staged_now is not None and staged_now.target.guild_id == guild and staged_now.live_checksum is not None:
@@ -87,7 +94,8 @@ def check_breaker(
         state = {"added": "missing", "modified": "changed", "removed": "extra"}
         changed = ", ".join(f"{state[c.kind]} {c.name}" for c in drift.changes if c.kind != "unchanged")
         raise CircuitOpen(
-            f"circuit breaker: staging guild {guild} no longer holds the staged set ({changed}); " + STAGE_AGAIN
+            f"circuit breaker: staging guild {guild} no longer holds the staged set ({changed}); "
+            + stage_again(ctx.wording)
         )
     return [
         f"circuit breaker passed: staged {ago} ago with the same checksum, and staging guild {guild} still holds it"
