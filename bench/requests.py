@@ -6,8 +6,9 @@ per second). Every repetition starts from a fresh emulator state seeded with the
 Counts come from the emulator's request log; version bumps from the commands' ``version`` before and
 after; creates from the emulator's daily-create window.
 
-* command-deploy: ``alia_action.handlers.stage.run`` (read, plan, back up, one bulk PUT when the plan
-  is not empty, verify by a fresh GET, ledger).
+* command-deploy: ``alia_action.handlers.stage.run`` (read, plan, back up, one write when the plan is not
+  empty: POST/PATCH/DELETE of that command for a single change, else one bulk PUT; verify by a fresh GET;
+  ledger).
 * A: an unconditional bulk PUT every run (discord.js guide ``deploy-commands.js``, discord.py ``tree.sync``).
 * B: per-command writes after one GET (Sapphire's default strategy), see ``bench/alternatives.py``.
 """
@@ -161,7 +162,7 @@ def render(results: list[Measurement]) -> str:
         "429",
         "requests",
         "wall ms",
-        "versions bumped (needless)",
+        "versions changed (needless)",
         "creates",
         "end state",
     ]
@@ -207,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Median wall time of {reps} run(s) per cell, in this process against the emulator over loopback HTTP "
         "(rate limit 50 requests per route per second, as the emulator answers by default). command-deploy's "
         "time includes loading and validating the files, the backup and the ledger; A and B read the same files "
-        "as plain JSON. Versions bumped: commands that kept their ID but got a new `version` (needless: "
+        "as plain JSON. Versions changed: commands that kept their ID but got a new `version` (needless: "
         "their definition did not change; clients holding the old version can fail for a while). "
         "Creates: spent from Discord's 200-a-day budget. End state: the guild holds exactly the local set.\n"
     )

@@ -82,13 +82,111 @@ def test_a_second_stage_with_nothing_changed_makes_one_get_and_no_write(
     assert [c["version"] for c in live.commands(APP_ID, GUILD_ID)] == version_before  # no version bump
 
 
-def test_one_changed_command_is_get_put_get(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
+def versions(live: Emulator) -> dict[str, str]:
+    return {c["id"]: c["version"] for c in live.commands(APP_ID, GUILD_ID)}
+
+
+def test_one_changed_command_is_get_patch_get_and_changes_one_version(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
     mark = staged(make_settings, ctx, live)
+    before = versions(live)
+    coinflip = next(c for c in live.commands(APP_ID, GUILD_ID) if c["name"] == "coinflip")
     edit(ctx.workspace, "fun/games.json", "Flip a coin", "Flip a shiny coin")
     outcome = stage.run(make_settings(action="stage"), ctx)
-    assert methods(live, mark) == ["GET", "PUT", "GET"]
+    assert methods(live, mark) == ["GET", "PATCH", "GET"]
+    assert live.requests[mark + 1].path.endswith(f"/commands/{coinflip['id']}")
     assert json.loads(outcome.outputs["modified"]) == ["coinflip"]
     assert outcome.report is not None and outcome.report["creates"] == 0
+    after = versions(live)
+    assert after.keys() == before.keys()
+    assert [i for i in after if after[i] != before[i]] == [coinflip["id"]]  # only that command's version
+    assert holds(live, ctx.workspace, GUILD_ID)
+
+
+def test_one_added_command_is_one_post(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
+    mark = staged(make_settings, ctx, live)
+    before = versions(live)
+    (ctx.workspace / "commands" / "zz-new.json").write_text(
+        json.dumps({"name": "hello", "description": "Says hello"}), encoding="utf-8"
+    )
+    outcome = stage.run(make_settings(action="stage"), ctx)
+    assert methods(live, mark) == ["GET", "POST", "GET"]
+    assert json.loads(outcome.outputs["added"]) == ["hello"] and outcome.report is not None
+    assert outcome.report["creates"] == 1
+    after = versions(live)
+    assert {i: after[i] for i in before} == before and len(after) == len(before) + 1
+    assert FileLedger(ctx.workspace / "deployment.log").entries()[-1].creates == 1
+
+
+def test_one_removed_command_is_one_delete(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
+    mark = staged(make_settings, ctx, live)
+    quote = next(c for c in live.commands(APP_ID, GUILD_ID) if c["name"] == "quote")
+    before = versions(live)
+    (ctx.workspace / "commands" / "fun" / "quote.json").unlink()
+    outcome = stage.run(make_settings(action="stage"), ctx)
+    assert methods(live, mark) == ["GET", "DELETE", "GET"]
+    assert live.requests[mark + 1].path.endswith(f"/commands/{quote['id']}")
+    assert json.loads(outcome.outputs["removed"]) == ["quote"]
+    del before[quote["id"]]
+    assert versions(live) == before
+
+
+def test_the_deletion_guard_also_stops_a_single_delete_of_a_global_command(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    staged(make_settings, ctx, live)
+    promote.run(make_settings(action="promote"), ctx)
+    (ctx.workspace / "commands" / "fun" / "quote.json").unlink()
+    staged(make_settings, ctx, live)  # the staging guild allows 5 removals
+    mark = len(live.requests)
+    with pytest.raises(DeployError, match=r"max-deletions=0"):
+        promote.run(make_settings(action="promote"), ctx)
+    assert "DELETE" not in methods(live, mark)
+
+
+def test_a_dropped_answer_to_an_applied_delete_is_recognised_as_success(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    mark = staged(make_settings, ctx, live)
+    (ctx.workspace / "commands" / "fun" / "quote.json").unlink()
+    live.faults.add(Fault.drop_after_write(), method="DELETE")
+    outcome = stage.run(make_settings(action="stage"), ctx)
+    assert outcome.exit_code == 0
+    assert methods(live, mark) == ["GET", "DELETE", "DELETE", "GET"]  # the retry finds it gone (404)
+    assert holds(live, ctx.workspace, GUILD_ID)
+    assert FileLedger(ctx.workspace / "deployment.log").entries()[-1].outcome == "success"
+
+
+def test_two_changes_are_one_atomic_put(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
+    mark = staged(make_settings, ctx, live)
+    edit(ctx.workspace, "fun/games.json", "Flip a coin", "Flip a shiny coin")
+    (ctx.workspace / "commands" / "fun" / "quote.json").unlink()
+    stage.run(make_settings(action="stage"), ctx)
+    assert methods(live, mark) == ["GET", "PUT", "GET"]
+    assert holds(live, ctx.workspace, GUILD_ID)
+
+
+def test_a_second_run_after_a_single_change_makes_no_write(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    staged(make_settings, ctx, live)
+    edit(ctx.workspace, "fun/games.json", "Flip a coin", "Flip a shiny coin")
+    stage.run(make_settings(action="stage"), ctx)
+    mark = len(live.requests)
+    assert stage.run(make_settings(action="stage"), ctx).outputs["changed"] == "false"
+    assert methods(live, mark) == ["GET"]
+
+
+def test_a_patch_resets_what_the_file_no_longer_states(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    edit(ctx.workspace, "fun/games.json", '"name": "coinflip",', '"name": "coinflip",\n    "nsfw": true,')
+    mark = staged(make_settings, ctx, live)
+    edit(ctx.workspace, "fun/games.json", '"nsfw": true,', "")
+    stage.run(make_settings(action="stage"), ctx)
+    assert methods(live, mark) == ["GET", "PATCH", "GET"]
+    assert next(c for c in live.commands(APP_ID, GUILD_ID) if c["name"] == "coinflip")["nsfw"] is False
 
 
 def test_stage_refuses_without_a_guild(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
@@ -126,14 +224,17 @@ def test_the_deletion_guard_stops_a_mass_delete(live: Emulator, make_settings: S
 
 def test_a_rename_keeps_the_id(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
     mark = staged(make_settings, ctx, live)
+    before = versions(live)
     old = next(c for c in live.commands(APP_ID, GUILD_ID) if c["name"] == "coinflip")
     edit(ctx.workspace, "fun/games.json", '"name": "coinflip",', '"name": "flip",\n    "renamedFrom": "coinflip",')
     outcome = stage.run(make_settings(action="stage"), ctx)
     new = next(c for c in live.commands(APP_ID, GUILD_ID) if c["name"] == "flip")
     assert new["id"] == old["id"]
     assert outcome.report is not None and outcome.report["creates"] == 0
-    (put,) = [r for r in live.requests[mark:] if r.method == "PUT"]
-    assert {"id": old["id"], "name": "flip"}.items() <= next(c for c in put.body if c["name"] == "flip").items()
+    (patch,) = [r for r in live.requests[mark:] if r.method not in ("GET",)]
+    assert patch.method == "PATCH" and patch.path.endswith(f"/commands/{old['id']}") and patch.body["name"] == "flip"
+    after = versions(live)
+    assert [i for i in after if after[i] != before[i]] == [old["id"]]  # one version changed, the ID kept
 
 
 def test_the_daily_create_budget_is_checked_before_writing(
@@ -158,7 +259,7 @@ def test_persistent_5xx_fails_clearly_and_leaves_the_previous_set(
     staged(make_settings, ctx, live)
     before = canonical_set(live.commands(APP_ID, GUILD_ID), guild=True)
     edit(ctx.workspace, "fun/games.json", "Flip a coin", "Flip a shiny coin")
-    live.faults.add(Fault.server_error(503), method="PUT", times=FAST["max_attempts"])
+    live.faults.add(Fault.server_error(503), method="PATCH", times=FAST["max_attempts"])
     with pytest.raises(DeployError) as caught:
         stage.run(make_settings(action="stage"), ctx)
     message = str(caught.value)

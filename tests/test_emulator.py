@@ -174,6 +174,37 @@ def test_post_upserts_patch_and_delete(emulator: Emulator) -> None:
     assert missing.status_code == 404 and missing.json() == {"message": "Unknown application command", "code": 10063}
 
 
+def test_post_patch_and_delete_change_only_their_commands_version(emulator: Emulator) -> None:
+    """Discord's version model: a PUT gives every command of the scope a new version; POST, PATCH and
+    DELETE touch only their command."""
+    api(emulator, "PUT", guild_path(), json=[cmd("a"), cmd("b"), cmd("c")])
+
+    def versions() -> dict[str, str]:
+        return {c["name"]: c["version"] for c in emulator.commands(APP_ID, GUILD_ID)}
+
+    start = versions()
+    b_id = next(c["id"] for c in emulator.commands(APP_ID, GUILD_ID) if c["name"] == "b")
+    assert api(emulator, "PATCH", f"{guild_path()}/{b_id}", json={"description": "Changed"}).status_code == 200
+    patched = versions()
+    assert [n for n in start if patched[n] != start[n]] == ["b"]
+    assert api(emulator, "POST", guild_path(), json=cmd("d")).status_code == 201
+    posted = versions()
+    assert {n: posted[n] for n in patched} == patched
+    assert api(emulator, "DELETE", f"{guild_path()}/{b_id}").status_code == 204
+    deleted = versions()
+    assert deleted == {n: posted[n] for n in ("a", "c", "d")}
+    api(emulator, "PUT", guild_path(), json=[cmd("a"), cmd("c"), cmd("d")])
+    assert all(v != deleted[n] for n, v in versions().items())
+
+
+def test_entry_point_handler_is_optional(emulator: Emulator) -> None:
+    launch = {"type": 4, "name": "launch", "description": "Launch"}
+    created = api(emulator, "POST", global_path(), json=launch)
+    assert created.status_code == 201 and created.json()["handler"] in (1, 2)
+    refused = api(emulator, "POST", global_path(), json={**launch, "handler": 3})
+    assert codes_at(errors_of(refused), "handler") == ["BASE_TYPE_CHOICES"]
+
+
 def test_set_commands_seeds_state_and_refuses_what_discord_would(emulator: Emulator) -> None:
     seeded = emulator.set_commands(APP_ID, None, [cmd(id="1111111111111111111", version="2222222222222222222")])
     assert seeded[0]["id"] == "1111111111111111111" and seeded[0]["version"] == "2222222222222222222"

@@ -61,7 +61,11 @@ FAULTS: dict[str, Callable[[], list[Fault]]] = {
     "dropped before processing": lambda: [Fault.drop()],
     "dropped after applying": lambda: [Fault.drop_after_write()],
 }
-POSITIONS = ("plan GET", "PUT", "verify GET")
+POSITIONS = ("plan GET", "write", "verify GET")
+# stage, promote and rollback apply two changes (one bulk PUT); the stage-one-* runs apply a single change
+# with one per-command request.
+SINGLE = {"stage-one-patch": "PATCH", "stage-one-delete": "DELETE", "stage-one-post": "POST"}
+WRITES = ("PUT", "POST", "PATCH", "DELETE")
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,9 @@ class Scenario:
         self.workspace = tmp / "ws"
         shutil.copytree(ROOT / "examples" / "commands", self.workspace / "commands")
         self.guild: str | None = None if operation == "promote" else GUILD_ID
-        self.run_settings = self.settings(action=operation, environment="staging" if self.guild else "production")
+        self.single = operation in SINGLE
+        action = "stage" if operation in SINGLE else operation
+        self.run_settings = self.settings(action=action, environment="staging" if self.guild else "production")
         self.prepare()
 
     def settings(self, **overrides: Any) -> Settings:
@@ -138,8 +144,21 @@ class Scenario:
         (self.workspace / "commands" / "fun" / "quote.json").unlink()  # one removal, within the guard
         self._do(lambda s, c: Outcome("noop"))
 
+    def _change_one(self) -> None:
+        folder = self.workspace / "commands" / "fun"
+        if self.operation == "stage-one-patch":
+            games = folder / "games.json"
+            games.write_text(games.read_text(encoding="utf-8").replace("Flip a coin", "Flip a shiny coin"), "utf-8")
+        elif self.operation == "stage-one-delete":
+            (folder / "quote.json").unlink()
+        else:
+            (folder / "hello.json").write_text('{"name": "hello", "description": "Says hello"}', encoding="utf-8")
+
     def prepare(self) -> None:
-        if self.operation == "stage":  # v1 live in staging; v2 local
+        if self.single:  # v1 live in staging; v2 local differs by one command
+            self._do(stage.run, action="stage")
+            self._change_one()
+        elif self.operation == "stage":  # v1 live in staging; v2 local
             self._do(stage.run, action="stage")
             self._change_commands()
         elif self.operation == "promote":  # v1 live globally; v2 staged
@@ -173,10 +192,11 @@ class Scenario:
         return self.start + offset + POSITIONS.index(name) + 1
 
     def run(self) -> tuple[Outcome | None, DeployError | None]:
-        handler = {"stage": stage.run, "promote": promote.run, "rollback": rollback.run}[self.operation]
+        handler = {"promote": promote.run, "rollback": rollback.run}.get(self.operation, stage.run)
         settings = self.run_settings
         if self.operation != "rollback":  # v2 removes one command: consent, the guard has its own tests
-            settings = self.settings(action=self.operation, allow_deletions=True)
+            action = "stage" if self.single else self.operation
+            settings = self.settings(action=action, allow_deletions=True)
         ctx = self.context()
         try:
             return handler(settings, ctx), None
@@ -197,7 +217,7 @@ def inject(emu: Emulator, first: int, faults: list[Fault]) -> None:
 
 @pytest.mark.parametrize("position", POSITIONS)
 @pytest.mark.parametrize("fault", list(FAULTS))
-@pytest.mark.parametrize("operation", ["stage", "promote", "rollback"])
+@pytest.mark.parametrize("operation", ["stage", "promote", "rollback", *SINGLE])
 def test_fault(operation: str, fault: str, position: str, tmp_path: Path) -> None:
     with Emulator() as emu:
         setup_emulator(emu)
@@ -242,11 +262,13 @@ def test_fault(operation: str, fault: str, position: str, tmp_path: Path) -> Non
 
         # The ledger's entry for this run tells the truth: success exactly when the intended set was verified.
         last = FileLedger(scenario.workspace / "deployment.log").entries()[-1]
-        assert last.action == operation
+        assert last.action == ("stage" if operation in SINGLE else operation)
         assert last.outcome == ("failure" if error else "success")
 
         # Any write was preceded by a backup that restores the previous set.
-        wrote = any(r.method == "PUT" for r in emu.requests[scenario.start :])
+        sent = [r.method for r in emu.requests[scenario.start :] if r.method in WRITES]
+        assert set(sent) <= {SINGLE.get(operation, "PUT")}, sent  # one change: that command's request only
+        wrote = bool(sent)
         new_backups = [i.name for i in scenario.store.list() if i.name not in scenario.backups_before]
         if wrote:
             assert len(new_backups) == 1, new_backups
@@ -254,7 +276,7 @@ def test_fault(operation: str, fault: str, position: str, tmp_path: Path) -> Non
             assert build_plan(document.commands, scenario.previous, guild=scenario.guild is not None).empty
 
         # A drop after an applied write is recognised by the verification.
-        if fault == "dropped after applying" and position == "PUT":
+        if fault == "dropped after applying" and position == "write":
             assert error is None and observed.live_is_intended
 
         # Nothing the run produced holds the token.

@@ -234,3 +234,50 @@ def overwrite_body(
             item["id"] = remote_id
         body.append(item)
     return body
+
+
+# What a PATCH sends for a documented field the file leaves out: its default, so the edit leaves the
+# command exactly as the file says (a PATCH keeps every field it does not name; a PUT would reset them).
+_PATCH_RESETS: dict[str, Any] = {
+    "nsfw": False,
+    "default_member_permissions": None,
+    "name_localizations": None,
+    "description_localizations": None,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One request that applies a plan: ``PUT`` (the whole scope), or ``POST``/``PATCH``/``DELETE`` of one
+    command. ``command_id`` is Discord's ID for PATCH and DELETE."""
+
+    method: Literal["PUT", "POST", "PATCH", "DELETE"]
+    body: Any = None
+    command_id: str | None = None
+    name: str = ""
+
+
+def plan_write(local: Iterable[Mapping[str, Any]], plan: Plan, *, guild: bool = False) -> Write:
+    """The fewest writes that apply ``plan``: exactly one change is one per-command request, so only that
+    command's ``version`` changes (a bulk PUT gives every command of the scope a new one, and clients holding
+    the old version can fail for a while); two or more changes are one atomic bulk PUT.
+
+    A rename is a PATCH of the old command's ID: the ID and its permission overrides are kept.
+    """
+    commands = list(local)
+    changes = [c for c in plan.changes if c.kind != "unchanged"]
+    single = changes[0] if len(changes) == 1 else None
+    if single is None or (single.kind != "added" and not single.remote_id):
+        return Write("PUT", overwrite_body(commands, plan, guild=guild))
+    if single.kind == "removed":
+        return Write("DELETE", None, single.remote_id, single.name)
+    command = next(c for c in commands if command_key(c) == (single.type, single.name))
+    body = request_body(command, guild=guild)
+    if single.kind == "added":
+        return Write("POST", body, None, single.name)
+    body.pop("type", None)  # a command's type cannot change: PATCH does not take it
+    for key, default in _PATCH_RESETS.items():
+        body.setdefault(key, default)
+    if single.type == 1:
+        body.setdefault("options", [])
+    return Write("PATCH", body, single.remote_id, single.name)

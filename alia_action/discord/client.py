@@ -171,6 +171,19 @@ class DiscordClient:
         result = self.request("PUT", self._path(guild_id), json=list(body), guild_id=guild_id, expect="list")
         return list(result)
 
+    def create_command(self, guild_id: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
+        """POST one command (an upsert by name): only that command is created or gets a new version."""
+        return dict(self.request("POST", self._path(guild_id), json=dict(body), guild_id=guild_id) or {})
+
+    def edit_command(self, guild_id: str | None, command_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """PATCH one command by ID: the fields in ``body`` change, the ID stays; only its version moves on."""
+        path = f"{self._path(guild_id)}/{command_id}"
+        return dict(self.request("PATCH", path, json=dict(body), guild_id=guild_id) or {})
+
+    def delete_command(self, guild_id: str | None, command_id: str) -> None:
+        """DELETE one command by ID."""
+        self.request("DELETE", f"{self._path(guild_id)}/{command_id}", guild_id=guild_id)
+
     def request(
         self,
         method: str,
@@ -187,10 +200,11 @@ class DiscordClient:
         ``"command"``: one command object); anything else raises :class:`MalformedResponse`.
 
         Retrying is safe for every endpoint this client uses, also after a dropped connection
-        or a timeout that may have hidden an applied write: a bulk overwrite (PUT) with the same
-        body leads to the same state (only ``version`` moves on again, which any PUT does),
-        GET changes nothing, and POST upserts by name. So a write whose answer was lost is
-        simply sent again rather than guessed about; callers verify with a fresh GET anyway.
+        or a timeout that may have hidden an applied write: a bulk overwrite (PUT) or a PATCH with
+        the same body leads to the same state (only ``version`` moves on again), GET changes
+        nothing, POST upserts by name, and a DELETE sent again answers 404 unknown command, which
+        callers read as "gone". So a write whose answer was lost is simply sent again rather than
+        guessed about; callers verify with a fresh GET anyway.
         """
         method = method.upper()
         attempts = 0

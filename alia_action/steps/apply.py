@@ -1,7 +1,9 @@
 """The steps every write shares: read live, plan, guard, back up, write, verify, record.
 
-One GET to plan, one PUT only when the plan is not empty, one GET to verify. A connection that
-drops after Discord applied the PUT is recognised by the verification, not reported as a failure.
+One GET to plan, one write only when the plan is not empty, one GET to verify. The write is one
+per-command request (POST, PATCH, DELETE) when the plan holds a single change, so only that command's
+version changes; else one atomic bulk PUT. A connection that drops after Discord applied the write is
+recognised by the verification, not reported as a failure.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..commands.canonical import checksum as set_checksum
-from ..commands.plan import Plan, build_plan, overwrite_body
+from ..commands.plan import Plan, Write, build_plan, plan_write
 from ..commitinfo import Commit, find_commit
 from ..discord.errors import DAILY_CREATE_LIMIT, DiscordError
 from ..durations import format_duration
@@ -28,6 +30,7 @@ from .validation import Validated
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..discord.client import DiscordClient
     from ..discord.connection import Discord
     from ..runtime import Runtime
     from ..wording import Wording
@@ -417,13 +420,16 @@ def apply_commands(
     except DeployError as exc:  # the failure is recorded, which closes this run's claim wherever it is held
         fail(str(exc).removesuffix("."))
 
-    # 3. Write.
+    # 3. Write: one per-command request for a single change (only its version moves on), else one bulk PUT.
     write_error: DiscordError | None = None
+    write = plan_write(wanted, plan, guild=target.guild)
     try:
-        client.overwrite_commands(target.guild_id, overwrite_body(wanted, plan, guild=target.guild))
+        send_write(client, target.guild_id, write)
     except DiscordError as exc:
         write_error = exc
-        if exc.status is not None and 400 <= exc.status < 500:
+        # A DELETE sent again after its answer was lost finds the command gone: verification decides.
+        gone = write.method == "DELETE" and exc.status == 404
+        if exc.status is not None and 400 <= exc.status < 500 and not gone:
             fail(f"Discord refused the write: {exc}")  # a refused body was not applied: no need to read again
     applied.written = True
 
@@ -455,6 +461,20 @@ def apply_commands(
         if unchanged
         else f"neither the previous nor the intended set: restore backup {applied.backup}",
     )
+
+
+def send_write(client: DiscordClient, guild_id: str | None, write: Write) -> None:
+    """Send the one request that applies a plan."""
+    if write.method == "PUT":
+        client.overwrite_commands(guild_id, write.body)
+    elif write.method == "POST":
+        client.create_command(guild_id, write.body)
+    elif write.command_id is None:  # plan_write gives PATCH and DELETE the live command's ID
+        raise ValueError(f"{write.method} of {write.name} without a command ID")
+    elif write.method == "PATCH":
+        client.edit_command(guild_id, write.command_id, write.body)
+    else:
+        client.delete_command(guild_id, write.command_id)
 
 
 def deploy_outcome(
