@@ -230,7 +230,7 @@ def test_no_secret_reaches_anything_any_action_produces(harness: Harness) -> Non
     )
     games = main / "commands" / "fun" / "games.json"
     games.write_text(games.read_text(encoding="utf-8").replace("Flip a coin", "Flip a shiny coin"), "utf-8")
-    h.live.faults.add(Fault.server_error(503), method="PUT", times=10)
+    h.live.faults.add(Fault.server_error(503), method="PATCH", times=10)  # one change: a PATCH
     h.run("stage with Discord failing", main, {"action": "stage"}, expect=1)
     h.live.faults.clear()
     h.run("stage again", main, {"action": "stage"}, expect=0)
