@@ -281,7 +281,7 @@ def test_no_secret_reaches_anything_any_action_produces(harness: Harness) -> Non
     from_store = {"bot-token": "", "application-id": "", "ssm-prefix": "/hygiene/{environment}"}
     h.run("stage with credentials from Parameter Store", ssm_ws, {"action": "stage", **from_store}, expect=0)
     assert any(r.caller == SSM_APP_ID for r in h.live.requests), "the Parameter Store token was used"
-    h.live.faults.add(Fault.server_error(503), method="PUT", times=10)
+    h.live.faults.add(Fault.server_error(503), method="PATCH", times=10)  # one change: a PATCH
     edit = ssm_ws / "commands" / "fun" / "games.json"
     edit.write_text(edit.read_text(encoding="utf-8").replace("Flip a coin", "Flip a stored coin"), "utf-8")
     h.run("stage from Parameter Store, Discord failing", ssm_ws, {"action": "stage", **from_store}, expect=1)
