@@ -199,7 +199,7 @@ def test_a_malformed_answer_to_the_write_is_settled_by_the_verification(
     before = emu.commands(APP_ID, GUILD_ID)
     games = ws / "commands" / "fun" / "games.json"
     games.write_text(games.read_text(encoding="utf-8").replace("Flip a coin", "Flip a shiny coin"), "utf-8")
-    emu.faults.add(MALFORMED[case], method="PUT")  # answered by a proxy: the write never reached Discord
+    emu.faults.add(MALFORMED[case], method="PATCH")  # a proxy answered the one-change write
     TALLY.malformed_answers += 1
     error = run_stage(ws, settings_for(emu, action="stage"))
     assert isinstance(error, DeployError)

@@ -173,12 +173,13 @@ class DiscordClient:
 
     def create_command(self, guild_id: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
         """POST one command (an upsert by name): only that command is created or gets a new version."""
-        return dict(self.request("POST", self._path(guild_id), json=dict(body), guild_id=guild_id) or {})
+        result = self.request("POST", self._path(guild_id), json=dict(body), guild_id=guild_id, expect="command")
+        return dict(result)
 
     def edit_command(self, guild_id: str | None, command_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """PATCH one command by ID: the fields in ``body`` change, the ID stays; only its version moves on."""
         path = f"{self._path(guild_id)}/{command_id}"
-        return dict(self.request("PATCH", path, json=dict(body), guild_id=guild_id) or {})
+        return dict(self.request("PATCH", path, json=dict(body), guild_id=guild_id, expect="command"))
 
     def delete_command(self, guild_id: str | None, command_id: str) -> None:
         """DELETE one command by ID."""
