@@ -27,10 +27,14 @@ import itertools
 import json
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from alia_action.discord.emulator import Emulator
+from tests.discord_fixtures import APP_ID, TOKEN, setup_emulator
 
 COMMAND_FIELDS = (
     "type", "name", "name_localizations", "description", "description_localizations", "options",
@@ -224,7 +228,13 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = _handle
 
 
-@contextmanager
-def standin(application_id: str, token: str) -> Iterator[DiscordStandIn]:
-    with DiscordStandIn(application_id, token) as running:
-        yield running
+@pytest.fixture(name="server", scope="module", params=["emulator", "stand-in"])
+def both_servers(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The API base URL of the emulator, then of this stand-in, each with the test application (and guild)."""
+    if request.param == "emulator":
+        with Emulator(bucket_limit=100_000, daily_create_limit=10**9) as emu:
+            setup_emulator(emu)
+            yield emu.url
+    else:
+        with DiscordStandIn(APP_ID, TOKEN) as running:
+            yield running.url

@@ -8,7 +8,6 @@ on the next run: no perpetual re-deploy on any of them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +18,10 @@ from alia_action.commands.plan import build_plan, plan_write
 from alia_action.commands.problems import Problem, has_errors
 from alia_action.commands.rules import check_commands
 from alia_action.discord.client import DiscordClient
-from alia_action.discord.emulator import Emulator
 from alia_action.handlers.apply import send_write
 from alia_action.sources import load_commands
-from tests.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN, setup_emulator
-from tests.discord_standin import DiscordStandIn
+from tests.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN
+from tests.discord_standin import both_servers  # noqa: F401 (the "server" fixture)
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 SOURCES: list[dict[str, Any]] = json.loads((CORPUS / "sources.json").read_text(encoding="utf-8"))
@@ -51,17 +49,6 @@ def test_each_set_detects_with_exactly_its_real_errors(source: dict[str, Any]) -
     assert commands, "the set loaded no command"
     errors = sorted((p.rule, p.path) for p in problems if p.is_error)
     assert errors == sorted((e["rule"], e["path"]) for e in source["errors"])
-
-
-@pytest.fixture(scope="module", params=["emulator", "stand-in"])
-def server(request: pytest.FixtureRequest) -> Iterator[str]:
-    if request.param == "emulator":
-        with Emulator(bucket_limit=100_000, daily_create_limit=10**9) as emu:
-            setup_emulator(emu)
-            yield emu.url
-    else:
-        with DiscordStandIn(APP_ID, TOKEN) as running:
-            yield running.url
 
 
 @pytest.mark.parametrize("name", VALID)

@@ -11,7 +11,6 @@ applies it, and the plan is empty again. Both for the staging guild and for glob
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,10 +22,9 @@ from alia_action.commands.plan import build_plan, plan_write
 from alia_action.commands.problems import has_errors
 from alia_action.commands.rules import check_commands
 from alia_action.discord.client import DiscordClient
-from alia_action.discord.emulator import Emulator
 from alia_action.handlers.apply import send_write
-from tests.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN, setup_emulator
-from tests.discord_standin import DiscordStandIn
+from tests.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN
+from tests.discord_standin import both_servers  # noqa: F401 (the "server" fixture)
 
 EXAMPLES = 50  # per stand-in and scope: 4 x 50 = 200 generated sets a run
 
@@ -131,17 +129,6 @@ def command_sets(draw: st.DrawFn) -> list[dict[str, Any]]:
 def valid(commands: list[dict[str, Any]]) -> bool:
     parsed = parse_command_file("set.json", json.dumps(commands).encode())
     return not has_errors(check_commands(parsed.commands))
-
-
-@pytest.fixture(scope="module", params=["emulator", "stand-in"])
-def server(request: pytest.FixtureRequest) -> Iterator[str]:
-    if request.param == "emulator":
-        with Emulator(bucket_limit=100_000, daily_create_limit=10**9) as emu:
-            setup_emulator(emu)
-            yield emu.url
-    else:
-        with DiscordStandIn(APP_ID, TOKEN) as running:
-            yield running.url
 
 
 @pytest.mark.parametrize("guild_id", [GUILD_ID, None], ids=["guild", "global"])
