@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alia_action.commands.plan import build_plan, overwrite_body
+from alia_action.commands.plan import Write, build_plan, overwrite_body, plan_write
 
 PING = {"name": "ping", "description": "Pong", "contexts": [0], "integration_types": [0]}
 ECHO = {
@@ -103,3 +103,44 @@ def test_overwrite_body_strips_project_and_server_keys_and_guild_only_fields() -
     local = {**PING, "developmentOnly": True, "id": "5", "version": "3", "dm_permission": False, "category": "x"}
     assert overwrite_body([local]) == [{**PING, "dm_permission": False}]
     assert overwrite_body([local], guild=True) == [{"name": "ping", "description": "Pong"}]
+
+
+def test_a_single_change_is_one_request_for_that_command_and_more_are_one_put() -> None:
+    live = [discord(PING, "111"), discord({**PING, "name": "pong"}, "222")]
+    pong = {**PING, "name": "pong"}
+
+    added = [PING, pong, {"name": "new", "description": "New", "category": "x"}]
+    assert plan_write(added, build_plan(added, live)) == Write(
+        "POST", {"name": "new", "description": "New"}, None, "new"
+    )
+
+    edited = [{**PING, "description": "Pong!"}, pong]
+    write = plan_write(edited, build_plan(edited, live))
+    assert (write.method, write.command_id) == ("PATCH", "111")
+    # Everything the file states, and the defaults of what it leaves out: a PATCH keeps what it is not told.
+    assert write.body == {
+        "name": "ping", "description": "Pong!", "contexts": [0], "integration_types": [0], "nsfw": False,
+        "default_member_permissions": None, "name_localizations": None, "description_localizations": None,
+        "options": [],
+    }  # fmt: skip
+
+    renamed = [{**PING, "name": "latency", "renamedFrom": "ping"}, pong]
+    write = plan_write(renamed, build_plan(renamed, live))
+    assert (write.method, write.command_id, write.body["name"]) == ("PATCH", "111", "latency")
+    assert "renamedFrom" not in write.body
+
+    assert plan_write([pong], build_plan([pong], live)) == Write("DELETE", None, "111", "ping")
+
+    two = [{**PING, "description": "Pong!"}]  # one modified, one removed
+    assert plan_write(two, build_plan(two, live)).method == "PUT"
+    # A baseline without IDs (the checksum file) cannot address one command: the bulk PUT it is.
+    no_ids = [{k: v for k, v in c.items() if k != "id"} for c in live]
+    assert plan_write(edited, build_plan(edited, no_ids)).method == "PUT"
+
+
+def test_a_patch_of_a_context_menu_sends_no_slash_only_fields() -> None:
+    menu = {"type": 3, "name": "Save", "contexts": [0], "integration_types": [0]}
+    live = [discord({**menu, "description": ""}, "333")]
+    edited = [{**menu, "nsfw": True}]
+    write = plan_write(edited, build_plan(edited, live))
+    assert write.method == "PATCH" and "options" not in write.body and "description_localizations" not in write.body

@@ -238,12 +238,9 @@ def overwrite_body(
 
 # What a PATCH sends for a documented field the file leaves out: its default, so the edit leaves the
 # command exactly as the file says (a PATCH keeps every field it does not name; a PUT would reset them).
-_PATCH_RESETS: dict[str, Any] = {
-    "nsfw": False,
-    "default_member_permissions": None,
-    "name_localizations": None,
-    "description_localizations": None,
-}
+_PATCH_RESETS: dict[str, Any] = {"nsfw": False, "default_member_permissions": None, "name_localizations": None}
+# Only slash commands have these (context menus take no description or options at all).
+_CHAT_INPUT_RESETS: dict[str, Any] = {"description_localizations": None, "options": []}
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,8 +273,7 @@ def plan_write(local: Iterable[Mapping[str, Any]], plan: Plan, *, guild: bool = 
     if single.kind == "added":
         return Write("POST", body, None, single.name)
     body.pop("type", None)  # a command's type cannot change: PATCH does not take it
-    for key, default in _PATCH_RESETS.items():
+    resets = {**_PATCH_RESETS, **(_CHAT_INPUT_RESETS if single.type == 1 else {})}
+    for key, default in resets.items():
         body.setdefault(key, default)
-    if single.type == 1:
-        body.setdefault("options", [])
     return Write("PATCH", body, single.remote_id, single.name)
