@@ -12,7 +12,8 @@ retries. It behaves like Discord so that it never hides bugs:
   limit, per-scope counts (30032) and the 200-creates-a-day budget (30034);
 * responses shaped like Discord's (defaults filled, false/unset option fields omitted,
   localizations only with ``?with_localizations=true``), IDs kept for unchanged names and for
-  items carrying ``id``, ``version`` bumped on every PUT;
+  items carrying ``id``; versions as Discord keeps them: a PUT gives every command of the scope a
+  new ``version``, a POST, PATCH or DELETE touches only its command;
 * rate-limit headers on every response and real 429s when a bucket is exhausted;
 * scripted faults (429 route/global, 5xx, slow answers, connections dropped before or after
   the write) from Python (:attr:`Emulator.faults`) or over HTTP (``POST /_emulator/faults``);
