@@ -151,7 +151,7 @@ def test_a_claim_names_its_run_its_expiry_and_how_to_take_over(
 
     edit(workspace, "Flip a coin", "Flip one coin")  # the claim taken over blocks no one any more
     run_stage(make_settings(action="stage"), workspace)
-    assert puts(live) == ["PUT", "PUT"]
+    assert puts(live) == ["PUT", "PATCH"]  # one change: a PATCH of that command
 
 
 @pytest.mark.parametrize(("expiry", "blocks"), [(None, True), ("5m", False), ("10m", True)])

@@ -76,7 +76,7 @@ def run_week(week: Week) -> Iterator[tuple[datetime, Callable[[], None]]]:
             try:
                 week.at(max(week.clock, committed) + timedelta(seconds=40))
                 if stage_fails:
-                    week.live.faults.add(Fault.server_error(503), method="PUT", times=FAST["max_attempts"])
+                    week.live.faults.add(Fault.server_error(503), method="PATCH", times=FAST["max_attempts"])
                     with pytest.raises(DeployError):
                         stage.run(week.make_settings(action="stage"), ctx)
                     week.at(committed + timedelta(minutes=6))

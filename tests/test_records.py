@@ -40,7 +40,7 @@ def test_every_result_line_has_start_end_commit_and_success(
         (workspace / "commands" / "fun" / "games.json").write_text(
             (workspace / "commands" / "fun" / "games.json").read_text().replace("Flip a coin", "Flip a new coin")
         )
-        live.faults.add(Fault.server_error(503), method="PUT", times=FAST["max_attempts"])
+        live.faults.add(Fault.server_error(503), method="PATCH", times=FAST["max_attempts"])
         with pytest.raises(DeployError):
             stage.run(make_settings(action="stage"), ctx)
     finally:
