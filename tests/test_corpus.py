@@ -18,8 +18,8 @@ from alia_action.commands.plan import build_plan, plan_write
 from alia_action.commands.problems import Problem, has_errors
 from alia_action.commands.rules import check_commands
 from alia_action.discord.client import DiscordClient
-from alia_action.handlers.apply import send_write
 from alia_action.sources import load_commands
+from alia_action.steps.apply import send_write
 from tests.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN
 from tests.discord_standin import both_servers  # noqa: F401 (the "server" fixture)
 
