@@ -280,7 +280,7 @@ def test_a_failed_deploy_still_sets_the_outputs_and_summary_it_knows(
 
     staged(make_settings, ctx, live)
     edit(ctx.workspace, "fun/games.json", "Flip a coin", "Flip a shiny coin")
-    live.faults.add(Fault.server_error(503), method="PUT", times=FAST["max_attempts"])
+    live.faults.add(Fault.server_error(503), method="PATCH", times=FAST["max_attempts"])  # one change: a PATCH
     summary = ctx.workspace / "summary.md"
     workflow = Workflow({"GITHUB_STEP_SUMMARY": str(summary)}, io.StringIO())
     assert execute(make_settings(action="stage"), ctx, workflow) == 1
@@ -288,7 +288,7 @@ def test_a_failed_deploy_still_sets_the_outputs_and_summary_it_knows(
     backup = FileLedger(ctx.workspace / "deployment.log").entries()[-1].backup
     assert backup and outputs["backup-file"] == backup
     assert outputs["modified"] == '["coinflip"]' and outputs["changed"] == "true" and len(outputs["checksum"]) == 64
-    assert int(outputs["requests"]) >= 2  # the plan's GET and the failed PUT(s)
+    assert int(outputs["requests"]) >= 2  # the plan's GET and the failed PATCH(es)
     text = summary.read_text(encoding="utf-8")
     assert "stage failed" in text and "coinflip" in text
 
