@@ -189,9 +189,10 @@ def test_the_message_names_status_content_type_and_first_bytes_redacted(emu: Emu
     assert len(message) < 600, "the first bytes, not the whole page"
 
 
+@pytest.mark.parametrize("write", ["PATCH", "PUT"])
 @pytest.mark.parametrize("case", ["html page", "json object", "list of strings"])
 def test_a_malformed_answer_to_the_write_is_settled_by_the_verification(
-    case: str, emu: Emulator, tmp_path: Path
+    case: str, write: str, emu: Emulator, tmp_path: Path
 ) -> None:
     """The write's answer is never used as the new state: the verification GET decides what is live."""
     ws = make_workspace(tmp_path)
@@ -199,11 +200,14 @@ def test_a_malformed_answer_to_the_write_is_settled_by_the_verification(
     before = emu.commands(APP_ID, GUILD_ID)
     games = ws / "commands" / "fun" / "games.json"
     games.write_text(games.read_text(encoding="utf-8").replace("Flip a coin", "Flip a shiny coin"), "utf-8")
-    emu.faults.add(MALFORMED[case], method="PATCH")  # a proxy answered the one-change write
+    if write == "PUT":  # a second change: the write is one bulk overwrite
+        (ws / "commands" / "fun" / "quote.json").unlink()
+    emu.faults.add(MALFORMED[case], method=write)  # a proxy answered the write; Discord never saw it
     TALLY.malformed_answers += 1
-    error = run_stage(ws, settings_for(emu, action="stage"))
+    error = run_stage(ws, settings_for(emu, action="stage", allow_deletions="true"))
     assert isinstance(error, DeployError)
     assert "still hold(s) the previous set" in str(error) and "not what the API documents" in str(error)
+    assert [r.method for r in emu.requests[-3:]] == ["GET", write, "GET"]
     assert_state_kept(emu, before)
 
 
