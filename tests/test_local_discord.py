@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -208,3 +209,24 @@ def test_monitor_watches_what_an_earlier_run_deployed(clone: Path) -> None:
     assert proc.returncode == 0, lines
     check = next(line for line in lines if " live / " in line)
     assert "healthy" in check and "unhealthy" not in check and "50 live / 50 expected" in check, check
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_the_served_emulator_stops_on_ctrl_c_and_sigterm_even_started_in_the_background(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    # `cmd &` in a script (or nohup) starts it with SIGINT ignored: Python then raises no KeyboardInterrupt.
+    server = subprocess.Popen(
+        [sys.executable, "-m", "alia_action.cli", "emulator", "--port", str(free_port()), "--no-state"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    assert server.stdout is not None
+    assert "listening on" in server.stdout.readline()
+    server.send_signal(sig)
+    out = server.communicate(timeout=60)[0]  # the bound only keeps a broken build from hanging the suite
+    assert server.returncode == 0, out

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import sys
 import threading
 from collections.abc import Iterator
@@ -118,7 +119,9 @@ def serve_local(
         persist(emulator, state)
     emulator.add_application(TEST_APPLICATION_ID, TEST_TOKEN)
     emulator.add_guild(TEST_APPLICATION_ID, TEST_GUILD_ID)
-    with emulator:
+    event = stop or threading.Event()
+    # Signals first: whoever reads the banner may stop the server at once.
+    with emulator, _stopping_on_signals(event), contextlib.suppress(KeyboardInterrupt):
         kept = f"state in {state}" if state is not None else "state in memory only"
         print(f"Discord API emulator listening on {emulator.url} ({kept})", file=out)
         print("Point other commands at it (another terminal, in this folder):", file=out)
@@ -129,7 +132,22 @@ def serve_local(
             file=out,
         )
         print("Press Ctrl+C to stop.", file=out, flush=True)
-        event = stop or threading.Event()
-        with contextlib.suppress(KeyboardInterrupt):
-            while not event.wait(0.2):
-                pass
+        while not event.wait(0.2):
+            pass
+
+
+@contextmanager
+def _stopping_on_signals(event: threading.Event) -> Iterator[None]:
+    """Ctrl+C and SIGTERM stop the server, also when it was started with SIGINT ignored (``cmd &`` in a
+    script, nohup): Python then installs no KeyboardInterrupt, and a served emulator would never stop."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda _sig, _frame: event.set())
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
