@@ -8,6 +8,7 @@ staging token never a global one. The original Parameter Store layout works with
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -21,8 +22,9 @@ import pytest
 from alia_action.config import Settings
 from alia_action.discord.emulator import Emulator, LoggedRequest
 from alia_action.errors import DeployError, UsageError
-from alia_action.handlers import deploy, health, promote, rollback, stage
+from alia_action.handlers import deploy, detect, health, promote, rollback, stage
 from alia_action.runtime import Runtime
+from alia_action.workflow import Workflow
 from tests.actions_runner import GITHUB_TOKEN, ROOT, StepResult, run_action
 from tests.discord_fixtures import FAST
 from tests.github_standin import GitHubStandIn
@@ -268,3 +270,43 @@ def test_a_missing_staging_guild_is_named_with_where_it_was_looked_for(two_bots:
 def test_the_breaker_says_how_to_stage_in_the_terminal_s_words(two_bots: Emulator, workspace: Path) -> None:
     with pytest.raises(DeployError, match=r"run the staging deploy again \(`command-deploy stage`\)"):
         run_in(workspace, promote.run, two_bot_settings(two_bots, action="promote"))
+
+
+def test_deploy_with_environment_staging_still_promotes_with_the_production_bot(
+    two_bots: Emulator, workspace: Path
+) -> None:
+    """environment only picks the scope of rollback, health and detect: deploy's promote is always global, by the
+    production bot (the original pipeline once deployed the staging bot's global commands here)."""
+    outcome = run_in(workspace, deploy.run, two_bot_settings(two_bots, action="deploy", environment="staging"))
+    assert outcome.exit_code == 0
+    holds_the_set(two_bots)
+    assert_each_token_stayed_home(two_bots.requests)
+
+
+def test_detect_reads_the_live_commands_with_the_bot_of_its_environment(two_bots: Emulator, workspace: Path) -> None:
+    run_in(workspace, deploy.run, two_bot_settings(two_bots, action="deploy"))
+    mark = len(two_bots.requests)
+    for environment, app in (("staging", STAGING_APP), ("production", PROD_APP)):
+        planned = run_in(workspace, detect.run, two_bot_settings(two_bots, action="detect", environment=environment))
+        assert planned.exit_code == 0 and planned.outputs["changed"] == "false"
+        assert two_bots.requests[-1].caller == app
+    assert len(two_bots.requests) == mark + 2
+    assert_each_token_stayed_home(two_bots.requests)
+
+
+def test_backups_of_each_environment_are_those_of_its_bot(two_bots: Emulator, workspace: Path) -> None:
+    run_in(workspace, deploy.run, two_bot_settings(two_bots, action="deploy"))
+    (workspace / "commands" / "fun" / "quote.json").unlink()
+    run_in(workspace, deploy.run, two_bot_settings(two_bots, action="deploy", allow_deletions=True))
+    for environment, scope in (("staging", f"guild {STAGING_GUILD}"), ("production", "global")):
+        out = io.StringIO()
+        runtime = Runtime(workspace=workspace)
+        try:
+            settings = two_bot_settings(two_bots, action="health")
+            assert rollback.list_backups(settings, runtime, Workflow({}, out), environment) == 0
+        finally:
+            runtime.close()
+        lines = [line for line in out.getvalue().splitlines() if line.startswith("commands-")]
+        app = STAGING_APP if environment == "staging" else PROD_APP
+        assert len(lines) == 2, out.getvalue()  # the two deploys' backups of this scope, none of the other
+        assert all(scope in line and f"app {app}" in line for line in lines), out.getvalue()

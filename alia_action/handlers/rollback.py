@@ -175,12 +175,14 @@ def list_backups(
     store = ctx.backups(settings)
     where = store.location
     guild = settings.guild_id if environment == "staging" else None
+    # The staging bot's backups are of its own application when staging is a bot of its own.
+    application = (settings.staging_application_id if environment == "staging" else None) or settings.application_id
     if environment is None:
         listed = list(opened(store))
-    elif settings.application_id and (environment == "production" or guild):
-        listed = list(opened(store, BackupScope(settings.application_id, guild)))  # one scope: one listing
+    elif application and (environment == "production" or guild):
+        listed = list(opened(store, BackupScope(application, guild)))  # one scope: one listing
     else:
-        listed = [item for item in opened(store) if _listed_in(item, environment, settings.application_id, guild)]
+        listed = [item for item in opened(store) if _listed_in(item, environment, application, guild)]
     if environment is not None:
         where = f"{store.location} for {environment}"
     if fmt == "json":
