@@ -192,7 +192,12 @@ class Runtime:
         cached = self._parameters.get(where)
         if cached is None or (required and not all(key in cached for key in REQUIRED)):
             config = replace(self.aws_config(settings), ssm_prefix=where)
-            cached = read_parameters(self.aws(settings), config, self.mask, self.log, required=required)
+            directly = (
+                f"set {self.wording.setting('bot-token', '...')} and {self.wording.setting('application-id', 'ID')}"
+            )
+            cached = read_parameters(
+                self.aws(settings), config, self.mask, self.log, required=required, directly=directly
+            )
             self._parameters[where] = cached
         return cached
 

@@ -25,6 +25,7 @@ from alia_action.errors import DeployError, UsageError
 from alia_action.redaction import Secrets
 from alia_action.runtime import Runtime
 from alia_action.stores.secrets import MISSING_ID_TOKEN, TemporaryCredentials, with_audience
+from alia_action.wording import ACTION
 from tests.actions_runner import ROOT, run_action
 from tests.discord_fixtures import APP_ID, GUILD_ID, TOKEN
 from tests.oidc_standin import (
@@ -244,6 +245,13 @@ def test_missing_bot_token_without_a_role_names_path_and_a_placeholder_account(
     assert "no /teams/bot/production/BOT_TOKEN in us-east-1" in message
     assert "arn:aws:ssm:us-east-1:<account>:parameter/teams/bot/production/*" in message
     assert "the AWS identity in use" in message and not isinstance(caught.value, UsageError)
+    # The other way to give credentials, in the words of the interface: a terminal has no bot-token input.
+    assert "or set BOT_TOKEN (environment or .env) and `--application-id ID`." in message
+
+    action = context(tmp_path, Recorder(), {})
+    action.wording = ACTION
+    with pytest.raises(DeployError, match=r"or set `bot-token: \.\.\.` and `application-id: ID`\."):
+        read_parameters(settings(ssm_prefix="/teams/bot/{environment}"), action)
 
 
 def test_a_client_id_that_is_not_an_id_is_refused_without_showing_it(

@@ -100,8 +100,11 @@ def parameter_paths(prefix: str) -> dict[str, str]:
     return {key: f"{prefix}/{key}" for key in PARAMETERS}
 
 
+DIRECTLY = "set the bot-token and application-id inputs"  # the other way to give credentials (action words)
+
+
 def read_parameters(
-    aws: AwsSession, config: AwsConfig, mask: Mask, log: Log, *, required: bool = True
+    aws: AwsSession, config: AwsConfig, mask: Mask, log: Log, *, required: bool = True, directly: str = DIRECTLY
 ) -> dict[str, str]:
     """``BOT_TOKEN``, ``CLIENT_ID`` and (when present) ``GUILD_ID`` from Parameter Store, each masked.
 
@@ -111,7 +114,7 @@ def read_parameters(
     an OIDC token.
     """
     paths = parameter_paths(config.ssm_prefix)
-    response = _ssm_get(config, aws.session, list(paths.values()), list(aws.known))
+    response = _ssm_get(config, aws.session, list(paths.values()), list(aws.known), directly)
     found: dict[str, str] = {}
     for parameter in response.get("Parameters", []):
         value, name = str(parameter.get("Value", "")), str(parameter.get("Name", ""))
@@ -124,7 +127,7 @@ def read_parameters(
     values = {key: found[path] for key, path in paths.items() if found.get(path)}
     missing = [paths[key] for key in REQUIRED if key not in values]
     if missing and required:
-        raise DeployError(_missing_message(config, missing))
+        raise DeployError(_missing_message(config, missing, directly))
     for key in SNOWFLAKES:
         if key in values and not _SNOWFLAKE.fullmatch(values[key]):
             raise DeployError(f"Parameter Store value {paths[key]} must be a Discord ID (digits only; value hidden)")
@@ -133,7 +136,7 @@ def read_parameters(
     return values
 
 
-def _ssm_get(config: AwsConfig, session: Any, names: list[str], known: list[str]) -> dict[str, Any]:
+def _ssm_get(config: AwsConfig, session: Any, names: list[str], known: list[str], directly: str) -> dict[str, Any]:
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
     try:
@@ -142,8 +145,7 @@ def _ssm_get(config: AwsConfig, session: Any, names: list[str], known: list[str]
     except NoCredentialsError:
         raise DeployError(
             "no AWS credentials to read Parameter Store: set role-to-assume (the job needs `permissions: "
-            "id-token: write`), configure AWS credentials in an earlier step, or set the bot-token and "
-            "application-id inputs"
+            f"id-token: write`), configure AWS credentials in an earlier step, or {directly}"
         ) from None
     except ClientError as exc:
         detail = _client_error_detail(exc, known + _session_secrets(session))
@@ -156,12 +158,12 @@ def _ssm_get(config: AwsConfig, session: Any, names: list[str], known: list[str]
     return response
 
 
-def _missing_message(config: AwsConfig, missing: list[str]) -> str:
+def _missing_message(config: AwsConfig, missing: list[str], directly: str = DIRECTLY) -> str:
     names = " and ".join(missing)
     return (
         f"Parameter Store has no {names} in {config.region}. Create it "
-        f"(aws ssm put-parameter --type SecureString --name {missing[0]} --value ...), or set the bot-token "
-        f"and application-id inputs. If it exists, check aws-region, ssm-prefix and the permissions. "
+        f"(aws ssm put-parameter --type SecureString --name {missing[0]} --value ...), or {directly}. "
+        "If it exists, check aws-region, ssm-prefix and the permissions. "
         f"{_permission_hint(config)}"
     )
 
