@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import UsageError
+from .errors import DeployError, UsageError
 from .redaction import Secrets
 from .wording import TERMINAL, Wording
 
@@ -162,8 +162,8 @@ class Runtime:
         production bot need not be a member of the staging guild)."""
         try:
             staging_bot = self.credentials(settings, "staging")
-        except UsageError:  # incomplete staging credentials: named when staging is used, not here
-            return None
+        except DeployError:  # staging credentials incomplete or unreadable (a role that may read only the
+            return None  # production prefix): named when staging is used, never in a production-only run
         return staging_bot.staging_guild if staging_bot.environment == "production" else None
 
     # ------------------------------------------------------------------ AWS

@@ -310,3 +310,16 @@ def test_backups_of_each_environment_are_those_of_its_bot(two_bots: Emulator, wo
         app = STAGING_APP if environment == "staging" else PROD_APP
         assert len(lines) == 2, out.getvalue()  # the two deploys' backups of this scope, none of the other
         assert all(scope in line and f"app {app}" in line for line in lines), out.getvalue()
+
+
+def test_a_production_only_run_never_needs_the_staging_credentials(two_bots: Emulator, workspace: Path) -> None:
+    """health of global commands works even when the staging bot's settings are incomplete (or, with a role that
+    may read only the production prefix, unreadable): they are named when staging is used, not before."""
+    run_in(workspace, deploy.run, two_bot_settings(two_bots, action="deploy"))
+    broken = two_bot_settings(two_bots, action="health", environment="production").model_copy(
+        update={"staging_application_id": None}
+    )
+    checked = run_in(workspace, health.run, broken)
+    assert checked.exit_code == 0 and checked.outputs["health"] == "healthy"
+    with pytest.raises(UsageError, match="no application ID for the staging bot"):
+        run_in(workspace, health.run, broken.model_copy(update={"environment": "staging"}))
