@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import DeployError, UsageError
+from .errors import DeployError
 from .redaction import Secrets
 from .wording import TERMINAL, Wording
 

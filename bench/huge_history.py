@@ -1,9 +1,10 @@
 """``command-deploy health`` with a history that came back huge: bounded reads, whatever the file's size.
 
 A fresh ``python -m alia_action.cli health --discord-api-url emulator`` per size (after a
-``deploy`` to the built-in emulator, so the check is healthy), in a workspace whose ``metrics.log`` is a sparse file of the given size (no disk used) ending in 5,000 real records, as a cache
-or an artifact can bring back. Measured: wall time, the process's peak resident memory (its own ``ru_maxrss``
-from ``wait4``), and ``metrics.log``'s size afterwards (the check's append cuts it back under the byte cap).
+``deploy`` to the built-in emulator, so the check is healthy), in a workspace whose ``metrics.log`` is a
+sparse file of the given size (no disk used) ending in 5,000 real records, as a cache or an artifact can
+bring back. Measured: wall time, the process's peak resident memory (its own ``ru_maxrss`` from ``wait4``),
+and ``metrics.log``'s size afterwards (the check's append cuts it back under the byte cap).
 The last rows are ``metrics.log`` as a link to ``/dev/zero`` and as a FIFO: both must finish.
 """
 

@@ -71,14 +71,14 @@ def test_inputs_come_before_parameter_store_and_need_no_aws() -> None:
 
 
 def test_with_no_staging_credentials_staging_uses_the_production_bot() -> None:
-    prod, stage = both(settings(bot_token=PROD_TOKEN, application_id="111", guild_id="333"), None)
+    _prod, stage = both(settings(bot_token=PROD_TOKEN, application_id="111", guild_id="333"), None)
     assert stage.environment == "production" and (stage.token, stage.application_id) == (PROD_TOKEN, "111")
     assert stage.staging_guild == "333"
 
 
 def test_one_bot_in_parameter_store_keeps_its_guild_beside_its_token() -> None:
     layout = {"/alia-bot/production": {"BOT_TOKEN": PROD_TOKEN, "CLIENT_ID": "111", "GUILD_ID": "444"}}
-    prod, stage = both(settings(), store(layout))
+    _prod, stage = both(settings(), store(layout))
     assert (stage.application_id, stage.staging_guild) == ("111", "444")
 
 

@@ -20,7 +20,7 @@ from tests.conftest import SettingsFactory
 from tests.discord_fixtures import APP_ID
 from tests.github_standin import GitHubStandIn, pr_event
 from tests.test_github import GH_TOKEN, Runner
-from tests.test_github import gh as gh  # noqa: F401  (the fixture)
+from tests.test_github import gh as gh
 
 
 def dice(max_value: int = 100) -> dict[str, Any]:

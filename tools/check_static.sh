@@ -37,8 +37,8 @@ check_zizmor() {
 }
 check_hadolint() { "$(tool hadolint)" Dockerfile; }
 check_ruff() {
-  "$(tool ruff)" check
-  "$(tool ruff)" format --check
+  # Both must pass: set -e does not apply inside a function called from `if !`, so chain them.
+  "$(tool ruff)" check && "$(tool ruff)" format --check
 }
 check_mypy() { "$(tool mypy)"; }
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DeployError
-from ..markdown import escape
 from ..outcome import EXIT_FAILED, Facts, Outcome, failure_markdown, failure_outcome, partial_of
 from ..report import REPORT_FORMAT
 from . import promote, stage
 
 if TYPE_CHECKING:
     from ..config import Settings
-    from ..steps.apply import Applied
     from ..runtime import Runtime
+    from ..steps.apply import Applied
 
 
 def run(settings: Settings, ctx: Runtime) -> Outcome:

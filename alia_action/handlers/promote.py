@@ -18,9 +18,9 @@ from ..stores.ledger import latest_success
 
 if TYPE_CHECKING:
     from ..config import Settings
-    from ..wording import Wording
     from ..discord.connection import Discord
     from ..runtime import Runtime
+    from ..wording import Wording
 
 # Runners' clocks differ a little; a staging record dated further ahead than this is not believed.
 CLOCK_SKEW = timedelta(minutes=2)

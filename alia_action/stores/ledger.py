@@ -161,7 +161,7 @@ class FileLedger:
     def entries(self) -> list[LedgerEntry]:
         out = []
         skipped: list[str] = []
-        for number, line in enumerate(self._lines(), 1):
+        for line in self._lines():
             try:
                 out.append(LedgerEntry.model_validate(json.loads(line)))
             except ValidationError as exc:
