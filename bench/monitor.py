@@ -7,8 +7,8 @@ and 9,950th check line arrives (midway between its reconnects, every 100 checks)
 summary line is kept.
 
 The verdict line (PASS/FAIL) states the property that was a test before it moved here: open files do not grow
-after the first thousand checks, and memory grows by less than 4 MiB from 1k to the end (metrics.log fills to
-its 2,000-line cap in that span) and by less than 1 MiB over the last half.
+after the first thousand checks, and memory grows by less than 4 MiB from 1k to the end (metrics.log grows
+towards its 10,000-line cap in that span) and by less than 1 MiB over the last half.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ if __package__ in (None, ""):  # run as `python bench/monitor.py`: import from t
 from alia_action.commands.plan import overwrite_body
 from alia_action.discord.emulator import TEST_APPLICATION_ID, TEST_TOKEN
 from alia_action.sources import load_commands
+from alia_action.stores.metrics import METRICS_LINES
 from bench import REPO
 from bench.proc import clean_env
 from bench.table import markdown_table
@@ -147,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"`command-deploy monitor --interval 0.000001s` against `command-deploy emulator` (two processes), the "
         f"examples' 50 global commands live. {checks:,} checks in {spent:.1f} s "
         f"({spent / checks * 1000:.2f} ms a check, GET and metrics.log append included); metrics.log holds "
-        f"{lines:,} lines at the end (capped at 2,000). Summary line: `{summary}`\n"
+        f"{lines:,} lines at the end (capped at {METRICS_LINES:,}). Summary line: `{summary}`\n"
     )
     print(markdown_table(["after check", "resident memory MiB", "open files"], rows))
     print()

@@ -242,7 +242,7 @@ def test_the_vendored_chart_library_is_the_pinned_release() -> None:
 
 
 def test_the_dashboard_reads_more_history_than_a_check_keeps(tmp_path: Path) -> None:
-    """Health keeps its newest 2,000 checks; a longer history (kept or joined from artifacts) is read whole."""
+    """The dashboard reads every check of the history, not only the newest few a trend needs."""
     from alia_action.config import Settings
     from bench.dashboard_history import END as HISTORY_END
     from bench.dashboard_history import write_history

@@ -457,6 +457,18 @@ def test_metrics_log_stays_bounded_keeping_the_newest_lines(tmp_path: Path) -> N
     assert (tmp_path / "metrics.log").stat().st_mode & 0o777 == 0o644
 
 
+def test_metrics_log_keeps_thirty_days_of_five_minute_checks_for_the_dashboard(tmp_path: Path) -> None:
+    """The dashboard's 30-day availability needs every check of the window: 8,640 at a 5-minute interval."""
+    path = tmp_path / "metrics.log"
+    days = 30 * 24 * 12
+    path.write_text("".join(history_line(5 * (days - i), 20.0) + "\n" for i in range(days)))
+    log = MetricsLog(path)
+    log.append(MetricRecord.model_validate_json(history_line(0, 25.0)))
+    kept = log.records()
+    assert len(kept) == days + 1, "a check of the window was dropped"
+    assert kept[-1].response_time_ms == 25.0
+
+
 def test_torn_and_foreign_lines_are_skipped_and_never_swallow_a_record(tmp_path: Path) -> None:
     path = tmp_path / "metrics.log"
     path.write_text(history_line(3, 20.0) + "\nnot json\n" + history_line(2, 30.0)[:40])  # a crash mid-line

@@ -356,7 +356,8 @@ def cli_env(emu: Emulator) -> dict[str, str]:
 
 
 def test_a_huge_metrics_log_is_read_from_the_end_and_cut_back(tmp_path: Path) -> None:
-    from alia_action.stores.jsonlines import MAX_BYTES, MAX_LINES
+    from alia_action.stores.metrics import METRICS_BYTES as MAX_BYTES
+    from alia_action.stores.metrics import METRICS_LINES as MAX_LINES
     from alia_action.stores.metrics import MetricRecord, MetricsLog
 
     path = tmp_path / "metrics.log"

@@ -25,7 +25,7 @@ from ..stores.jsonlines import JsonLines, Model, parse_model
 from ..stores.ledger import LedgerEntry
 from ..stores.metrics import MetricRecord
 
-# A reader's bounds, not the writers' (health keeps its newest 2,000 checks): a history kept longer, or
+# A reader's bounds, not the writers' (health keeps its newest 10,000 checks): a history kept longer, or
 # joined from several runs' artifacts, is read far past 30 days of 5-minute checks (8,640 lines).
 HISTORY_LINES = 50_000
 HISTORY_BYTES = 32 * 1024 * 1024

@@ -28,10 +28,10 @@ File format (version 1): UTF-8, one JSON object per line, oldest first, newest l
     ``null``, or why the GET failed (secrets removed).
 
 Readers ignore unknown keys and skip lines that do not parse, so other versions can share the file.
-The file is bounded: it never holds more than ``max_lines`` lines (2,000 by default) nor ``max_bytes``
-bytes (4 MiB). When an append would pass either, the oldest tenth is dropped in one rewrite (temporary
-file, fsync, rename), so a reader always sees a whole file and the rewrite happens once per couple of
-hundred checks, not at every one. Reads take only the last ``max_bytes`` bytes (whole lines), so a
+The file is bounded: it never holds more than ``max_lines`` lines (10,000 by default: 35 days of
+5-minute checks) nor ``max_bytes`` bytes (8 MiB). When an append would pass either, the oldest tenth is
+dropped in one rewrite (temporary file, fsync, rename), so a reader always sees a whole file and the rewrite
+happens once per thousand checks, not at every one. Reads take only the last ``max_bytes`` bytes (whole lines), so a
 file that grew elsewhere (a cache, an artifact) costs a bounded read and is cut back at the next
 append; a FIFO, device or dangling link in its place is an error, never a hang. The file is a
 :class:`~alia_action.stores.jsonlines.JsonLines`, the store (and the lock) the deployment record uses too.
@@ -45,7 +45,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .jsonlines import MAX_LINES, JsonLines, parse_model
+from .jsonlines import JsonLines, parse_model
+
+# 35 days of 5-minute checks, so the dashboard's 30-day availability and response-time figures rest on the
+# whole window (alerts.log and other bounded logs keep the store's smaller default).
+METRICS_LINES = 10_000
+METRICS_BYTES = 8 * 1024 * 1024
 
 HealthOutcome = Literal["healthy", "degraded", "unhealthy"]
 FORMAT = 1
@@ -84,8 +89,8 @@ class MetricRecord(BaseModel):
 class MetricsLog:
     """``metrics.log``: :meth:`append` a check, :meth:`recent` to read a series back."""
 
-    def __init__(self, path: Path, max_lines: int = MAX_LINES) -> None:
-        self.file = JsonLines(path, max_lines)
+    def __init__(self, path: Path, max_lines: int = METRICS_LINES, max_bytes: int = METRICS_BYTES) -> None:
+        self.file = JsonLines(path, max_lines, max_bytes)
         self._parse = parse_model(MetricRecord)
 
     @property
