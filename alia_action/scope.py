@@ -1,18 +1,31 @@
-"""Where commands live: one guild (the staging guild) or global. One value, one way to name it."""
+"""Where commands live: one application's commands in one guild (the staging guild), or its global ones.
+
+One value for every layer: the handlers' target, the backup store's per-scope folder or key prefix, the
+records' and messages' names. The environment is derived from the guild (staging is always a guild, never
+global), so two values naming the same place are equal however they were built.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    environment: str  # staging | production
     guild_id: str | None = None  # None: global commands
+    # None where one application is implied (a run's connection); backups of several applications need it.
+    application_id: str | None = None
 
     @classmethod
-    def of(cls, guild_id: str | None, environment: str | None = None) -> Scope:
-        return cls(environment or ("staging" if guild_id else "production"), guild_id)
+    def of(cls, guild_id: str | None, application_id: str | None = None) -> Scope:
+        return cls(guild_id, application_id)
+
+    def of_application(self, application_id: str) -> Scope:
+        return replace(self, application_id=application_id)
+
+    @property
+    def environment(self) -> str:
+        return "staging" if self.guild_id is not None else "production"
 
     @property
     def guild(self) -> bool:
@@ -33,10 +46,20 @@ class Scope:
         """For machines (reports, metrics series): the guild ID or ``global``."""
         return self.guild_id or "global"
 
+    @property
+    def described(self) -> str:
+        """With its application, as backup messages name it: ``guild 123 of application 456``."""
+        where = f"guild {self.guild_id}" if self.guild_id else "global commands"
+        return f"{where} of application {self.application_id}"
+
+    @property
+    def segment(self) -> str:
+        """The scope's folder below a backup store's root or prefix: ``<application>/<guild or global>/``
+        (both parts are digits, checked by the settings)."""
+        if self.application_id is None:
+            raise ValueError(f"{self.label} names no application: it has no backup folder")
+        return f"{self.application_id}/{self.key}/"
+
 
 def scope_name(guild_id: str | None) -> str:
     return Scope.of(guild_id).name
-
-
-def scope_label(guild_id: str | None) -> str:
-    return Scope.of(guild_id).label

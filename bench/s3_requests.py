@@ -22,7 +22,8 @@ from typing import Any
 if __package__ in (None, ""):  # run as `python bench/s3_requests.py`: import from the repo, not from bench/
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from alia_action.stores.backups import BackupDocument, BackupScope, S3BackupStore, backup_name
+from alia_action.scope import Scope
+from alia_action.stores.backups import BackupDocument, S3BackupStore, backup_name
 from bench.table import markdown_table
 
 APP, MINE, OTHER = "1180000000000000101", "1180000000000000201", "1180000000000000202"
@@ -44,7 +45,7 @@ def fill(client: Any, mine: int, other: int) -> None:
 
     def put(item: tuple[str, datetime]) -> None:
         guild, taken = item
-        key = f"ci/{BackupScope(APP, guild).key}{backup_name('backup', taken)}"
+        key = f"ci/{Scope(guild, APP).segment}{backup_name('backup', taken)}"
         client.put_object(Bucket=BUCKET, Key=key, Body=document(guild, taken).model_dump_json())
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -62,7 +63,7 @@ def measure(url: str, mine: int, other: int) -> list[list[str]]:
     sent: list[str] = []
     client.meta.events.register("before-send.s3", lambda request, **_: sent.append(request.method))
     store = S3BackupStore(f"s3://{BUCKET}/ci", client=client)
-    scope = BackupScope(APP, MINE)
+    scope = Scope(MINE, APP)
 
     def latest_and_load() -> None:
         latest = store.latest(scope)

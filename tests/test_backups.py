@@ -16,10 +16,10 @@ from typing import Any
 import boto3
 import pytest
 
+from alia_action.scope import Scope
 from alia_action.stores.backups import (
     BackupDocument,
     BackupError,
-    BackupScope,
     BackupStore,
     LocalBackupStore,
     S3BackupStore,
@@ -264,7 +264,7 @@ def s3_store(tmp_path: Path, prefix: str = "alia/backups") -> BackupStore:
     return store
 
 
-SCOPE = BackupScope("1180000000000000101", "1180000000000000201")
+SCOPE = Scope("1180000000000000201", "1180000000000000101")
 SCOPE_KEY = "1180000000000000101/1180000000000000201"
 
 
@@ -376,7 +376,7 @@ def test_s3_url_without_a_prefix_uses_the_bucket_root(s3: Any, tmp_path: Path) -
 
 def test_delete_removes_one_backup_and_a_missing_one_is_no_error(tmp_path: Path) -> None:
     store = open_store("command-backups", tmp_path)
-    scope = BackupScope.of(document())
+    scope = document().origin
     store.save(document())
     store.save(document(T0 + timedelta(hours=1)))
     first, second = sorted(store.list(), key=lambda i: i.taken_at)
@@ -389,8 +389,8 @@ def test_delete_removes_one_backup_and_a_missing_one_is_no_error(tmp_path: Path)
 
 def test_s3_delete_removes_one_backup_of_its_scope_only(s3: Any, tmp_path: Path) -> None:
     store = s3_store(tmp_path)
-    scope = BackupScope.of(document())
-    other = BackupScope(scope.application_id, "1180000000000000999")
+    scope = document().origin
+    other = Scope("1180000000000000999", scope.application_id)
     store.save(document())
     store.save(document(guild_id=other.guild_id))  # the same name in another scope's keys
     store.save(document(T0 + timedelta(hours=1)))

@@ -15,9 +15,10 @@ from alia_action.discord.emulator import Emulator, Fault
 from alia_action.errors import DeployError
 from alia_action.handlers import rollback, stage
 from alia_action.runtime import Runtime
+from alia_action.scope import Scope
 from alia_action.steps.apply import DeploymentGuard
 from alia_action.stores.backup_scope import prune
-from alia_action.stores.backups import BackupDocument, BackupScope, LocalBackupStore
+from alia_action.stores.backups import BackupDocument, LocalBackupStore
 from alia_action.wording import ACTION, TERMINAL
 from alia_action.workflow import Workflow
 from tests.conftest import SettingsFactory
@@ -229,7 +230,7 @@ def test_retention_never_removes_the_backup_taken_before_the_latest_deploy(
     change_two(ctx.workspace, "shiny")
     deploy_backup = stage.run(make_settings(action="stage"), ctx).outputs["backup-file"]
     first = rollback.run(make_settings(action="rollback", environment="staging", backup_retention=1), ctx)
-    scope = BackupScope(APP_ID, GUILD_ID)
+    scope = Scope(GUILD_ID, APP_ID)
     kept = [i.name for i in store_of(ctx).list(scope)]
     # The newest is the pre-rollback backup; the deploy backup stays however small the retention.
     assert kept == [first.outputs["backup-file"], deploy_backup]

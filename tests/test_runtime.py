@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+
 from alia_action.commands.plan import build_plan
 from alia_action.config import Settings
 from alia_action.errors import DeployError
@@ -47,16 +49,28 @@ def test_github_is_usable_only_in_a_workflow_run_with_a_token(tmp_path: Path) ->
 
 
 def test_one_scope_one_way_to_name_it() -> None:
-    assert (Scope("staging", "42").label, Scope("staging", "42").name, Scope("staging", "42").key) == (
+    assert (Scope("42").label, Scope("42").name, Scope("42").key) == (
         "staging guild 42",
         "guild 42",
         "42",
     )
-    assert (Scope("production").label, Scope("production").name, Scope("production").key) == (
+    assert (Scope().label, Scope().name, Scope().key) == (
         "global commands",
         "global",
         "global",
     )
+    assert (Scope("42").environment, Scope().environment) == ("staging", "production")
+
+
+def test_one_scope_for_targets_and_backups() -> None:
+    """The handlers' target and the backup store's scope are one value: the store's folder (S3 key prefix
+    or local sub-folder) and the messages about a scope's backups come from it."""
+    target = Scope("42", "7")
+    assert (target.segment, target.described) == ("7/42/", "guild 42 of application 7")
+    assert (Scope(None, "7").segment, Scope(None, "7").described) == ("7/global/", "global commands of application 7")
+    assert Scope("42").of_application("7") == target
+    with pytest.raises(ValueError, match="names no application"):
+        Scope("42").segment  # noqa: B018 (the property is what is tested)
 
 
 def test_outputs_say_only_what_is_known() -> None:

@@ -18,7 +18,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from alia_action.stores.backups import BackupDocument, BackupError, BackupScope, S3BackupStore
+from alia_action.scope import Scope
+from alia_action.stores.backups import BackupDocument, BackupError, S3BackupStore
 from tests.fault_proxy import FaultProxy
 from tests.oidc_standin import moto_reset, moto_server
 
@@ -78,15 +79,15 @@ def test_latest_of_a_scope_is_found_among_any_number_of_newer_backups_of_another
         s3.save(document(GUILD_B, T0 + timedelta(days=1, minutes=i)))
     before = len(proxy.requests)
 
-    latest = s3.latest(BackupScope(APP, GUILD_A))
+    latest = s3.latest(Scope(GUILD_A, APP))
 
     assert latest is not None and latest.taken_at == T0 + timedelta(minutes=79)
     spent = proxy.requests[before:]
     assert [(r.method, r.path) for r in spent] == [("GET", f"/{BUCKET}")]  # one listing of A's keys, no GET
     assert "prefix=ci%2F1180000000000000101%2F1180000000000000201%2F" in spent[0].query
-    assert s3.load(latest.name, BackupScope(APP, GUILD_A)).guild_id == GUILD_A
+    assert s3.load(latest.name, Scope(GUILD_A, APP)).guild_id == GUILD_A
     assert len(proxy.requests) == before + 2  # and one GET to read it
-    assert len(s3.list(BackupScope(APP, GUILD_B))) == 120 and len(s3.list()) == 200
+    assert len(s3.list(Scope(GUILD_B, APP))) == 120 and len(s3.list()) == 200
 
 
 def test_backups_written_flat_by_earlier_versions_are_still_found(proxy: FaultProxy, moto_url: str) -> None:
@@ -95,11 +96,11 @@ def test_backups_written_flat_by_earlier_versions_are_still_found(proxy: FaultPr
     raw.put_object(Bucket=BUCKET, Key="ci/commands-backup-2026-01-01T00-00-00-000Z.json", Body=old.model_dump_json())
     s3 = store(proxy)
     s3.save(document(GUILD_B, T0 + timedelta(hours=1)))
-    latest = s3.latest(BackupScope(APP, GUILD_A))
+    latest = s3.latest(Scope(GUILD_A, APP))
     assert latest is not None and latest.name == "commands-backup-2026-01-01T00-00-00-000Z.json"
-    assert s3.load(latest.name, BackupScope(APP, GUILD_A)) == old
-    assert s3.latest(BackupScope(APP, None)) is None
-    assert [i.scope for i in s3.list()] == [BackupScope(APP, GUILD_B), None]
+    assert s3.load(latest.name, Scope(GUILD_A, APP)) == old
+    assert s3.latest(Scope(None, APP)) is None
+    assert [i.scope for i in s3.list()] == [Scope(GUILD_B, APP), None]
 
 
 def test_two_throttled_answers_are_absorbed(proxy: FaultProxy) -> None:
@@ -133,9 +134,9 @@ def test_a_reset_after_the_listing_fails_the_read_with_its_cause(proxy: FaultPro
     s3 = store(proxy)
     name = s3.save(document(GUILD_A, T0))
     proxy.add("reset", method="GET", path=r"/ci/.+\.json$", times=10)
-    assert s3.latest(BackupScope(APP, GUILD_A)) is not None  # the listing passes
+    assert s3.latest(Scope(GUILD_A, APP)) is not None  # the listing passes
     with pytest.raises(BackupError, match=rf"cannot read backup {name} in s3://{BUCKET}/ci \(endpoint "):
-        s3.load(name, BackupScope(APP, GUILD_A))
+        s3.load(name, Scope(GUILD_A, APP))
     assert proxy.fired and len(proxy.fired) == proxy.count("GET", r"\.json$")
 
 
@@ -143,8 +144,8 @@ def test_a_slow_store_prints_progress_and_fails_within_its_bound(proxy: FaultPro
     lines: list[str] = []
     proxy.add("delay", method="GET", seconds=1.0, times=10)
     s3 = store(proxy, lines, read_timeout=0.4, attempts=2, progress_every=0.1)
-    with pytest.raises(BackupError, match=r"cannot list the backups of guild \d+ in .*: ReadTimeoutError"):
-        s3.latest(BackupScope(APP, GUILD_A))
+    with pytest.raises(BackupError, match=r"cannot list the backups of staging guild \d+ in .*: ReadTimeoutError"):
+        s3.latest(Scope(GUILD_A, APP))
     assert len(proxy.fired) >= 2 and len(proxy.fired) == proxy.count("GET")
     assert lines and all(line.startswith(f"still waiting for s3://{BUCKET}/ci (endpoint ") for line in lines)
-    assert "to list the backups of guild" in lines[0]
+    assert "to list the backups of staging guild" in lines[0]

@@ -29,7 +29,7 @@ class Discord:
         return None
 
     def scope_for(self, environment: str) -> Scope:
-        return Scope(environment, self.guild_for(environment))
+        return Scope(self.guild_for(environment), self.application_id)
 
     def require_staging_guild(self) -> str:
         if not self.staging_guild:

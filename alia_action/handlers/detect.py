@@ -77,4 +77,4 @@ def guard_verdicts(settings: Settings, ctx: Runtime, plan: Plan) -> list[dict[st
         discord = ctx.discord(settings, settings.environment)
         return plan_verdicts(settings, ctx, plan, discord.scope_for(settings.environment), discord.application_id)
     guild = (settings.guild_id or "(guild-id not set)") if settings.environment == "staging" else None
-    return plan_verdicts(settings, ctx, plan, Scope(settings.environment, guild), settings.application_id)
+    return plan_verdicts(settings, ctx, plan, Scope(guild, settings.application_id), settings.application_id)

@@ -137,7 +137,7 @@ def run(settings: Settings, ctx: Runtime, staged_now: Applied | None = None) -> 
         ctx,
         discord,
         action="promote",
-        target=Scope("production"),
+        target=Scope(None, discord.application_id),
         intended=validated.for_scope(guild=False),
         digest=validated.checksum,
         first_request=first_request,

@@ -13,16 +13,16 @@ from ..errors import DeployError, UsageError
 from ..markdown import escape
 from ..outcome import EXIT_OK, Outcome, attach, render
 from ..report import REPORT_FORMAT
+from ..scope import Scope
 from ..steps.apply import Applied, applied_facts, apply_commands, failure_facts, read_snapshot
-from ..stores.backup_scope import Listed, describe, opened
-from ..stores.backups import BackupDocument, BackupError, BackupScope, BackupStore, age
+from ..stores.backup_scope import Listed, opened
+from ..stores.backups import BackupDocument, BackupError, BackupStore, age
 from ..wording import Wording
 
 if TYPE_CHECKING:
     from ..config import Settings
     from ..discord.connection import Discord
     from ..runtime import Runtime
-    from ..scope import Scope
     from ..workflow import Workflow
 
 
@@ -43,7 +43,7 @@ def restores_nothing(document: BackupDocument, live: list[dict[str, Any]], guild
     return build_plan(restore_body(document.commands, live), live, guild=guild).empty
 
 
-def choose_latest(store: BackupStore, scope: BackupScope, live: list[dict[str, Any]], wording: Wording) -> Choice:
+def choose_latest(store: BackupStore, scope: Scope, live: list[dict[str, Any]], wording: Wording) -> Choice:
     """The newest deploy backup of this application and scope that differs from the live commands.
 
     Every backup of the scope is considered (no cap), opened newest first until one differs: backups equal
@@ -57,17 +57,17 @@ def choose_latest(store: BackupStore, scope: BackupScope, live: list[dict[str, A
         if restores_nothing(item.document, live, guild):
             skipped.append(item.info.name)
             continue
-        why = f"the newest backup of {describe(scope)} that differs from the live commands"
+        why = f"the newest backup of {scope.described} that differs from the live commands"
         if skipped:
             why += f"; skipped {len(skipped)} newer one(s) equal to the live commands ({', '.join(skipped)})"
         return Choice(item.info.name, item.document, why)
     if skipped:
         raise DeployError(
-            f"nothing to roll back to: every backup of {describe(scope)} in {store.location} equals the live "
+            f"nothing to roll back to: every backup of {scope.described} in {store.location} equals the live "
             f"commands ({len(skipped)} backup(s)); nothing was written to Discord. Name an older state with "
             f"{wording.name('backup-file')} (list them with `command-deploy backups`)"
         )
-    raise DeployError(f"no backup of {describe(scope)} in {store.location}; nothing was written to Discord")
+    raise DeployError(f"no backup of {scope.described} in {store.location}; nothing was written to Discord")
 
 
 def check_origin(document: BackupDocument, name: str, discord: Discord, target: Scope, ctx: Runtime) -> None:
@@ -109,7 +109,7 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
     snapshot = read_snapshot(settings, ctx, discord, action="rollback", applied=reading)
 
     # 2. Choose the backup: backup-file (a name in the store), else the latest of this application and scope.
-    scope = BackupScope(discord.application_id, target.guild_id)
+    scope = target.of_application(discord.application_id)
     try:
         try:
             if settings.backup_file:
@@ -180,7 +180,7 @@ def list_backups(
     if environment is None:
         listed = list(opened(store))
     elif application and (environment == "production" or guild):
-        listed = list(opened(store, BackupScope(application, guild)))  # one scope: one listing
+        listed = list(opened(store, Scope(guild, application)))  # one scope: one listing
     else:
         listed = [item for item in opened(store) if _listed_in(item, environment, application, guild)]
     if environment is not None:
@@ -244,12 +244,12 @@ def choose_backup(settings: Settings, ctx: Runtime) -> Settings:
     discord = ctx.discord(settings, settings.environment)
     target = discord.scope_for(settings.environment)
     store = ctx.backups(settings)
-    scope = BackupScope(discord.application_id, target.guild_id)
+    scope = target.of_application(discord.application_id)
     listed = list(itertools.islice(opened(store, scope), PICKER_SIZE))
     if not listed:
-        raise UsageError(f"no backups of {describe(scope)} in {store.location}")
+        raise UsageError(f"no backups of {scope.described} in {store.location}")
     now = ctx.now()
-    print(f"Backups of {describe(scope)}, newest first:")
+    print(f"Backups of {scope.described}, newest first:")
     for number, item in enumerate(listed, 1):
         print(f"{number:>3}. {item.info.name}  {_detail(item)}  ({item.info.kind}, {age(item.info.taken_at, now)} ago)")
     answer = input("Restore which backup? [number, empty to cancel] ").strip()

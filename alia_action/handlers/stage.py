@@ -28,7 +28,7 @@ def staged(settings: Settings, ctx: Runtime) -> tuple[Outcome, Applied | None]:
 
     # 2. The staging guild is required: staging never falls back to global commands.
     discord = ctx.discord(settings, "staging")
-    target = Scope("staging", discord.require_staging_guild())
+    target = Scope(discord.require_staging_guild(), discord.application_id)
 
     # 3. Read live, plan, guard, back up, write, verify, record (developmentOnly commands included).
     applied = apply_commands(

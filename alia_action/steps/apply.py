@@ -23,7 +23,7 @@ from ..notify.run import RunInfo
 from ..outcome import Facts, Outcome, attach, render
 from ..scope import Scope
 from ..stores.backup_scope import prune
-from ..stores.backups import BackupDocument, BackupError, BackupKind, BackupScope
+from ..stores.backups import BackupDocument, BackupError, BackupKind
 from ..stores.ledger import Conflict, LedgerEntry, concurrent_claim, creates_spent
 from .guards import deletion_limit
 from .validation import Validated
@@ -326,7 +326,7 @@ def retain_backups(settings: Settings, ctx: Runtime, discord: Discord, target: S
     try:
         removed = prune(
             ctx.backups(settings),
-            BackupScope(discord.application_id, target.guild_id),
+            target.of_application(discord.application_id),
             settings.backup_retention,
         )
     except DeployError as exc:

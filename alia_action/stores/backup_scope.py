@@ -9,12 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .backups import BackupDocument, BackupError, BackupInfo, BackupScope, BackupStore
-
-
-def describe(scope: BackupScope) -> str:
-    """``guild 123 of application 456``: a scope as messages name it."""
-    return f"{scope.label} of application {scope.application_id}"
+from ..scope import Scope
+from .backups import BackupDocument, BackupError, BackupInfo, BackupStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +20,7 @@ class Listed:
     problem: str = ""
 
 
-def opened(store: BackupStore, scope: BackupScope | None = None) -> Iterator[Listed]:
+def opened(store: BackupStore, scope: Scope | None = None) -> Iterator[Listed]:
     """The backups (of ``scope``, or all), newest first, opened one by one as the caller asks for them.
     A damaged backup is listed with its problem, never fatal here (named explicitly, it is an error)."""
     for info in store.list(scope):
@@ -34,7 +30,7 @@ def opened(store: BackupStore, scope: BackupScope | None = None) -> Iterator[Lis
             yield Listed(info, None, str(exc))
 
 
-def prune(store: BackupStore, scope: BackupScope, keep: int) -> list[str]:
+def prune(store: BackupStore, scope: Scope, keep: int) -> list[str]:
     """Remove the scope's backups beyond the newest ``keep``; return the names removed.
 
     The newest deploy backup (kind ``backup``: the state before the scope's most recent deploy) is never

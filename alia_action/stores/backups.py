@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import DeployError
 from ..files import UnreadableFile, read_bounded
-from ..scope import scope_name
+from ..scope import Scope
 
 BackupKind = Literal["backup", "pre-rollback"]
 PREFIXES: dict[BackupKind, str] = {"backup": "commands-backup-", "pre-rollback": "commands-pre-rollback-"}
@@ -64,28 +64,12 @@ class BackupDocument(BaseModel):
 
     @property
     def scope(self) -> str:
-        return scope_name(self.guild_id)
-
-
-@dataclass(frozen=True, slots=True)
-class BackupScope:
-    """Where a backup was taken: one application's global commands, or its commands in one guild."""
-
-    application_id: str
-    guild_id: str | None = None  # None: global
-
-    @classmethod
-    def of(cls, document: BackupDocument) -> BackupScope:
-        return cls(document.application_id, document.guild_id)
+        return self.origin.name
 
     @property
-    def key(self) -> str:
-        """The scope's key prefix below the store's prefix (both parts are digits: checked by the settings)."""
-        return f"{self.application_id}/{self.guild_id or 'global'}/"
-
-    @property
-    def label(self) -> str:
-        return f"guild {self.guild_id}" if self.guild_id else "global commands"
+    def origin(self) -> Scope:
+        """Where it was taken: the scope it restores to."""
+        return Scope(self.guild_id, self.application_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +77,7 @@ class BackupInfo:
     name: str
     taken_at: datetime
     kind: BackupKind
-    scope: BackupScope | None = None  # known from the key on S3; None: a flat (local or older S3) backup
+    scope: Scope | None = None  # known from the key on S3; None: a flat (local or older S3) backup
 
 
 def backup_name(kind: BackupKind, taken_at: datetime) -> str:
@@ -136,10 +120,10 @@ class BackupStore(Protocol):
     location: str
 
     def save(self, document: BackupDocument) -> str: ...
-    def load(self, name: str, scope: BackupScope | None = None) -> BackupDocument: ...
-    def list(self, scope: BackupScope | None = None) -> list[BackupInfo]: ...
-    def latest(self, scope: BackupScope, kind: BackupKind = "backup") -> BackupInfo | None: ...
-    def delete(self, info: BackupInfo, scope: BackupScope) -> None: ...
+    def load(self, name: str, scope: Scope | None = None) -> BackupDocument: ...
+    def list(self, scope: Scope | None = None) -> list[BackupInfo]: ...
+    def latest(self, scope: Scope, kind: BackupKind = "backup") -> BackupInfo | None: ...
+    def delete(self, info: BackupInfo, scope: Scope) -> None: ...
 
 
 def _sequence(name: str) -> int:
@@ -148,7 +132,7 @@ def _sequence(name: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-def _infos(names: list[str], scopes: dict[str, BackupScope] | None = None) -> list[BackupInfo]:
+def _infos(names: list[str], scopes: dict[str, Scope] | None = None) -> list[BackupInfo]:
     infos = []
     for name in names:
         taken_at = _taken_at(name)
@@ -224,7 +208,7 @@ class LocalBackupStore:
             return candidate
         raise BackupError(f"cannot write backup to {self.folder}: every name like {name} is taken")
 
-    def load(self, name: str, scope: BackupScope | None = None) -> BackupDocument:
+    def load(self, name: str, scope: Scope | None = None) -> BackupDocument:
         path = self.folder / check_name(name)  # one flat folder: the name alone finds it
         if path.is_symlink() or not path.resolve().is_relative_to(self.folder.resolve()):
             raise BackupError(f"backup {name} is a link; only regular files in {self.folder} are restored")
@@ -240,7 +224,7 @@ class LocalBackupStore:
             raise BackupError(f"cannot read backup {name}: {exc.strerror or exc}") from None
         return parse_document(name, raw)
 
-    def list(self, scope: BackupScope | None = None) -> list[BackupInfo]:
+    def list(self, scope: Scope | None = None) -> list[BackupInfo]:
         try:
             infos = _infos([p.name for p in self.folder.iterdir() if p.is_file() and not p.is_symlink()])
         except FileNotFoundError:
@@ -249,19 +233,19 @@ class LocalBackupStore:
             raise BackupError(f"cannot list backups in {self.folder}: {exc.strerror or exc}") from None
         return infos if scope is None else list(_of_scope(self, infos, scope))
 
-    def delete(self, info: BackupInfo, scope: BackupScope) -> None:
+    def delete(self, info: BackupInfo, scope: Scope) -> None:
         """Remove one backup (retention); one gone already is not an error."""
         try:
             (self.folder / check_name(info.name)).unlink(missing_ok=True)
         except OSError as exc:
             raise BackupError(f"cannot remove backup {info.name} from {self.folder}: {exc.strerror or exc}") from None
 
-    def latest(self, scope: BackupScope, kind: BackupKind = "backup") -> BackupInfo | None:
+    def latest(self, scope: Scope, kind: BackupKind = "backup") -> BackupInfo | None:
         # A local folder is flat: open backups newest first until one is of the scope (reads are cheap here).
         return next(_of_scope(self, [i for i in self.list() if i.kind == kind], scope), None)
 
 
-def _of_scope(store: BackupStore, infos: list[BackupInfo], scope: BackupScope) -> Iterator[BackupInfo]:
+def _of_scope(store: BackupStore, infos: list[BackupInfo], scope: Scope) -> Iterator[BackupInfo]:
     """The backups among ``infos`` (newest first) that were taken from ``scope``; damaged ones are skipped
     here (named explicitly, they are an error)."""
     for info in infos:
@@ -273,7 +257,7 @@ def _of_scope(store: BackupStore, infos: list[BackupInfo], scope: BackupScope) -
             document = store.load(info.name)
         except BackupError:
             continue
-        if BackupScope.of(document) == scope:
+        if document.origin == scope:
             yield replace(info, scope=scope)
 
 
@@ -357,7 +341,7 @@ class S3BackupStore:
 
         name = backup_name(document.kind, document.taken_at)
         body = serialise(document, self.redact).encode()
-        folder = self.prefix + BackupScope.of(document).key
+        folder = self.prefix + document.origin.segment
         for candidate in _candidates(name, set()):  # no listing: S3 itself refuses a taken name
             try:
                 # If-None-Match: * makes S3 refuse an existing key, so a concurrent save never replaces a backup.
@@ -373,10 +357,10 @@ class S3BackupStore:
             return candidate
         raise BackupError(f"cannot write a backup in {self.where}: every name like {name} is taken")
 
-    def load(self, name: str, scope: BackupScope | None = None) -> BackupDocument:
+    def load(self, name: str, scope: Scope | None = None) -> BackupDocument:
         """By name: in ``scope``'s keys first, then where a listing finds it (flat, or another scope)."""
         check_name(name)
-        first = self.prefix + (scope.key if scope else "") + name
+        first = self.prefix + (scope.segment if scope else "") + name
         raw = self._get(name, first)
         if raw is not None:
             return parse_document(name, raw)
@@ -388,14 +372,14 @@ class S3BackupStore:
                     return parse_document(name, raw)
         raise BackupError(f"no backup named {name} in {self.location}; list them with `command-deploy backups`")
 
-    def delete(self, info: BackupInfo, scope: BackupScope) -> None:
+    def delete(self, info: BackupInfo, scope: Scope) -> None:
         """Remove one backup of ``scope`` (retention) from the scope's keys; S3 answers a missing key with
         success too. Backups written flat by earlier versions are left alone (their key names no scope)."""
-        key = self.prefix + scope.key + check_name(info.name)
+        key = self.prefix + scope.segment + check_name(info.name)
         self._call(f"remove backup {info.name}", lambda: self.client.delete_object(Bucket=self.bucket, Key=key))
 
     def _key(self, info: BackupInfo) -> str:
-        return self.prefix + (info.scope.key if info.scope else "") + info.name
+        return self.prefix + (info.scope.segment if info.scope else "") + info.name
 
     def _get(self, name: str, key: str) -> bytes | None:
         from botocore.exceptions import ClientError
@@ -422,10 +406,10 @@ class S3BackupStore:
         pages = self._call(what, lambda: list(paginator.paginate(Bucket=self.bucket, Prefix=prefix, **options)))
         return [str(obj["Key"])[len(self.prefix) :] for page in pages for obj in page.get("Contents", [])]
 
-    def list(self, scope: BackupScope | None = None) -> list[BackupInfo]:
+    def list(self, scope: Scope | None = None) -> list[BackupInfo]:
         if scope is not None:
-            own = self._list(self.prefix + scope.key, f"list the backups of {scope.label}")
-            named = [key.removeprefix(scope.key) for key in own]
+            own = self._list(self.prefix + scope.segment, f"list the backups of {scope.label}")
+            named = [key.removeprefix(scope.segment) for key in own]
             return _infos([n for n in named if "/" not in n], dict.fromkeys(named, scope)) + list(
                 _of_scope(self, self._flat(), scope)
             )
@@ -434,7 +418,7 @@ class S3BackupStore:
             match = _SCOPED_KEY.fullmatch(key)
             if match:
                 application, guild, name = match.groups()
-                scopes[name] = BackupScope(application, None if guild == "global" else guild)
+                scopes[name] = Scope(None if guild == "global" else guild, application)
                 flat.append(name)
             elif "/" not in key:
                 flat.append(key)
@@ -445,9 +429,9 @@ class S3BackupStore:
         keys = self._list(self.prefix, "list backups", flat=True)
         return _infos([k for k in keys if "/" not in k])
 
-    def latest(self, scope: BackupScope, kind: BackupKind = "backup") -> BackupInfo | None:
-        own = self._list(self.prefix + scope.key, f"list the backups of {scope.label}")
-        named = [key.removeprefix(scope.key) for key in own if "/" not in key.removeprefix(scope.key)]
+    def latest(self, scope: Scope, kind: BackupKind = "backup") -> BackupInfo | None:
+        own = self._list(self.prefix + scope.segment, f"list the backups of {scope.label}")
+        named = [key.removeprefix(scope.segment) for key in own if "/" not in key.removeprefix(scope.segment)]
         infos = [i for i in _infos(named, dict.fromkeys(named, scope)) if i.kind == kind]
         if infos:
             return infos[0]
