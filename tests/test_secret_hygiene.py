@@ -1,14 +1,15 @@
 """Secret hygiene: every action, on success and on its failure paths, with sentinel secrets everywhere.
 
-One harness runs ``entrypoint.py`` as the runner runs the Docker action, with a sentinel bot token, GitHub
-token, Slack webhook URL, Sentry DSN and AWS keys (S3 backups and Parameter Store on moto), and a second bot
-token that exists only in Parameter Store, against real loopback peers: the Discord emulator, the GitHub
-stand-in, a Slack webhook receiver and a Sentry endpoint. After every run it searches every byte the run
-produced or sent: stdout (but the runner's ``::add-mask::`` lines), stderr, the outputs file, the step
-summary, every file in the workspace and in HOME, every S3 object's body and metadata (read back from moto),
-every request's path, query, headers and body to Discord, GitHub, Slack and Sentry, and everything GitHub
-keeps (issues, comments, labels, deployments and their payloads, statuses and their URLs). The list of
-places searched is printed at the end of the session with the tally.
+One harness runs ``entrypoint.py`` as the runner runs the Docker action, with sentinel bot tokens for two
+applications (the production bot, and the staging bot that stage, promote's breaker, staging rollbacks and
+deploy's stage use), GitHub token, Slack webhook URL, Sentry DSN and AWS keys (S3 backups and Parameter Store
+on moto), and a third bot token that exists only in Parameter Store, against real loopback peers: the Discord
+emulator, the GitHub stand-in, a Slack webhook receiver and a Sentry endpoint. After every run it searches
+every byte the run produced or sent: stdout (but the runner's ``::add-mask::`` lines), stderr, the outputs
+file, the step summary, every file in the workspace and in HOME, every S3 object's body and metadata (read
+back from moto), every request's path, query, headers and body to Discord, GitHub, Slack and Sentry, and
+everything GitHub keeps (issues, comments, labels, deployments and their payloads, statuses and their URLs).
+The list of places searched is printed at the end of the session with the tally.
 """
 
 from __future__ import annotations
@@ -31,12 +32,16 @@ from tests.http_sinks import SentrySink, SlackSink
 from tests.oidc_standin import moto_server
 
 BOT_TOKEN = "MTE4MDAw.HygieneSentinel-BotToken.s3nt1n3l"
+STAGING_BOT_TOKEN = "MTE4MDAy.StagingBot-Sentinel.st4g1ng"
+STAGING_APP_ID = "1180000000000000555"
 SSM_BOT_TOKEN = "MTE4MDAx.ParameterStoreOnly-Sentinel.p4r4m"  # never an input: only moto's Parameter Store
 SSM_APP_ID = "1180000000000000777"
 AWS_KEY_ID = "AKIAHYGIENESENTINEL7"
 AWS_SECRET = "hygieneSentinelSecretAccessKey/0123456789"
 REPO = "alia-bot/alia-bot"
 BUCKET = "hygiene-backups"
+# Staging without a bot of its own (the production bot, or the staging prefix of Parameter Store).
+ONE_BOT = {"staging-bot-token": "", "staging-application-id": ""}
 SUMMARY: list[str] = []  # printed at the end of the session (conftest.pytest_terminal_summary)
 
 
@@ -61,6 +66,7 @@ class Harness:
     def secrets(self) -> dict[str, str]:
         return {
             "bot token": BOT_TOKEN,
+            "staging bot token": STAGING_BOT_TOKEN,
             "GitHub token": GITHUB_TOKEN,
             "Slack webhook": SlackSink.PATH.rsplit("/", 1)[-1],
             "Sentry DSN key": Sentry.KEY,
@@ -88,6 +94,8 @@ class Harness:
         given = {
             "bot-token": BOT_TOKEN,
             "application-id": APP_ID,
+            "staging-bot-token": STAGING_BOT_TOKEN,
+            "staging-application-id": STAGING_APP_ID,
             "guild-id": GUILD_ID,
             "discord-api-url": self.live.url,
             "slack-webhook-url": self.slack.url,
@@ -170,6 +178,8 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
     ):
         live.add_application(APP_ID, BOT_TOKEN)
         live.add_guild(APP_ID, GUILD_ID)
+        live.add_application(STAGING_APP_ID, STAGING_BOT_TOKEN)
+        live.add_guild(STAGING_APP_ID, GUILD_ID)
         s3 = boto3.client(
             "s3",
             region_name="us-east-1",
@@ -213,7 +223,9 @@ def test_no_secret_reaches_anything_any_action_produces(harness: Harness) -> Non
     h.run("detect with an invalid command", broken, {"action": "detect"}, expect=1)
 
     # stage, promote, rollback: success (S3 backups, GitHub deployments) and failures.
-    h.run("stage", main, {"action": "stage"}, expect=0)
+    staged = h.run("stage", main, {"action": "stage"}, expect=0)
+    assert f"::add-mask::{STAGING_BOT_TOKEN}" in staged.stdout  # control: the staging token was there too
+    assert any(r.caller == STAGING_APP_ID for r in h.live.requests), "stage wrote with the staging bot"
     h.run("promote", main, {"action": "promote"}, expect=0)
     h.run(
         "promote bypassing the breaker (Slack, review issue, bypass record)",
@@ -259,10 +271,11 @@ def test_no_secret_reaches_anything_any_action_produces(harness: Harness) -> Non
     h.run(
         "a rejected bot token",
         other,
-        {"action": "stage", "application-id": "1180000000000000999", "bot-token": BOT_TOKEN + "x"},
+        {"action": "stage", "application-id": "1180000000000000999", "bot-token": BOT_TOKEN + "x", **ONE_BOT},
         expect=1,
     )
     h.run("bad input", other, {"action": "stage", "application-id": "not-a-number"}, expect=2)
+    before_deploy = len(h.live.requests)
     h.run(
         "deploy",
         h.workspace("deploy"),
@@ -274,11 +287,13 @@ def test_no_secret_reaches_anything_any_action_produces(harness: Harness) -> Non
         },
         expect=0,
     )
+    deployed_by = {r.caller for r in h.live.requests[before_deploy:]}
+    assert {STAGING_APP_ID, APP_ID} <= deployed_by, "deploy staged with the staging bot, promoted with production's"
 
     # Credentials that exist only in Parameter Store: stage (backup to S3, write, verify, records) and a
     # failure after reading them (Discord refusing the write), both with nothing but AWS configured.
     ssm_ws = h.workspace("parameter-store")
-    from_store = {"bot-token": "", "application-id": "", "ssm-prefix": "/hygiene/{environment}"}
+    from_store = {"bot-token": "", "application-id": "", "ssm-prefix": "/hygiene/{environment}", **ONE_BOT}
     h.run("stage with credentials from Parameter Store", ssm_ws, {"action": "stage", **from_store}, expect=0)
     assert any(r.caller == SSM_APP_ID for r in h.live.requests), "the Parameter Store token was used"
     h.live.faults.add(Fault.server_error(503), method="PATCH", times=10)  # one change: a PATCH
