@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import boto3
 import pytest
 
 from alia_action.scope import Scope
+from alia_action.stores.backup_scope import opened, prune
 from alia_action.stores.backups import (
     BackupDocument,
     BackupError,
@@ -26,6 +28,7 @@ from alia_action.stores.backups import (
     backup_name,
     check_name,
     open_store,
+    serialise,
 )
 from tests.oidc_standin import moto_reset, moto_server
 
@@ -93,7 +96,7 @@ def test_local_save_writes_the_whole_document_atomically(tmp_path: Path) -> None
     store = LocalBackupStore(tmp_path / "command-backups")
     name = store.save(document())
     assert name == NAME_T0
-    path = tmp_path / "command-backups" / name
+    path = tmp_path / "command-backups" / "1180000000000000101" / "1180000000000000201" / name  # the scope's folder
     assert json.loads(path.read_text(encoding="utf-8"))["commands"] == COMMANDS
     assert os.listdir(path.parent) == [name]  # no temporary file left behind
     assert path.stat().st_mode & 0o777 == 0o644  # readable by later steps running as another user
@@ -147,7 +150,90 @@ def test_concurrent_saves_in_the_same_millisecond_never_overwrite(tmp_path: Path
         thread.join()
     assert len(set(names)) == 8
     assert sorted(store.load(n).commands[0]["description"] for n in names) == [f"v{i}" for i in range(8)]
-    assert sorted(os.listdir(tmp_path)) == sorted(names)
+    assert sorted(os.listdir(tmp_path / document().origin.segment)) == sorted(names)
+
+
+class FilesOpened:
+    """The files below ``root`` that this process opens while recording, seen through Python's audit hooks
+    (every ``open``, ``os.open`` included, raises the ``open`` event): what the store really read."""
+
+    hooked: ClassVar[list[FilesOpened]] = []
+
+    def __init__(self, root: Path) -> None:
+        self.root = str(root)
+        self.paths: list[str] = []
+        if not FilesOpened.hooked:
+            sys.addaudithook(FilesOpened._event)  # a hook cannot be removed: one for the session, idle between
+        FilesOpened.hooked.append(self)
+
+    @staticmethod
+    def _event(event: str, args: tuple[Any, ...]) -> None:
+        if event == "open" and FilesOpened.hooked and isinstance(args[0], str | Path):
+            for recorder in FilesOpened.hooked:
+                if str(args[0]).startswith(recorder.root):
+                    recorder.paths.append(str(args[0]))
+
+    def close(self) -> list[str]:
+        FilesOpened.hooked.remove(self)
+        return self.paths
+
+
+def test_a_scopes_listing_opens_no_file_of_another_scope(tmp_path: Path) -> None:
+    """Like S3's key prefixes: a scope's backups are its own folder's names, however many other scopes hold."""
+    folder = tmp_path / "command-backups"
+    store = LocalBackupStore(folder)
+    mine = document().origin
+    others = [
+        {"guild_id": "1180000000000000999"},  # another guild of the same application
+        {"guild_id": None, "environment": "production"},  # the application's global commands
+        {"application_id": "1180000000000000888"},  # the same guild, another application (a staging bot)
+    ]
+    for hour in range(60):
+        for changes in others:
+            store.save(document(T0 + timedelta(hours=hour), **changes))
+    wanted = [store.save(document(T0 + timedelta(minutes=minutes))) for minutes in (10, 20, 30)]
+
+    recorder = FilesOpened(folder)
+    try:
+        listed, latest = store.list(mine), store.latest(mine)
+        listed_opened = [item.document for item in opened(store, mine)]
+    finally:
+        paths = recorder.close()
+    assert [i.name for i in listed] == wanted[::-1] and latest is not None and latest.name == wanted[-1]
+    assert all(d is not None and d.origin == mine for d in listed_opened)
+    own = str(folder / mine.segment)
+    assert len(paths) == 3 and all(path.startswith(own) for path in paths), paths  # opened() read its 3 only
+    assert len(store.list()) == 183  # every scope's backups are still listed when no scope is asked for
+
+
+def test_backups_written_flat_by_earlier_versions_are_still_found_restored_and_pruned(tmp_path: Path) -> None:
+    folder = tmp_path / "command-backups"
+    folder.mkdir()
+    mine, global_scope = document().origin, document(guild_id=None).origin
+    legacy = {  # as an earlier version wrote them: flat in the folder
+        backup_name("backup", T0): document(),
+        backup_name("backup", T0 + timedelta(hours=1)): document(T0 + timedelta(hours=1), guild_id=None),
+    }
+    for name, old in legacy.items():
+        (folder / name).write_text(serialise(old, lambda text: text), encoding="utf-8")
+    store = LocalBackupStore(folder)
+
+    # Found by opening them (no folder of their own), by scope and by name.
+    found = store.latest(mine)
+    assert found is not None and found.name == NAME_T0 and store.load(NAME_T0, mine) == document()
+    assert [i.name for i in store.list(global_scope)] == [backup_name("backup", T0 + timedelta(hours=1))]
+    assert len(store.list()) == 2
+
+    # New backups go to the scope's folder; the newest is the scope's own, the flat one is listed after it.
+    newer = store.save(document(T0 + timedelta(hours=2)))
+    assert (folder / mine.segment / newer).is_file()
+    assert store.latest(mine) == store.list(mine)[0]
+    assert [i.name for i in store.list(mine)] == [newer, NAME_T0]
+
+    # Retention reaches the flat backup of the scope, never another scope's.
+    assert prune(store, mine, keep=1) == [NAME_T0]
+    assert not (folder / NAME_T0).exists() and (folder / backup_name("backup", T0 + timedelta(hours=1))).exists()
+    assert [i.name for i in store.list(mine)] == [newer]
 
 
 def test_an_empty_or_missing_folder_lists_nothing(tmp_path: Path) -> None:

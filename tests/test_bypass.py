@@ -107,7 +107,7 @@ def test_with_a_reason_the_breaker_is_skipped_and_the_trail_is_complete(
     assert build_plan(local_set(workspace, guild=False), live.commands(APP_ID), guild=False).empty
     assert not [r for r in live.requests if GUILD_ID in r.path]
     assert [r.method for r in live.requests if "/commands" in r.path] == ["GET", "PUT", "GET"]
-    backups = list((workspace / "command-backups").glob("commands-backup-*.json"))
+    backups = list((workspace / "command-backups").rglob("commands-backup-*.json"))
     assert len(backups) == 1
 
     # deployment.log: the claim and the result both say bypass, with the reason.
@@ -179,6 +179,6 @@ def test_a_failed_bypass_is_recorded_as_a_failed_bypass(
     assert step.code == 1
     result = FileLedger(workspace / "deployment.log").entries()[-1]
     assert (result.outcome, result.success, result.bypass, result.bypass_reason) == ("failure", False, True, REASON)
-    assert list((workspace / "command-backups").glob("commands-backup-*.json"))  # the backup came first
+    assert list((workspace / "command-backups").rglob("commands-backup-*.json"))  # the backup came first
     deployment = max(gh.deployments_in("discord-production"), key=lambda d: d["id"])
     assert deployment["payload"]["bypass"] is True and gh.status_history(deployment["id"])[-1] == "failure"

@@ -158,7 +158,7 @@ def test_the_workspace_owner_gets_the_files_back(gh: GitHubStandIn, live: Emulat
     assert step.returncode == 0, step.stdout
     run(gh, ws, {"action": "detect", "write-checksums": "true", "github-token": ""})
     written = [ws / "deployment.log", ws / "command-deployment-report.json", ws / ".command-checksums.json"]
-    written += [ws / "command-backups", *(ws / "command-backups").iterdir()]
+    written += [ws / "command-backups", *(ws / "command-backups").rglob("*")]
     assert len(written) > 4
     assert {(p.name, p.stat().st_uid, p.stat().st_gid) for p in written} == {(p.name, 1001, 121) for p in written}
     assert {p.stat().st_uid for p in ws.rglob("*")} == {1001}

@@ -214,7 +214,7 @@ def test_the_dashboard_figures_match_the_raw_lines(week: Week, make_settings: Se
     assert report["availability"]["share"] == pytest.approx(1 - down / observed)
 
     # Backups (files in the store), rollbacks (the record), alerts (alerts.log lines).
-    assert report["backups"] == len(list((week.workspace / "command-backups").glob("commands-*.json")))
+    assert report["backups"] == len(list((week.workspace / "command-backups").rglob("commands-*.json")))
     assert report["rollbacks"] == sum(1 for e in results if e["action"] == "rollback") == 1
     alerts = raw_lines(week.workspace / "alerts.log")
     assert report["alerts"] == len(alerts) and any(a["event"] == "fire" for a in alerts)

@@ -65,7 +65,7 @@ def test_stage_on_an_empty_guild_is_get_put_get(live: Emulator, make_settings: S
     assert len(live.commands(APP_ID, GUILD_ID)) == 51  # developmentOnly included in staging
     assert outcome.outputs["changed"] == "true" and outcome.outputs["requests"] == "3"
     backup = outcome.outputs["backup-file"]
-    assert (ctx.workspace / "command-backups" / backup).is_file()
+    assert (ctx.workspace / "command-backups" / APP_ID / GUILD_ID / backup).is_file()  # the scope's folder
     started, entry = FileLedger(ctx.workspace / "deployment.log").entries()
     assert (started.action, started.outcome, started.run) == ("stage", "started", entry.run)
     assert (entry.action, entry.outcome, entry.creates, entry.requests) == ("stage", "success", 51, 3)
@@ -434,7 +434,10 @@ def test_rollback_restores_the_previous_set_after_a_pre_rollback_backup(
     assert canonical_set(live.commands(APP_ID, GUILD_ID), guild=True) == previous
     assert methods(live, mark) == ["GET", "PUT", "GET"]
     pre = outcome.outputs["backup-file"]
-    assert pre.startswith("commands-pre-rollback-") and (ctx.workspace / "command-backups" / pre).is_file()
+    assert (
+        pre.startswith("commands-pre-rollback-")
+        and (ctx.workspace / "command-backups" / APP_ID / GUILD_ID / pre).is_file()
+    )
     restored = {c["name"]: c["id"] for c in live.commands(APP_ID, GUILD_ID)}
     assert restored["coinflip"] == previous_ids["coinflip"]  # kept all along
 

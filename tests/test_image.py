@@ -121,7 +121,7 @@ def test_the_image_runs_the_whole_pipeline_on_its_built_in_emulator(run_image: R
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     outputs = parse_file_command((files / "output").read_text(encoding="utf-8"))
     assert outputs["requests"] == "6"  # stage: GET PUT GET; promote: GET PUT GET (the breaker reuses stage's read)
-    assert len(list((workspace / "command-backups").glob("commands-backup-*.json"))) == 2
+    assert len(list((workspace / "command-backups").rglob("commands-backup-*.json"))) == 2
     assert "circuit breaker passed" in proc.stdout
 
 

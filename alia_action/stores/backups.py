@@ -2,7 +2,8 @@
 
 Names follow the original system: ``commands-backup-<time>.json`` before deploys and
 ``commands-pre-rollback-<time>.json`` before rollbacks, ``<time>`` like ``2025-01-15T10-30-00-000Z``.
-A store is a local folder (written atomically and fsynced) or ``s3://bucket/prefix``. A save never
+A store is a local folder (written atomically and fsynced) or ``s3://bucket/prefix``; both keep each
+scope's backups apart, under ``<application id>/<guild id or "global">/``. A save never
 replaces an existing backup: two taken in the same millisecond (or by two jobs at once) get ``-1``,
 ``-2``… and are listed newest first in that order too.
 
@@ -38,6 +39,8 @@ BackupKind = Literal["backup", "pre-rollback"]
 PREFIXES: dict[BackupKind, str] = {"backup": "commands-backup-", "pre-rollback": "commands-pre-rollback-"}
 _NAME = re.compile(r"^commands-(?:backup|pre-rollback)-[0-9TZ-]+(?:-[0-9]+)?\.json$")
 _SEQUENCE = re.compile(r"Z-([0-9]+)\.json$")
+# A scope's place below the store: <application id>/<guild id or global>/<name> (folder or S3 key).
+_SCOPED_KEY = re.compile(r"^([0-9]{1,20})/([0-9]{1,20}|global)/([^/]+)$")
 # A scope holds at most 110 commands of at most ~8,000 characters plus localizations: far below this.
 MAX_BACKUP_BYTES = 16 * 1024 * 1024
 _MAX_NAME_ATTEMPTS = 1000  # distinct names tried before giving up: only a runaway loop gets that far
@@ -77,7 +80,8 @@ class BackupInfo:
     name: str
     taken_at: datetime
     kind: BackupKind
-    scope: Scope | None = None  # known from the key on S3; None: a flat (local or older S3) backup
+    scope: Scope | None = None  # known from its folder or key; None: a flat backup not opened yet
+    legacy: bool = False  # written flat by an earlier version (its scope known only by opening it)
 
 
 def backup_name(kind: BackupKind, taken_at: datetime) -> str:
@@ -139,6 +143,10 @@ def _infos(names: list[str], scopes: dict[str, Scope] | None = None) -> list[Bac
         if _NAME.fullmatch(name) and taken_at:
             kind: BackupKind = "pre-rollback" if name.startswith(PREFIXES["pre-rollback"]) else "backup"
             infos.append(BackupInfo(name, taken_at, kind, (scopes or {}).get(name)))
+    return _newest_first(infos)
+
+
+def _newest_first(infos: list[BackupInfo]) -> list[BackupInfo]:
     # By name alone "…Z.json" would sort after "…Z-1.json" and "…Z-2.json" after "…Z-10.json".
     return sorted(infos, key=lambda i: (i.taken_at, _sequence(i.name), i.name), reverse=True)
 
@@ -161,31 +169,39 @@ def serialise(document: BackupDocument, redact: Callable[[str], str]) -> str:
 
 
 class LocalBackupStore:
+    """A folder with a sub-folder per scope, ``<folder>/<application id>/<guild id or "global">/<name>``, like
+    S3's key prefixes: a scope's backups are one directory listing, and only its own files are ever opened.
+    Backups that earlier versions wrote flat into the folder are still listed, loaded, pruned and, when a
+    scope has none of its own, searched (by opening them newest first)."""
+
     def __init__(self, folder: Path, redact: Callable[[str], str] = _unchanged) -> None:
         self.folder = folder
         self.location = str(folder)
         self.redact = redact
 
     def save(self, document: BackupDocument) -> str:
+        folder = self.folder / document.origin.segment
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            temporary = self._write_temporary(document)
+            folder.mkdir(parents=True, exist_ok=True)
+            temporary = self._write_temporary(document, folder)
             try:
-                name = self._link(temporary, backup_name(document.kind, document.taken_at))
+                name = self._link(temporary, folder, backup_name(document.kind, document.taken_at))
             finally:
                 temporary.unlink(missing_ok=True)
-            fd = os.open(self.folder, os.O_RDONLY)  # make the new directory entry itself durable
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            # The new entry, and the scope's folders if this save created them, durable before the write.
+            for directory in (folder, folder.parent, self.folder):
+                fd = os.open(directory, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
         except OSError as exc:
             raise BackupError(f"cannot write backup to {self.folder}: {exc.strerror or exc}") from None
         return name
 
-    def _write_temporary(self, document: BackupDocument) -> Path:
+    def _write_temporary(self, document: BackupDocument, folder: Path) -> Path:
         """The whole document, fsynced, under a name no listing shows (a reader never sees half a backup)."""
-        fd, path = tempfile.mkstemp(prefix=".backup-", suffix=".tmp", dir=self.folder)
+        fd, path = tempfile.mkstemp(prefix=".backup-", suffix=".tmp", dir=folder)
         try:
             os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide backups from later steps running as another user
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -197,19 +213,31 @@ class LocalBackupStore:
             raise
         return Path(path)
 
-    def _link(self, temporary: Path, name: str) -> str:
+    def _link(self, temporary: Path, folder: Path, name: str) -> str:
         """Give the written file the first free name. A hard link fails on an existing name, where a rename
         would silently replace it: a concurrent save in the same millisecond moves on to the next name."""
-        for candidate in _candidates(name, set(os.listdir(self.folder))):
+        for candidate in _candidates(name, set(os.listdir(folder))):
             try:
-                os.link(temporary, self.folder / candidate)
+                os.link(temporary, folder / candidate)
             except FileExistsError:
                 continue
             return candidate
         raise BackupError(f"cannot write backup to {self.folder}: every name like {name} is taken")
 
+    def _paths(self, name: str, scope: Scope | None) -> Iterator[Path]:
+        """Where a backup of that name may be: the scope's folder, flat (earlier versions), any scope's."""
+        if scope is not None and scope.application_id is not None:
+            yield self.folder / scope.segment / name
+        yield self.folder / name
+        for other in self._scopes():
+            if other != scope:
+                yield self.folder / other.segment / name
+
     def load(self, name: str, scope: Scope | None = None) -> BackupDocument:
-        path = self.folder / check_name(name)  # one flat folder: the name alone finds it
+        check_name(name)
+        path = next((p for p in self._paths(name, scope) if os.path.lexists(p)), None)
+        if path is None:
+            raise BackupError(f"no backup named {name} in {self.folder}; list them with `command-deploy backups`")
         if path.is_symlink() or not path.resolve().is_relative_to(self.folder.resolve()):
             raise BackupError(f"backup {name} is a link; only regular files in {self.folder} are restored")
         try:
@@ -224,25 +252,63 @@ class LocalBackupStore:
             raise BackupError(f"cannot read backup {name}: {exc.strerror or exc}") from None
         return parse_document(name, raw)
 
-    def list(self, scope: Scope | None = None) -> list[BackupInfo]:
+    def _names(self, folder: Path) -> builtins.list[str]:
+        """The regular files in ``folder`` (none when it does not exist): names only, nothing opened."""
         try:
-            infos = _infos([p.name for p in self.folder.iterdir() if p.is_file() and not p.is_symlink()])
+            return [p.name for p in folder.iterdir() if p.is_file() and not p.is_symlink()]
         except FileNotFoundError:
             return []
         except OSError as exc:  # e.g. the store path is a file, or unreadable
             raise BackupError(f"cannot list backups in {self.folder}: {exc.strerror or exc}") from None
-        return infos if scope is None else list(_of_scope(self, infos, scope))
+
+    def _scopes(self) -> builtins.list[Scope]:
+        """The scopes with a folder of their own (real folders named like a scope; anything else ignored)."""
+        scopes = []
+        for application in self._subfolders(self.folder):
+            for guild in self._subfolders(self.folder / application):
+                if _SCOPED_KEY.fullmatch(f"{application}/{guild}/x"):
+                    scopes.append(Scope(None if guild == "global" else guild, application))
+        return scopes
+
+    def _subfolders(self, folder: Path) -> builtins.list[str]:
+        try:
+            return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.is_symlink())
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise BackupError(f"cannot list backups in {self.folder}: {exc.strerror or exc}") from None
+
+    def _own(self, scope: Scope) -> builtins.list[BackupInfo]:
+        names = self._names(self.folder / scope.segment)
+        return _infos(names, dict.fromkeys(names, scope))
+
+    def _flat(self) -> builtins.list[BackupInfo]:
+        """Backups written flat into the folder by earlier versions (scope unknown until opened)."""
+        return _infos(self._names(self.folder))
+
+    def list(self, scope: Scope | None = None) -> builtins.list[BackupInfo]:
+        if scope is not None:
+            return self._own(scope) + builtins.list(_of_scope(self, self._flat(), scope))
+        infos = self._flat()
+        for each in self._scopes():
+            infos += self._own(each)
+        return _newest_first(infos)
 
     def delete(self, info: BackupInfo, scope: Scope) -> None:
-        """Remove one backup (retention); one gone already is not an error."""
+        """Remove one backup of ``scope`` (retention), from its folder or, written by an earlier version,
+        from the flat folder; one gone already is not an error."""
+        folder = self.folder if info.legacy else self.folder / scope.segment
         try:
-            (self.folder / check_name(info.name)).unlink(missing_ok=True)
+            (folder / check_name(info.name)).unlink(missing_ok=True)
         except OSError as exc:
             raise BackupError(f"cannot remove backup {info.name} from {self.folder}: {exc.strerror or exc}") from None
 
     def latest(self, scope: Scope, kind: BackupKind = "backup") -> BackupInfo | None:
-        # A local folder is flat: open backups newest first until one is of the scope (reads are cheap here).
-        return next(_of_scope(self, [i for i in self.list() if i.kind == kind], scope), None)
+        own = [i for i in self._own(scope) if i.kind == kind]
+        if own:
+            return own[0]
+        # None of its own: the scope's backups, if any, predate the per-scope layout.
+        return next(_of_scope(self, [i for i in self._flat() if i.kind == kind], scope), None)
 
 
 def _of_scope(store: BackupStore, infos: list[BackupInfo], scope: Scope) -> Iterator[BackupInfo]:
@@ -258,13 +324,12 @@ def _of_scope(store: BackupStore, infos: list[BackupInfo], scope: Scope) -> Iter
         except BackupError:
             continue
         if document.origin == scope:
-            yield replace(info, scope=scope)
+            yield replace(info, scope=scope, legacy=True)
 
 
 # S3's answers to a conditional put whose key exists, or is being written by another request right now.
 _TAKEN = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
 _MISSING = frozenset({"NoSuchKey", "404"})
-_SCOPED_KEY = re.compile(r"^([0-9]{1,20})/([0-9]{1,20}|global)/([^/]+)$")
 PROGRESS_EVERY = 10.0  # seconds between "still waiting" lines while one S3 operation runs
 
 
