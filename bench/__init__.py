@@ -1,6 +1,6 @@
 """Benchmarks of command-deploy. Each script prints Markdown; ``python bench/run_all.py`` runs them all.
 
-Benchmarks print numbers and are not tests; ``tests/test_bench_smoke.py`` only checks that each script
+Benchmarks print numbers and are not tests; ``tests/e2e/test_bench_smoke.py`` only checks that each script
 runs at a tiny size.
 """
 

@@ -10,9 +10,13 @@ from typing import Any
 import pytest
 
 from alia_action.config import Settings
+from alia_action.discord.client import DiscordClient
 from alia_action.discord.emulator import Emulator
 from alia_action.runtime import Runtime
-from tests.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN, setup_emulator
+from tests.support.actions_runner import GITHUB_TOKEN
+from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN, setup_emulator
+from tests.support.discord_standin import DiscordStandIn
+from tests.support.github_standin import GitHubStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "commands"
@@ -31,6 +35,44 @@ def live() -> Iterator[Emulator]:
     with Emulator() as emu:
         setup_emulator(emu)
         yield emu
+
+
+@pytest.fixture(name="emulator")
+def emulator_fixture(live: Emulator) -> Emulator:
+    """The same emulator, under the name the client and emulator tests use."""
+    return live
+
+
+@pytest.fixture(name="emu")
+def emu_fixture(live: Emulator) -> Emulator:
+    """The same emulator, under the name the hostile-input tests use."""
+    return live
+
+
+@pytest.fixture
+def make_client(live: Emulator) -> Iterator[Callable[..., DiscordClient]]:
+    """``make_client(**overrides)`` → a DiscordClient on the emulator with fast retry bounds."""
+    clients: list[DiscordClient] = []
+
+    def factory(**overrides: Any) -> DiscordClient:
+        kwargs = {**FAST, **overrides}
+        token = kwargs.pop("token", TOKEN)
+        app_id = kwargs.pop("application_id", APP_ID)
+        base_url = kwargs.pop("base_url", live.url)
+        client = DiscordClient(token, app_id, base_url, **kwargs)
+        clients.append(client)
+        return client
+
+    yield factory
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def gh() -> Iterator[GitHubStandIn]:
+    """The loopback GitHub stand-in, accepting the tests' GitHub token."""
+    with GitHubStandIn(token=GITHUB_TOKEN) as standin:
+        yield standin
 
 
 SettingsFactory = Callable[..., Settings]
@@ -61,16 +103,25 @@ def ctx(workspace: Path) -> Iterator[Runtime]:
     context.close()
 
 
+@pytest.fixture(name="server", scope="module", params=["emulator", "stand-in"])
+def both_servers(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The API base URL of the emulator, then of this stand-in, each with the test application (and guild)."""
+    if request.param == "emulator":
+        with Emulator(bucket_limit=100_000, daily_create_limit=10**9) as emu:
+            setup_emulator(emu)
+            yield emu.url
+    else:
+        with DiscordStandIn(APP_ID, TOKEN) as running:
+            yield running.url
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """The fault-injection, hostile-input and secret-hygiene tallies, for CI logs and closing notes."""
-    import sys
+    from tests.support import fault_tally, hostile_tally, hygiene_tally
 
-    module = sys.modules.get("tests.test_faults")
-    if module is not None and module.OBSERVED:
-        terminalreporter.write_line(module.summary_line())
-    hostile = sys.modules.get("tests.test_hostile_inputs")
-    if hostile is not None and hostile.TALLY.runs:
-        terminalreporter.write_line(hostile.summary_line())
-    hygiene = sys.modules.get("tests.test_secret_hygiene")
-    for line in hygiene.SUMMARY if hygiene is not None else []:
+    if fault_tally.OBSERVED:
+        terminalreporter.write_line(fault_tally.summary_line())
+    if hostile_tally.TALLY.runs:
+        terminalreporter.write_line(hostile_tally.summary_line())
+    for line in hygiene_tally.SUMMARY:
         terminalreporter.write_line(line)

@@ -56,7 +56,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "the write is reported without the verification GET (the intended set is taken as what is live)",
         "alia_action/steps/apply.py",
         (("        after = client.list_commands(target.guild_id)\n", "        after = list(wanted)\n"),),
-        ("tests/test_faults.py", "-k", "rollback and verify"),
+        ("tests/integration/test_faults.py", "-k", "rollback and verify"),
     ),
     Mutation(
         "skip-backup",
@@ -68,14 +68,19 @@ MUTATIONS: tuple[Mutation, ...] = (
                 "        pass\n",
             ),
         ),
-        ("tests/test_deploy.py",),
+        ("tests/integration/test_deploy.py",),
     ),
     Mutation(
         "write-before-claim",
         "the scope is claimed only after the write (two runs can overwrite each other)",
         "alia_action/steps/apply.py",
         ((CLAIM_CALL, ""), (WRITTEN, WRITTEN + CLAIM_CALL)),
-        ("tests/test_concurrency.py", "tests/test_claims.py", "-k", "stages_started_together or claim_names"),
+        (
+            "tests/integration/test_concurrency.py",
+            "tests/integration/test_claims.py",
+            "-k",
+            "stages_started_together or claim_names",
+        ),
     ),
     Mutation(
         "token-in-backup-metadata",
@@ -88,7 +93,7 @@ MUTATIONS: tuple[Mutation, ...] = (
                 'Metadata={"deployed-with": os.environ.get("INPUT_BOT-TOKEN", "")}',
             ),
         ),
-        ("tests/test_secret_hygiene.py",),
+        ("tests/e2e/test_secret_hygiene.py",),
     ),
     Mutation(
         "non-list-200-as-empty",
@@ -100,14 +105,14 @@ MUTATIONS: tuple[Mutation, ...] = (
                 '                        return [] if expect == "list" else payload\n',
             ),
         ),
-        ("tests/test_hostile_inputs.py", "-k", "malformed or proxy_page"),
+        ("tests/e2e/test_hostile_inputs.py", "-k", "malformed or proxy_page"),
     ),
     Mutation(
         "local-log-when-github-unreadable",
         "a deploy falls back to deployment.log alone when GitHub Deployments cannot be read",
         "alia_action/stores/github_ledger.py",
         (("            if self.strict:\n", "            if False:  # mutation: fall back to the local log\n"),),
-        ("tests/test_claims.py", "tests/test_github.py", "-k", "unreadable or out_of_reach"),
+        ("tests/integration/test_claims.py", "tests/integration/test_github.py", "-k", "unreadable or out_of_reach"),
     ),
 )
 

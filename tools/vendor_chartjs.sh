@@ -4,7 +4,7 @@
 #   tools/vendor_chartjs.sh [VERSION]     (default: the version pinned below; update SHA256 with it)
 #
 # The dashboard inlines alia_action/dashboard/vendor/chart.umd.min.js into every HTML file, so the page
-# needs no network; tests/test_dashboard_browser.py checks it still draws every chart.
+# needs no network; tests/e2e/test_dashboard_browser.py checks it still draws every chart.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,0 +1,261 @@
+"""Rollback rules that real pipelines rely on: the deletion guard, "latest" per scope without a cap and
+skipping backups equal to the live set, listing by scope, retention, and messages in the interface's words."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from alia_action.commands.canonical import canonical_set
+from alia_action.discord.emulator import Emulator, Fault
+from alia_action.errors import DeployError
+from alia_action.handlers import rollback, stage
+from alia_action.runtime import Runtime
+from alia_action.scope import Scope
+from alia_action.steps.apply import DeploymentGuard
+from alia_action.stores.backup_scope import prune
+from alia_action.stores.backups import BackupDocument, LocalBackupStore
+from alia_action.wording import ACTION, TERMINAL
+from alia_action.workflow import Workflow
+from tests.conftest import SettingsFactory
+from tests.support.discord_fixtures import APP_ID, GUILD_ID
+
+OTHER_GUILD = "1180000000000000333"
+
+
+def change_two(workspace: Path, word: str) -> None:
+    """Change two commands (a write of two changes), their descriptions ending in ``word``."""
+    path = workspace / "commands" / "fun" / "games.json"
+    commands = json.loads(path.read_text(encoding="utf-8"))
+    for command in commands:
+        if command["name"] in ("coinflip", "roll"):
+            command["description"] = f"{command['name']} {word}"
+    path.write_text(json.dumps(commands), encoding="utf-8")
+
+
+def store_of(ctx: Runtime) -> LocalBackupStore:
+    return LocalBackupStore(ctx.workspace / "command-backups")
+
+
+def writes(live: Emulator, since: int = 0) -> list[str]:
+    return [r.method for r in live.requests[since:] if r.method != "GET"]
+
+
+def staged_set(live: Emulator) -> list[dict[str, object]]:
+    return canonical_set(live.commands(APP_ID, GUILD_ID), guild=True)
+
+
+# ------------------------------------------------------------------------------------ deletion guard
+
+
+def test_a_restore_removing_more_than_max_deletions_stops_and_names_them(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    first = stage.run(make_settings(action="stage"), ctx)  # its backup holds the empty guild
+    before = staged_set(live)
+    mark = len(live.requests)
+    with pytest.raises(DeploymentGuard) as caught:
+        rollback.run(
+            make_settings(action="rollback", environment="staging", backup_file=first.outputs["backup-file"]), ctx
+        )
+    message = str(caught.value)
+    assert "the restore would remove 51 command(s) from staging guild" in message
+    assert "coinflip" in message and "more than max-deletions=5" in message
+    assert "set `--allow-deletions`" in message and "Nothing was written" in message
+    assert writes(live, mark) == [] and staged_set(live) == before
+    assert not any(n.startswith("commands-pre-rollback-") for n in (i.name for i in store_of(ctx).list()))
+
+
+def test_max_deletions_lets_a_small_restore_through(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    stage.run(make_settings(action="stage"), ctx)
+    (ctx.workspace / "commands" / "music" / "player.json").unlink()
+    removed = stage.run(make_settings(action="stage", allow_deletions=True), ctx)
+    restored = rollback.run(
+        make_settings(
+            action="rollback", environment="staging", backup_file=removed.outputs["backup-file"], max_deletions=0
+        ),
+        ctx,
+    )  # restoring what was removed adds commands back: nothing is removed, so no consent is needed
+    assert restored.exit_code == 0 and restored.outputs["changed"] == "true"
+
+
+def test_the_guard_names_the_action_input_when_run_as_the_action(
+    live: Emulator, make_settings: SettingsFactory, workspace: Path
+) -> None:
+    ctx = Runtime(workspace=workspace, wording=ACTION)
+    try:
+        first = stage.run(make_settings(action="stage"), ctx)
+        with pytest.raises(DeploymentGuard, match=r"set `allow-deletions: true` \(or raise the max-deletions input\)"):
+            rollback.run(
+                make_settings(action="rollback", environment="staging", backup_file=first.outputs["backup-file"]),
+                ctx,
+            )
+    finally:
+        ctx.close()
+
+
+# ------------------------------------------------------------------------------------ latest
+
+
+def test_latest_is_found_however_many_backups_other_scopes_have(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    live.add_guild(APP_ID, OTHER_GUILD)
+    stage.run(make_settings(action="stage"), ctx)
+    change_two(ctx.workspace, "shiny")
+    second = stage.run(make_settings(action="stage"), ctx)
+    store = store_of(ctx)
+    now = ctx.now()
+    for n in range(150):  # newer than every staging backup, all of another guild
+        store.save(
+            BackupDocument(
+                application_id=APP_ID,
+                guild_id=OTHER_GUILD,
+                environment="staging",
+                taken_at=now + timedelta(minutes=n + 1),
+                checksum="x",
+            )
+        )
+    outcome = rollback.run(make_settings(action="rollback", environment="staging"), ctx)
+    assert outcome.outputs["restored-backup"] == second.outputs["backup-file"]
+    assert "coinflip shiny" not in str(live.commands(APP_ID, GUILD_ID))
+
+
+def test_latest_skips_backups_equal_to_the_live_set_after_a_refused_write(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    stage.run(make_settings(action="stage"), ctx)
+    state_before_last_good = staged_set(live)
+    change_two(ctx.workspace, "shiny")
+    good = stage.run(make_settings(action="stage"), ctx)  # its backup: the state before the last good deploy
+    live_now = staged_set(live)
+
+    change_two(ctx.workspace, "gold")
+    live.faults.add(Fault.respond(400, {"code": 50035, "message": "Invalid Form Body", "errors": {}}), method="PUT")
+    with pytest.raises(DeployError, match="Discord refused the write") as refused:
+        stage.run(make_settings(action="stage"), ctx)
+    refused_backup = str(refused.value).split("Backup taken before the write: ")[1].rstrip(".")
+    assert staged_set(live) == live_now  # the refused write changed nothing
+
+    outcome = rollback.run(make_settings(action="rollback", environment="staging"), ctx)
+    assert outcome.outputs["restored-backup"] == good.outputs["backup-file"]
+    assert staged_set(live) == state_before_last_good
+    chose = next(line for line in outcome.lines if line.startswith("chose "))
+    assert f"chose {good.outputs['backup-file']}: the newest backup of guild {GUILD_ID}" in chose
+    assert f"skipped 1 newer one(s) equal to the live commands ({refused_backup})" in chose
+    assert "Chose " in outcome.summary
+
+
+def test_latest_with_every_backup_equal_to_live_says_so_and_writes_nothing(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    live.set_commands(APP_ID, None, [{"name": "ping", "description": "Ping", "type": 1}])
+    store_of(ctx).save(
+        BackupDocument(
+            application_id=APP_ID,
+            environment="production",
+            taken_at=ctx.now(),
+            checksum="x",
+            commands=live.commands(APP_ID, None),
+        )
+    )
+    mark = len(live.requests)
+    with pytest.raises(
+        DeployError, match=r"nothing to roll back to: every backup of global commands .* equals the live"
+    ):
+        rollback.run(make_settings(action="rollback", environment="production"), ctx)
+    assert writes(live, mark) == []
+
+
+def test_no_backup_of_the_scope_names_the_scope(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
+    stage.run(make_settings(action="stage"), ctx)  # a staging backup only
+    with pytest.raises(DeployError, match=f"no backup of global commands of application {APP_ID}"):
+        rollback.run(make_settings(action="rollback", environment="production"), ctx)
+
+
+# ------------------------------------------------------------------------------------ listing by scope
+
+
+def listing(make_settings: SettingsFactory, ctx: Runtime, environment: str | None) -> str:
+    out = io.StringIO()
+    assert rollback.list_backups(make_settings(action="health"), ctx, Workflow({}, out), environment) == 0
+    return out.getvalue()
+
+
+def test_backups_lists_only_the_scope_of_the_environment(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    staging = stage.run(make_settings(action="stage"), ctx).outputs["backup-file"]
+    production = store_of(ctx).save(
+        BackupDocument(application_id=APP_ID, environment="production", taken_at=ctx.now(), checksum="x")
+    )
+    everything = listing(make_settings, ctx, None)
+    assert staging in everything and production in everything
+    staging_only = listing(make_settings, ctx, "staging")
+    assert staging in staging_only and production not in staging_only and f"guild {GUILD_ID}" in staging_only
+    production_only = listing(make_settings, ctx, "production")
+    assert production in production_only and staging not in production_only and "global" in production_only
+
+
+# ------------------------------------------------------------------------------------ retention
+
+
+def test_retention_keeps_the_newest_per_scope_and_leaves_other_scopes_alone(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    store = store_of(ctx)
+    other = store.save(
+        BackupDocument(application_id=APP_ID, environment="production", taken_at=ctx.now(), checksum="x")
+    )
+    names = []
+    for word in ("one", "two", "three", "four"):
+        change_two(ctx.workspace, word)
+        outcome = stage.run(make_settings(action="stage", backup_retention=2), ctx)
+        names.append(outcome.outputs["backup-file"])
+    kept = [i.name for i in store.list()]
+    assert set(kept) == {names[-1], names[-2], other}
+    assert "backup retention: removed 1 old backup(s)" in "\n".join(outcome.lines)
+
+
+def test_retention_never_removes_the_backup_taken_before_the_latest_deploy(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    stage.run(make_settings(action="stage"), ctx)
+    change_two(ctx.workspace, "shiny")
+    deploy_backup = stage.run(make_settings(action="stage"), ctx).outputs["backup-file"]
+    first = rollback.run(make_settings(action="rollback", environment="staging", backup_retention=1), ctx)
+    scope = Scope(GUILD_ID, APP_ID)
+    kept = [i.name for i in store_of(ctx).list(scope)]
+    # The newest is the pre-rollback backup; the deploy backup stays however small the retention.
+    assert kept == [first.outputs["backup-file"], deploy_backup]
+    assert prune(store_of(ctx), scope, 1) == []
+
+
+def test_a_dry_run_and_a_no_op_prune_nothing(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
+    stage.run(make_settings(action="stage"), ctx)
+    change_two(ctx.workspace, "shiny")
+    stage.run(make_settings(action="stage"), ctx)
+    before = store_of(ctx).list()
+    stage.run(make_settings(action="stage", backup_retention=1), ctx)  # no-op: nothing written, nothing pruned
+    assert store_of(ctx).list() == before
+
+
+# ------------------------------------------------------------------------------------ wording
+
+
+def test_one_place_words_a_setting_for_the_terminal_and_for_the_action() -> None:
+    assert TERMINAL.setting("allow-deletions") == "`--allow-deletions`"
+    assert ACTION.setting("allow-deletions") == "`allow-deletions: true`"
+    assert TERMINAL.setting("max-deletions", "10") == "`--max-deletions 10`"
+    assert TERMINAL.setting("bot-token", "...") == "BOT_TOKEN (environment or .env)"  # secrets have no flag
+    assert ACTION.name("guild-id") == "the guild-id input" and TERMINAL.name("guild-id") == "--guild-id"
+    assert TERMINAL.name("staging-bot-token") == "STAGING_BOT_TOKEN"
+    line = TERMINAL.run("rollback", environment="staging", backup_file="commands-backup-x.json")
+    assert line == "`command-deploy rollback --environment staging --backup-file commands-backup-x.json`"
+    assert ACTION.run("rollback", environment="production") == "`action: rollback, environment: production`"
