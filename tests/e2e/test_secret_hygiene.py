@@ -29,8 +29,8 @@ from tests.support.actions_runner import GITHUB_TOKEN, ROOT, StepResult, run_act
 from tests.support.discord_fixtures import APP_ID, GUILD_ID
 from tests.support.github_standin import GitHubStandIn, pr_event
 from tests.support.http_sinks import SentrySink, SlackSink
-from tests.support.oidc_standin import moto_server
 from tests.support.hygiene_tally import SUMMARY
+from tests.support.oidc_standin import moto_server
 
 BOT_TOKEN = "MTE4MDAw.HygieneSentinel-BotToken.s3nt1n3l"
 STAGING_BOT_TOKEN = "MTE4MDAy.StagingBot-Sentinel.st4g1ng"
