@@ -438,9 +438,10 @@ class S3BackupStore:
         raise BackupError(f"no backup named {name} in {self.location}; list them with `command-deploy backups`")
 
     def delete(self, info: BackupInfo, scope: Scope) -> None:
-        """Remove one backup of ``scope`` (retention) from the scope's keys; S3 answers a missing key with
-        success too. Backups written flat by earlier versions are left alone (their key names no scope)."""
-        key = self.prefix + scope.segment + check_name(info.name)
+        """Remove one backup of ``scope`` (retention): from the scope's keys, or from the flat keys of earlier
+        versions when it was found there (``legacy``), so what retention reports removed is gone. S3 answers a
+        missing key with success too."""
+        key = self.prefix + ("" if info.legacy else scope.segment) + check_name(info.name)
         self._call(f"remove backup {info.name}", lambda: self.client.delete_object(Bucket=self.bucket, Key=key))
 
     def _key(self, info: BackupInfo) -> str:

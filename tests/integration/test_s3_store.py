@@ -19,6 +19,7 @@ import pytest
 from botocore.config import Config
 
 from alia_action.scope import Scope
+from alia_action.stores.backup_scope import prune
 from alia_action.stores.backups import BackupDocument, BackupError, S3BackupStore
 from tests.support.fault_proxy import FaultProxy
 from tests.support.oidc_standin import moto_reset, moto_server
@@ -101,6 +102,24 @@ def test_backups_written_flat_by_earlier_versions_are_still_found(proxy: FaultPr
     assert s3.load(latest.name, Scope(GUILD_A, APP)) == old
     assert s3.latest(Scope(None, APP)) is None
     assert [i.scope for i in s3.list()] == [Scope(GUILD_B, APP), None]
+
+
+def test_retention_removes_a_scopes_flat_backups_and_reports_only_what_is_gone(
+    moto_url: str, proxy: FaultProxy
+) -> None:
+    raw = client(moto_url)
+    flat_a, flat_b = "commands-backup-2026-01-01T00-00-00-000Z.json", "commands-backup-2026-01-01T01-00-00-000Z.json"
+    raw.put_object(Bucket=BUCKET, Key=f"ci/{flat_a}", Body=document(GUILD_A, T0).model_dump_json())
+    raw.put_object(Bucket=BUCKET, Key=f"ci/{flat_b}", Body=document(GUILD_B, T0 + timedelta(hours=1)).model_dump_json())
+    s3 = store(proxy)
+    newer = s3.save(document(GUILD_A, T0 + timedelta(hours=2)))
+
+    assert prune(s3, Scope(GUILD_A, APP), keep=1) == [flat_a]
+
+    keys = {obj["Key"] for obj in raw.list_objects_v2(Bucket=BUCKET, Prefix="ci/").get("Contents", [])}
+    assert f"ci/{flat_a}" not in keys, "retention reported a flat backup removed that is still there"
+    assert f"ci/{flat_b}" in keys  # another scope's flat backup stays
+    assert [i.name for i in s3.list(Scope(GUILD_A, APP))] == [newer]
 
 
 def test_two_throttled_answers_are_absorbed(proxy: FaultProxy) -> None:
