@@ -489,7 +489,7 @@ def deploy_outcome(
     if applied.dry_run:
         done = f"dry run: would deploy {label}; nothing was written"
     elif applied.written:
-        done = f"deployed {label}: {applied.requests} request(s) (read, write, verify)"
+        done = f"deployed {label}: {applied.requests} request(s) in all, verification included"
     else:
         done = f"in sync: {label} already hold(s) this set, nothing to deploy: {applied.requests} request(s)"
     done += f" · {warnings} warning(s)"
