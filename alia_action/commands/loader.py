@@ -103,7 +103,7 @@ def parse_command_file(file: str, raw: bytes) -> FileResult:
         if not entries:
             problems.append(Problem("warning", "file.no-commands", "file holds an empty array", file, 1))
     else:
-        return _error(file, 1, "file.shape", f"expected a command object or an array of them, found {_kind(value)}")
+        return _error(file, 1, "file.shape", f"expected a command object or an array of them, found {json_kind(value)}")
 
     # Split the line table once per file: per item, paths relative to that item.
     by_item: dict[int | None, dict[JsonPath, int]] = {}
@@ -121,7 +121,7 @@ def parse_command_file(file: str, raw: bytes) -> FileResult:
                 Problem(
                     "error",
                     "file.shape",
-                    f"array item {index} is {_kind(entry)}, expected a command object",
+                    f"array item {index} is {json_kind(entry)}, expected a command object",
                     file,
                     lines.get(prefix, 1),
                 )
@@ -131,7 +131,8 @@ def parse_command_file(file: str, raw: bytes) -> FileResult:
     return FileResult(commands, problems)
 
 
-def _kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
+    """What a decoded JSON value is, for messages: ``a string``, ``an array``, ``null`` …"""
     if value is None:
         return "null"
     if isinstance(value, bool):

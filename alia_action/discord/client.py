@@ -32,6 +32,7 @@ import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay, wait_exponential_jitter
 
 from .. import __version__
+from ..commands.loader import json_kind
 from .errors import (
     DAILY_CREATES,
     DiscordError,
@@ -405,15 +406,7 @@ def _command_problem(item: Any) -> str | None:
 
 
 def _kind(value: Any) -> str:
-    if value is None:
-        return "an empty body"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "an array" if isinstance(value, list) else "an object"
+    return "an empty body" if value is None else json_kind(value)
 
 
 def _json(response: httpx.Response) -> Any:
