@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..durations import format_duration
+from ..durations import format_duration, human_duration
 from .figures import AVAILABILITY_TARGET, LEAD_TIME_TARGET, Figures
 
 
@@ -30,7 +30,7 @@ def percent(share: float | None, digits: int = 1) -> str:
 
 
 def seconds(value: float | None) -> str:
-    return "n/a" if value is None else format_duration(round(value, 1))
+    return "n/a" if value is None else human_duration(value)
 
 
 def millis(value: float | None) -> str:
@@ -102,7 +102,7 @@ def listings(figures: Figures) -> list[Listing]:
             "Incidents (production unhealthy)",
             ("from", "to", "lasted", "checks", "found"),
             [
-                [moment(i.start), moment(i.end), format_duration(round(i.seconds)), str(i.checks), ", ".join(i.reasons)]
+                [moment(i.start), moment(i.end), human_duration(i.seconds), str(i.checks), ", ".join(i.reasons)]
                 for i in figures.availability.incidents
             ],
             "No incident in the window.",
