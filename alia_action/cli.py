@@ -159,6 +159,8 @@ def _embedded_default(settings: Settings, args: argparse.Namespace, runtime: Run
         or settings.bot_token is not None
         or settings.application_id is not None
         or settings.staging_bot_token is not None
+        or settings.client_secret is not None
+        or settings.staging_client_secret is not None
         or settings.staging_application_id is not None
         or runtime.aws_configured(settings)  # web-identity credentials included
         or args.discord_api_url is not None
@@ -166,8 +168,8 @@ def _embedded_default(settings: Settings, args: argparse.Namespace, runtime: Run
     ):
         return settings
     workflow.log(
-        "No Discord credentials (BOT_TOKEN, CLIENT_ID) in flags, environment or .env: running against the "
-        "built-in Discord emulator. Nothing real is touched; set them to deploy for real."
+        "No Discord credentials (CLIENT_SECRET or BOT_TOKEN, CLIENT_ID) in flags, environment or .env: running "
+        "against the built-in Discord emulator. Nothing real is touched; set them to deploy for real."
     )
     return settings.model_copy(update={"discord_api_url": "emulator"})
 

@@ -4,7 +4,8 @@ Inputs are kebab-case (``bot-token``); fields are snake_case (``bot_token``). Th
 ``INPUT_BOT-TOKEN`` (the runner keeps hyphens and uppercases) or ``INPUT_BOT_TOKEN``; the CLI reads
 flags, then the environment, then a ``.env`` file. Secrets and IDs may also come from the plain
 names the original system used (``BOT_TOKEN``, ``CLIENT_ID``, ``GUILD_ID``, ``SENTRY_DSN``,
-``SLACK_WEBHOOK_URL``, and ``GITHUB_TOKEN``). An empty value is the same as no value.
+``SLACK_WEBHOOK_URL``, and ``GITHUB_TOKEN``), and ``CLIENT_SECRET``/``STAGING_CLIENT_SECRET`` for the
+least-privilege credential. An empty value is the same as no value.
 
 Every problem becomes one line of a :class:`ConfigError` that names the input (callers exit 2).
 Secret values never appear in an error message, in ``repr(settings)`` or in pydantic's error text.
@@ -47,7 +48,15 @@ FORMATS: tuple[str, ...] = ("text", "json")
 EMULATOR = "emulator"
 DEFAULT_DISCORD_API_URL = "https://discord.com/api/v10"
 DEFAULT_SSM_PREFIX = "/alia-bot/{environment}"
-SECRET_FIELDS: tuple[str, ...] = ("bot_token", "staging_bot_token", "github_token", "slack_webhook_url", "sentry_dsn")
+SECRET_FIELDS: tuple[str, ...] = (
+    "bot_token",
+    "staging_bot_token",
+    "client_secret",
+    "staging_client_secret",
+    "github_token",
+    "slack_webhook_url",
+    "sentry_dsn",
+)
 
 # Plain variable names (environment, and .env for the CLI) read when the input or flag is unset, in order.
 ENV_NAMES: dict[str, tuple[str, ...]] = {
@@ -56,6 +65,8 @@ ENV_NAMES: dict[str, tuple[str, ...]] = {
     "guild_id": ("GUILD_ID",),
     "staging_bot_token": ("STAGING_BOT_TOKEN",),
     "staging_application_id": ("STAGING_CLIENT_ID", "STAGING_APPLICATION_ID"),
+    "client_secret": ("CLIENT_SECRET",),
+    "staging_client_secret": ("STAGING_CLIENT_SECRET",),
     "sentry_dsn": ("SENTRY_DSN",),
     "slack_webhook_url": ("SLACK_WEBHOOK_URL",),
     "github_token": ("GITHUB_TOKEN",),
@@ -421,6 +432,10 @@ class Settings(BaseModel):
     staging_application_id: Annotated[
         Snowflake, Cli("staging application ID, when staging is another bot (default: $STAGING_CLIENT_ID)", ALL + LISTS)
     ] = None
+    # The least-privilege alternative to the bot tokens: each application's OAuth2 client secret, exchanged for a
+    # Bearer token that can change that application's commands and nothing else (credentials.py). No flag either.
+    client_secret: Annotated[SecretStr | None, _secret("client_secret")] = None
+    staging_client_secret: Annotated[SecretStr | None, _secret("staging_client_secret")] = None
     discord_api_url: Annotated[
         str,
         BeforeValidator(parse_discord_api_url),

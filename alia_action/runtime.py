@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .config import Settings
     from .credentials import Credentials
     from .discord.connection import Discord
+    from .discord.oauth import ClientSecret
     from .notify.alerts import Alerter
     from .notify.github import GitHubRepo, Options
     from .notify.run import RunInfo
@@ -106,9 +107,10 @@ class Runtime:
         """Live Discord (or the built-in emulator) can be reached with what was configured."""
         if settings.uses_emulator or settings.role_to_assume:  # role: Parameter Store has them
             return True
-        if settings.environment == "staging" and settings.staging_bot_token and settings.staging_application_id:
+        staging = settings.staging_client_secret or settings.staging_bot_token
+        if settings.environment == "staging" and staging and settings.staging_application_id:
             return True
-        return settings.bot_token is not None and settings.application_id is not None
+        return (settings.client_secret or settings.bot_token) is not None and settings.application_id is not None
 
     # ------------------------------------------------------------------ Discord
 
@@ -122,7 +124,12 @@ class Runtime:
                 bot = staging(settings, read, self.wording, lambda: self.credentials(settings, "production"))
             else:
                 bot = production(settings, read, self.wording)
-            self.mask(bot.token)
+            self.mask(bot.secret)
+            if bot.ignored_token and bot.environment == environment:  # once per application
+                self.log(
+                    f"Both a client secret and a bot token are set for the {bot.environment} application "
+                    f"{bot.application_id}: using the client secret (least privilege); the bot token is not sent."
+                )
             self._credentials[environment] = bot
         return self._credentials[environment]
 
@@ -150,12 +157,29 @@ class Runtime:
         bot = self.credentials(settings, application)
         guild = bot.staging_guild if application == "staging" else self._shared_staging_guild(settings)
         discord = open_live(
-            bot.token, bot.application_id, guild, settings.discord_api_url, self.resources, self.client_options
+            self._credential(bot),
+            bot.application_id,
+            guild,
+            settings.discord_api_url,
+            self.resources,
+            self.client_options,
         )
         from .credentials import guild_places
 
         discord.looked_for_guild = guild_places(settings, self.wording, aws=self.aws_configured(settings))
         return discord
+
+    def _credential(self, bot: Credentials) -> str | ClientSecret:
+        """What the client authenticates with: the bot token, or the client secret with its Bearer tokens masked
+        in the run's registry the moment Discord hands them out."""
+        if bot.client_secret is None:
+            return bot.token or ""
+        from .discord.oauth import ClientSecret
+
+        name = "client-secret" if bot.environment == "production" else "staging-client-secret"
+        where = self.wording.name(name) if bot.source == "inputs" else bot.source
+        label = f"the {bot.environment} client secret ({where})"
+        return ClientSecret(bot.client_secret, label, self.mask)
 
     def _shared_staging_guild(self, settings: Settings) -> str | None:
         """The staging guild, when the production bot serves it too; None when staging is another bot (the
@@ -182,19 +206,24 @@ class Runtime:
         return self._aws
 
     def parameters(self, settings: Settings, prefix: str | None = None, *, required: bool = True) -> dict[str, str]:
-        """BOT_TOKEN, CLIENT_ID and GUILD_ID from Parameter Store under ``prefix`` (default: the configured one),
-        read once per prefix. ``required``: a missing BOT_TOKEN or CLIENT_ID is an error naming its path."""
+        """BOT_TOKEN or CLIENT_SECRET, CLIENT_ID and GUILD_ID from Parameter Store under ``prefix`` (default: the
+        configured one), read once per prefix. ``required``: a missing CLIENT_ID, or neither secret, is an error
+        naming its path."""
         from dataclasses import replace
 
-        from .stores.secrets import REQUIRED, read_parameters
+        from .stores.secrets import complete, read_parameters
 
         where = prefix or settings.ssm_prefix
         cached = self._parameters.get(where)
-        if cached is None or (required and not all(key in cached for key in REQUIRED)):
+        if cached is None or (required and not complete(cached)):
             config = replace(self.aws_config(settings), ssm_prefix=where)
-            directly = (
-                f"set {self.wording.setting('bot-token', '...')} and {self.wording.setting('application-id', 'ID')}"
+            w = self.wording
+            secret = (
+                f"{w.setting('client-secret', '...')} (or {w.setting('bot-token', '...')})"
+                if w.action
+                else f"{w.name('client-secret')} or {w.setting('bot-token', '...')}"
             )
+            directly = f"set {secret} and {w.setting('application-id', 'ID')}"
             cached = read_parameters(
                 self.aws(settings), config, self.mask, self.log, required=required, directly=directly
             )

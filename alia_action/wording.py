@@ -12,6 +12,8 @@ from dataclasses import dataclass
 VARIABLES: dict[str, str] = {
     "bot-token": "BOT_TOKEN",
     "staging-bot-token": "STAGING_BOT_TOKEN",
+    "client-secret": "CLIENT_SECRET",
+    "staging-client-secret": "STAGING_CLIENT_SECRET",
     "github-token": "GITHUB_TOKEN",
     "slack-webhook-url": "SLACK_WEBHOOK_URL",
     "sentry-dsn": "SENTRY_DSN",

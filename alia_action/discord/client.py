@@ -14,6 +14,10 @@ What it does for its callers (the handlers):
   "no commands" (which would let a following write delete everything past the guard and the backup);
 * logs every HTTP exchange (method, path, status, elapsed) for the handlers' reports.
 
+With a client secret (:class:`~alia_action.discord.oauth.ClientSecret`) the client exchanges it for a Bearer
+token before its first request (and again shortly before the token expires), and sends
+``Authorization: Bearer …`` instead; the exchange is one of the recorded requests.
+
 The bot token lives only in the Authorization header of the httpx client. It never appears in
 a message, a log record, a ``repr`` or an exception: httpx exceptions carry the request (and so
 the header), so they are never chained into ours.
@@ -37,11 +41,14 @@ from .errors import (
     DAILY_CREATES,
     DiscordError,
     MalformedResponse,
+    NotAuthorizedOnApplication,
     RateLimited,
     ServerError,
     TransportError,
+    Unauthorized,
     error_from_response,
 )
+from .oauth import TOKEN_PATH, ClientSecret, token_request
 from .ratelimit import RateLimiter, route_key
 
 DEFAULT_API_URL = "https://discord.com/api/v10"
@@ -70,11 +77,12 @@ class _Retryable(Exception):
 
 
 class DiscordClient:
-    """``DiscordClient(token, application_id)``; use as a context manager or call :meth:`close`."""
+    """``DiscordClient(token, application_id)``; use as a context manager or call :meth:`close`. ``token``: a bot
+    token, or a :class:`ClientSecret` to exchange for Bearer tokens."""
 
     def __init__(
         self,
-        token: str,
+        token: str | ClientSecret,
         application_id: str,
         base_url: str = DEFAULT_API_URL,
         *,
@@ -88,13 +96,18 @@ class DiscordClient:
         max_rate_limit_retries: int = 5,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        token = token.strip()
-        if token.startswith("Bot "):  # a common paste: the header's scheme along with the token
-            token = token[4:].strip()
-        if not token or not token.isascii() or not token.isprintable() or " " in token:
-            # httpx/h11 would echo an illegal header value (the token) in their exception.
-            raise ValueError("the bot token is empty or holds spaces or control characters: check BOT_TOKEN")
-        self._token = token
+        self._client_secret = token if isinstance(token, ClientSecret) else None
+        self._auth_lock = threading.Lock()  # one exchange at a time, however many threads share the client
+        headers = {"User-Agent": user_agent, "Accept": "application/json"}
+        if isinstance(token, str):
+            token = token.strip()
+            if token.startswith("Bot "):  # a common paste: the header's scheme along with the token
+                token = token[4:].strip()
+            if not token or not token.isascii() or not token.isprintable() or " " in token:
+                # httpx/h11 would echo an illegal header value (the token) in their exception.
+                raise ValueError("the bot token is empty or holds spaces or control characters: check BOT_TOKEN")
+            headers["Authorization"] = f"Bot {token}"
+        self._token = token if isinstance(token, str) else ""
         self.application_id = str(application_id)
         self.base_url = base_url.rstrip("/")
         self.user_agent = user_agent
@@ -113,11 +126,7 @@ class DiscordClient:
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout),
-            headers={
-                "Authorization": f"Bot {token}",
-                "User-Agent": user_agent,
-                "Accept": "application/json",
-            },
+            headers=headers,
             follow_redirects=False,
         )
 
@@ -151,7 +160,63 @@ class DiscordClient:
             self._records.append(record)
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self._token, "<redacted>") if self._token else text
+        secrets = [self._token, *(self._client_secret.values() if self._client_secret else ())]
+        for secret in (s for s in secrets if s):
+            text = text.replace(secret, "<redacted>")
+        return text
+
+    # -- the client-credentials grant -------------------------------------------------------
+
+    @property
+    def credential(self) -> str:
+        """What authorises the requests: "bot token" or "client secret"."""
+        return "client secret" if self._client_secret else "bot token"
+
+    def authorize(self) -> None:
+        """With a client secret, exchange it now (a refusal stops the run before its first command request)."""
+        self._auth_headers()
+
+    def _auth_headers(self) -> dict[str, str]:
+        """The Authorization header of the next request, when it is not the client's fixed bot token."""
+        secret = self._client_secret
+        if secret is None:
+            return {}
+        with self._auth_lock:
+            token = secret.current() or self._exchange(secret)
+        return {"Authorization": f"Bearer {token}"}
+
+    def _exchange(self, secret: ClientSecret) -> str:
+        """POST /oauth2/token, retried like any request on 5xx and lost connections; refusals are final."""
+        for attempt in range(1, self.max_attempts + 1):
+            t0 = time.monotonic()
+            failure: str | None = None
+            response: httpx.Response | None = None
+            try:
+                response = self._http.request("POST", TOKEN_PATH, **token_request(self.application_id, secret))
+            except httpx.TransportError as exc:  # TimeoutException included
+                failure = self._scrub(type(exc).__name__ + (f": {exc}" if str(exc) else ""))
+            elapsed = time.monotonic() - t0
+            if response is None:  # raised outside the except block: httpx's exception holds the Basic header
+                self._record(RequestRecord("POST", TOKEN_PATH, None, elapsed, failure))
+                if attempt < self.max_attempts:
+                    self._sleep(min(self.backoff_max, self.backoff_initial * 2 ** (attempt - 1)))
+                    continue
+                host = httpx.URL(self.base_url).host
+                raise TransportError(
+                    f"no answer from {host} to POST {TOKEN_PATH} ({attempt} attempts): {failure}; nothing was written",
+                    method="POST",
+                    path=TOKEN_PATH,
+                )
+            self._record(RequestRecord("POST", TOKEN_PATH, response.status_code, elapsed))
+            if response.status_code >= 500 and attempt < self.max_attempts:
+                self._sleep(min(self.backoff_max, self.backoff_initial * 2 ** (attempt - 1)))
+                continue
+            if response.status_code in (401, 403, 429):
+                with self._lock:
+                    self.invalid_responses += 1
+            parsed = _json(response)
+            return secret.accept(None if parsed is _NOT_JSON else parsed, response.status_code, self.application_id)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _path(self, guild_id: str | None) -> str:
         if guild_id:
@@ -271,7 +336,7 @@ class DiscordClient:
             failure: str | None = None
             response: httpx.Response | None = None
             try:
-                response = self._http.request(method, path, json=body, params=params)
+                response = self._http.request(method, path, json=body, params=params, headers=self._auth_headers())
             except httpx.TimeoutException as exc:
                 failure = f"timed out after {self.timeout:g} s ({type(exc).__name__})"
             except httpx.TransportError as exc:
@@ -353,6 +418,11 @@ class DiscordClient:
             error.human += (
                 f". The Discord API URL {self.base_url} has no /api/v10 path: set discord-api-url "
                 f"(--discord-api-url) to {self.base_url}/api/v10"
+            )
+        if self._client_secret is not None and isinstance(error, Unauthorized | NotAuthorizedOnApplication):
+            error.human = (
+                f"the Bearer token of {self._client_secret.label} was refused on {method} {path} (HTTP {status}): "
+                f"check that the secret belongs to application {self.application_id}"
             )
         error.human = self._scrub(error.human)
         error.args = (error.human,)

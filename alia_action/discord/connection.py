@@ -11,6 +11,7 @@ from typing import Any
 from ..errors import UsageError
 from ..scope import Scope
 from .client import DiscordClient
+from .oauth import ClientSecret
 
 
 @dataclass(slots=True)
@@ -67,16 +68,19 @@ def open_emulated(
 
 
 def open_live(
-    token: str,
+    token: str | ClientSecret,
     application_id: str,
     guild_id: str | None,
     base_url: str,
     resources: ExitStack,
     client_options: dict[str, Any],
 ) -> Discord:
+    """A connection to ``application_id`` with its bot token, or with its client secret: exchanged here, once, so a
+    refused secret stops the run before its first command request (and so before any write)."""
     try:
         client = DiscordClient(token, application_id, base_url=base_url, **client_options)
     except ValueError as exc:  # a malformed token: the message names the problem, never the value
         raise UsageError(str(exc)) from None
     resources.callback(client.close)
+    client.authorize()
     return Discord(client, application_id, guild_id)

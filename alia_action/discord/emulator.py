@@ -7,6 +7,9 @@ retries. It behaves like Discord so that it never hides bugs:
 * global and per-guild commands of one or more applications; ``GET/PUT/POST`` on the
   collection, ``GET/PATCH/DELETE`` on one command;
 * ``Authorization: Bot <token>`` checked (401, 20012), guilds checked (10004, 50001),
+  and the OAuth2 client-credentials grant: ``POST /oauth2/token`` (form body, HTTP Basic auth with
+  the application ID and client secret) gives Bearer tokens valid on their own application's command
+  routes until they expire by :attr:`Emulator.clock` (401 elsewhere; oauth2.mdx:239-283);
   unknown commands (10063), invalid JSON (50109);
 * Discord's validation in Discord's error vocabulary (50035 with nested ``errors``), the size
   limit, per-scope counts (30032) and the 200-creates-a-day budget (30034);
@@ -24,11 +27,14 @@ Snowflakes are deterministic (a counter on a fixed epoch), so cassettes and test
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import hashlib
 import json
 import math
 import re
+import secrets
 import socket
 import sys
 import threading
@@ -53,6 +59,9 @@ TEST_GUILD_ID = "1180000000000000002"
 TEST_TOKEN = "emulator-dummy-token"  # a dummy, not a secret
 
 DAY = 86400.0
+TOKEN_ROUTE = "/oauth2/token"
+COMMANDS_SCOPE = "applications.commands.update"  # the one scope a Bearer token needs on the command routes
+BEARER_LIFETIME = 604800.0  # Discord's expires_in for client-credentials tokens (oauth2.mdx:281)
 
 _ROUTES: tuple[tuple[re.Pattern[str], str, frozenset[str]], ...] = (
     (re.compile(r"^/applications/(?P<app>\d+)/commands$"), "/applications/{app}/commands",
@@ -241,7 +250,7 @@ class LoggedRequest:
     fault: str | None = None
     elapsed: float = 0.0
     applied: bool = False  # a write changed the state
-    caller: str | None = None  # the application whose bot token authorised it (None: no known token)
+    caller: str | None = None  # the application whose credential was sent (None: no known one)
 
     @property
     def user_agent(self) -> str | None:
@@ -278,6 +287,17 @@ class _App:
     global_commands: list[dict[str, Any]] = field(default_factory=list)
     guild_commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     installed: set[str] = field(default_factory=set)
+    client_secret: str | None = None  # the OAuth2 client secret; None: no client-credentials grant
+    scopes: frozenset[str] = frozenset({COMMANDS_SCOPE, "identify"})  # what the grant may give (a team app's)
+
+
+@dataclass(frozen=True)
+class _Grant:
+    """A Bearer token from the client-credentials grant: its application, scopes and expiry (emulator clock)."""
+
+    app_id: str
+    scopes: frozenset[str]
+    expires_at: float
 
 
 class Emulator:
@@ -316,6 +336,8 @@ class Emulator:
         self._global_window: tuple[float, int] = (0.0, 0)
         self._global_until = 0.0
         self._creates: dict[tuple[str, str | None], deque[float]] = {}
+        self._grants: dict[str, _Grant] = {}  # Bearer token -> grant
+        self.bearer_lifetime = BEARER_LIFETIME
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
@@ -376,6 +398,15 @@ class Emulator:
                 self._apps[app_id].token = token
             else:
                 self._apps[app_id] = _App(app_id, token)
+
+    def add_client_secret(self, app_id: str, secret: str, scopes: Iterable[str] | None = None) -> None:
+        """Give ``app_id`` an OAuth2 client secret; ``scopes``: what its client-credentials grant may give
+        (default: identify and applications.commands.update, a team application's limit, oauth2.mdx:246)."""
+        with self._lock:
+            app = self._app(app_id)
+            app.client_secret = secret
+            if scopes is not None:
+                app.scopes = frozenset(scopes)
 
     def add_guild(self, app_id: str, guild_id: str, installed: bool = True) -> None:
         """Make ``guild_id`` exist; ``installed``: the app is in it with ``applications.commands``."""
@@ -638,7 +669,11 @@ class Emulator:
     ) -> _Reply:
         """Process one API request (already past the connection-level faults)."""
         with self._lock:
+            if path == self.base_path + TOKEN_ROUTE:
+                return self._token(method, headers, raw)
             reply, match, template = self._route(method, path)
+            if (reply is not None or match is None) and self._bearer(headers) is not None:
+                return _Reply(401, UNAUTHORIZED)  # a commands-only token opens no other route
             if reply is not None or match is None:
                 return reply or _Reply(404, NOT_FOUND)
             app_id, guild_id, cmd_id = match.group("app"), match.groupdict().get("guild"), match.groupdict().get("cmd")
@@ -670,9 +705,7 @@ class Emulator:
         if limited is not None:
             return limited
 
-        auth = headers.get("authorization", "")
-        scheme, _, token = auth.partition(" ")
-        caller = next((a for a in self._apps.values() if scheme == "Bot" and token and a.token == token), None)
+        caller = self._authorized(headers)
         if caller is None:
             return _Reply(401, UNAUTHORIZED)
         if caller.app_id != app_id:
@@ -806,17 +839,82 @@ class Emulator:
         self._set_scope(app, guild_id, [cmd if c is target else c for c in scope])
         return _Reply(200, checks.render_command(cmd, with_localizations=True), applied=True)
 
+    # -- OAuth2: the client-credentials grant and Bearer tokens ----------------------------------
+
+    def _token(self, method: str, headers: Mapping[str, str], raw: bytes) -> _Reply:
+        """``POST /oauth2/token``: Discord's answers, in OAuth2's error vocabulary (``{"error": ...}``)."""
+        if method != "POST":
+            return _Reply(405, METHOD_NOT_ALLOWED)
+        form = {k: v[-1] for k, v in parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True).items()}
+        app = self._basic(headers) or self._client(form.get("client_id"), form.get("client_secret"))
+        if app is None:
+            return _Reply(401, {"error": "invalid_client"})
+        if form.get("grant_type") != "client_credentials":
+            return _Reply(400, {"error": "unsupported_grant_type"})
+        scopes = frozenset(form.get("scope", "").split())
+        if not scopes or not scopes <= app.scopes:
+            return _Reply(400, {"error": "invalid_scope"})
+        token = secrets.token_urlsafe(24)
+        self._grants[token] = _Grant(app.app_id, scopes, self.clock() + self.bearer_lifetime)
+        body = {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": int(self.bearer_lifetime),
+            "scope": " ".join(sorted(scopes)),
+        }
+        return _Reply(200, body)
+
+    def _client(self, app_id: str | None, secret: str | None) -> _App | None:
+        app = self._apps.get(app_id or "")
+        if app is None or not app.client_secret or not secret:
+            return None
+        return app if secrets.compare_digest(app.client_secret, secret) else None
+
+    def _basic(self, headers: Mapping[str, str]) -> _App | None:
+        scheme, _, value = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        try:
+            app_id, _, secret = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return self._client(app_id, secret)
+
+    def _bearer(self, headers: Mapping[str, str]) -> _Grant | None:
+        """The grant of a Bearer token still valid by the emulator's clock."""
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        grant = self._grants.get(token) if scheme == "Bearer" and token else None
+        return grant if grant is not None and self.clock() < grant.expires_at else None
+
+    def _authorized(self, headers: Mapping[str, str]) -> _App | None:
+        """The application a command request acts as: its bot token, or a valid Bearer token with the scope."""
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        if scheme == "Bot":
+            return next((a for a in self._apps.values() if token and a.token == token), None)
+        grant = self._bearer(headers)
+        if grant is None or COMMANDS_SCOPE not in grant.scopes:
+            return None
+        return self._apps.get(grant.app_id)
+
+    def _caller(self, headers: Mapping[str, str]) -> str | None:
+        """For the log: the application whose credential was sent (bot token, Bearer token or client secret)."""
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        if scheme == "Bearer":
+            grant = self._grants.get(token)
+            return grant.app_id if grant is not None else None
+        if scheme.lower() == "basic":
+            app = self._basic(headers)
+            return app.app_id if app is not None else None
+        return next((a.app_id for a in self._apps.values() if scheme == "Bot" and token and a.token == token), None)
+
     # -- the request log -------------------------------------------------------------------
 
     def _begin(
         self, method: str, path: str, query: dict[str, list[str]], headers: Mapping[str, str], raw: bytes
     ) -> LoggedRequest:
         logged_headers = {k.lower(): v for k, v in headers.items()}
-        scheme, _, token = logged_headers.get("authorization", "").partition(" ")
-        with self._lock:  # which bot sent it, so tests can prove a token only reaches its own application
-            caller = next(
-                (a.app_id for a in self._apps.values() if scheme == "Bot" and token and a.token == token), None
-            )
+        with self._lock:  # which application sent it, so tests can prove a token only reaches its own application
+            caller = self._caller(logged_headers)
         if "authorization" in logged_headers:
             scheme = logged_headers["authorization"].partition(" ")[0]
             logged_headers["authorization"] = f"{scheme} <redacted>"
@@ -859,6 +957,8 @@ class Emulator:
                 return _Reply(204)
             if op == "/applications" and method == "POST":
                 self.add_application(str(data["id"]), str(data["token"]))
+                if data.get("client_secret"):
+                    self.add_client_secret(str(data["id"]), str(data["client_secret"]))
                 return _Reply(204)
             if op == "/guilds" and method == "POST":
                 self.add_guild(str(data["application_id"]), str(data["guild_id"]), bool(data.get("installed", True)))

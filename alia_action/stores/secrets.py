@@ -1,7 +1,8 @@
 """Discord credentials from AWS Systems Manager Parameter Store, optionally through the job's OIDC token.
 
-``BOT_TOKEN``, ``CLIENT_ID`` and ``GUILD_ID`` (optional) are read under ``ssm-prefix`` in one
-``GetParameters`` call with decryption. With ``role-to-assume`` the action does itself what
+``BOT_TOKEN`` or ``CLIENT_SECRET`` (the application's OAuth2 client secret, the least-privilege choice),
+``CLIENT_ID`` and ``GUILD_ID`` (optional) are read under ``ssm-prefix`` in one ``GetParameters`` call
+with decryption. With ``role-to-assume`` the action does itself what
 aws-actions/configure-aws-credentials would: it asks GitHub for the job's OIDC token (audience
 ``sts.amazonaws.com``), trades it at STS for temporary credentials and keeps those in this process
 only (a boto3 session: never the environment, never a file). Without it, boto3's own credential
@@ -29,8 +30,9 @@ from ..errors import DeployError, UsageError
 Mask = Callable[[str], None]
 Log = Callable[[str], None]
 
-PARAMETERS: tuple[str, ...] = ("BOT_TOKEN", "CLIENT_ID", "GUILD_ID")
-REQUIRED: tuple[str, ...] = ("BOT_TOKEN", "CLIENT_ID")
+PARAMETERS: tuple[str, ...] = ("BOT_TOKEN", "CLIENT_SECRET", "CLIENT_ID", "GUILD_ID")
+# One of these authenticates an application: the client secret (preferred) or the bot token.
+SECRETS: tuple[str, ...] = ("CLIENT_SECRET", "BOT_TOKEN")
 SNOWFLAKES: tuple[str, ...] = ("CLIENT_ID", "GUILD_ID")
 AUDIENCE = "sts.amazonaws.com"
 OIDC_PROVIDER = "token.actions.githubusercontent.com"
@@ -95,6 +97,11 @@ class AwsSession:
 # ---------------------------------------------------------------------------- Parameter Store
 
 
+def complete(values: Mapping[str, str]) -> bool:
+    """An application can be reached with these: its ID, and its client secret or bot token."""
+    return "CLIENT_ID" in values and any(key in values for key in SECRETS)
+
+
 def parameter_paths(prefix: str) -> dict[str, str]:
     """``BOT_TOKEN`` → ``/alia-bot/production/BOT_TOKEN`` for each parameter read."""
     return {key: f"{prefix}/{key}" for key in PARAMETERS}
@@ -106,12 +113,13 @@ DIRECTLY = "set the bot-token and application-id inputs"  # the other way to giv
 def read_parameters(
     aws: AwsSession, config: AwsConfig, mask: Mask, log: Log, *, required: bool = True, directly: str = DIRECTLY
 ) -> dict[str, str]:
-    """``BOT_TOKEN``, ``CLIENT_ID`` and (when present) ``GUILD_ID`` from Parameter Store, each masked.
+    """``BOT_TOKEN``/``CLIENT_SECRET``, ``CLIENT_ID`` and (when present) ``GUILD_ID`` from Parameter Store, each
+    masked.
 
     Raises :class:`DeployError` naming the parameter path and the IAM permissions when a required one
-    is missing (``required``: BOT_TOKEN and CLIENT_ID must exist; otherwise what exists is returned, e.g.
-    the optional staging prefix) or cannot be read, and :class:`UsageError` when role-to-assume cannot get
-    an OIDC token.
+    is missing (``required``: CLIENT_ID and CLIENT_SECRET or BOT_TOKEN must exist; otherwise what exists is
+    returned, e.g. the optional staging prefix) or cannot be read, and :class:`UsageError` when role-to-assume
+    cannot get an OIDC token.
     """
     paths = parameter_paths(config.ssm_prefix)
     response = _ssm_get(config, aws.session, list(paths.values()), list(aws.known), directly)
@@ -125,7 +133,8 @@ def read_parameters(
         found[name] = value.strip()
 
     values = {key: found[path] for key, path in paths.items() if found.get(path)}
-    missing = [paths[key] for key in REQUIRED if key not in values]
+    missing = [] if any(key in values for key in SECRETS) else [f"{paths['CLIENT_SECRET']} (or {paths['BOT_TOKEN']})"]
+    missing += [paths["CLIENT_ID"]] if "CLIENT_ID" not in values else []
     if missing and required:
         raise DeployError(_missing_message(config, missing, directly))
     for key in SNOWFLAKES:
@@ -162,7 +171,7 @@ def _missing_message(config: AwsConfig, missing: list[str], directly: str = DIRE
     names = " and ".join(missing)
     return (
         f"Parameter Store has no {names} in {config.region}. Create it "
-        f"(aws ssm put-parameter --type SecureString --name {missing[0]} --value ...), or {directly}. "
+        f"(aws ssm put-parameter --type SecureString --name {missing[0].split()[0]} --value ...), or {directly}. "
         "If it exists, check aws-region, ssm-prefix and the permissions. "
         f"{_permission_hint(config)}"
     )

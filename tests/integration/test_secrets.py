@@ -242,15 +242,20 @@ def test_missing_bot_token_without_a_role_names_path_and_a_placeholder_account(
     with pytest.raises(DeployError) as caught:
         read_parameters(settings(ssm_prefix="/teams/bot/{environment}"), context(tmp_path, Recorder(), {}))
     message = str(caught.value)
-    assert "no /teams/bot/production/BOT_TOKEN in us-east-1" in message
+    assert (
+        "no /teams/bot/production/CLIENT_SECRET (or /teams/bot/production/BOT_TOKEN) in us-east-1" in message
+        and "put-parameter --type SecureString --name /teams/bot/production/CLIENT_SECRET --value" in message
+    )
     assert "arn:aws:ssm:us-east-1:<account>:parameter/teams/bot/production/*" in message
     assert "the AWS identity in use" in message and not isinstance(caught.value, UsageError)
     # The other way to give credentials, in the words of the interface: a terminal has no bot-token input.
-    assert "or set BOT_TOKEN (environment or .env) and `--application-id ID`." in message
+    assert "or set CLIENT_SECRET or BOT_TOKEN (environment or .env) and `--application-id ID`." in message
 
     action = context(tmp_path, Recorder(), {})
     action.wording = ACTION
-    with pytest.raises(DeployError, match=r"or set `bot-token: \.\.\.` and `application-id: ID`\."):
+    with pytest.raises(
+        DeployError, match=r"or set `client-secret: \.\.\.` \(or `bot-token: \.\.\.`\) and `application-id: ID`\."
+    ):
         read_parameters(settings(ssm_prefix="/teams/bot/{environment}"), action)
 
 

@@ -23,6 +23,7 @@ WEBHOOK = "https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX
 DSN = "https://0123456789abcdef0123456789abcdef@o42.ingest.sentry.io/4242"
 GH_TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a"
 APP_ID = "123456789012345678"
+CLIENT_SECRET = "aBcD3fGh1jKlMn0pQrStUvWxYz-_0123"  # the shape of a Developer Portal client secret
 
 # field: (what a user writes, what the field holds)
 SAMPLES: dict[str, tuple[str, object]] = {
@@ -34,6 +35,8 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "guild_id": ("1", "1"),
     "staging_bot_token": (f"Bot {TOKEN}x", SecretStr(TOKEN + "x")),
     "staging_application_id": (" 2 ", "2"),
+    "client_secret": (f" {CLIENT_SECRET}\n", SecretStr(CLIENT_SECRET)),
+    "staging_client_secret": (CLIENT_SECRET + "s", SecretStr(CLIENT_SECRET + "s")),
     "discord_api_url": ("http://127.0.0.1:8765/api/v10/", "http://127.0.0.1:8765/api/v10"),
     "github_token": (GH_TOKEN, SecretStr(GH_TOKEN)),
     "backup_file": ("production-2024.json", "production-2024.json"),
@@ -337,6 +340,26 @@ def test_staging_credentials_come_from_their_own_variables() -> None:
     s = Settings.from_cli({}, {"STAGING_BOT_TOKEN": TOKEN, "STAGING_CLIENT_ID": "42"}, None)
     assert (s.staging_bot_token, s.staging_application_id) == (SecretStr(TOKEN), "42")
     assert s.bot_token is None and s.application_id is None
+
+
+def test_client_secrets_come_from_their_variables_and_env_file(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(f"STAGING_CLIENT_SECRET={CLIENT_SECRET}s\n", encoding="utf-8")
+    s = Settings.from_cli({}, {"CLIENT_SECRET": CLIENT_SECRET}, dotenv)
+    assert (s.client_secret, s.staging_client_secret) == (SecretStr(CLIENT_SECRET), SecretStr(CLIENT_SECRET + "s"))
+    assert {CLIENT_SECRET, CLIENT_SECRET + "s"} <= set(s.secrets())
+    action = Settings.from_action_env({"INPUT_CLIENT-SECRET": CLIENT_SECRET, "INPUT_STAGING_CLIENT_SECRET": "x" * 8})
+    assert (action.client_secret, action.staging_client_secret) == (SecretStr(CLIENT_SECRET), SecretStr("x" * 8))
+
+
+def test_a_client_secret_keeps_no_bot_prefix_and_its_error_hides_it() -> None:
+    """"Bot " is a bot token's header scheme: pasted before a client secret it is a mistake, refused, not guessed."""
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_action_env({"INPUT_CLIENT-SECRET": f"Bot {CLIENT_SECRET}"})
+    assert str(caught.value) == (
+        "input 'client-secret' must not contain spaces, line breaks or control characters (value hidden)"
+    )
+    assert CLIENT_SECRET not in str(caught.value)
 
 
 def test_secrets_are_absent_from_repr_str_and_dumps() -> None:
