@@ -408,6 +408,12 @@ class Emulator:
             if scopes is not None:
                 app.scopes = frozenset(scopes)
 
+    @property
+    def bearer_tokens(self) -> dict[str, str]:
+        """Every Bearer token handed out so far → its application (for tests that hunt for leaks)."""
+        with self._lock:
+            return {token: grant.app_id for token, grant in self._grants.items()}
+
     def add_guild(self, app_id: str, guild_id: str, installed: bool = True) -> None:
         """Make ``guild_id`` exist; ``installed``: the app is in it with ``applications.commands``."""
         with self._lock:
