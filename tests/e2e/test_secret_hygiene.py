@@ -37,6 +37,18 @@ STAGING_BOT_TOKEN = "MTE4MDAy.StagingBot-Sentinel.st4g1ng"
 STAGING_APP_ID = "1180000000000000555"
 SSM_BOT_TOKEN = "MTE4MDAx.ParameterStoreOnly-Sentinel.p4r4m"  # never an input: only moto's Parameter Store
 SSM_APP_ID = "1180000000000000777"
+# Client secrets of the production and staging applications, and the Bearer tokens Discord (the emulator) gives
+# for them: sentinels too (the tokens are added as they are issued).
+CLIENT_SECRET = "HygieneSentinel-ClientSecret-c1i3nt5"
+STAGING_CLIENT_SECRET = "HygieneSentinel-StagingClientSecret-5t4g"
+WITH_CLIENT_SECRETS = {
+    "bot-token": "",
+    "staging-bot-token": "",
+    "client-secret": CLIENT_SECRET,
+    "staging-client-secret": STAGING_CLIENT_SECRET,
+    "deployment-environment-staging": "secret-staging",
+    "deployment-environment-production": "secret-production",
+}
 AWS_KEY_ID = "AKIAHYGIENESENTINEL7"
 AWS_SECRET = "hygieneSentinelSecretAccessKey/0123456789"
 REPO = "alia-bot/alia-bot"
@@ -73,6 +85,9 @@ class Harness:
             "AWS access key id": AWS_KEY_ID,
             "AWS secret key": AWS_SECRET,
             "Parameter Store bot token": SSM_BOT_TOKEN,
+            "client secret": CLIENT_SECRET,
+            "staging client secret": STAGING_CLIENT_SECRET,
+            **{f"Bearer token {n} (of {app})": t for n, (t, app) in enumerate(self.live.bearer_tokens.items(), 1)},
         }
 
     def workspace(self, name: str) -> Path:
@@ -180,6 +195,8 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
         live.add_guild(APP_ID, GUILD_ID)
         live.add_application(STAGING_APP_ID, STAGING_BOT_TOKEN)
         live.add_guild(STAGING_APP_ID, GUILD_ID)
+        live.add_client_secret(APP_ID, CLIENT_SECRET)
+        live.add_client_secret(STAGING_APP_ID, STAGING_CLIENT_SECRET)
         s3 = boto3.client(
             "s3",
             region_name="us-east-1",
@@ -289,6 +306,16 @@ def test_no_secret_reaches_anything_any_action_produces(harness: Harness) -> Non
     )
     deployed_by = {r.caller for r in h.live.requests[before_deploy:]}
     assert {STAGING_APP_ID, APP_ID} <= deployed_by, "deploy staged with the staging bot, promoted with production's"
+
+    # Client secrets instead of bot tokens: stage and promote (S3 backups, records), and a refused exchange.
+    secrets_ws = h.workspace("client-secrets")
+    h.run("stage with client secrets", secrets_ws, {"action": "stage", **WITH_CLIENT_SECRETS}, expect=0)
+    promoted = h.run("promote with client secrets", secrets_ws, {"action": "promote", **WITH_CLIENT_SECRETS}, expect=0)
+    bearers = h.live.bearer_tokens
+    assert sorted(bearers.values()) == sorted([STAGING_APP_ID, APP_ID, STAGING_APP_ID]), "one exchange per app and run"
+    assert all(f"::add-mask::{t}" in promoted.stdout for t in list(bearers)[1:]), "control: the tokens were there"
+    refused = {**WITH_CLIENT_SECRETS, "client-secret": CLIENT_SECRET + "x"}
+    h.run("promote with a refused client secret", secrets_ws, {"action": "promote", **refused}, expect=1)
 
     # Credentials that exist only in Parameter Store: stage (backup to S3, write, verify, records) and a
     # failure after reading them (Discord refusing the write), both with nothing but AWS configured.

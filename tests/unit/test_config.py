@@ -353,7 +353,7 @@ def test_client_secrets_come_from_their_variables_and_env_file(tmp_path: Path) -
 
 
 def test_a_client_secret_keeps_no_bot_prefix_and_its_error_hides_it() -> None:
-    """"Bot " is a bot token's header scheme: pasted before a client secret it is a mistake, refused, not guessed."""
+    """A "Bot " prefix is a bot token's header scheme: before a client secret it is a mistake, refused, not guessed."""
     with pytest.raises(ConfigError) as caught:
         Settings.from_action_env({"INPUT_CLIENT-SECRET": f"Bot {CLIENT_SECRET}"})
     assert str(caught.value) == (
