@@ -95,5 +95,7 @@ def test_huge_history_bench_runs_health_on_a_huge_and_an_endless_metrics_log() -
 
 def test_two_applications_bench_counts_each_bots_requests() -> None:
     out = assert_table(run_bench("two_applications.py", "--quick"))
-    assert "| promote (first) | 0 | 1 | 3 | 4 | 4 |" in out
-    assert "PASS: every request carried the token of the application in its path" in out
+    assert "| promote (first) | bot tokens | 0 | 1 | 3 | 0 | 4 | 4 |" in out
+    # With client secrets: one exchange per application, and the same command requests.
+    assert "| promote (first) | client secrets | 0 | 2 | 4 | 2 | 6 | 4 |" in out
+    assert "PASS: every request carried the credential of the application in its path" in out
