@@ -239,9 +239,11 @@ def test_example_inputs_are_inputs_of_action_yml(path: Path) -> None:
 
 def test_the_input_check_catches_a_typo(tmp_path: Path) -> None:
     broken = tmp_path / "minimal.yml"
-    broken.write_text(MINIMAL.read_text(encoding="utf-8").replace("  bot-token:", "  bot_tokn:"), encoding="utf-8")
+    broken.write_text(
+        MINIMAL.read_text(encoding="utf-8").replace("  client-secret:", "  client_secrt:"), encoding="utf-8"
+    )
     declared = set(load(ACTION_YML)["inputs"])
-    assert {k for step in our_steps(broken) for k in step["with"]} - declared == {"bot_tokn"}
+    assert {k for step in our_steps(broken) for k in step["with"]} - declared == {"client_secrt"}
 
 
 # ---------------------------------------------------------------------------- GitHub expressions
@@ -615,7 +617,10 @@ def test_minimal_example_is_one_deploy_job() -> None:
     assert list(workflow["jobs"]) == ["deploy"]
     (step,) = our_steps(MINIMAL)
     assert step["with"]["action"] == "deploy"
-    assert step["with"]["bot-token"] == "${{ secrets.DISCORD_BOT_TOKEN }}"
+    # Least privilege: the client secrets, never a bot token (issue 24).
+    assert step["with"]["client-secret"] == "${{ secrets.DISCORD_CLIENT_SECRET }}"
+    assert step["with"]["staging-client-secret"] == "${{ secrets.DISCORD_STAGING_CLIENT_SECRET }}"
+    assert not {"bot-token", "staging-bot-token"} & set(step["with"])
     assert workflow["concurrency"]["cancel-in-progress"] is False
 
 
