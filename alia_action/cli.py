@@ -1,6 +1,6 @@
 """``command-deploy``: the action's handlers from a terminal (the original ``npm run commands:*`` scripts).
 
-Settings come from flags, then the environment, then ``.env`` (``BOT_TOKEN``, ``CLIENT_ID``,
+Settings come from flags, then the environment, then ``.env`` (``CLIENT_SECRET`` or ``BOT_TOKEN``, ``CLIENT_ID``,
 ``GUILD_ID``, ``SENTRY_DSN``, ``SLACK_WEBHOOK_URL``), exactly as the original system read them.
 """
 

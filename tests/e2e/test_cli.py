@@ -155,3 +155,28 @@ def test_stage_then_detect_against_a_served_emulator(project: Path, served_emula
     report = json.loads(detect.stdout)
     assert report["deployment_required"] is False and report["baseline"] == f"live staging guild {TEST_GUILD_ID}"
     assert TEST_TOKEN not in staged.stdout + staged.stderr + detect.stdout + detect.stderr
+
+
+def test_a_client_secret_in_dotenv_deploys_with_bearer_tokens_and_never_the_emulator(project: Path) -> None:
+    """CLIENT_SECRET (not BOT_TOKEN) in .env is a credential: the run uses the Discord it names, with a Bearer
+    token from one exchange, and never falls back to the built-in emulator."""
+    from alia_action.discord.emulator import Emulator
+
+    secret = "dotenv-client-secret-canary-01234"
+    with Emulator() as live:
+        live.add_application(TEST_APPLICATION_ID, "a-bot-token-this-run-never-has")
+        live.add_client_secret(TEST_APPLICATION_ID, secret)
+        live.add_guild(TEST_APPLICATION_ID, TEST_GUILD_ID)
+        (project / ".env").write_text(
+            f"CLIENT_SECRET={secret}\nCLIENT_ID={TEST_APPLICATION_ID}\nGUILD_ID={TEST_GUILD_ID}\n", encoding="utf-8"
+        )
+        proc = cli("stage", "--discord-api-url", live.url, cwd=project)
+        logged = live.requests
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "built-in Discord emulator" not in proc.stdout + proc.stderr and secret not in proc.stdout + proc.stderr
+    assert [(r.method, r.headers["authorization"].split()[0]) for r in logged] == [
+        ("POST", "Basic"),
+        ("GET", "Bearer"),
+        ("PUT", "Bearer"),
+        ("GET", "Bearer"),
+    ]
