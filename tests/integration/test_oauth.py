@@ -266,3 +266,14 @@ def test_a_bearer_token_refused_on_a_command_route_names_the_credential(
 
 def _ping() -> dict[str, Any]:
     return {"name": "ping", "description": "Pong"}
+
+
+def test_an_out_of_process_emulator_takes_a_client_secret_over_its_control_api(emu: Emulator) -> None:
+    with httpx.Client(base_url=emu.root_url, headers={"User-Agent": USER_AGENT}) as control:
+        added = control.post(
+            "/_emulator/applications", json={"id": "1180000000000000444", "token": "t0k3n", "client_secret": "s3cr3t"}
+        )
+        assert added.status_code == 204
+        with httpx.Client(base_url=emu.url, headers={"User-Agent": USER_AGENT}) as http:
+            assert exchange(http, "1180000000000000444", "s3cr3t").status_code == 200
+            assert exchange(http, "1180000000000000444", "s3cr3").status_code == 401
