@@ -235,6 +235,18 @@ def test_guild_id_is_optional(aws: Any, static_keys: None, tmp_path: Path) -> No
     assert values == {"BOT_TOKEN": TOKEN, "CLIENT_ID": APP_ID}
 
 
+def test_a_client_secret_stands_in_for_the_bot_token_and_is_masked_first(
+    aws: Any, static_keys: None, tmp_path: Path
+) -> None:
+    secret = "parameter-store-client-secret-0123"
+    put(aws, "/alia-bot/production", CLIENT_SECRET=f"{secret}\n", CLIENT_ID=APP_ID)
+    recorder = Recorder()
+    values = read_parameters(settings(), context(tmp_path, recorder, {}))
+    assert values == {"CLIENT_SECRET": secret, "CLIENT_ID": APP_ID}
+    assert {v.strip() for v in recorder.masked} == {secret}
+    assert recorder.events[0][0] == "mask" and secret not in recorder.events[-1][1]
+
+
 def test_missing_bot_token_without_a_role_names_path_and_a_placeholder_account(
     aws: Any, static_keys: None, tmp_path: Path
 ) -> None:
