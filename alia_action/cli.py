@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__
 from .actions import REGISTRY
@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 
 # Flags that steer the CLI itself rather than a setting.
 ROLLBACK_INTERACTIVE = ("interactive", True, "pick the backup from a list")
+DETECT_OFFLINE = (
+    "offline",
+    True,
+    "plan against the checksum file (checksum-file) even when a local Discord (.discord-emulator.json) is here",
+)
+FORMATS = ("text", "json")
 
 
 def _add(parser: argparse.ArgumentParser, flag: str, switch: bool, help_: str) -> None:
@@ -35,13 +41,26 @@ def _add(parser: argparse.ArgumentParser, flag: str, switch: bool, help_: str) -
         parser.add_argument(f"--{flag}", dest=dest, default=None, help=help_)
 
 
+class UsageError(Exception):
+    """A command line argparse refuses: raised instead of argparse's own exit, so --format json can still answer."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.usage = parser.format_usage()
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(self, message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="command-deploy",
         description="Deploy Discord application commands safely: validate, plan, stage, promote, roll back, monitor.",
     )
     parser.add_argument("--version", action="version", version=f"command-deploy {__version__}")
-    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
     actions = [(spec.name, spec.help) for spec in REGISTRY.values()]
     for action, help_ in [*actions, ("monitor", "run health checks continuously until Ctrl+C")]:
         command = sub.add_parser(action, help=help_, description=help_)
@@ -49,13 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
             _add(command, *spec)
         if action == "rollback":
             _add(command, *ROLLBACK_INTERACTIVE)
-        command.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+        if action == "detect":
+            _add(command, *DETECT_OFFLINE)
+        command.add_argument("--format", choices=FORMATS, default="text", help="output format")
         command.add_argument("--env-file", default=".env", help="read settings from this file (default: .env)")
     backups = sub.add_parser("backups", help="list the backups, newest first")
     for spec in cli_flags("backups"):
         _add(backups, *spec)
     backups.add_argument("--env-file", default=".env")
-    backups.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    backups.add_argument("--format", choices=FORMATS, default="text", help="output format")
     emulator = sub.add_parser(
         "emulator",
         help="serve the built-in Discord emulator (the local Discord) on loopback",
@@ -67,26 +88,79 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--state-file", help="where its state is kept (default: .discord-emulator.json)")
     emulator.add_argument("--no-state", action="store_true", help="keep the state in memory only")
     emulator.add_argument("--reset", action="store_true", help="forget the local Discord's state, then exit")
+    emulator.add_argument(
+        "--format", choices=FORMATS, default="text", help="json: one document, where it listens (or what --reset did)"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = _wants_json(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:  # bad usage: exit 2, and with --format json still the one document
+        sys.stderr.write(f"{exc.usage}command-deploy: error: {exc}\n")
+        if as_json:
+            _print_failure(_sub_command(argv), f"bad usage: {exc}")
+        return 2
+    try:
+        return _run(args)
+    except Exception as exc:  # a bug of ours (or a world we did not expect): plainly, and the one document
+        import traceback
+
+        message = f"internal error in {args.action}: {type(exc).__name__}: {exc}"
+        traceback.print_exc()
+        sys.stderr.write(f"error: {message} (please attach the traceback above to a bug report)\n")
+        if getattr(args, "format", "text") == "json":
+            _print_failure(args.action, message)
+        return 1
+
+
+def _wants_json(argv: Sequence[str]) -> bool:
+    """``--format json`` anywhere on a line argparse may refuse (``--format=json`` too)."""
+    return any(
+        (a == "--format" and i + 1 < len(argv) and argv[i + 1] == "json") or a == "--format=json"
+        for i, a in enumerate(argv)
+    )
+
+
+def _sub_command(argv: Sequence[str]) -> str | None:
+    known = {*REGISTRY, "monitor", "backups", "emulator"}
+    return next((a for a in argv if a in known), None)
+
+
+def _print_failure(action: str | None, failure: str) -> None:
+    """A document for a run that never got as far as its report (schema/report.schema.json: ``failure``)."""
+    import json
+
+    from .report import REPORT_FORMAT
+
+    if action is None:  # no sub-command to speak for: there is no report, and the message above says why
+        return
+    sys.stdout.write(json.dumps({"format": REPORT_FORMAT, "action": action, "failure": failure}, indent=2) + "\n")
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.action == "emulator":
         return _emulator(args)
 
     from .config import ConfigError, Settings
+    from .report import REPORT_FORMAT
     from .runtime import Runtime
     from .workflow import Workflow
 
     # --format json: stdout carries the one JSON document, so `| jq` works; every human line goes to stderr.
-    workflow = Workflow.from_process(data_only_on_stdout=getattr(args, "format", "text") == "json")
-    values: dict[str, Any] = {k: v for k, v in vars(args).items() if k not in ("env_file", "interactive")}
+    as_json = args.format == "json"
+    workflow = Workflow.from_process(data_only_on_stdout=as_json)
+    values: dict[str, Any] = {k: v for k, v in vars(args).items() if k not in ("env_file", "interactive", "offline")}
     values["action"] = "health" if args.action in ("monitor", "backups") else args.action
     try:
         settings = Settings.from_cli(values, os.environ, Path(args.env_file))
     except ConfigError as exc:
         workflow.error(str(exc))
+        if as_json:
+            workflow.print_json({"format": REPORT_FORMAT, "action": args.action, "failure": f"configuration: {exc}"})
         return 2
     workflow.mask_all(settings.secrets())
     ctx = Runtime(
@@ -119,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return execute(settings, ctx, workflow, fmt=args.format)
     except DeployError as exc:  # the steps around a handler fail like the handler would: one message
         workflow.error(str(exc))
-        if args.format == "json" and args.action != "monitor":  # still the one document stdout promises
+        if as_json:  # still the one document stdout promises
             from .runner import failed_report
 
             workflow.print_json(failed_report(args.action, None, str(exc)))
@@ -129,33 +203,51 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _emulator(args: argparse.Namespace) -> int:
+    import json
+
     from .discord.emulator_state import STATE_FILE, reset_state, serve_local
 
     state = Path(args.state_file or STATE_FILE)
+    as_json = args.format == "json"
     if args.reset:
-        if reset_state(state):
-            print(
+        removed = reset_state(state)
+        if removed:
+            said = (
                 f"Reset the local Discord: removed {state}. Its next run starts empty (deployment.log and "
                 "command-backups/ still record the deploys made to it)."
             )
         else:
-            print(f"The local Discord is already empty: there is no {state}.")
+            said = f"The local Discord is already empty: there is no {state}."
+        if as_json:
+            print(json.dumps({"format": 1, "action": "emulator", "state_file": str(state), "reset": removed}))
+        print(said, file=sys.stderr if as_json else sys.stdout)
         return 0
-    serve_local(args.port, args.host, None if args.no_state else state)
+    kept = None if args.no_state else state
+    if not as_json:
+        serve_local(args.port, args.host, kept)
+        return 0
+
+    def listening(url: str) -> None:  # the one document, once it listens: a script reads the URL from it
+        document = {"format": 1, "action": "emulator", "state_file": None if kept is None else str(kept), "url": url}
+        print(json.dumps(document), flush=True)
+
+    serve_local(args.port, args.host, kept, out=sys.stderr, listening=listening)
     return 0
 
 
 def _embedded_default(settings: Settings, args: argparse.Namespace, runtime: Runtime, workflow: Workflow) -> Settings:
     """With no Discord credentials anywhere, a terminal run uses the built-in emulator, and says so first.
 
-    Only outside Actions, and never for ``detect`` (which has an offline baseline), so a pipeline that
-    lost its secrets fails instead of "deploying" to an emulator.
+    Only outside Actions, so a pipeline that lost its secrets fails instead of "deploying" to an emulator.
+    ``detect`` plans against the local Discord only when it exists (its state file is here) and ``--offline``
+    was not given; else against the checksum file, as in a fresh clone. Either way its first line says which.
     """
     from .config import DEFAULT_DISCORD_API_URL
+    from .discord.emulator_state import STATE_FILE
 
     if (
         workflow.in_actions
-        or args.action in ("detect", "backups", "dashboard")
+        or args.action in ("backups", "dashboard")
         or settings.bot_token is not None
         or settings.application_id is not None
         or settings.staging_bot_token is not None
@@ -167,6 +259,20 @@ def _embedded_default(settings: Settings, args: argparse.Namespace, runtime: Run
         or settings.discord_api_url != DEFAULT_DISCORD_API_URL
     ):
         return settings
+    if args.action == "detect":
+        if args.offline or not (runtime.workspace / STATE_FILE).is_file():
+            why = "--offline" if args.offline else f"no local Discord ({STATE_FILE}) in this folder"
+            workflow.log(
+                f"No Discord credentials (BOT_TOKEN, CLIENT_ID) and {why}: detect plans against the checksum "
+                f"file {settings.checksum_file} (the offline baseline)."
+            )
+            return settings
+        workflow.log(
+            f"No Discord credentials (BOT_TOKEN, CLIENT_ID) in flags, environment or .env: detect plans against the "
+            f"local Discord ({STATE_FILE}, {settings.environment}), what stage and promote deployed there; "
+            f"--offline plans against {settings.checksum_file} instead."
+        )
+        return settings.model_copy(update={"discord_api_url": "emulator"})
     workflow.log(
         "No Discord credentials (CLIENT_SECRET or BOT_TOKEN, CLIENT_ID) in flags, environment or .env: running "
         "against the built-in Discord emulator. Nothing real is touched; set them to deploy for real."

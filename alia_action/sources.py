@@ -70,6 +70,24 @@ def find_files(spec: str, root: Path) -> tuple[list[Path], list[Problem]]:
     return unique, problems
 
 
+def command_folders(root: Path, *, depth: int = 3, limit: int = 3) -> list[str]:
+    """Folders named ``commands`` holding ``*.json`` files, at most ``depth`` levels below ``root`` (hidden
+    folders and ``node_modules`` skipped): what to suggest when the default ``commands`` is not there."""
+    found: list[str] = []
+    for folder, subfolders, files in os.walk(root):
+        here = Path(folder)
+        level = len(here.relative_to(root).parts)
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d != "node_modules")
+        if level >= depth:
+            subfolders.clear()
+        if level and here.name == "commands" and (any(f.endswith(".json") for f in files) or any(here.rglob("*.json"))):
+            found.append(here.relative_to(root).as_posix())
+            subfolders.clear()
+            if len(found) == limit:
+                break
+    return found
+
+
 def _candidate(path: Path) -> bool:
     """Whether a path found by expansion is a command source to read: anything but a directory, and a
     directory too when it is named ``*.json`` (reading it reports it)."""

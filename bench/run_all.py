@@ -53,6 +53,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", choices=BENCHMARKS, action="append", help="run only these (repeatable)")
     args = parser.parse_args(argv)
 
+    try:  # the benchmarks run the project in this interpreter: say so plainly when it cannot
+        import alia_action.config  # noqa: F401
+        import httpx  # noqa: F401
+    except ImportError as exc:
+        raise SystemExit(
+            f"bench/run_all.py cannot run: {sys.executable} cannot import the project ({exc}). Run it with the "
+            "project's virtual environment: `source .venv/bin/activate` first, or `.venv/bin/python bench/run_all.py`."
+        ) from None
     where = machine()  # before anything runs: its load average is the box's, not ours
     sections: list[str] = []
     timings: list[str] = []

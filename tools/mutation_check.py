@@ -188,6 +188,23 @@ def run(mutation: Mutation, python: str) -> tuple[bool, str, float]:
     return False, f"pytest exited {proc.returncode} without a failing test: {' | '.join(tail)}", elapsed
 
 
+def missing_dependencies(python: str) -> str | None:
+    """Why ``python`` cannot run the checks (the project or its test dependencies not importable), or None:
+    without them every mutation would "survive" for a reason that has nothing to do with the tests."""
+    probe = subprocess.run(
+        [python, "-c", "import alia_action.config, pytest, hypothesis, moto"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if probe.returncode == 0:
+        return None
+    lines = (probe.stderr or probe.stdout).strip().splitlines()
+    return lines[-1] if lines else f"exit {probe.returncode}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--list", action="store_true", help="print the mutations and exit")
@@ -199,6 +216,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         for m in chosen:
             print(f"{m.name}: {m.what} ({m.file}); tests: {' '.join(m.tests)}")
         return 0
+    missing = missing_dependencies(args.python)
+    if missing is not None:
+        print(
+            f"mutation check cannot run: {args.python} cannot import the project and its test dependencies "
+            f"({missing}). Run it with the project's virtual environment: `source .venv/bin/activate` first, or "
+            "`.venv/bin/python tools/mutation_check.py`. No mutation was checked.",
+            file=sys.stderr,
+        )
+        return 2
     survivors = 0
     for mutation in chosen:
         caught, detail, seconds = run(mutation, args.python)

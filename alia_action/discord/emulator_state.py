@@ -15,7 +15,7 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -107,10 +107,17 @@ def pointing_line(url: str) -> str:
 
 
 def serve_local(
-    port: int, host: str, state: Path | None, *, out: TextIO | None = None, stop: threading.Event | None = None
+    port: int,
+    host: str,
+    state: Path | None,
+    *,
+    out: TextIO | None = None,
+    stop: threading.Event | None = None,
+    listening: Callable[[str], None] | None = None,
 ) -> None:
     """``command-deploy emulator``: the local Discord on a port until Ctrl+C (or ``stop``), with the line that
-    points other commands at it. ``state``: its file (the one embedded runs use), None to keep it in memory."""
+    points other commands at it. ``state``: its file (the one embedded runs use), None to keep it in memory.
+    ``listening``: told the base URL once it listens (``--format json`` prints its one document there)."""
     from .emulator import CONTROL_PREFIX, TEST_APPLICATION_ID, TEST_GUILD_ID, TEST_TOKEN, Emulator
 
     out = out or sys.stdout
@@ -132,6 +139,8 @@ def serve_local(
             file=out,
         )
         print("Press Ctrl+C to stop.", file=out, flush=True)
+        if listening is not None:
+            listening(emulator.url)
         while not event.wait(0.2):
             pass
 

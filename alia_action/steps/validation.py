@@ -3,7 +3,8 @@ before any contact with Discord."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..commands.canonical import PRIMARY_ENTRY_POINT, checksum
@@ -11,7 +12,8 @@ from ..commands.loader import SourceCommand
 from ..commands.problems import Problem, has_errors
 from ..commands.rules import Scope, check_commands
 from ..outcome import EXIT_FAILED, Facts, Outcome, render
-from ..sources import load_commands
+from ..sources import command_folders, load_commands
+from ..wording import Wording
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -45,8 +47,21 @@ def load_and_validate(settings: Settings, ctx: Runtime) -> Validated:
     loaded = load_commands(settings.commands, ctx.workspace, confine=ctx.in_actions)
     # A run that writes only to the staging guild is not warned about fields only global commands honour.
     scope: Scope = "guild" if settings.action == "stage" or settings.environment == "staging" else "any"
-    problems = [*loaded.problems, *check_commands(loaded.commands, scope=scope)]
+    problems = [_named(p, ctx.workspace, ctx.wording) for p in loaded.problems]
+    problems += check_commands(loaded.commands, scope=scope)
     return Validated(loaded.commands, problems, checksum(c.data for c in loaded.commands))
+
+
+def _named(problem: Problem, root: Path, wording: Wording) -> Problem:
+    """A missing command source says how to name one, in the interface's own syntax, and which folders here
+    look like one (in this repository: examples/commands)."""
+    if problem.rule != "source.missing":
+        return problem
+    hint = f"name the command files with {wording.setting('commands', 'PATH')}"
+    folders = command_folders(root)
+    if folders:
+        hint += f" (in this folder: {', '.join(folders)})"
+    return replace(problem, message=f"{problem.message}: {hint}")
 
 
 def invalid_outcome(action: str, settings: Settings, validated: Validated) -> Outcome:
@@ -55,7 +70,7 @@ def invalid_outcome(action: str, settings: Settings, validated: Validated) -> Ou
     )
     errors = sum(p.is_error for p in validated.problems)
     headline = f"{action} stopped: {errors} error(s) in the command files; nothing was sent to Discord"
-    return render(
+    outcome = render(
         facts,
         report_file=settings.report_file,
         title=f"Discord commands: {action} stopped",
@@ -63,3 +78,6 @@ def invalid_outcome(action: str, settings: Settings, validated: Validated) -> Ou
         trail=[headline],
         exit_code=EXIT_FAILED,
     )
+    if outcome.report is not None:  # a stopped run's report says why, as every failed run's does
+        outcome.report["failure"] = headline
+    return outcome
