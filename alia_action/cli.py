@@ -223,16 +223,25 @@ def _emulator(args: argparse.Namespace) -> int:
         print(said, file=sys.stderr if as_json else sys.stdout)
         return 0
     kept = None if args.no_state else state
-    if not as_json:
-        serve_local(args.port, args.host, kept)
-        return 0
 
     def listening(url: str) -> None:  # the one document, once it listens: a script reads the URL from it
         document = {"format": 1, "action": "emulator", "state_file": None if kept is None else str(kept), "url": url}
         print(json.dumps(document), flush=True)
 
-    serve_local(args.port, args.host, kept, out=sys.stderr, listening=listening)
-    return 0
+    from .errors import DeployError
+
+    try:
+        serve_local(args.port, args.host, kept, out=sys.stderr if as_json else None, listening=listening if as_json else None)
+    except DeployError as exc:  # a state file it cannot read
+        failure, code = str(exc), exc.exit_code
+    except OSError as exc:  # the port is taken, the host is not this machine's: the person can act on it
+        failure, code = f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc} (another emulator? pick --port)", 1
+    else:
+        return 0
+    print(f"error: {failure}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({"format": 1, "action": "emulator", "state_file": str(state), "failure": failure}))
+    return code
 
 
 def _embedded_default(settings: Settings, args: argparse.Namespace, runtime: Runtime, workflow: Workflow) -> Settings:

@@ -25,7 +25,7 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
             summary=staged.summary,
             problems=staged.problems,
             lines=staged.lines,
-            report=both(staged, None),
+            report={**both(staged, None), "failure": (staged.report or {}).get("failure")},
         )
     try:
         promoted = promote.run(settings, ctx, staged_now=applied)

@@ -58,7 +58,7 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
             write_baseline(ctx.workspace / settings.checksum_file, validated.definitions())
             trail.append(f"wrote {settings.checksum_file}")
 
-    return render(
+    outcome = render(
         facts,
         report_file=settings.report_file,
         title="Discord commands: plan",
@@ -66,6 +66,9 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
         trail=trail,
         exit_code=EXIT_FAILED if has_errors(problems) else EXIT_OK,
     )
+    if has_errors(problems) and outcome.report is not None:  # exit 1: the report says why, like every failure
+        outcome.report["failure"] = f"{sum(p.is_error for p in problems)} error(s) in the command files"
+    return outcome
 
 
 def guard_verdicts(settings: Settings, ctx: Runtime, plan: Plan) -> list[dict[str, Any]]:

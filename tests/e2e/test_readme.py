@@ -226,3 +226,32 @@ def test_the_line_reader_joins_continuations_and_reads_markers() -> None:
     )
     assert (two.needs, two.expected_exit) == ("github", 0)
     assert (three.section, three.runnable) == ("B", "ls")
+
+
+def test_the_deployment_history_recipes_count_finished_results_only(tmp_path: Path) -> None:
+    """Troubleshooting's counting lines against a record of 3 successes (1 a no-op), 2 failures and the claim
+    every write leaves before it (one still unfinished): 3, 2 and 5 claims, whatever the claims say."""
+    from datetime import UTC, datetime, timedelta
+
+    from alia_action.stores.ledger import FileLedger, LedgerEntry
+
+    ledger = FileLedger(tmp_path / "deployment.log")
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    results = ["success", "failure", "noop", "success", "failure", None]  # None: a run that never finished
+    for i, outcome in enumerate(results):
+        when = start + timedelta(minutes=i)
+        common = {"action": "stage", "environment": "staging", "application_id": "1", "checksum": "c", "run": f"r{i}"}
+        if outcome != "noop":  # a no-op writes nothing, so it claims nothing
+            ledger.record(LedgerEntry(time=when, outcome="started", **common))
+        if outcome is not None:
+            ledger.record(LedgerEntry(time=when + timedelta(seconds=5), outcome=outcome, **common))
+    recipes = [line for line in bash_lines() if line.section == "Troubleshooting" and "deployment.log" in line.text]
+    answers = []
+    for line in recipes:
+        proc = subprocess.run(["bash", "-o", "pipefail", "-c", line.text], cwd=tmp_path, capture_output=True, text=True)
+        assert proc.returncode == 0, f"{line}\n{proc.stderr}"
+        answers.append(proc.stdout)
+    counts = [int(a) for a in answers if a.strip().isdigit()]
+    claims = next(a for line, a in zip(recipes, answers, strict=True) if '"started"' in line.text)
+    assert counts == [3, 2], [line.text for line in recipes]
+    assert len(claims.splitlines()) == 5

@@ -4,8 +4,11 @@ stdout with ``--format json`` (every human line on stderr), and both valid again
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +16,7 @@ import jsonschema
 import pytest
 
 from tests.support.actions_runner import run_action
-from tests.support.cli_process import ROOT, cli
+from tests.support.cli_process import ROOT, cli, free_port
 
 SCHEMA = json.loads((ROOT / "schema" / "report.schema.json").read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
@@ -121,3 +124,92 @@ def test_a_step_around_the_handler_that_fails_still_prints_one_document(project:
     report = one_document(proc)
     assert report["action"] == "rollback" and report["failure"]
     assert report["failure"] in proc.stderr
+
+
+# ---------------------------------------------------------------- the matrix: sub-command x path
+# Each cell runs the real CLI with --format json and holds it to one schema-valid document on stdout and the
+# exit code of its path. "n/a": the sub-command has no such path (dashboard and backups read no command files;
+# monitor skips a check on invalid files and goes on; emulator has nothing that is not a plain failure).
+SUCCESS, INVALID, CONFIG, INTERNAL = "success", "validation failure", "configuration error", "internal error"
+PATH_EXIT = {SUCCESS: 0, INVALID: 1, CONFIG: 2, INTERNAL: 1}
+ACTIONS = ("detect", "stage", "promote", "deploy", "rollback", "health")
+CONFIG_ERRORS = {
+    **{action: ["--environment", "nowhere"] for action in (*ACTIONS, "backups", "monitor")},
+    "dashboard": ["--dashboard-window", "soon"],
+    "emulator": ["--port", "eighty"],  # argparse refuses it: still the one document
+}
+BAD_COMMAND = '{"name": "Bad Name", "description": "x"}'
+
+
+def deleted_folder_run(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI started in a working folder that is gone: a world no handler expects, so the catch-all speaks."""
+    line = "mkdir gone && cd gone && rmdir ../gone && exec " + " ".join([sys.executable, "-m", "alia_action.cli", *args])
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp), "PYTHONPATH": str(ROOT)}
+    return subprocess.run(["bash", "-c", line], cwd=tmp, env=env, capture_output=True, text=True, timeout=60, check=False)
+
+
+def invalid_backup(project: Path) -> list[str]:
+    """A staged guild, then a backup of it holding a command Discord refuses: rollback validates it first."""
+    assert cli("stage", cwd=project).returncode == 0
+    taken = next((project / "command-backups").rglob("commands-backup-*.json"))
+    backup = json.loads(taken.read_text(encoding="utf-8"))
+    backup["commands"] = [json.loads(BAD_COMMAND)]
+    taken.write_text(json.dumps(backup), encoding="utf-8")
+    return ["--environment", "staging", "--backup-file", taken.name]
+
+
+def served_emulator_document(project: Path) -> tuple[int, dict[str, Any]]:
+    """``emulator --format json`` prints its document once it listens, then serves until stopped."""
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(project), "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "alia_action.cli", "emulator", "--port", str(free_port()), "--format", "json"]
+    with subprocess.Popen(args, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=30)
+    assert not rest.strip(), f"more than one document: {rest[:500]}"
+    return proc.returncode, valid(json.loads(first))
+
+
+@pytest.mark.parametrize(
+    ("command", "path"),
+    [
+        *[(a, p) for a in ACTIONS for p in (INVALID, CONFIG, INTERNAL)],
+        *[(a, p) for a in ("dashboard", "backups", "monitor") for p in (CONFIG, INTERNAL)],
+        ("dashboard", SUCCESS),
+        ("emulator", SUCCESS),
+        ("emulator", INVALID),
+        ("emulator", CONFIG),
+    ],
+)
+def test_matrix_one_valid_document_on_every_path(project: Path, command: str, path: str) -> None:
+    flags: list[str] = []
+    if path == INVALID and command == "rollback":
+        flags = invalid_backup(project)
+    elif path == INVALID and command == "emulator":  # its own input: a state file it cannot read
+        (project / ".discord-emulator.json").write_text("{not json", encoding="utf-8")
+        flags = ["--port", str(free_port())]
+    elif path == INVALID:
+        (project / "commands" / "bad.json").write_text(BAD_COMMAND, encoding="utf-8")
+    elif path == CONFIG:
+        flags = CONFIG_ERRORS[command]
+    if command == "emulator" and path == SUCCESS:
+        code, document = served_emulator_document(project)
+        assert code == 0 and document["url"].endswith("/api/v10"), document
+        reset = one_document(cli("emulator", "--reset", "--format", "json", cwd=project))
+        assert reset["reset"] is True  # the served emulator kept its state in the folder
+        return
+    if path == INTERNAL:
+        proc = deleted_folder_run(project, command, "--format", "json")
+    else:
+        proc = cli(command, "--format", "json", *flags, cwd=project)
+    assert proc.returncode == PATH_EXIT[path], f"{command} ({path}): {proc.stdout[-800:]}{proc.stderr[-800:]}"
+    document = one_document(proc)
+    assert document["action"] == command
+    if path != SUCCESS:
+        assert document["failure"], document
+        assert "Traceback" not in document["failure"]
+    if path == INTERNAL:
+        assert document["failure"].startswith(f"internal error in {command}") and "Traceback" in proc.stderr
+    if path == CONFIG and command != "emulator":
+        assert "nowhere" in document["failure"] or "soon" in document["failure"]
