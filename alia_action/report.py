@@ -63,6 +63,7 @@ def report_lines(report: dict[str, Any], *, field_limit: int = 5) -> list[str]:
         f"{len(changes['added'])} added, {len(changes['modified'])} modified, {len(changes['removed'])} removed, "
         f"{len(changes['unchanged'])} unchanged · {report['creates']} create(s)",
     ]
+    lines += problem_lines(report["problems"])  # before the (possibly long) list of changes: what stops a deploy first
     for change in changes["details"]:
         label = change["name"] + (f" (renamed from {change['renamed_from']})" if change.get("renamed_from") else "")
         lines.append(f"  {_MARKS[change['change']]} {label}")
@@ -71,10 +72,6 @@ def report_lines(report: dict[str, Any], *, field_limit: int = 5) -> list[str]:
             lines.append(f"      {field_label(change['name'], item)}")
         if len(fields) > field_limit:
             lines.append(f"      … {len(fields) - field_limit} more field(s)")
-    for problem in report["problems"]:
-        where = f" {problem['file']}:{problem['line'] or 1}:" if problem["file"] else ""
-        at = f" {problem['path']}:" if problem["path"] else ""
-        lines.append(f"{problem['severity']}:{where}{at} {problem['message']} [{problem['rule']}]")
     for guard in report.get("guards") or []:
         lines.append(f"{'STOP' if guard['blocks'] else 'note'}: {guard['message']}")
     if report["errors"]:
@@ -91,6 +88,38 @@ def report_lines(report: dict[str, Any], *, field_limit: int = 5) -> list[str]:
         verdict = f"in sync: nothing to deploy ({report['warnings']} warning(s))"
     lines.append(verdict)
     return lines
+
+
+FOLD_SHOWN = 3  # places a folded warning names before "and N more"
+
+
+def problem_lines(problems: list[dict[str, Any]]) -> list[str]:
+    """Errors first, one line each; then warnings, those with the same rule and message (the same advice for
+    many commands) folded into one line with their count and the first few places."""
+    lines = [_problem_line(p) for p in problems if p["severity"] == "error"]
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for problem in problems:
+        if problem["severity"] != "error":
+            groups.setdefault((problem["rule"], problem["message"]), []).append(problem)
+    for (rule, message), same in groups.items():
+        if len(same) == 1:
+            lines.append(_problem_line(same[0]))
+            continue
+        places = ", ".join(_place(p) for p in same[:FOLD_SHOWN])
+        more = f" and {len(same) - FOLD_SHOWN} more" if len(same) > FOLD_SHOWN else ""
+        lines.append(f"{same[0]['severity']} ×{len(same)}: {message} [{rule}] at {places}{more}")
+    return lines
+
+
+def _problem_line(problem: dict[str, Any]) -> str:
+    where = f" {problem['file']}:{problem['line'] or 1}:" if problem["file"] else ""
+    at = f" {problem['path']}:" if problem["path"] else ""
+    return f"{problem['severity']}:{where}{at} {problem['message']} [{problem['rule']}]"
+
+
+def _place(problem: dict[str, Any]) -> str:
+    where = f"{problem['file']}:{problem['line'] or 1}" if problem["file"] else ""
+    return " ".join(part for part in (where, problem["path"] and f"({problem['path']})") if part) or "?"
 
 
 def counted(report: dict[str, Any]) -> str:

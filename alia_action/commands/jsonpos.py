@@ -110,13 +110,12 @@ class _Reader:
             child = (*path, key)
             result[key], index = self.value(index + 1, child, depth)
             self.lines[child] = key_line
-            index = self.skip(index)
-            char = text[index : index + 1]
+            char, index = self.after_item(index, "}", "a property")
             if char == "}":
                 return result, index + 1
-            if char != ",":
-                raise self.fail("expected ',' or '}' after a property", index)
             index = self.skip(index + 1)
+            if text[index : index + 1] == "}":  # reported on the comma's line, where the fix is
+                raise self.trailing_comma(index, "}")
 
     def array(self, index: int, path: JsonPath, depth: int) -> tuple[list[Any], int]:
         if depth > self.max_depth:
@@ -129,13 +128,28 @@ class _Reader:
         while True:
             item, index = self.value(index, (*path, len(result)), depth)
             result.append(item)
-            index = self.skip(index)
-            char = text[index : index + 1]
+            char, index = self.after_item(index, "]", "an array item")
             if char == "]":
                 return result, index + 1
-            if char != ",":
-                raise self.fail("expected ',' or ']' after an array item", index)
-            index += 1
+            index = self.skip(index + 1)
+            if text[index : index + 1] == "]":
+                raise self.trailing_comma(index, "]")
+
+    def after_item(self, end: int, close: str, item: str) -> tuple[str, int]:
+        """The ',' or ``close`` after an item, and its index. Neither: the error names the item's own line when
+        a line break came first (a ',' missing at the end of a line), else where reading stopped."""
+        index = self.skip(end)
+        char = self.text[index : index + 1]
+        if char in (",", close):
+            return char, index
+        if index < len(self.text) and "\n" in self.text[end:index]:
+            raise self.fail(f"expected ',' or '{close}' after {item}: is a ',' missing at the end of this line?", end)
+        raise self.fail(f"expected ',' or '{close}' after {item}", index)
+
+    def trailing_comma(self, close: int, char: str) -> JsonError:
+        """A ',' right before ``char``: JSON allows none there; the error is on the comma's line."""
+        comma = self.text.rindex(",", 0, close)
+        return self.fail(f"trailing comma before '{char}': JSON allows no ',' after the last item", comma)
 
 
 def parse(text: str, *, max_depth: int = MAX_DEPTH) -> tuple[Any, dict[JsonPath, int]]:
