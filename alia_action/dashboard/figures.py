@@ -5,7 +5,8 @@ Definitions (the README repeats them, a test recomputes each from the raw lines)
 * **deploy success rate** per environment: stage and promote results in the window (success and no-op count
   as succeeded, failure as failed; ``started`` claims are not results).
 * **merge-to-production**: for each commit, its commit time to the end (verified success) of the first
-  promote that wrote it; median and 95th percentile (nearest rank) against the 2-minute target.
+  promote that wrote it, when the record reaches back to the commit (an earlier promote ended before it was
+  committed: not an old checkout's first deploy); median and 95th percentile (nearest rank) against the 2-minute target.
 * **health response time**: per UTC day, median and 95th percentile of the production checks' GET times.
   **error rate**: per day, the share of production checks whose GET failed; **unhealthy**: the share of
   checks that were unhealthy (GET failed, or commands missing, drifted or too many off).
@@ -145,7 +146,8 @@ class Rollback:
     time: datetime
     environment: str
     succeeded: bool
-    backup: str | None
+    restored: str | None  # the backup it restored (None in records older than the field)
+    backup: str | None  # the pre-rollback backup it took first
     message: str
 
 
@@ -215,10 +217,20 @@ def deploy_rates(
 
 
 def lead_times(entries: Iterable[LedgerEntry], window: Window) -> list[LeadTime]:
-    """First verified promote (a write, not a no-op) of each commit whose time is known."""
+    """First verified promote (a write, not a no-op) of each commit whose time is known, when the record
+    reaches back to the commit: an earlier promote ended before it was committed. A commit older than every
+    promote on record (the first deploy of a clone, a try-out of an old checkout) would measure how old the
+    checkout is, not the pipeline."""
     first: dict[str, LeadTime] = {}
+    promoted: list[datetime] = []  # ends of the production promotes seen so far, in order
     for entry in sorted(entries, key=_end):
-        if entry.action != "promote" or entry.outcome != "success" or not entry.git_sha or not entry.commit_time:
+        if entry.action != "promote" or entry.outcome == "started":
+            continue
+        earlier, promoted = list(promoted), [*promoted, _end(entry)]
+        if entry.outcome != "success" or not entry.git_sha or not entry.commit_time:
+            continue
+        # git keeps commit times to the second: a promote that ended within the commit's second counts as before it
+        if not any(end.replace(microsecond=0) <= entry.commit_time for end in earlier):
             continue
         if entry.git_sha not in first:
             first[entry.git_sha] = LeadTime(entry.git_sha, entry.commit_time, _end(entry))
@@ -286,7 +298,7 @@ def backups_per_day(backups: Iterable[BackupInfo], window: Window) -> dict[date,
 
 def rollbacks(entries: Iterable[LedgerEntry], window: Window) -> list[Rollback]:
     return [
-        Rollback(_end(e), e.environment, e.succeeded, e.backup, e.message)
+        Rollback(_end(e), e.environment, e.succeeded, e.restored, e.backup, e.message)
         for e in sorted(entries, key=_end)
         if e.action == "rollback" and e.outcome != "started" and window.holds(_end(e))
     ]

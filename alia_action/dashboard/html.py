@@ -63,11 +63,15 @@ _RENDER = """(function () {
           plugins: {legend: {position: "bottom", labels: {usePointStyle: true}}},
           scales: {
             x: {stacked: c.stacked},
-            y: {stacked: c.stacked, beginAtZero: true, title: {display: c.unit !== "count", text: units[c.unit]}}
+            y: {stacked: c.stacked, beginAtZero: true, title: {display: c.unit !== "count", text: units[c.unit]},
+                ticks: c.unit === "count" ? {precision: 0} : {}}
           }
         }
       });
       if (chart && painted(canvas)) { drawn += 1; canvas.dataset.rendered = "true"; }
+      if (chart && c.unit === "count") {  // the y ticks drawn, for the page's own check: counts are whole
+        canvas.dataset.ticks = chart.scales.y.ticks.map(function (t) { return t.value; }).join(" ");
+      }
     } catch (e) {
       window.dashboardErrors.push(c.id + ": " + e.message);
     }

@@ -111,13 +111,21 @@ def listings(figures: Figures) -> list[Listing]:
             "Merge to production",
             ("commit", "committed", "live", "took"),
             [[t.sha[:12], moment(t.committed_at), moment(t.live_at), seconds(t.seconds)] for t in figures.lead_times],
-            "No promote with a known commit time in the window.",
+            "No promote with a known commit time in the window (a commit older than every promote on record, "
+            "an old checkout's first deploy, is not measured).",
         ),
         Listing(
             "Rollbacks",
-            ("when", "environment", "result", "backup", "message"),
+            ("when", "environment", "result", "restored", "pre-rollback backup", "message"),
             [
-                [moment(r.time), r.environment, "succeeded" if r.succeeded else "failed", r.backup or "", r.message]
+                [
+                    moment(r.time),
+                    r.environment,
+                    "succeeded" if r.succeeded else "failed",
+                    r.restored or "(not recorded)",
+                    r.backup or "",
+                    r.message,
+                ]
                 for r in figures.rollbacks
             ],
             "No rollback in the window.",

@@ -142,6 +142,7 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
         first_request=first_request,
         started_at=started_at,
         snapshot=snapshot,
+        restored=choice.name,
     )
     return _outcome(settings, choice, applied)
 

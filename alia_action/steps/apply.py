@@ -49,6 +49,7 @@ class Applied:
     started_at: datetime | None = None  # when the work on the scope began (the ledger's start time)
     commit: Commit = field(default_factory=Commit)
     bypass_reason: str | None = None  # set when the circuit breaker was bypassed (recorded with every entry)
+    restored: str | None = None  # rollback: the backup it restores (recorded, so the dashboard names it)
     planned: bool = False  # the plan above was made against live commands (not the empty placeholder)
 
 
@@ -233,6 +234,7 @@ def record(
                 "ended_at": None if outcome == "started" else now,
                 "bypass": applied.bypass_reason is not None,
                 "bypass_reason": applied.bypass_reason,
+                "restored": applied.restored,
                 "message": message,
                 "run": ctx.run_id,
                 "run_url": run.run_url if run else None,
@@ -352,6 +354,7 @@ def apply_commands(
     started_at: datetime | None = None,
     snapshot: Snapshot | None = None,
     bypass_reason: str | None = None,
+    restored: str | None = None,
 ) -> Applied:
     """Make ``target`` hold exactly ``intended``. Raises DeployError (already recorded) on failure.
 
@@ -360,6 +363,7 @@ def apply_commands(
     ``started_at``: when the caller's work began (promote's breaker check), the ledger's start time.
     ``snapshot``: the live commands the caller has just read (rollback chose its backup by them): not read twice.
     ``bypass_reason``: the circuit breaker was bypassed for this reason (every record says so).
+    ``restored``: the backup a rollback restores (every record names it).
     """
     client = discord.client
     start = discord.requests if first_request is None else first_request
@@ -369,6 +373,7 @@ def apply_commands(
         started_at=started_at or ctx.now(),
         commit=find_commit(ctx.environ, ctx.workspace),
         bypass_reason=bypass_reason,
+        restored=restored,
     )
 
     def fail(message: str, state: str = UNCHANGED) -> NoReturn:

@@ -57,6 +57,7 @@ class LedgerEntry(BaseModel):
     bypass_reason: str | None = None
     run_url: str | None = None  # the workflow run that wrote the entry, when known (who holds a claim)
     took_over: str | None = None  # the run whose unfinished claim this run overrode (that claim is closed)
+    restored: str | None = None  # rollback: the backup it restored (``backup`` is the pre-rollback one it took)
 
     @computed_field  # type: ignore[prop-decorator]
     @property

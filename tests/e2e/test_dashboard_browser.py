@@ -81,3 +81,11 @@ def test_hostile_text_in_the_records_stays_text(tmp_path: Path) -> None:
     assert attributes["errors"] == "0" and attributes["rendered"] == "6", text
     assert page.console == []
     assert "<img src" not in page.dom and "&lt;img src=x" in page.dom
+
+
+def test_count_charts_tick_in_whole_numbers(tmp_path: Path) -> None:
+    write_history(tmp_path, days=7, every=timedelta(minutes=5))
+    page = open_page(build(tmp_path))
+    ticks = [tick for found in re.findall(r'data-ticks="([^"]*)"', page.dom) for tick in found.split()]
+    assert ticks, "no count chart reported its ticks"
+    assert all(float(tick).is_integer() for tick in ticks), ticks
