@@ -229,9 +229,19 @@ def _emulator(args: argparse.Namespace) -> int:
         print(json.dumps(document), flush=True)
 
     from .errors import DeployError
+    from .sources import command_folders
 
+    # The line it prints must run here: name the command files when there is no commands/ (examples/commands).
+    found = [] if Path("commands").exists() else command_folders(Path.cwd())
     try:
-        serve_local(args.port, args.host, kept, out=sys.stderr if as_json else None, listening=listening if as_json else None)
+        serve_local(
+            args.port,
+            args.host,
+            kept,
+            out=sys.stderr if as_json else None,
+            listening=listening if as_json else None,
+            commands=found[0] if found else None,
+        )
     except DeployError as exc:  # a state file it cannot read
         failure, code = str(exc), exc.exit_code
     except OSError as exc:  # the port is taken, the host is not this machine's: the person can act on it

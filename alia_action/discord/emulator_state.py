@@ -96,13 +96,15 @@ def local_discord(path: Path | None, guild_id: str | None = None) -> Iterator[Em
         yield emulator
 
 
-def pointing_line(url: str) -> str:
-    """One line to paste into another terminal: the credentials in the environment, the URL as a flag."""
+def pointing_line(url: str, commands: str | None = None) -> str:
+    """One line to paste into another terminal: the credentials in the environment, the URL as a flag, and
+    ``commands`` (when the folder's command files are not in ``commands/``) as ``--commands``."""
     from .emulator import TEST_APPLICATION_ID, TEST_GUILD_ID, TEST_TOKEN
 
+    named = f" --commands {commands}" if commands else ""
     return (
         f"BOT_TOKEN={TEST_TOKEN} CLIENT_ID={TEST_APPLICATION_ID} GUILD_ID={TEST_GUILD_ID} "
-        f"command-deploy deploy --discord-api-url {url}"
+        f"command-deploy deploy{named} --discord-api-url {url}"
     )
 
 
@@ -114,10 +116,12 @@ def serve_local(
     out: TextIO | None = None,
     stop: threading.Event | None = None,
     listening: Callable[[str], None] | None = None,
+    commands: str | None = None,
 ) -> None:
     """``command-deploy emulator``: the local Discord on a port until Ctrl+C (or ``stop``), with the line that
     points other commands at it. ``state``: its file (the one embedded runs use), None to keep it in memory.
-    ``listening``: told the base URL once it listens (``--format json`` prints its one document there)."""
+    ``listening``: told the base URL once it listens (``--format json`` prints its one document there).
+    ``commands``: the command files to name in the line it prints, when they are not in ``commands/``."""
     from .emulator import CONTROL_PREFIX, TEST_APPLICATION_ID, TEST_GUILD_ID, TEST_TOKEN, Emulator
 
     out = out or sys.stdout
@@ -132,7 +136,7 @@ def serve_local(
         kept = f"state in {state}" if state is not None else "state in memory only"
         print(f"Discord API emulator listening on {emulator.url} ({kept})", file=out)
         print("Point other commands at it (another terminal, in this folder):", file=out)
-        print(f"  {pointing_line(emulator.url)}", file=out)
+        print(f"  {pointing_line(emulator.url, commands)}", file=out)
         print(
             f"  (the token is a dummy, valid for this emulator only; control API: {emulator.root_url}"
             f"{CONTROL_PREFIX}/faults | /requests | /reset | /commands | /config)",

@@ -164,10 +164,11 @@ def test_the_served_emulator_prints_one_line_that_points_a_command_at_it(clone: 
         assert f"listening on http://127.0.0.1:{port}/api/v10" in banner[0], banner
         line = banner[2].strip()
         assert line.startswith(f"BOT_TOKEN={TEST_TOKEN} CLIENT_ID={TEST_APPLICATION_ID} GUILD_ID={TEST_GUILD_ID} ")
-        # Pasted into a shell in another folder of the project, as printed (plus the commands to deploy):
+        # Pasted into a shell in another folder of the project, as printed: it names the folder's command files
+        assert " deploy --commands examples/commands --discord-api-url " in line
         pasted = line.replace("command-deploy", f"{sys.executable} -m alia_action.cli", 1)
         proc = subprocess.run(
-            ["/bin/sh", "-c", f"{pasted} --commands examples/commands"],
+            ["/bin/sh", "-c", pasted],
             cwd=clone,
             env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(clone)},
             capture_output=True,
@@ -230,3 +231,27 @@ def test_the_served_emulator_stops_on_ctrl_c_and_sigterm_even_started_in_the_bac
     server.send_signal(sig)
     out = server.communicate(timeout=60)[0]  # the bound only keeps a broken build from hanging the suite
     assert server.returncode == 0, out
+
+
+def test_detect_without_credentials_plans_against_the_local_discord_once_it_exists(clone: Path) -> None:
+    """One local Discord: after README command 1, detect agrees with stage (in sync) and says so first;
+    --offline and a folder without the state file keep the checksum file's baseline, and say that first."""
+    fresh = cli("detect", "--commands", "examples/commands", cwd=clone)
+    assert fresh.returncode == 0
+    assert fresh.stdout.splitlines()[0].endswith(
+        "no local Discord (.discord-emulator.json) in this folder: detect plans against the checksum file "
+        ".command-checksums.json (the offline baseline)."
+    )
+    assert not (clone / STATE_FILE).exists()  # detect never creates the local Discord
+    assert cli(*README_COMMAND_1, cwd=clone).returncode == 0
+    local = cli("detect", "--commands", "examples/commands", cwd=clone)
+    assert local.returncode == 0, local.stdout + local.stderr
+    first, *rest = local.stdout.splitlines()
+    assert "detect plans against the local Discord (.discord-emulator.json, production)" in first
+    assert "baseline: live global commands" in "\n".join(rest) and "in sync: nothing to deploy" in rest[-1]
+    offline = cli("detect", "--commands", "examples/commands", "--offline", cwd=clone)
+    assert offline.stdout.splitlines()[0].startswith("No Discord credentials (BOT_TOKEN, CLIENT_ID) and --offline")
+    assert "51 added" in offline.stdout and "deployment required" in offline.stdout
+    staging = cli("detect", "--commands", "examples/commands", "--environment", "staging", "--format", "json", cwd=clone)
+    report = json.loads(staging.stdout)
+    assert (report["baseline"], report["deployment_required"]) == (f"live staging guild {TEST_GUILD_ID}", False)
