@@ -245,7 +245,10 @@ def _emulator(args: argparse.Namespace) -> int:
     except DeployError as exc:  # a state file it cannot read
         failure, code = str(exc), exc.exit_code
     except OSError as exc:  # the port is taken, the host is not this machine's: the person can act on it
-        failure, code = f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc} (another emulator? pick --port)", 1
+        failure, code = (
+            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc} (another emulator? pick --port)",
+            1,
+        )
     else:
         return 0
     print(f"error: {failure}", file=sys.stderr)

@@ -54,8 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:  # the benchmarks run the project in this interpreter: say so plainly when it cannot
-        import alia_action.config  # noqa: F401
         import httpx  # noqa: F401
+
+        import alia_action.config  # noqa: F401
     except ImportError as exc:
         raise SystemExit(
             f"bench/run_all.py cannot run: {sys.executable} cannot import the project ({exc}). Run it with the "

@@ -252,6 +252,8 @@ def test_detect_without_credentials_plans_against_the_local_discord_once_it_exis
     offline = cli("detect", "--commands", "examples/commands", "--offline", cwd=clone)
     assert offline.stdout.splitlines()[0].startswith("No Discord credentials (BOT_TOKEN, CLIENT_ID) and --offline")
     assert "51 added" in offline.stdout and "deployment required" in offline.stdout
-    staging = cli("detect", "--commands", "examples/commands", "--environment", "staging", "--format", "json", cwd=clone)
+    staging = cli(
+        "detect", "--commands", "examples/commands", "--environment", "staging", "--format", "json", cwd=clone
+    )
     report = json.loads(staging.stdout)
     assert (report["baseline"], report["deployment_required"]) == (f"live staging guild {TEST_GUILD_ID}", False)

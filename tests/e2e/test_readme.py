@@ -208,7 +208,9 @@ def test_every_readme_command_line_runs_as_written_in_a_fresh_clone(tmp_path: Pa
             f"{line}\n    exit {proc.returncode}, the README says {line.expected_exit}:\n      " + "\n      ".join(said)
         )
     counts = ", ".join(f"{n} needing {kind}" for kind, n in sorted(skipped.items()))
-    summary = f"README lines: {len(lines)} in all, {ran} run, {passed} passed, {sum(skipped.values())} skipped ({counts})"
+    summary = (
+        f"README lines: {len(lines)} in all, {ran} run, {passed} passed, {sum(skipped.values())} skipped ({counts})"
+    )
     print(summary)
     assert not failures, summary + "\n" + "\n".join(failures)
 

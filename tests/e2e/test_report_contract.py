@@ -143,9 +143,13 @@ BAD_COMMAND = '{"name": "Bad Name", "description": "x"}'
 
 def deleted_folder_run(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """The CLI started in a working folder that is gone: a world no handler expects, so the catch-all speaks."""
-    line = "mkdir gone && cd gone && rmdir ../gone && exec " + " ".join([sys.executable, "-m", "alia_action.cli", *args])
+    line = "mkdir gone && cd gone && rmdir ../gone && exec " + " ".join(
+        [sys.executable, "-m", "alia_action.cli", *args]
+    )
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp), "PYTHONPATH": str(ROOT)}
-    return subprocess.run(["bash", "-c", line], cwd=tmp, env=env, capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        ["bash", "-c", line], cwd=tmp, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 def invalid_backup(project: Path) -> list[str]:
@@ -162,7 +166,9 @@ def served_emulator_document(project: Path) -> tuple[int, dict[str, Any]]:
     """``emulator --format json`` prints its document once it listens, then serves until stopped."""
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(project), "PYTHONPATH": str(ROOT)}
     args = [sys.executable, "-m", "alia_action.cli", "emulator", "--port", str(free_port()), "--format", "json"]
-    with subprocess.Popen(args, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+    with subprocess.Popen(
+        args, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
         assert proc.stdout is not None
         first = proc.stdout.readline()
         proc.send_signal(signal.SIGINT)

@@ -32,10 +32,10 @@ def test_reader_keeps_the_line_of_every_key_and_item() -> None:
         ("{'a': 1}", "expected a property name in double quotes", 1),
         ('{"a": 1,}', "trailing comma before '}'", 1),
         ('{\n  "a": 1,\n  "b": 2,\n\n}', "trailing comma before '}'", 3),  # the comma's line, not the brace's
-        ('[\n  1,\n  2,\n]', "trailing comma before ']'", 3),
-        ('[1,\n 2\n]', "", 0),  # no trailing comma: parses (0: no error expected)
+        ("[\n  1,\n  2,\n]", "trailing comma before ']'", 3),
+        ("[1,\n 2\n]", "", 0),  # no trailing comma: parses (0: no error expected)
         ('{\n  "a": 1\n  "b": 2\n}', "is a ',' missing at the end of this line?", 2),
-        ('[\n  1\n  2\n]', "is a ',' missing at the end of this line?", 2),
+        ("[\n  1\n  2\n]", "is a ',' missing at the end of this line?", 2),
         ('{"a": 1 "b": 2}', "expected ',' or '}' after a property", 1),
         ('{"a": "x\ny"}', "invalid control character", 1),
         ("[" * 100 + "]" * 100, "nested deeper than 64 levels", 1),

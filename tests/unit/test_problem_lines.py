@@ -8,7 +8,14 @@ from alia_action.report import FOLD_SHOWN, problem_lines
 
 
 def problem(severity: str, rule: str, message: str, line: int, path: str) -> dict[str, Any]:
-    return {"severity": severity, "file": "commands/all.json", "line": line, "path": path, "rule": rule, "message": message}
+    return {
+        "severity": severity,
+        "file": "commands/all.json",
+        "line": line,
+        "path": path,
+        "rule": rule,
+        "message": message,
+    }
 
 
 def warnings(count: int, rule: str = "defaults.contexts") -> list[dict[str, Any]]:
@@ -25,7 +32,9 @@ def test_the_error_comes_first_however_many_warnings_precede_it() -> None:
 def test_warnings_fold_at_two_and_name_the_first_places() -> None:
     assert problem_lines(warnings(1)) == ["warning: commands/all.json:2: c0: contexts is not set [defaults.contexts]"]
     two = problem_lines(warnings(2))
-    assert two == ["warning ×2: contexts is not set [defaults.contexts] at commands/all.json:2 (c0), commands/all.json:6 (c1)"]
+    assert two == [
+        "warning ×2: contexts is not set [defaults.contexts] at commands/all.json:2 (c0), commands/all.json:6 (c1)"
+    ]
     shown = problem_lines(warnings(FOLD_SHOWN))[0]
     assert shown.count("commands/all.json:") == FOLD_SHOWN and "more" not in shown
     assert problem_lines(warnings(FOLD_SHOWN + 1))[0].endswith(" and 1 more")
