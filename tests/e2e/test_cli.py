@@ -180,3 +180,23 @@ def test_a_client_secret_in_dotenv_deploys_with_bearer_tokens_and_never_the_emul
         ("PUT", "Bearer"),
         ("GET", "Bearer"),
     ]
+
+
+def test_a_missing_commands_folder_says_how_to_name_one_in_each_interface(tmp_path: Path) -> None:
+    from tests.support.actions_runner import run_action
+
+    shutil.copytree(ROOT / "examples" / "commands", tmp_path / "examples" / "commands")
+    proc = cli("detect", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert (
+        "error: 'commands' does not exist (looked in "
+        f"{tmp_path}): name the command files with `--commands PATH` (in this folder: examples/commands) "
+        "[source.missing]"
+    ) in proc.stdout
+    step = run_action(tmp_path, {"action": "detect"})
+    assert step.returncode == 1
+    assert "name the command files with `commands: PATH` (in this folder: examples/commands)" in step.stdout
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    alone = cli("detect", cwd=bare)
+    assert "name the command files with `--commands PATH` [source.missing]" in alone.stdout
