@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -19,12 +20,13 @@ if __package__ in (None, ""):  # run as `python bench/detect.py`: import from th
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench.commandsets import EXAMPLES, full_scope, tree_of_scopes, write_files
-from bench.proc import PYTHON, ImportProfile, clean_env, import_profile, time_runs
+from bench.proc import PYTHON, ImportProfile, clean_env, import_profile, time_pairs, time_runs
 from bench.stats import Timing, ms
 from bench.table import markdown_table
 
 # detect must start lean: these are imported only by the handlers that talk to the outside world.
 HEAVY = ("boto3", "botocore", "github", "sentry_sdk", "httpx")
+RATIO_TARGET = 1.5  # detect on the examples within 1.5x of `python -c "import pydantic"` (issue 21)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,22 @@ def render(results: list[Result], pydantic: Result) -> str:
     return markdown_table(header, rows)
 
 
+def side_by_side(reps: int, home: Path) -> str:
+    """detect on the examples over ``python -c "import pydantic"``, run in pairs: the ratio to hold to the target."""
+    cwd = Path(tempfile.mkdtemp(dir=home))
+    ratios = sorted(
+        time_pairs(
+            [PYTHON, *detect_args(EXAMPLES)], [PYTHON, "-c", "import pydantic"], reps=reps, cwd=cwd, env=clean_env(home)
+        )
+    )
+    median = statistics.median(ratios)
+    verdict = "within" if median <= RATIO_TARGET else "NOT within"
+    return (
+        f'detect ÷ `python -c "import pydantic"`, side by side ({reps} pairs, examples): median {median:.2f}× '
+        f"(range {ratios[0]:.2f}–{ratios[-1]:.2f}×), {verdict} the {RATIO_TARGET}× target"
+    )
+
+
 def heavy_line(results: list[Result]) -> str:
     found = sorted({pkg for r in results for pkg in r.profile.top_level_packages() if pkg in HEAVY})
     names = ", ".join(HEAVY)
@@ -124,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = [run_case(c, large if c.allowed != (0,) else reps, home) for c in cases]
         pydantic = reference('`python -c "import pydantic"`', "import pydantic", reps, home)
         bare = reference("`python -c pass`", "pass", reps, home)
+        paired = side_by_side(reps, home)
 
     print("## detect: process wall time\n")
     print(
@@ -136,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(render([*results, pydantic, bare], pydantic))
     print()
     print(heavy_line(results))
+    print()
+    print(paired)
     return 0
 
 

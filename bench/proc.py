@@ -53,6 +53,24 @@ def time_runs(
     return Timing.of(samples)
 
 
+def time_pairs(
+    first: Sequence[str], second: Sequence[str], *, reps: int, cwd: Path, env: Mapping[str, str]
+) -> list[float]:
+    """``reps`` ratios of wall times, ``first`` over ``second``, each pair run back to back (after one untimed
+    pair): a load that comes and goes on a shared machine weighs on both sides of every ratio alike."""
+    ratios: list[float] = []
+    for i in range(reps + 1):
+        pair: list[float] = []
+        for cmd in (first, second):
+            start = time.perf_counter()
+            proc = subprocess.run(cmd, cwd=cwd, env=dict(env), capture_output=True, text=True, check=False)
+            pair.append(time.perf_counter() - start)
+            _check(cmd, proc.returncode, proc.stderr, (0,))
+        if i:
+            ratios.append(pair[0] / pair[1])
+    return ratios
+
+
 @dataclass(frozen=True, slots=True)
 class FirstLine:
     first: Timing  # process start → first line on stdout
