@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -27,7 +27,7 @@ ROLLBACK_INTERACTIVE = ("interactive", True, "pick the backup from a list")
 DETECT_OFFLINE = (
     "offline",
     True,
-    "plan against the checksum file (checksum-file) even when a local Discord (.discord-emulator.json) is here",
+    "without credentials: plan against checksum-file, not the local Discord (.discord-emulator.json)",
 )
 FORMATS = ("text", "json")
 
@@ -104,16 +104,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         if as_json:
             _print_failure(_sub_command(argv), f"bad usage: {exc}")
         return 2
+    if args.action == "emulator":
+        return _guarded(args, lambda: _emulator(args), None)
+    from .workflow import Workflow
+
+    # --format json: stdout carries the one JSON document, so `| jq` works; every human line goes to stderr.
+    workflow = Workflow.from_process(data_only_on_stdout=args.format == "json")
+    return _guarded(args, lambda: _run(args, workflow), workflow)
+
+
+def _guarded(args: argparse.Namespace, run: Callable[[], int], workflow: Workflow | None) -> int:
+    """``run``, and a bug of ours (or a world no handler expects, a working folder deleted) said plainly: the
+    message, the traceback for a bug report (secrets masked), and with --format json still the one document."""
     try:
-        return _run(args)
-    except Exception as exc:  # a bug of ours (or a world we did not expect): plainly, and the one document
+        return run()
+    except Exception as exc:
         import traceback
 
         message = f"internal error in {args.action}: {type(exc).__name__}: {exc}"
-        traceback.print_exc()
-        sys.stderr.write(f"error: {message} (please attach the traceback above to a bug report)\n")
-        if getattr(args, "format", "text") == "json":
-            _print_failure(args.action, message)
+        if workflow is None:
+            traceback.print_exc()
+            sys.stderr.write(f"error: {message}\n")
+            if args.format == "json":
+                _print_failure(args.action, message)
+            return 1
+        workflow.error(message)
+        with workflow.group("Traceback (please attach to a bug report)"):
+            workflow.log(traceback.format_exc(), untrusted=True)
+        if args.format == "json":
+            from .report import REPORT_FORMAT
+
+            workflow.print_json({"format": REPORT_FORMAT, "action": args.action, "failure": workflow.redact(message)})
         return 1
 
 
@@ -141,18 +162,12 @@ def _print_failure(action: str | None, failure: str) -> None:
     sys.stdout.write(json.dumps({"format": REPORT_FORMAT, "action": action, "failure": failure}, indent=2) + "\n")
 
 
-def _run(args: argparse.Namespace) -> int:
-    if args.action == "emulator":
-        return _emulator(args)
-
+def _run(args: argparse.Namespace, workflow: Workflow) -> int:
     from .config import ConfigError, Settings
     from .report import REPORT_FORMAT
     from .runtime import Runtime
-    from .workflow import Workflow
 
-    # --format json: stdout carries the one JSON document, so `| jq` works; every human line goes to stderr.
     as_json = args.format == "json"
-    workflow = Workflow.from_process(data_only_on_stdout=as_json)
     values: dict[str, Any] = {k: v for k, v in vars(args).items() if k not in ("env_file", "interactive", "offline")}
     values["action"] = "health" if args.action in ("monitor", "backups") else args.action
     try:
