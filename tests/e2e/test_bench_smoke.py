@@ -37,7 +37,8 @@ def test_detect_bench_times_every_case_and_finds_no_heavy_import() -> None:
     for label in ("examples", "full scope", "files in 2 folders", "import pydantic", "python -c pass"):
         assert label in out
     assert "PASS: detect imported none of boto3" in out
-    assert re.search(r"side by side \(2 pairs, examples\): median [0-9.]+× .*(within|NOT within) the 1\.5× target", out)
+    assert re.search(r"^detect ÷ .*side by side \(2 pairs\): median [0-9.]+× .*within the 1\.5× target", out, re.M)
+    assert re.search(r"^one pydantic model ÷ .*side by side \(2 pairs\)", out, re.M)
 
 
 def test_cold_start_bench_reports_the_entrypoint_and_the_bare_interpreter() -> None:
