@@ -219,3 +219,20 @@ def test_matrix_one_valid_document_on_every_path(project: Path, command: str, pa
         assert document["failure"].startswith(f"internal error in {command}") and "Traceback" in proc.stderr
     if path == CONFIG and command != "emulator":
         assert "nowhere" in document["failure"] or "soon" in document["failure"]
+
+
+def test_matrix_monitor_success_is_a_stream_of_valid_check_documents(project: Path) -> None:
+    """monitor runs until stopped: with --format json it prints one health document per check, a line each."""
+    assert cli("deploy", cwd=project).returncode == 0
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(project), "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "alia_action.cli", "monitor", "--interval", "1s", "--format", "json"]
+    with subprocess.Popen(
+        args, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    checks = [valid(json.loads(line)) for line in [first, *rest.splitlines()] if line.strip()]
+    assert checks and {(c["action"], c["outcome"]) for c in checks} == {("health", "healthy")}
