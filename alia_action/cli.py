@@ -300,14 +300,14 @@ def _embedded_default(settings: Settings, args: argparse.Namespace, runtime: Run
         if args.offline or not (runtime.workspace / STATE_FILE).is_file():
             why = "--offline" if args.offline else f"no local Discord ({STATE_FILE}) in this folder"
             workflow.log(
-                f"No Discord credentials (BOT_TOKEN, CLIENT_ID) and {why}: detect plans against the checksum "
-                f"file {settings.checksum_file} (the offline baseline)."
+                f"No Discord credentials (CLIENT_SECRET or BOT_TOKEN, CLIENT_ID) and {why}: detect plans against "
+                f"the checksum file {settings.checksum_file} (the offline baseline)."
             )
             return settings
         workflow.log(
-            f"No Discord credentials (BOT_TOKEN, CLIENT_ID) in flags, environment or .env: detect plans against the "
-            f"local Discord ({STATE_FILE}, {settings.environment}), what stage and promote deployed there; "
-            f"--offline plans against {settings.checksum_file} instead."
+            "No Discord credentials (CLIENT_SECRET or BOT_TOKEN, CLIENT_ID) in flags, environment or .env: detect "
+            f"plans against the local Discord ({STATE_FILE}, {settings.environment}), what stage and promote "
+            f"deployed there; --offline plans against {settings.checksum_file} instead."
         )
         return settings.model_copy(update={"discord_api_url": "emulator"})
     workflow.log(

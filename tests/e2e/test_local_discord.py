@@ -250,7 +250,9 @@ def test_detect_without_credentials_plans_against_the_local_discord_once_it_exis
     assert "detect plans against the local Discord (.discord-emulator.json, production)" in first
     assert "baseline: live global commands" in "\n".join(rest) and "in sync: nothing to deploy" in rest[-1]
     offline = cli("detect", "--commands", "examples/commands", "--offline", cwd=clone)
-    assert offline.stdout.splitlines()[0].startswith("No Discord credentials (BOT_TOKEN, CLIENT_ID) and --offline")
+    assert offline.stdout.splitlines()[0].startswith(
+        "No Discord credentials (CLIENT_SECRET or BOT_TOKEN, CLIENT_ID) and --offline"
+    )
     assert "51 added" in offline.stdout and "deployment required" in offline.stdout
     staging = cli(
         "detect", "--commands", "examples/commands", "--environment", "staging", "--format", "json", cwd=clone
