@@ -45,6 +45,8 @@ def _counts(report: Mapping[str, Any]) -> str:
 
 
 def problems_table(problems: Sequence[Mapping[str, Any]], limit: int = 50) -> str:
+    """Errors first (in file order), then warnings: the rows past ``limit`` are never the ones that stop a deploy."""
+    problems = sorted(problems, key=lambda p: p["severity"] != "error")
     rows = [
         [
             "❌ error" if p["severity"] == "error" else "⚠️ warning",

@@ -46,3 +46,13 @@ def test_different_rules_or_messages_stay_apart_in_first_seen_order() -> None:
     lines = problem_lines(mixed)
     assert [line.split(":", 1)[0] for line in lines] == ["warning ×2", "warning ×2", "warning"]
     assert "[defaults.integration_types]" in lines[0] and "[defaults.contexts]" in lines[1]
+
+
+def test_the_markdown_table_lists_the_error_before_the_warnings_it_cuts() -> None:
+    from alia_action.markdown import problems_table
+
+    error = problem("error", "scope.count", "101 commands; at most 100", 403, "c100.name")
+    table = problems_table([*warnings(60), error], limit=50)
+    rows = [line for line in table.splitlines() if line.startswith("| ❌") or line.startswith("| ⚠️")]
+    assert rows[0].startswith("| ❌ error") and "scope.count" in rows[0]
+    assert len(rows) == 50 and table.endswith("…and 11 more (see the report file).")
