@@ -67,6 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--state-file", help="where its state is kept (default: .discord-emulator.json)")
     emulator.add_argument("--no-state", action="store_true", help="keep the state in memory only")
     emulator.add_argument("--reset", action="store_true", help="forget the local Discord's state, then exit")
+    emulator.add_argument(
+        "--activity",
+        action="store_true",
+        help="the test application has an Activity: Discord's launch entry point command is live (kept in the state)",
+    )
+    emulator.add_argument(
+        "--new-app",
+        action="store_true",
+        help="the test application is a new one: global commands that leave integration_types and contexts out "
+        "get [0, 1] and [0, 1, 2] (kept in the state)",
+    )
     return parser
 
 
@@ -141,7 +152,7 @@ def _emulator(args: argparse.Namespace) -> int:
         else:
             print(f"The local Discord is already empty: there is no {state}.")
         return 0
-    serve_local(args.port, args.host, None if args.no_state else state)
+    serve_local(args.port, args.host, None if args.no_state else state, activity=args.activity, new_app=args.new_app)
     return 0
 
 

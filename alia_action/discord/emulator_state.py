@@ -107,17 +107,25 @@ def pointing_line(url: str) -> str:
 
 
 def serve_local(
-    port: int, host: str, state: Path | None, *, out: TextIO | None = None, stop: threading.Event | None = None
+    port: int,
+    host: str,
+    state: Path | None,
+    *,
+    out: TextIO | None = None,
+    stop: threading.Event | None = None,
+    activity: bool = False,
+    new_app: bool = False,
 ) -> None:
     """``command-deploy emulator``: the local Discord on a port until Ctrl+C (or ``stop``), with the line that
-    points other commands at it. ``state``: its file (the one embedded runs use), None to keep it in memory."""
+    points other commands at it. ``state``: its file (the one embedded runs use), None to keep it in memory.
+    ``activity``/``new_app``: the test application is one with an Activity / a new one (kept in the state)."""
     from .emulator import CONTROL_PREFIX, TEST_APPLICATION_ID, TEST_GUILD_ID, TEST_TOKEN, Emulator
 
     out = out or sys.stdout
     emulator = Emulator(host=host, port=port)
     if state is not None:
         persist(emulator, state)
-    emulator.add_application(TEST_APPLICATION_ID, TEST_TOKEN)
+    emulator.add_application(TEST_APPLICATION_ID, TEST_TOKEN, activity=activity or None, new_app=new_app or None)
     emulator.add_guild(TEST_APPLICATION_ID, TEST_GUILD_ID)
     event = stop or threading.Event()
     # Signals first: whoever reads the banner may stop the server at once.
