@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
-from alia_action.discord.emulator import Emulator
+import httpx
+
+from alia_action.discord.emulator import TEST_APPLICATION_ID, TEST_TOKEN, Emulator
 from alia_action.markdown import escape
 from tests.support.actions_runner import ROOT, StepResult, run_action
+from tests.support.cli_process import free_port
 from tests.support.discord_fixtures import APP_ID, GUILD_ID, TOKEN, api, global_path
 from tests.support.github_standin import GitHubStandIn, pr_event
 
@@ -193,3 +199,32 @@ def test_moving_the_entry_point_deletes_the_old_one_first_and_trips_the_guard(
     # Discord refuses a bulk overwrite that drops the live entry point (50240): it is deleted on its own first.
     assert [m for m, _ in writes(activity_live, start)] == ["DELETE", "PUT"]
     assert [c["name"] for c in live_global(activity_live) if c["type"] == 4] == ["play"]
+
+
+def test_the_served_emulator_can_be_an_app_with_an_activity_and_a_new_app(tmp_path: Path) -> None:
+    port = free_port()
+    args = ["emulator", "--port", str(port), "--activity", "--new-app", "--state-file", "state.json"]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "alia_action.cli", *args],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None and "listening on" in server.stdout.readline()
+        url = f"http://127.0.0.1:{port}/api/v10/applications/{TEST_APPLICATION_ID}/commands"
+        headers = {"Authorization": f"Bot {TEST_TOKEN}", "User-Agent": "DiscordBot (https://example.test, 1.0)"}
+        with httpx.Client(headers=headers) as http:
+            (launch,) = http.get(url).json()
+            created = http.post(url, json={"name": "ping", "description": "Replies"}).json()
+            refused = http.put(url, json=[])
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=30)
+    assert (launch["type"], launch["name"], launch["handler"]) == (4, "launch", 2)
+    assert (created["integration_types"], created["contexts"]) == ([0, 1], [0, 1, 2])
+    assert refused.status_code == 400 and refused.json()["code"] == 50240
+    saved = json.loads((tmp_path / "state.json").read_text(encoding="utf-8"))["applications"][TEST_APPLICATION_ID]
+    assert (saved["activity"], saved["new_app"]) == (True, True)  # later runs on that state meet the same app
