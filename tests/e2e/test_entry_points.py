@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 
 from alia_action.discord.emulator import TEST_APPLICATION_ID, TEST_TOKEN, Emulator
 from alia_action.markdown import escape
@@ -96,6 +97,7 @@ def test_an_app_with_an_activity_promotes_two_changes_and_keeps_its_launch_comma
     promoted = second.report()
     assert promoted["changes"]["modified"] == ["afk", "meme"] and promoted["changes"]["removed"] == []
     assert promoted["changes"]["kept"] == ["launch"]
+    jsonschema.validate(promoted, json.loads((ROOT / "schema" / "report.schema.json").read_text(encoding="utf-8")))
     assert ("PUT", f"/api/v10{global_path()}") in writes(emu, start)  # two changes: one bulk overwrite
     put = next(r for r in reversed(emu.requests) if r.method == "PUT" and r.path.endswith(global_path()))
     assert [c for c in put.body if c.get("type") == 4] == [

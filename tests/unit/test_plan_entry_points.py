@@ -15,6 +15,7 @@ from alia_action.commands.plan import (
     plan_write,
     removal_label,
 )
+from alia_action.health.assess import compare
 from alia_action.report import build_report
 
 LAUNCH: dict[str, Any] = {
@@ -141,3 +142,10 @@ def test_deletes_and_renames_lose_their_permissions_edits_and_creates_do_not() -
 def test_guild_scopes_have_no_entry_point_to_keep() -> None:
     plan = build_plan([slash("ping")], [LAUNCH], guild=True)
     assert [c.name for c in plan.removed] == ["launch"] and plan.kept == []
+
+
+def test_health_expects_the_kept_entry_point_neither_extra_nor_a_count_deviation() -> None:
+    comparison = compare([slash("ping")], [LAUNCH, live(slash("ping"), "12")], guild=False)
+    assert (comparison.extra, comparison.deviation) == ((), 0.0)
+    defined = compare([slash("ping"), {"type": 4, "name": "play"}], [LAUNCH, live(slash("ping"), "12")], guild=False)
+    assert defined.extra == ("launch",) and defined.missing == ("play",)  # the files manage the entry point
