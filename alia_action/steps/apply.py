@@ -467,7 +467,11 @@ def apply_commands(
 def send_write(client: DiscordClient, guild_id: str | None, write: Write) -> None:
     """Send the one request that applies a plan (after the requests it needs first)."""
     for step in write.first:
-        send_write(client, guild_id, step)
+        try:
+            send_write(client, guild_id, step)
+        except DiscordError as exc:
+            if exc.status != 404:  # already gone (a retry whose first answer was lost): what the step was for
+                raise
     if write.method == "PUT":
         client.overwrite_commands(guild_id, write.body)
     elif write.method == "POST":

@@ -108,6 +108,8 @@ def test_an_app_with_an_activity_promotes_two_changes_and_keeps_its_launch_comma
     assert after["launch"] == {**launch, "version": after["launch"]["version"]}  # same ID, every field as it was
     assert after["afk"]["description"] == "Mark yourself as away for a while" and after["meme"]["nsfw"] is True
     assert "⚪ kept" in second.summary and "`launch`" in second.summary
+    health = run(gh, emu, ws, "health", environment="production")  # the kept entry point is expected, not extra
+    assert (health.returncode, health.outputs["health"]) == (0, "healthy"), health.stdout
 
 
 def test_an_app_with_an_activity_never_stages_an_entry_point_and_says_so(
