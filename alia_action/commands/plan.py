@@ -85,9 +85,11 @@ class CommandChange:
     remote_id: str | None = None  # Discord's ID of the command being replaced, when known
     # A live entry point the files do not define ("unchanged"): the bulk-overwrite item that keeps it as it is.
     carried: dict[str, Any] | None = None
-    # The two halves of a destructive replacement: a type change (same name, another type; Discord cannot
-    # change a type in place, discord-api-docs#3628) or another command made the entry point. The removed half
-    # names what replaces it, the added half what it replaces: (type, name).
+    # The two halves of a destructive replacement: a type change (same name, another type) or another command
+    # made the entry point. The activities guide edits a command's type (user-actions.mdx:129), but the PATCH
+    # tables do not take it and bulk overwrites answered "Application command types are immutable"
+    # (discord-api-docs#3628): planned as the delete and the create it is. The removed half names what
+    # replaces it, the added half what it replaces: (type, name).
     replaced_by: Key | None = None
     replaces: Key | None = None
 
