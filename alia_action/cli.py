@@ -91,6 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument(
         "--format", choices=FORMATS, default="text", help="json: one document, where it listens (or what --reset did)"
     )
+    emulator.add_argument(
+        "--activity",
+        action="store_true",
+        help="the test application has an Activity: Discord's launch entry point command is live (kept in the state)",
+    )
+    emulator.add_argument(
+        "--new-app",
+        action="store_true",
+        help="the test application is a new one: global commands that leave integration_types and contexts out "
+        "get [0, 1] and [0, 1, 2] (kept in the state)",
+    )
     return parser
 
 
@@ -256,6 +267,8 @@ def _emulator(args: argparse.Namespace) -> int:
             out=sys.stderr if as_json else None,
             listening=listening if as_json else None,
             commands=found[0] if found else None,
+            activity=args.activity,
+            new_app=args.new_app,
         )
     except DeployError as exc:  # a state file it cannot read
         failure, code = str(exc), exc.exit_code

@@ -7,11 +7,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .commands.plan import field_label
+from .commands.plan import change_notes, field_label, type_name
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
-_TYPE_NAMES = {1: "slash", 2: "user menu", 3: "message menu", 4: "entry point"}
-_ICONS = {"added": "🟢 added", "modified": "🟡 modified", "removed": "🔴 removed"}
+_ICONS = {"added": "🟢 added", "modified": "🟡 modified", "removed": "🔴 removed", "kept": "⚪ kept"}
 
 
 def escape(text: object) -> str:
@@ -70,14 +69,16 @@ def changes_table(report: Mapping[str, Any], field_limit: int = 3) -> str:
         shown = [code(field_label(change["name"], f)) for f in fields[:field_limit]]
         if len(fields) > field_limit:
             shown.append(f"+{len(fields) - field_limit} more")
+        warn = "" if change["change"] == "kept" else "⚠️ "  # every other note is a cost: destructive or lost
+        notes = [warn + escape(note) for note in change_notes(change)]
         if change.get("renamed_from"):
-            shown.insert(0, f"renamed from {code(change['renamed_from'])} (keeps its ID)")
+            notes.insert(0, f"renamed from {code(change['renamed_from'])} (keeps its ID and mentions)")
         rows.append(
             [
                 _ICONS[change["change"]],
                 code(change["name"]),
-                _TYPE_NAMES.get(change["type"], str(change["type"])),
-                "<br>".join(shown),
+                type_name(change["type"]),
+                "<br>".join([*notes, *shown]),
             ]
         )
     return table(["Change", "Command", "Type", "Fields"], rows)
@@ -86,8 +87,9 @@ def changes_table(report: Mapping[str, Any], field_limit: int = 3) -> str:
 def full_diff(report: Mapping[str, Any]) -> str:
     lines: list[str] = []
     for change in report["changes"]["details"]:
-        sign = {"added": "+", "removed": "-", "modified": "~"}[change["change"]]
+        sign = {"added": "+", "removed": "-", "modified": "~", "kept": " "}[change["change"]]
         lines.append(f"{sign} {change['name']}")
+        lines += [f"    {note}" for note in change_notes(change)]
         lines += [f"    {field_label(change['name'], f)}" for f in change.get("fields", [])]
     text = "\n".join(lines).replace("```", "ˋˋˋ")
     return f"```diff\n{text}\n```"
@@ -100,6 +102,15 @@ def guards_callout(guards: Sequence[Mapping[str, Any]]) -> str:
     lines = [f"> [!{kind}]"]
     lines += [f"> {'⛔' if g['blocks'] else icon} {escape_text_with_code(_sentence(g['message']))}" for g in guards]
     return "\n".join(lines)
+
+
+def permissions_callout(names: Sequence[str]) -> str:
+    """Deleting or renaming a command deletes its permissions for good (AC:1401): said before the table."""
+    return (
+        f"> [!WARNING]\n> Per-guild permission overrides set by server admins on {', '.join(code(n) for n in names)} "
+        "will be lost for good: Discord deletes them when a command is deleted or renamed, and a bot token cannot "
+        "write them back, so a rollback restores the commands but not their overrides."
+    )
 
 
 def escape_text_with_code(text: str) -> str:
@@ -142,6 +153,9 @@ def plan_markdown(report: Mapping[str, Any], *, title: str, baseline_note: str =
         parts.append(guards_callout(guards))
     if baseline_note:
         parts.append(baseline_note)
+    lost = [c["name"] for c in report["changes"]["details"] if c.get("permissions_lost")]
+    if lost:
+        parts.append(permissions_callout(lost))
     if report["changes"]["details"]:
         parts.append(changes_table(report))
     if report["problems"]:

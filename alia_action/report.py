@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .commands.loader import SourceCommand
-from .commands.plan import Plan, field_label, show_value
+from .commands.plan import Plan, change_notes, field_label, show_value
 from .commands.problems import Problem, sort_problems
 
 REPORT_FORMAT = 1
@@ -38,7 +38,12 @@ def build_report(
             "modified": names["modified"],
             "removed": names["removed"],
             "unchanged": names["unchanged"],
-            "details": [c.to_dict() | {"change": c.kind} for c in plan.changes if c.kind != "unchanged"],
+            "kept": [c.name for c in plan.kept],
+            "details": [
+                c.to_dict() | {"change": "kept" if c.kept else c.kind}
+                for c in plan.changes
+                if c.kind != "unchanged" or c.kept
+            ],
         },
         "creates": plan.creates,
         "problems": [p.to_dict() for p in ordered],
@@ -52,7 +57,7 @@ def build_report(
     return report
 
 
-_MARKS = {"added": "+", "modified": "~", "removed": "-"}
+_MARKS = {"added": "+", "modified": "~", "removed": "-", "kept": "="}
 
 
 def report_lines(report: dict[str, Any], *, field_limit: int = 5) -> list[str]:
@@ -67,6 +72,7 @@ def report_lines(report: dict[str, Any], *, field_limit: int = 5) -> list[str]:
     for change in changes["details"]:
         label = change["name"] + (f" (renamed from {change['renamed_from']})" if change.get("renamed_from") else "")
         lines.append(f"  {_MARKS[change['change']]} {label}")
+        lines += [f"      {note}" for note in change_notes(change)]
         fields = change.get("fields", [])
         for item in fields[:field_limit]:
             lines.append(f"      {field_label(change['name'], item)}")

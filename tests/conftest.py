@@ -37,6 +37,25 @@ def live() -> Iterator[Emulator]:
         yield emu
 
 
+@pytest.fixture
+def activity_live() -> Iterator[Emulator]:
+    """The emulator of ``live`` with the test applications as apps with an Activity: Discord's auto-created
+    "launch" entry point (type 4, handler 2) is live in their global commands, and a bulk overwrite that leaves
+    it out is refused (400 50240), as real Discord does."""
+    with Emulator(activity=True) as emu:
+        setup_emulator(emu)
+        yield emu
+
+
+@pytest.fixture
+def new_app_live() -> Iterator[Emulator]:
+    """The emulator of ``live`` with the test applications as new apps: their global commands come back with
+    ``integration_types`` [0, 1] and ``contexts`` [0, 1, 2] when a write leaves those out."""
+    with Emulator(new_app=True) as emu:
+        setup_emulator(emu)
+        yield emu
+
+
 @pytest.fixture(name="emulator")
 def emulator_fixture(live: Emulator) -> Emulator:
     """The same emulator, under the name the client and emulator tests use."""

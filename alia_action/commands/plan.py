@@ -7,10 +7,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .canonical import GUILD_IGNORED, Key, canonical, command_key, comparable, documented
+from .canonical import GUILD_IGNORED, PRIMARY_ENTRY_POINT, Key, canonical, command_key, comparable, documented
 from .problems import format_path
 
 ChangeKind = Literal["added", "modified", "removed", "unchanged"]
+# How a reader names each command type (markdown tables, plan notes).
+TYPE_NAMES = {1: "slash", 2: "user menu", 3: "message menu", 4: "entry point"}
 
 
 class _Missing:
@@ -81,6 +83,25 @@ class CommandChange:
     fields: list[FieldChange] = field(default_factory=list)
     renamed_from: str | None = None
     remote_id: str | None = None  # Discord's ID of the command being replaced, when known
+    # A live entry point the files do not define ("unchanged"): the bulk-overwrite item that keeps it as it is.
+    carried: dict[str, Any] | None = None
+    # The two halves of a destructive replacement: a type change (same name, another type) or another command
+    # made the entry point. The activities guide edits a command's type (user-actions.mdx:129), but the PATCH
+    # tables do not take it and bulk overwrites answered "Application command types are immutable"
+    # (discord-api-docs#3628): planned as the delete and the create it is. The removed half names what
+    # replaces it, the added half what it replaces: (type, name).
+    replaced_by: Key | None = None
+    replaces: Key | None = None
+
+    @property
+    def kept(self) -> bool:
+        """A live entry point the files do not define: carried over, never removed by accident."""
+        return self.carried is not None
+
+    @property
+    def permissions_lost(self) -> bool:
+        """Discord deletes a command's per-guild permission overrides when it is deleted or renamed (AC:1401)."""
+        return self.kind == "removed" or bool(self.renamed_from)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "type": self.type}
@@ -88,7 +109,72 @@ class CommandChange:
             out["renamed_from"] = self.renamed_from
         if self.fields:
             out["fields"] = [f.to_dict() for f in self.fields]
+        for key, other in (("replaced_by", self.replaced_by), ("replaces", self.replaces)):
+            if other is not None:
+                out[key] = {"type": other[0], "name": other[1]}
+        if self.permissions_lost:
+            out["permissions_lost"] = True
         return out
+
+
+def type_name(kind: Any) -> str:
+    return TYPE_NAMES.get(kind, str(kind)) if isinstance(kind, int) else str(kind)
+
+
+LOST_PERMISSIONS = (
+    "per-guild permission overrides set by server admins are lost for good (Discord deletes them when a command "
+    "is deleted or renamed; a bot token cannot write them back, so a rollback cannot restore them)"
+)
+
+
+def change_notes(change: Mapping[str, Any]) -> list[str]:
+    """What a report's change costs beyond its fields, in words: a kept entry point, a type change or an
+    entry-point move, lost permissions (a rename's kept ID is said beside its name). The terminal, the job
+    summary and the PR comment all say these."""
+    notes: list[str] = []
+    kind = change["change"]
+    if kind == "kept":
+        notes.append(
+            "entry point not in the command files: kept as it is (carried over in every bulk write: Discord refuses "
+            "one that leaves it out)"
+        )
+    notes += _replacement_notes(change)
+    if change.get("permissions_lost"):
+        notes.append(LOST_PERMISSIONS)
+    return notes
+
+
+def _replacement_notes(change: Mapping[str, Any]) -> list[str]:
+    if change.get("replaced_by"):
+        new, name = change["replaced_by"], change["name"]
+        if new["name"] == name:
+            return [
+                f"type change {type_name(change['type'])} → {type_name(new['type'])}: destructive, Discord cannot "
+                "change a type in place: this command is deleted (its ID with it) and created anew"
+            ]
+        return [
+            f"the entry point moves to {new['name']}: destructive, this one is deleted (an app has one entry point); "
+            f'"renamedFrom": "{name}" on {new["name"]} would keep its ID instead'
+        ]
+    if change.get("replaces"):
+        old = change["replaces"]
+        if old["name"] == change["name"]:
+            return [
+                f"type change {type_name(old['type'])} → {type_name(change['type'])}: destructive, created anew "
+                "(new ID, one create spent)"
+            ]
+        return [f"the new entry point, in place of {old['name']}: destructive, new ID, one create spent"]
+    return []
+
+
+def removal_label(change: CommandChange) -> str:
+    """A removed command as the deletion guard names it: a type change or an entry-point move says so."""
+    if change.replaced_by is None:
+        return change.name
+    kind, name = change.replaced_by
+    if name == change.name:
+        return f"{change.name} (type change {type_name(change.type)} → {type_name(kind)})"
+    return f"{change.name} (entry point replaced by {name})"
 
 
 @dataclass(slots=True)
@@ -115,6 +201,11 @@ class Plan:
     @property
     def unchanged(self) -> list[CommandChange]:
         return self.of("unchanged")
+
+    @property
+    def kept(self) -> list[CommandChange]:
+        """Live entry points the files do not define: left as they are (a kind of unchanged)."""
+        return [c for c in self.changes if c.kept]
 
     @property
     def empty(self) -> bool:
@@ -203,12 +294,42 @@ def build_plan(local: Iterable[Mapping[str, Any]], remote: Iterable[Mapping[str,
         kind: ChangeKind = "modified" if fields else "unchanged"
         changes.append(CommandChange(kind, key[0], key[1], fields, renamed_from, remote_id))
 
+    # A file that defines an entry point manages it; otherwise the live one (Discord creates "Launch" when
+    # Activities are enabled, AC:1046) is kept: a bulk overwrite that leaves it out is refused (400 50240,
+    # serenity#2993, NerdBot#609), and no file asked for it to go.
+    manages_entry_point = any(key[0] == PRIMARY_ENTRY_POINT for key in local_keys)
     for key, theirs in remote_by_key.items():
         if key not in claimed:
             remote_id = theirs.get("id") if isinstance(theirs.get("id"), str) else None
-            changes.append(CommandChange("removed", key[0], key[1], remote_id=remote_id))
+            if key[0] == PRIMARY_ENTRY_POINT and not manages_entry_point and not guild:
+                kept = CommandChange("unchanged", key[0], key[1], remote_id=remote_id, carried=carry_over(theirs))
+                changes.append(kept)
+            else:
+                changes.append(CommandChange("removed", key[0], key[1], remote_id=remote_id))
+    _pair_replacements(changes)
     changes.sort(key=lambda c: (c.type, c.name))
     return Plan(changes)
+
+
+def carry_over(live: Mapping[str, Any]) -> dict[str, Any]:
+    """A live command as the bulk-overwrite item that keeps it exactly as it is: its ID and every documented
+    field it has (a field left out would be reset to Discord's default)."""
+    item = {k: v for k, v in documented(live).items() if v is not None}
+    if isinstance(live.get("id"), str):
+        item["id"] = live["id"]
+    return item
+
+
+def _pair_replacements(changes: list[CommandChange]) -> None:
+    """Link the removed and the added half of what is one destructive change to a reader: a type change (same
+    name, another type) or a new entry point in place of the live one."""
+    removed = [c for c in changes if c.kind == "removed"]
+    for new in (c for c in changes if c.kind == "added"):
+        old = next((c for c in removed if c.replaced_by is None and c.name == new.name and c.type != new.type), None)
+        if old is None and new.type == PRIMARY_ENTRY_POINT:
+            old = next((c for c in removed if c.replaced_by is None and c.type == PRIMARY_ENTRY_POINT), None)
+        if old is not None:
+            old.replaced_by, new.replaces = (new.type, new.name), (old.type, old.name)
 
 
 def request_body(command: Mapping[str, Any], *, guild: bool = False) -> dict[str, Any]:
@@ -223,7 +344,7 @@ def overwrite_body(
     """The body of Discord's bulk overwrite for ``local``.
 
     Documented fields only; a renamed command carries the old command's ``id`` so Discord keeps
-    the ID and its permission overrides.
+    the ID (not its permission overrides: Discord deletes those on a rename, AC:1401).
     """
     ids = {(c.type, c.name): c.remote_id for c in (plan.changes if plan else []) if c.renamed_from}
     body: list[dict[str, Any]] = []
@@ -233,7 +354,8 @@ def overwrite_body(
         if remote_id:
             item["id"] = remote_id
         body.append(item)
-    return body
+    # A kept entry point goes with every bulk overwrite: leaving it out is refused (400 50240).
+    return body + [dict(c.carried) for c in (plan.changes if plan else []) if c.carried is not None]
 
 
 # What a PATCH sends for a documented field the file leaves out: its default, so the edit leaves the
@@ -252,6 +374,9 @@ class Write:
     body: Any = None
     command_id: str | None = None
     name: str = ""
+    # Sent before this one: the DELETE of a live entry point a bulk overwrite replaces (Discord refuses to
+    # remove it in a bulk update, 400 50240: "delete it separately").
+    first: tuple[Write, ...] = ()
 
 
 def plan_write(local: Iterable[Mapping[str, Any]], plan: Plan, *, guild: bool = False) -> Write:
@@ -259,13 +384,18 @@ def plan_write(local: Iterable[Mapping[str, Any]], plan: Plan, *, guild: bool = 
     command's ``version`` changes (a bulk PUT gives every command of the scope a new one, and clients holding
     the old version can fail for a while); two or more changes are one atomic bulk PUT.
 
-    A rename is a PATCH of the old command's ID: the ID and its permission overrides are kept.
+    A rename is a PATCH of the old command's ID: the ID is kept (its permission overrides are not, AC:1401).
     """
     commands = list(local)
     changes = [c for c in plan.changes if c.kind != "unchanged"]
     single = changes[0] if len(changes) == 1 else None
     if single is None or (single.kind != "added" and not single.remote_id):
-        return Write("PUT", overwrite_body(commands, plan, guild=guild))
+        first = tuple(
+            Write("DELETE", None, c.remote_id, c.name)
+            for c in changes
+            if c.kind == "removed" and c.type == PRIMARY_ENTRY_POINT and c.remote_id and not guild
+        )
+        return Write("PUT", overwrite_body(commands, plan, guild=guild), first=first)
     if single.kind == "removed":
         return Write("DELETE", None, single.remote_id, single.name)
     command = next(c for c in commands if command_key(c) == (single.type, single.name))

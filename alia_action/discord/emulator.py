@@ -89,6 +89,26 @@ UNKNOWN_COMMAND = _err(10063, "Unknown application command")
 INVALID_JSON = _err(50109, "The request body contains invalid JSON.")
 BLOCKED = _err(40333, "internal network error")
 NAME_EXISTS = _err(40041, "An application command with that name already exists")
+# Real Discord's answer to a bulk overwrite of global commands that leaves out the app's entry point
+# (serenity#2993, NerdBot#609, discordx#1105).
+ENTRY_POINT_KEPT = _err(
+    50240,
+    "You cannot remove this app's Entry Point command in a bulk update operation. Please include the Entry Point "
+    "command in your update request or delete it separately.",
+)
+# What enabling Activities creates (AC:1046: type 4, handler 2 DISCORD_LAUNCH_ACTIVITY). The docs call it
+# "Launch"; peers' recorded answers show the name lowercase, and the contexts of the activities guide's example.
+LAUNCH_COMMAND: dict[str, Any] = {
+    "type": 4,
+    "name": "launch",
+    "description": "Launch",
+    "handler": 2,
+    "integration_types": [0, 1],
+    "contexts": [0, 1, 2],
+}
+# What a new application's global commands come back with when a write leaves these out (seen on apps
+# created since user installs; the docs' defaults, AC:1371-1372, are older apps' [0] and all contexts).
+NEW_APP_DEFAULTS: dict[str, list[int]] = {"integration_types": [0, 1], "contexts": [0, 1, 2]}
 
 
 def daily_limit_error(limit: int) -> dict[str, Any]:
@@ -289,6 +309,8 @@ class _App:
     installed: set[str] = field(default_factory=set)
     client_secret: str | None = None  # the OAuth2 client secret; None: no client-credentials grant
     scopes: frozenset[str] = frozenset({COMMANDS_SCOPE, "identify"})  # what the grant may give (a team app's)
+    activity: bool = False  # Activities enabled: Discord created its "Launch" entry point
+    new_app: bool = False  # global commands get NEW_APP_DEFAULTS for the fields a write leaves out
 
 
 @dataclass(frozen=True)
@@ -315,6 +337,8 @@ class Emulator:
         daily_create_limit: int = 200,
         strict_user_agent: bool = False,
         clock: Callable[[], float] = time.time,
+        activity: bool = False,
+        new_app: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -325,6 +349,10 @@ class Emulator:
         self.daily_create_limit = daily_create_limit
         self.strict_user_agent = strict_user_agent  # require "DiscordBot (url, version)"
         self.clock = clock  # wall clock for the daily create window
+        # What every application added here is like (add_application can say otherwise per app): one with an
+        # Activity (its auto-created entry point), one created recently (other defaults).
+        self.activity = activity
+        self.new_app = new_app
         self.faults = Faults()
         self._lock = threading.RLock()
         self._apps: dict[str, _App] = {}
@@ -392,12 +420,31 @@ class Emulator:
 
     # -- setup -----------------------------------------------------------------------------
 
-    def add_application(self, app_id: str, token: str) -> None:
+    def add_application(
+        self, app_id: str, token: str, *, activity: bool | None = None, new_app: bool | None = None
+    ) -> None:
+        """Register an application (or give a known one its token). ``activity``: Activities are enabled, so
+        Discord has created its "Launch" entry point (AC:1046), as it does when they are switched on for an app
+        that has commands already; ``new_app``: see :data:`NEW_APP_DEFAULTS`. None: as the app already is (a
+        restored state), else the emulator's setting."""
         with self._lock:
-            if app_id in self._apps:
-                self._apps[app_id].token = token
-            else:
-                self._apps[app_id] = _App(app_id, token)
+            app = self._apps.get(app_id)
+            if app is None:
+                app = self._apps[app_id] = _App(app_id, token, new_app=self.new_app)
+                activity = self.activity if activity is None else activity
+            app.token = token
+            if new_app is not None:
+                app.new_app = new_app
+            if activity:
+                app.activity = True
+                self._enable_activity(app)
+
+    def _enable_activity(self, app: _App) -> None:
+        """Create the default entry point unless the app has one (there is at most one)."""
+        if any(c["type"] == checks.PRIMARY_ENTRY_POINT for c in app.global_commands):
+            return
+        app.global_commands = [*app.global_commands, self._store(app.app_id, None, LAUNCH_COMMAND, None)]
+        self._changed()
 
     def add_client_secret(self, app_id: str, secret: str, scopes: Iterable[str] | None = None) -> None:
         """Give ``app_id`` an OAuth2 client secret; ``scopes``: what its client-credentials grant may give
@@ -437,6 +484,8 @@ class Emulator:
                         "global": app.global_commands,
                         "guilds": app.guild_commands,
                         "installed": sorted(app.installed),
+                        "activity": app.activity,
+                        "new_app": app.new_app,
                     }
                     for app in self._apps.values()
                 },
@@ -458,6 +507,8 @@ class Emulator:
                 app.global_commands = [dict(c) for c in saved["global"]]
                 app.guild_commands = {str(g): [dict(c) for c in cmds] for g, cmds in saved["guilds"].items()}
                 app.installed = {str(g) for g in saved["installed"]}
+                app.activity = bool(saved.get("activity", False))  # absent from older state files
+                app.new_app = bool(saved.get("new_app", False))
                 self._apps[app.app_id] = app
             self._guilds = {str(g) for g in state["guilds"]}
             self._snowflakes = int(state["snowflakes"])
@@ -545,6 +596,9 @@ class Emulator:
             self._global_window = (0.0, 0)
             self._global_until = 0.0
             self._creates.clear()
+            for app in self._apps.values():
+                if app.activity:  # Discord's own entry point is part of the app, not of a deploy
+                    self._enable_activity(app)
             self._changed()
         self.faults.clear()
 
@@ -574,6 +628,10 @@ class Emulator:
 
     def _store(self, app_id: str, guild_id: str | None, item: Mapping[str, Any], cmd_id: str | None) -> dict[str, Any]:
         cmd = checks.normalize_command(item, guild=guild_id is not None)
+        if guild_id is None and self._apps[app_id].new_app:
+            for key, default in NEW_APP_DEFAULTS.items():
+                if cmd[key] is None:
+                    cmd[key] = list(default)
         cmd["id"] = cmd_id or self.next_snowflake()
         cmd["application_id"] = app_id
         cmd["version"] = self.next_snowflake()
@@ -797,6 +855,9 @@ class Emulator:
                 if match is not None:
                     claimed.add(match["id"])
                     ids[i] = match["id"]
+        entry_point = next((c for c in scope if c["type"] == checks.PRIMARY_ENTRY_POINT), None)
+        if entry_point is not None and entry_point["id"] not in claimed:
+            return _Reply(400, ENTRY_POINT_KEPT)
         limited = self._over_count(body)
         if limited is not None:
             return limited
@@ -962,7 +1023,9 @@ class Emulator:
                 self.reset()
                 return _Reply(204)
             if op == "/applications" and method == "POST":
-                self.add_application(str(data["id"]), str(data["token"]))
+                self.add_application(
+                    str(data["id"]), str(data["token"]), activity=data.get("activity"), new_app=data.get("new_app")
+                )
                 if data.get("client_secret"):
                     self.add_client_secret(str(data["id"]), str(data["client_secret"]))
                 return _Reply(204)

@@ -117,18 +117,21 @@ def serve_local(
     stop: threading.Event | None = None,
     listening: Callable[[str], None] | None = None,
     commands: str | None = None,
+    activity: bool = False,
+    new_app: bool = False,
 ) -> None:
     """``command-deploy emulator``: the local Discord on a port until Ctrl+C (or ``stop``), with the line that
     points other commands at it. ``state``: its file (the one embedded runs use), None to keep it in memory.
     ``listening``: told the base URL once it listens (``--format json`` prints its one document there).
-    ``commands``: the command files to name in the line it prints, when they are not in ``commands/``."""
+    ``commands``: the command files to name in the line it prints, when they are not in ``commands/``.
+    ``activity``/``new_app``: the test application is one with an Activity / a new one (kept in the state)."""
     from .emulator import CONTROL_PREFIX, TEST_APPLICATION_ID, TEST_GUILD_ID, TEST_TOKEN, Emulator
 
     out = out or sys.stdout
     emulator = Emulator(host=host, port=port)
     if state is not None:
         persist(emulator, state)
-    emulator.add_application(TEST_APPLICATION_ID, TEST_TOKEN)
+    emulator.add_application(TEST_APPLICATION_ID, TEST_TOKEN, activity=activity or None, new_app=new_app or None)
     emulator.add_guild(TEST_APPLICATION_ID, TEST_GUILD_ID)
     event = stop or threading.Event()
     # Signals first: whoever reads the banner may stop the server at once.

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..commands.canonical import PRIMARY_ENTRY_POINT
 from ..outcome import Outcome
 from ..scope import Scope
 from ..steps.apply import Applied, apply_commands, deploy_outcome
 from ..steps.post_deploy import with_post_deploy_health
-from ..steps.validation import invalid_outcome, load_and_validate
+from ..steps.validation import Validated, invalid_outcome, load_and_validate
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -40,6 +41,16 @@ def staged(settings: Settings, ctx: Runtime) -> tuple[Outcome, Applied | None]:
         intended=validated.for_scope(guild=True),
         digest=validated.checksum,
     )
+    applied.notes += global_only_notes(validated)
     # 4. Post-deploy health: the figures of the verification GET just made (no extra request).
     outcome = with_post_deploy_health(deploy_outcome("stage", settings, validated, applied), settings, discord, applied)
     return outcome, applied
+
+
+def global_only_notes(validated: Validated) -> list[str]:
+    """Entry points are global only (Discord refuses them in a guild): staging leaves them out, and says so."""
+    return [
+        f"entry point {c.name} not staged: entry points are global only; promote deploys it"
+        for c in validated.commands
+        if c.type == PRIMARY_ENTRY_POINT
+    ]

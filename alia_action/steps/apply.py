@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..commands.canonical import checksum as set_checksum
-from ..commands.plan import Plan, Write, build_plan, plan_write
+from ..commands.plan import Plan, Write, build_plan, plan_write, removal_label
 from ..commitinfo import Commit, find_commit
 from ..discord.errors import DAILY_CREATE_LIMIT, DiscordError
 from ..durations import format_duration
@@ -58,7 +58,7 @@ def check_guards(
 ) -> None:
     """Stop before writing when a plan deletes in bulk or would exhaust the daily create budget."""
     limit = deletion_limit(settings, target)
-    removed = [c.name for c in plan.removed]
+    removed = [removal_label(c) for c in plan.removed]  # a type change counts as a removal
     if limit is not None and len(removed) > limit:
         what = "the restore" if action == "rollback" else "the plan"
         check = (
@@ -434,7 +434,8 @@ def apply_commands(
         write_error = exc
         # A DELETE sent again after its answer was lost finds the command gone: verification decides.
         gone = write.method == "DELETE" and exc.status == 404
-        if exc.status is not None and 400 <= exc.status < 500 and not gone:
+        # A refusal after an entry point's own DELETE leaves neither set: verification says what is live.
+        if exc.status is not None and 400 <= exc.status < 500 and not gone and not write.first:
             fail(f"Discord refused the write: {exc}")  # a refused body was not applied: no need to read again
     applied.written = True
 
@@ -469,7 +470,13 @@ def apply_commands(
 
 
 def send_write(client: DiscordClient, guild_id: str | None, write: Write) -> None:
-    """Send the one request that applies a plan."""
+    """Send the one request that applies a plan (after the requests it needs first)."""
+    for step in write.first:
+        try:
+            send_write(client, guild_id, step)
+        except DiscordError as exc:
+            if exc.status != 404:  # already gone (a retry whose first answer was lost): what the step was for
+                raise
     if write.method == "PUT":
         client.overwrite_commands(guild_id, write.body)
     elif write.method == "POST":

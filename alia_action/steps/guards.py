@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..commands.plan import removal_label
 from ..discord.errors import DAILY_CREATE_LIMIT
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def plan_verdicts(
     (detect, the PR comment): a reviewer sees the stop before the merge, not after it."""
     verdicts: list[dict[str, Any]] = []
     limit = deletion_limit(settings, target)
-    removed = [c.name for c in plan.removed]
+    removed = [removal_label(c) for c in plan.removed]  # a type change counts as a removal
     if removed and limit is not None and len(removed) > limit:
         verdicts.append(
             {

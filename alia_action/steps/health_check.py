@@ -186,7 +186,7 @@ def perform_check(
         outcome="healthy",  # provisional: the verdict needs the trend, and the trend this check
         response_time_ms=reading.response_time_ms,
         attempts=reading.attempts,
-        expected=len(expected),
+        expected=comparison.expected if comparison else len(expected),  # a kept entry point is expected too
         live=comparison.live if comparison else None,
         deviation=round(comparison.deviation, 4) if comparison else None,
         missing=list(comparison.missing) if comparison else [],

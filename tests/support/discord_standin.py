@@ -14,7 +14,8 @@ answers in the other ways the docs allow, so deploy-then-plan must come out empt
   ``integration_types`` ``[0]`` and ``default_permission`` ``true`` when not sent;
 - ``channel_types`` come back sorted, ``file_types`` lowercased, and every number of an INTEGER or NUMBER
   option (bounds and choice values) as a float;
-- an entry point without ``handler`` gets 2 (DISCORD_LAUNCH_ACTIVITY; the emulator picks 1);
+- an entry point without ``handler`` gets 2 (DISCORD_LAUNCH_ACTIVITY; the emulator picks 1); a bulk overwrite of
+  a scope that leaves its entry point out is refused with 400 50240, as real Discord refuses it;
 - versions as Discord keeps them: a PUT gives every command of the scope a new one, POST/PATCH/DELETE only
   their command's.
 
@@ -41,6 +42,10 @@ OPTION_FIELDS = (
     "options", "channel_types", "min_value", "max_value", "min_length", "max_length", "autocomplete", "file_types",
 )  # fmt: skip
 NUMERIC_OPTIONS = (4, 10)
+ENTRY_POINT_KEPT = (
+    "You cannot remove this app's Entry Point command in a bulk update operation. Please include the Entry Point "
+    "command in your update request or delete it separately."
+)
 
 
 def _option(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -169,6 +174,9 @@ class DiscordStandIn:
             if method == "PUT":
                 by_name = {(c["type"], c["name"]): c["id"] for c in scope}
                 kept = [c.get("id") or by_name.get((c.get("type") or 1, c["name"])) for c in body]
+                entry_point = next((c for c in scope if c["type"] == 4), None)
+                if entry_point is not None and entry_point["id"] not in kept:  # serenity#2993, NerdBot#609
+                    return 400, {"message": ENTRY_POINT_KEPT, "code": 50240}
                 new = [self._new(c, guild_id, command_id) for c, command_id in zip(body, kept, strict=True)]
                 self.scopes[guild_id] = new
                 return 200, [_render(c, True) for c in new]
