@@ -368,11 +368,12 @@ def read_dotenv(path: Path | None) -> dict[str, str]:
 # history and process lists.
 
 
-def parse_retention(value: object) -> int:
-    kept = parse_count(value)
-    if kept < 1:  # the backup just taken must survive its own pruning
+def parse_positive_count(value: object) -> int:
+    """A count of 1 or more: backups kept (the one just taken must survive its own pruning), deploys undone."""
+    number = parse_count(value)
+    if number < 1:
         raise ValueError(f"must be 1 or more; got {_show(value)}")
-    return kept
+    return number
 
 
 def parse_reason(value: object) -> str:
@@ -450,7 +451,7 @@ class Settings(BaseModel):
     ] = "command-backups"
     backup_retention: Annotated[
         int,
-        BeforeValidator(parse_retention),
+        BeforeValidator(parse_positive_count),
         Cli("backups kept per scope after a successful write (default: 50)", WRITES),
     ] = 50  # newest backups kept per scope
     staging_max_age: Annotated[
@@ -498,6 +499,11 @@ class Settings(BaseModel):
     role_session_name: Annotated[str, BeforeValidator(parse_role_session_name)] = "command-deploy"
     comment: Flag = True
     force: Annotated[Flag, Cli("restore a backup of another application or scope", ("rollback",))] = False
+    steps: Annotated[
+        int,
+        BeforeValidator(parse_positive_count),
+        Cli("rollback: undo this many recorded deploys (default: 1, the newest not already undone)", ("rollback",)),
+    ] = 1
     dry_run: Annotated[Flag, Cli("plan and check, write nothing", WRITES)] = False
     deployment_environment_staging: Text = "discord-staging"
     deployment_environment_production: Text = "discord-production"

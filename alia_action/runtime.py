@@ -272,12 +272,13 @@ class Runtime:
     def _github_ledger(self, settings: Settings, repo: GitHubRepo, local: Any) -> Ledger:
         from datetime import timedelta
 
-        from .stores.github_ledger import CREATES_WINDOW, GitHubDeploymentsLedger
+        from .stores.github_ledger import CREATES_WINDOW, ROLLBACK_WINDOW, GitHubDeploymentsLedger
         from .stores.ledger import CLAIM_TTL
 
         self.resources.callback(repo.close)
         # The dashboard reads its whole window; every other reader the longest window a check looks back.
         dashboard = timedelta(seconds=settings.dashboard_window if settings.action == "dashboard" else 0)
+        rollback = ROLLBACK_WINDOW if settings.action == "rollback" else timedelta(0)
         return GitHubDeploymentsLedger(
             repo,
             local,
@@ -291,6 +292,7 @@ class Runtime:
                 timedelta(seconds=settings.claim_expiry),
                 CLAIM_TTL,
                 dashboard,
+                rollback,
             ),
             redact=self.redact,
             log=self.log,

@@ -8,16 +8,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..commands.canonical import SERVER_KEYS, checksum
-from ..commands.plan import Plan, build_plan
+from ..commands.plan import Plan
+from ..commands.problems import sort_problems
 from ..errors import DeployError, UsageError
 from ..markdown import escape
 from ..outcome import EXIT_OK, Outcome, attach, render
 from ..report import REPORT_FORMAT
 from ..scope import Scope
 from ..steps.apply import Applied, applied_facts, apply_commands, failure_facts, read_snapshot
+from ..steps.validation import Validated, validate_backup
 from ..stores.backup_scope import Listed, opened
 from ..stores.backups import BackupDocument, BackupError, BackupStore, age
-from ..wording import Wording
+from ..stores.ledger import History, describe, history
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -31,57 +33,24 @@ PICKER_SIZE = 20  # newest backups of the scope offered by rollback --interactiv
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """The backup a rollback restores, and why that one (shown to the user)."""
+    """The backup a rollback restores, why that one (shown to the user), and what the record will say: the
+    deploys it undoes (each by its backup) and how the state it finds was reached (``undo``: the pre-rollback
+    backup of an earlier run of the same rollback, when one is known)."""
 
     name: str
     document: BackupDocument
     why: str
+    undid: tuple[str, ...] = ()
+    undo: str | None = None
 
 
-def restores_nothing(document: BackupDocument, live: list[dict[str, Any]], guild: bool) -> bool:
-    """Restoring ``document`` would change nothing: the live commands already equal it."""
-    return build_plan(restore_body(document.commands, live), live, guild=guild).empty
-
-
-def choose_latest(store: BackupStore, scope: Scope, live: list[dict[str, Any]], wording: Wording) -> Choice:
-    """The newest deploy backup of this application and scope that differs from the live commands.
-
-    Every backup of the scope is considered (no cap), opened newest first until one differs: backups equal
-    to the live set are skipped, since after a refused write the backup just taken holds what is live.
-    """
-    guild = scope.guild_id is not None
-    skipped: list[str] = []
-    for item in opened(store, scope):
-        if item.info.kind != "backup" or item.document is None:
-            continue  # pre-rollback backups are restored by name only; a damaged one only when named
-        if restores_nothing(item.document, live, guild):
-            skipped.append(item.info.name)
-            continue
-        why = f"the newest backup of {scope.described} that differs from the live commands"
-        if skipped:
-            why += f"; skipped {len(skipped)} newer one(s) equal to the live commands ({', '.join(skipped)})"
-        return Choice(item.info.name, item.document, why)
-    if skipped:
-        raise DeployError(
-            f"nothing to roll back to: every backup of {scope.described} in {store.location} equals the live "
-            f"commands ({len(skipped)} backup(s)); nothing was written to Discord. Name an older state with "
-            f"{wording.name('backup-file')} (list them with `command-deploy backups`)"
-        )
-    raise DeployError(f"no backup of {scope.described} in {store.location}; nothing was written to Discord")
-
-
-def check_origin(document: BackupDocument, name: str, discord: Discord, target: Scope, ctx: Runtime) -> None:
-    """A backup goes back where it came from; another application or scope only with ``force``."""
-    force = ctx.wording.setting("force")
-    if document.application_id != discord.application_id:
+def check_origin(document: BackupDocument, name: str, discord: Discord, target: Scope) -> None:
+    """A backup goes back where it came from (another application or scope only with ``force``, which no
+    message suggests: it would restore another scope's commands here)."""
+    if document.application_id != discord.application_id or document.guild_id != target.guild_id:
         raise UsageError(
-            f"backup {name} belongs to application {document.application_id}, not {discord.application_id}; "
-            f"set {force} to restore it anyway"
-        )
-    if document.guild_id != target.guild_id:
-        raise UsageError(
-            f"backup {name} was taken from {document.scope}, not {target.label}; choose the matching environment "
-            f"or set {force}"
+            f"backup {name} was taken from {document.origin.described}, not from {target.label} of application "
+            f"{discord.application_id}: choose the environment it came from"
         )
 
 
@@ -98,38 +67,125 @@ def restore_body(backup: list[dict[str, Any]], live: list[dict[str, Any]]) -> li
     return out
 
 
+def undid_by_name(name: str, recorded: History) -> tuple[str, ...]:
+    """A backup named by backup-file undoes the recorded deploys from the one it preceded on; any other backup
+    (a pre-rollback one, one older than the record) undoes none: the restore then counts as a deploy."""
+    backups = [d.backup or "" for d in recorded.deploys]
+    return tuple(backups[backups.index(name) :]) if name in backups else ()
+
+
+def choose_recorded(
+    store: BackupStore, scope: Scope, recorded: History, steps: int, ctx: Runtime, location: str
+) -> Choice:
+    """The state before the newest recorded deploy of the scope not already undone (``steps``: the state before
+    the newest ``steps`` deploys). The same rollback run again finds the same target (it is already live)."""
+    wording = ctx.wording
+    if not recorded.deploys:
+        raise DeployError(
+            f"no deploy of {scope.described} in the deployment record ({location}), so there is nothing to undo. "
+            f"Name the backup to restore with {wording.name('backup-file')} (list them with `command-deploy "
+            "backups`)"
+        )
+    count = max(steps, recorded.undone)  # fewer than a rollback already undid: that rollback's target
+    if count > len(recorded.deploys):
+        raise DeployError(
+            f"{wording.setting('steps', str(steps))} asks to undo {steps} deploys of {scope.described}, but the "
+            f"deployment record ({location}) holds {len(recorded.deploys)}. Name an older backup with "
+            f"{wording.name('backup-file')} (list them with `command-deploy backups`)"
+        )
+    undone = recorded.deploys[-count:]
+    name = undone[0].backup or ""
+    why = f"the state before {describe(undone[0])}"
+    if count > 1:
+        why += f" (undoing {count} deploys)"
+    document, newest_pre = read_down_to(store, scope, name, why, ctx)
+    latest = recorded.rollback
+    undo = latest.backup if latest is not None and latest.restored == name else newest_pre
+    return Choice(name, document, why, tuple(d.backup or "" for d in undone), undo)
+
+
+def read_down_to(
+    store: BackupStore, scope: Scope, name: str, why: str, ctx: Runtime
+) -> tuple[BackupDocument, str | None]:
+    """Open the scope's backups newest first down to ``name``: one newer that cannot be read stops the
+    rollback (it is never skipped in silence); one of another application or guild is skipped with a warning.
+    Returns the target's document and the newest pre-rollback backup newer than it."""
+    newest_pre = None
+    for item in opened(store, scope):
+        document = item.document
+        if item.info.name == name:
+            if document is None:
+                raise BackupError(f"cannot restore {name}, {why}: {item.problem.removesuffix('.')}")
+            if document.origin != scope:
+                raise BackupError(
+                    f"backup {name}, {why}, holds the commands of {document.origin.described}, not of "
+                    f"{scope.described}: it is not restored here"
+                )
+            return document, newest_pre
+        if document is None:
+            raise BackupError(
+                f"rollback stopped: {item.problem.removesuffix('.')}. It is newer than {name} ({why}), which the "
+                f"rollback would restore, and is not skipped in silence: repair or remove it, or name the backup "
+                f"to restore with {ctx.wording.name('backup-file')}"
+            )
+        if document.origin != scope:
+            ctx.log(
+                f"warning: backup {item.info.name} in the backups of {scope.described} holds the commands of "
+                f"{document.origin.described}: skipped (never restored here)"
+            )
+            continue
+        if item.info.kind == "pre-rollback" and newest_pre is None:
+            newest_pre = item.info.name
+    raise BackupError(
+        f"the deployment record names {name} as {why}, but {store.location} holds no such backup of "
+        f"{scope.described}; name the backup to restore with {ctx.wording.name('backup-file')}"
+    )
+
+
 def run(settings: Settings, ctx: Runtime) -> Outcome:
+    if settings.backup_file and settings.steps != 1:
+        raise UsageError(
+            f"{ctx.wording.name('backup-file')} and {ctx.wording.name('steps')} both choose what to restore: "
+            "give one of them"
+        )
     discord = ctx.discord(settings, settings.environment)
     target = discord.scope_for(settings.environment)
     store = ctx.backups(settings)
     first_request, started_at = discord.requests, ctx.now()
 
-    # 1. What is live now: the latest backup is chosen against it (and the plan is made from it: one GET).
+    # 1. What is live now (the plan is made from it: one GET).
     reading = Applied(target, Plan([]), started_at=started_at)
     snapshot = read_snapshot(settings, ctx, discord, action="rollback", applied=reading)
 
-    # 2. Choose the backup: backup-file (a name in the store), else the latest of this application and scope.
+    # 2. Choose the backup: backup-file (a name in the store), else from the deployment record: the state
+    #    before the newest deploy of this scope not already undone (or ``steps`` deploys back).
     scope = target.of_application(discord.application_id)
+    ledger = ctx.ledger(settings)
     try:
+        recorded = history(ledger.entries(), application_id=discord.application_id, guild_id=target.guild_id)
         try:
             if settings.backup_file:
                 name = settings.backup_file
-                choice = Choice(name, store.load(name, scope), f"named by {ctx.wording.name('backup-file')}")
+                document = store.load(name, scope)
+                if not settings.force:  # 3. It must come from this application and scope (unless forced).
+                    check_origin(document, name, discord, target)
+                why = f"named by {ctx.wording.name('backup-file')}"
+                choice = Choice(name, document, why, undid_by_name(name, recorded))
             else:
-                choice = choose_latest(store, scope, snapshot.commands, ctx.wording)
+                choice = choose_recorded(store, scope, recorded, settings.steps, ctx, ledger.location)
         except BackupError as exc:
             raise BackupError(f"{exc}; nothing was written to Discord") from None
         ctx.log(f"restoring {choice.name}: {choice.why}")
-
-        # 3. It must come from this application and scope (unless forced).
-        if not settings.force:
-            check_origin(choice.document, choice.name, discord, target, ctx)
-    except DeployError as exc:  # no backup to restore: nothing was written; still the requests and the state
+        # 4. A restore is a deploy: the backup's commands pass the command files' rules first.
+        validated = validate_backup(choice.name, choice.document, guild=target.guild)
+        if not validated.deployable:
+            raise DeployError(invalid_backup(choice.name, validated))
+    except DeployError as exc:  # nothing to restore, or not restorable: nothing was written
         reading.requests = discord.requests - first_request
         raise attach(exc, failure_facts("rollback", "", reading)) from None
 
-    # 4. Guard (a restore removing commands needs the same consent as a deploy), pre-rollback backup,
-    #    write, verify, record: the shared steps.
+    # 5. Guard (a restore removing commands needs the same consent as a deploy), pre-rollback backup,
+    #    write, verify, record (with what it restores and undoes): the shared steps.
     applied = apply_commands(
         settings,
         ctx,
@@ -143,26 +199,49 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
         started_at=started_at,
         snapshot=snapshot,
         restored=choice.name,
+        undid=choice.undid,
     )
-    return _outcome(settings, choice, applied)
+    return _outcome(settings, ctx, choice, validated, applied)
 
 
-def _outcome(settings: Settings, choice: Choice, applied: Applied) -> Outcome:
+def invalid_backup(name: str, validated: Validated) -> str:
+    errors = [p for p in validated.problems if p.is_error]
+    shown = "; ".join(str(p) for p in sort_problems(errors)[:5])
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return (
+        f"backup {name} fails the rules every command file passes, so it is not restored: {len(errors)} "
+        f"error(s): {shown}{more}. Nothing was written to Discord"
+    )
+
+
+def _outcome(settings: Settings, ctx: Runtime, choice: Choice, validated: Validated, applied: Applied) -> Outcome:
     name, document = choice.name, choice.document
-    verb = "would restore" if applied.dry_run else ("restored" if applied.written else "already matches")
-    headline = f"{verb} {name} ({len(document.commands)} commands, taken {document.taken_at:%Y-%m-%d %H:%M:%S} UTC) "
-    headline += f"to {applied.target.label}: {applied.requests} request(s)"
-    if applied.backup:
+    taken = f"{len(document.commands)} commands, taken {document.taken_at:%Y-%m-%d %H:%M:%S} UTC"
+    label = applied.target.label
+    if applied.dry_run:
+        headline = f"would restore {name} ({taken}) to {label}: {applied.requests} request(s)"
+    elif applied.written:
+        headline = f"restored {name} ({taken}) to {label}: {applied.requests} request(s)"
         headline += f"; pre-rollback backup {applied.backup}"
-    lead = [headline, f"chose {name}: {choice.why}", *applied.notes]
-    facts = applied_facts("rollback", checksum(document.commands), applied, commands=None, details={"restored": name})
+    else:
+        headline = f"already rolled back to {name} ({taken}): {label} already hold(s) it; nothing was written"
+        headline += f": {applied.requests} request(s)"
+    undo = applied.backup or choice.undo
+    lines = [headline, f"chose {name}: {choice.why}"]
+    if undo and not applied.dry_run:
+        environment = applied.target.environment
+        lines.append(f"to undo this rollback: {ctx.wording.run('rollback', environment=environment, backup_file=undo)}")
+    notes = [n for n in applied.notes if not n.endswith("no write")]  # said by the headline
+    clean = Validated(validated.commands, [], validated.checksum)  # Discord's own echoes are not the user's to fix
+    facts = applied_facts("rollback", checksum(document.commands), applied, commands=clean, details={"restored": name})
+    facts.details["undid"] = list(choice.undid)
     facts.outputs["restored-backup"] = name
     return render(
         facts,
         report_file=settings.report_file,
-        title=f"Discord commands: rollback → {applied.target.label}",
-        note=escape(" · ".join([headline, f"Chose {name}: {choice.why}.", *applied.notes])),
-        lead=lead,
+        title=f"Discord commands: rollback → {label}",
+        note=escape(" · ".join([headline, f"Chose {name}: {choice.why}.", *lines[2:], *notes])),
+        lead=[*lines, *notes],
         exit_code=EXIT_OK,
     )
 
@@ -246,7 +325,12 @@ def choose_backup(settings: Settings, ctx: Runtime) -> Settings:
     target = discord.scope_for(settings.environment)
     store = ctx.backups(settings)
     scope = target.of_application(discord.application_id)
-    listed = list(itertools.islice(opened(store, scope), PICKER_SIZE))
+    listed = []
+    for item in itertools.islice(opened(store, scope), PICKER_SIZE):
+        if item.document is not None and item.document.origin != scope:  # a stray: never offered here
+            print(f"warning: {item.info.name} holds the commands of {item.document.origin.described}: not offered")
+            continue
+        listed.append(item)
     if not listed:
         raise UsageError(f"no backups of {scope.described} in {store.location}")
     now = ctx.now()

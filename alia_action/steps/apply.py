@@ -24,7 +24,7 @@ from ..outcome import Facts, Outcome, attach, render
 from ..scope import Scope
 from ..stores.backup_scope import prune
 from ..stores.backups import BackupDocument, BackupError, BackupKind
-from ..stores.ledger import Conflict, LedgerEntry, concurrent_claim, creates_spent
+from ..stores.ledger import Conflict, LedgerEntry, concurrent_claim, creates_spent, describe, superseded
 from .guards import deletion_limit
 from .validation import Validated
 
@@ -51,6 +51,7 @@ class Applied:
     bypass_reason: str | None = None  # set when the circuit breaker was bypassed (recorded with every entry)
     restored: str | None = None  # rollback: the backup it restores (recorded, so the dashboard names it)
     planned: bool = False  # the plan above was made against live commands (not the empty placeholder)
+    undid: tuple[str, ...] | None = None  # rollback: the deploys it undoes (each by its backup; recorded)
 
 
 def check_guards(
@@ -106,9 +107,10 @@ def claim_scope(
 
     Two deploys of one scope (a misconfigured concurrency group) must not overwrite each other blindly:
     the check and the claim happen under the ledger's lock, with no extra request to Discord. Another run's
-    unfinished claim is taken over (and the takeover recorded) when ``override-claim`` says so, or by a
-    rollback when that run wrote nothing (the live commands are still those it read): the way back from an
-    incident never waits for a run that is gone.
+    unfinished claim is taken over (and the takeover recorded) only when ``override-claim`` says so: a claim
+    whose run is provably finished (its own result recorded, or older than claim-expiry) no longer counts, and
+    any other may be a live writer whose write is still in flight (a rollback included never takes it over by
+    itself: the writer's late write would land on top of the restore).
     """
     ledger = ctx.ledger(settings)
     live_checksum = set_checksum(live, guild=target.guild)
@@ -126,12 +128,13 @@ def claim_scope(
         took_over, message = None, ""
         if conflict is not None:
             claim = conflict.claim
-            wrote_nothing = claim is not None and claim.live_checksum == live_checksum
-            if claim is None or not (settings.override_claim or (action == "rollback" and wrote_nothing)):
+            if claim is None or not settings.override_claim:
                 raise ConcurrentDeploy(blocked_message(action, target, conflict, settings.claim_expiry, ctx.wording))
-            why = "override-claim is set" if settings.override_claim else "that run wrote nothing (live is as it read)"
             took_over = claim.run
-            message = f"took over the unfinished claim of {conflict.holder()}, started {claim.time:%H:%M:%S} UTC: {why}"
+            message = (
+                f"took over the unfinished claim of {conflict.holder()}, started {claim.time:%Y-%m-%d %H:%M:%S} UTC: "
+                "override-claim is set; if that run is still writing, it fails instead of reporting success"
+            )
             ctx.log(f"warning: {action} to {target.label} {message}")
         started = Applied(
             target,
@@ -140,6 +143,8 @@ def claim_scope(
             commit=applied.commit,
             bypass_reason=applied.bypass_reason,
             live_checksum=live_checksum,
+            restored=applied.restored,
+            undid=applied.undid,
         )
         record(
             settings,
@@ -239,6 +244,7 @@ def record(
                 "run": ctx.run_id,
                 "run_url": run.run_url if run else None,
                 "took_over": took_over,
+                "undid": applied.undid,
             }
         )
     )
@@ -355,6 +361,7 @@ def apply_commands(
     snapshot: Snapshot | None = None,
     bypass_reason: str | None = None,
     restored: str | None = None,
+    undid: tuple[str, ...] | None = None,
 ) -> Applied:
     """Make ``target`` hold exactly ``intended``. Raises DeployError (already recorded) on failure.
 
@@ -363,7 +370,7 @@ def apply_commands(
     ``started_at``: when the caller's work began (promote's breaker check), the ledger's start time.
     ``snapshot``: the live commands the caller has just read (rollback chose its backup by them): not read twice.
     ``bypass_reason``: the circuit breaker was bypassed for this reason (every record says so).
-    ``restored``: the backup a rollback restores (every record names it).
+    ``restored``, ``undid``: the backup a rollback restores and the deploys it undoes (every record names them).
     """
     client = discord.client
     start = discord.requests if first_request is None else first_request
@@ -374,6 +381,7 @@ def apply_commands(
         commit=find_commit(ctx.environ, ctx.workspace),
         bypass_reason=bypass_reason,
         restored=restored,
+        undid=undid,
     )
 
     def fail(message: str, state: str = UNCHANGED) -> NoReturn:
@@ -454,7 +462,7 @@ def apply_commands(
     if build_plan(wanted, after, guild=target.guild).empty:
         if write_error is not None:
             applied.notes.append(f"the write's answer was lost ({write_error}), but verification shows it applied")
-        record(settings, ctx, discord, action=action, target=target, digest=digest, applied=applied, outcome="success")
+        record_success(settings, ctx, discord, action=action, digest=digest, applied=applied, since=planned_at)
         applied.notes += retain_backups(settings, ctx, discord, target)
         return applied
 
@@ -467,6 +475,42 @@ def apply_commands(
         if unchanged
         else f"neither the previous nor the intended set: restore backup {applied.backup}",
     )
+
+
+def record_success(
+    settings: Settings, ctx: Runtime, discord: Discord, *, action: str, digest: str, applied: Applied, since: datetime
+) -> None:
+    """Record the verified write, unless another run took over this run's claim or wrote to the scope since
+    this run read it (``since``): then the success may no longer be true (this write may have landed on top of
+    theirs, or theirs on top of this one), so the live commands are read again and the run fails, saying what
+    they hold. The check and the record are one step under the ledger's lock."""
+    ledger = ctx.ledger(settings)
+    target = applied.target
+    with ledger.lock():
+        other = superseded(
+            ledger, application_id=discord.application_id, guild_id=target.guild_id, run=ctx.run_id, since=since
+        )
+        if other is None:
+            record(
+                settings, ctx, discord, action=action, target=target, digest=digest, applied=applied, outcome="success"
+            )
+            return
+    how = "took over this run's claim" if other.took_over == ctx.run_id else "wrote to it"
+    who = f"{describe(other)}{f' ({other.run_url})' if other.run_url else ''}"
+    before = discord.requests
+    try:
+        now = set_checksum(discord.client.list_commands(target.guild_id), guild=target.guild)
+        holds = "this run's set" if now == applied.live_checksum else "another set"
+    except DiscordError as exc:
+        holds = f"a set that could not be read again ({exc})"
+    applied.requests += discord.requests - before
+    message = (
+        f"this run's write was verified, but {who} {how} while it was writing, so its success is no longer "
+        f"certain; read again, {target.label} hold(s) {holds}. Check what is live (detect against this "
+        "environment) before deploying or rolling back again"
+    )
+    state = f"{holds} (read again after another run's write)"
+    raise failed(settings, ctx, discord, action=action, digest=digest, applied=applied, message=message, state=state)
 
 
 def send_write(client: DiscordClient, guild_id: str | None, write: Write) -> None:

@@ -3,13 +3,15 @@ before any contact with Discord."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..commands.canonical import PRIMARY_ENTRY_POINT, checksum
+from ..commands import jsonpos
+from ..commands.canonical import PRIMARY_ENTRY_POINT, SERVER_KEYS, checksum
 from ..commands.loader import SourceCommand
-from ..commands.problems import Problem, has_errors
+from ..commands.problems import JsonPath, Problem, has_errors
 from ..commands.rules import Scope, check_commands
 from ..outcome import EXIT_FAILED, Facts, Outcome, render
 from ..sources import command_folders, load_commands
@@ -18,6 +20,7 @@ from ..wording import Wording
 if TYPE_CHECKING:
     from ..config import Settings
     from ..runtime import Runtime
+    from ..stores.backups import BackupDocument
 
 
 @dataclass(slots=True)
@@ -62,6 +65,23 @@ def _named(problem: Problem, root: Path, wording: Wording) -> Problem:
     if folders:
         hint += f" (in this folder: {', '.join(folders)})"
     return replace(problem, message=f"{problem.message}: {hint}")
+
+
+def validate_backup(name: str, document: BackupDocument, *, guild: bool) -> Validated:
+    """A backup's commands checked like command files (the same rules: counts, names, options, sizes) before a
+    restore sends them: a backup is only what Discord held, or what someone put in the store. Each problem
+    names the backup and the line in it (backups are written as this serialisation, stores/backups.py)."""
+    text = json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False)
+    by_index: dict[int, dict[JsonPath, int]] = {}
+    for path, line in jsonpos.parse(text)[1].items():
+        if len(path) >= 2 and path[0] == "commands" and isinstance(path[1], int):
+            by_index.setdefault(path[1], {})[path[2:]] = line
+    commands = [
+        SourceCommand({k: v for k, v in command.items() if k not in SERVER_KEYS}, name, index, by_index.get(index, {}))
+        for index, command in enumerate(document.commands)
+    ]
+    problems = check_commands(commands, scope="guild" if guild else "any")
+    return Validated(commands, problems, checksum(document.commands))
 
 
 def invalid_outcome(action: str, settings: Settings, validated: Validated) -> Outcome:

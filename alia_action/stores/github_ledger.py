@@ -41,6 +41,8 @@ DESCRIPTION_LIMIT = 140  # GitHub refuses longer deployment status descriptions
 MAX_DEPLOYMENTS = 100  # read per environment at most, newest first
 BYPASS_NOTE = "EMERGENCY (circuit breaker bypassed) "
 CREATES_WINDOW = timedelta(hours=24)  # Discord's daily create budget: the longest look back but the breaker's
+# rollback counts back through the scope's recorded deploys (up to MAX_DEPLOYMENTS of them): months, not a day.
+ROLLBACK_WINDOW = timedelta(days=90)
 
 
 def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:

@@ -58,6 +58,9 @@ class LedgerEntry(BaseModel):
     run_url: str | None = None  # the workflow run that wrote the entry, when known (who holds a claim)
     took_over: str | None = None  # the run whose unfinished claim this run overrode (that claim is closed)
     restored: str | None = None  # rollback: the backup it restored (``backup`` is the pre-rollback one it took)
+    # rollback: the deploys it undoes, each named by its ``backup`` (the state before it). None on a rollback
+    # recorded by an earlier version; () on a restore that undoes no recorded deploy.
+    undid: tuple[str, ...] | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -258,3 +261,60 @@ def concurrent_claim(
                 f"another {entry.action} ({entry.time:%H:%M:%S} UTC) changed the live commands after this run read them"
             )
     return None
+
+
+def superseded(
+    ledger: Ledger, *, application_id: str, guild_id: str | None, run: str, since: datetime
+) -> LedgerEntry | None:
+    """Why this run's result may no longer be true, or None: another run took over its claim, or recorded a
+    write to the scope after ``since`` (when this run read the live commands)."""
+    for entry in ledger.entries():
+        if entry.run == run or not entry.same_scope(application_id, guild_id):
+            continue
+        if entry.took_over == run or (entry.outcome == "success" and entry.time > since):
+            return entry
+    return None
+
+
+def describe(entry: LedgerEntry) -> str:
+    """A recorded deploy as a person finds it: ``stage of 2026-01-15 10:30:00 UTC (commit 0123456)``."""
+    commit = f", commit {entry.git_sha[:7]}" if entry.git_sha else ""
+    return f"the {entry.action} of {entry.time:%Y-%m-%d %H:%M:%S} UTC{commit}"
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """A scope's recorded writes replayed for rollback. ``deploys``: the successful writes rollback counts back
+    through, oldest first (the newest ``undone`` of them are undone by ``rollback``, the latest recorded write,
+    when it is a rollback)."""
+
+    deploys: tuple[LedgerEntry, ...]
+    undone: int = 0
+    rollback: LedgerEntry | None = None
+
+
+def history(entries: list[LedgerEntry], *, application_id: str, guild_id: str | None) -> History:
+    """Replay the scope's successful writes in time order. A deploy (stage, promote, or a restore that undid no
+    recorded deploy) is pushed; a rollback marks the deploys it undid. Deploys a rollback undid stay countable
+    until the next deploy, so the same rollback run again finds the same target: it is idempotent, and going
+    further back is an explicit count."""
+    writes = sorted(
+        (e for e in entries if e.outcome == "success" and e.backup and e.same_scope(application_id, guild_id)),
+        key=lambda e: e.time,
+    )
+    kept: list[LedgerEntry] = []  # not undone
+    undone: list[LedgerEntry] = []  # undone by the latest rollback(s), no deploy since
+    latest: LedgerEntry | None = None
+    for entry in writes:
+        if entry.action != "rollback" or entry.undid == ():
+            kept, undone, latest = [*kept, entry], [], None  # what was undone is superseded for good
+            continue
+        every = kept + undone
+        if entry.undid is None:  # recorded by an earlier version, which undid the newest deploy
+            cut = max(len(kept) - 1, 0)
+            kept, undone = every[:cut], every[cut:]
+        else:
+            kept = [e for e in every if e.backup not in entry.undid]
+            undone = [e for e in every if e.backup in entry.undid]
+        latest = entry
+    return History(tuple(kept + undone), len(undone), latest)

@@ -127,7 +127,7 @@ def test_latest_is_found_however_many_backups_other_scopes_have(
     assert "coinflip shiny" not in str(live.commands(APP_ID, GUILD_ID))
 
 
-def test_latest_skips_backups_equal_to_the_live_set_after_a_refused_write(
+def test_the_record_names_the_deploy_to_undo_a_refused_write_is_none(
     live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     stage.run(make_settings(action="stage"), ctx)
@@ -138,45 +138,30 @@ def test_latest_skips_backups_equal_to_the_live_set_after_a_refused_write(
 
     change_two(ctx.workspace, "gold")
     live.faults.add(Fault.respond(400, {"code": 50035, "message": "Invalid Form Body", "errors": {}}), method="PUT")
-    with pytest.raises(DeployError, match="Discord refused the write") as refused:
+    with pytest.raises(DeployError, match="Discord refused the write"):
         stage.run(make_settings(action="stage"), ctx)
-    refused_backup = str(refused.value).split("Backup taken before the write: ")[1].rstrip(".")
     assert staged_set(live) == live_now  # the refused write changed nothing
 
     outcome = rollback.run(make_settings(action="rollback", environment="staging"), ctx)
     assert outcome.outputs["restored-backup"] == good.outputs["backup-file"]
     assert staged_set(live) == state_before_last_good
     chose = next(line for line in outcome.lines if line.startswith("chose "))
-    assert f"chose {good.outputs['backup-file']}: the newest backup of guild {GUILD_ID}" in chose
-    assert f"skipped 1 newer one(s) equal to the live commands ({refused_backup})" in chose
+    assert chose.startswith(f"chose {good.outputs['backup-file']}: the state before the stage of ")
     assert "Chose " in outcome.summary
+    assert any(line.startswith("51 commands · checksum ") for line in outcome.lines)  # not "0 commands"
 
 
-def test_latest_with_every_backup_equal_to_live_says_so_and_writes_nothing(
+def test_no_recorded_deploy_of_the_scope_names_the_scope_and_writes_nothing(
     live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
-    live.set_commands(APP_ID, None, [{"name": "ping", "description": "Ping", "type": 1}])
-    store_of(ctx).save(
-        BackupDocument(
-            application_id=APP_ID,
-            environment="production",
-            taken_at=ctx.now(),
-            checksum="x",
-            commands=live.commands(APP_ID, None),
-        )
+    stage.run(make_settings(action="stage"), ctx)  # a staging deploy only
+    store_of(ctx).save(  # a production backup without a recorded deploy: no guess restores it
+        BackupDocument(application_id=APP_ID, environment="production", taken_at=ctx.now(), checksum="x")
     )
     mark = len(live.requests)
-    with pytest.raises(
-        DeployError, match=r"nothing to roll back to: every backup of global commands .* equals the live"
-    ):
+    with pytest.raises(DeployError, match=f"no deploy of global commands of application {APP_ID} in the deploym"):
         rollback.run(make_settings(action="rollback", environment="production"), ctx)
     assert writes(live, mark) == []
-
-
-def test_no_backup_of_the_scope_names_the_scope(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
-    stage.run(make_settings(action="stage"), ctx)  # a staging backup only
-    with pytest.raises(DeployError, match=f"no backup of global commands of application {APP_ID}"):
-        rollback.run(make_settings(action="rollback", environment="production"), ctx)
 
 
 # ------------------------------------------------------------------------------------ listing by scope
