@@ -134,6 +134,15 @@ def both_servers(request: pytest.FixtureRequest) -> Iterator[str]:
             yield running.url
 
 
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    """moto in server mode for the module's S3 tests (reset by each test that uses it)."""
+    from tests.support.oidc_standin import moto_server
+
+    with moto_server() as url:
+        yield url
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """The fault-injection, hostile-input and secret-hygiene tallies, for CI logs and closing notes."""
     from tests.support import fault_tally, hostile_tally, hygiene_tally

@@ -85,7 +85,7 @@ def test_rollback_error(live: Emulator, ws: Path) -> None:
     result = step(ws, live, "rollback", environment="production")
     summary = failed(result, "rollback")
     assert result.outputs["requests"] == "1" and result.outputs["backup-file"] == ""
-    assert f"no backup of global commands of application {APP_ID}" in summary
+    assert f"no deploy of global commands of application {APP_ID} in the deployment record" in summary
     assert "| global commands | unchanged" in summary
 
 

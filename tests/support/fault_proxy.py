@@ -26,6 +26,16 @@ SLOW_DOWN = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
     b"<Message>Please reduce your request rate.</Message><RequestId>FAULTPROXY</RequestId></Error>"
 )
+
+
+def s3_error(code: str) -> bytes:
+    """S3's error body with ``code`` (the same shape as SlowDown's)."""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{code}</Message>'
+        "<RequestId>FAULTPROXY</RequestId></Error>"
+    ).encode()
+
+
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade"})
 
 
@@ -37,6 +47,7 @@ class ProxyFault:
     times: int = 1
     status: int = 503
     seconds: float = 0.0
+    body: bytes = SLOW_DOWN
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +84,16 @@ class FaultProxy:
         times: int = 1,
         status: int = 503,
         seconds: float = 0.0,
+        code: str | None = None,
     ) -> None:
         """The next ``times`` requests matching ``method`` and ``path`` (a regex searched in the path) get
-        a ``status`` answer (S3's SlowDown body), a connection ``reset``, or a ``delay`` of ``seconds``."""
+        a ``status`` answer (S3's SlowDown body, or S3's error body with ``code``, e.g. NoSuchKey or
+        AccessDenied), a connection ``reset``, or a ``delay`` of ``seconds``."""
         assert kind in ("status", "reset", "delay"), kind
         compiled = re.compile(path) if path else None
         with self._lock:
-            self._faults.append(ProxyFault(kind, method, compiled, times, status, seconds))
+            body = s3_error(code) if code else SLOW_DOWN
+            self._faults.append(ProxyFault(kind, method, compiled, times, status, seconds, body))
 
     @property
     def pending(self) -> int:
@@ -173,7 +187,7 @@ class FaultProxy:
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.seconds)
         if fault is not None and fault.kind == "status":
-            self._answer(http, fault.status, {"Content-Type": "application/xml"}, SLOW_DOWN, method)
+            self._answer(http, fault.status, {"Content-Type": "application/xml"}, fault.body, method)
             return
         forwarded = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
         if "Transfer-Encoding" in headers or "transfer-encoding" in headers:
