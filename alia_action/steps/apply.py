@@ -130,11 +130,7 @@ def claim_scope(
             claim = conflict.claim
             if claim is None or not settings.override_claim:
                 raise ConcurrentDeploy(blocked_message(action, target, conflict, settings.claim_expiry, ctx.wording))
-            took_over = claim.run
-            message = (
-                f"took over the unfinished claim of {conflict.holder()}, started {claim.time:%Y-%m-%d %H:%M:%S} UTC: "
-                "override-claim is set; if that run is still writing, it fails instead of reporting success"
-            )
+            took_over, message = claim.run, takeover(conflict, claim)
             ctx.log(f"warning: {action} to {target.label} {message}")
         started = Applied(
             target,
@@ -155,6 +151,50 @@ def claim_scope(
             digest=digest,
             applied=started,
             outcome="started",
+            message=message,
+            took_over=took_over,
+        )
+
+
+def takeover(conflict: Conflict, claim: LedgerEntry) -> str:
+    """What override-claim overrides: whose claim, started when (with the day: a claim may be days old)."""
+    return (
+        f"took over the unfinished claim of {conflict.holder()}, started {claim.time:%Y-%m-%d %H:%M:%S} UTC: "
+        "override-claim is set; if that run is still writing, it fails instead of reporting success"
+    )
+
+
+def close_overridden(
+    settings: Settings, ctx: Runtime, discord: Discord, *, action: str, target: Scope, digest: str, applied: Applied
+) -> None:
+    """Record a run that had nothing to write (``noop``). With override-claim, another run's unfinished claim
+    is closed by it too (a killed run's claim, found already done by its re-run), so it blocks no later run."""
+    ledger = ctx.ledger(settings)
+    with ledger.lock():
+        took_over, message = None, ""
+        conflict = None
+        if settings.override_claim:
+            conflict = concurrent_claim(
+                ledger,
+                application_id=discord.application_id,
+                guild_id=target.guild_id,
+                run=ctx.run_id,
+                planned_at=ctx.now(),
+                live_checksum=applied.live_checksum or "",
+                expiry=timedelta(seconds=settings.claim_expiry),
+            )
+        if conflict is not None and conflict.claim is not None:
+            took_over, message = conflict.claim.run, takeover(conflict, conflict.claim)
+            ctx.log(f"warning: {action} to {target.label} {message}")
+        record(
+            settings,
+            ctx,
+            discord,
+            action=action,
+            target=target,
+            digest=digest,
+            applied=applied,
+            outcome="noop",
             message=message,
             took_over=took_over,
         )
@@ -402,7 +442,7 @@ def apply_commands(
         applied.live_checksum = set_checksum(live, guild=target.guild)
         applied.notes.append(f"{target.label} already hold(s) this set: no write")
         if not settings.dry_run:  # a dry run writes nothing anywhere, the record included
-            record(settings, ctx, discord, action=action, target=target, digest=digest, applied=applied, outcome="noop")
+            close_overridden(settings, ctx, discord, action=action, target=target, digest=digest, applied=applied)
         return applied
 
     # 2. Guards, then the durable backup: both before the first write.

@@ -375,6 +375,10 @@ def test_an_interrupted_rollback_rerun_with_override_claim_finds_it_done(
     assert f"already rolled back to {backups[1]}" in out and "nothing was written" in out
     assert writes(live, mark) == []
     assert f"--backup-file {pre_rollback}`" in out  # the killed run's pre-rollback backup undoes it
+    started = re.search(r"took over the unfinished claim of rollback \(run id \w+\), started (\S+ \S+) UTC", out)
+    assert started is not None and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", started.group(1)), out
+    staged(make_settings, workspace, "gold")  # the killed run's claim, taken over, blocks no later deploy
+    assert live_coin(live) == "Flip a gold coin"
 
 
 @pytest.mark.parametrize("override", [False, True], ids=["waits", "override-claim"])
