@@ -470,11 +470,14 @@ def test_a_symlinked_backup_is_refused(live: Emulator, make_settings: SettingsFa
         )
 
 
-def test_a_backup_of_another_scope_needs_force(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
+def test_a_backup_of_another_scope_is_refused_and_no_force_suggested(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
     first = stage.run(make_settings(action="stage"), ctx)
     name = first.outputs["backup-file"]
-    with pytest.raises(UsageError, match=f"backup {name} was taken from guild {GUILD_ID}, not global commands"):
+    with pytest.raises(UsageError, match=f"backup {name} was taken from guild {GUILD_ID} of application") as caught:
         rollback.run(make_settings(action="rollback", environment="production", backup_file=name), ctx)
+    assert "not from global commands" in str(caught.value) and "force" not in str(caught.value)
     document = LocalBackupStore(ctx.workspace / "command-backups").load(name)
     assert document.application_id == APP_ID
 
