@@ -23,7 +23,7 @@ from alia_action.errors import DeployError
 from alia_action.handlers import rollback, stage
 from alia_action.runtime import Runtime, utc_now
 from alia_action.steps.apply import ConcurrentDeploy
-from alia_action.stores.ledger import FileLedger, LedgerEntry
+from alia_action.stores.ledger import FileLedger, LedgerEntry, superseded
 from tests.conftest import SettingsFactory
 from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID
 from tests.support.fault_proxy import FaultProxy
@@ -193,6 +193,23 @@ def test_rollback_never_takes_over_a_live_claim_by_itself_and_override_claim_nam
     took = next(line for line in lines if "took over the unfinished claim of stage" in line)
     assert f"({OTHER_RUN_URL}), started {held:%Y-%m-%d %H:%M:%S} UTC: override-claim is set" in took
     assert ledger.entries()[-2].took_over == "other-run"
+
+
+def test_a_result_is_superseded_by_a_takeover_of_its_claim_or_another_runs_later_write(workspace: Path) -> None:
+    """Issue 20 item 4: what a run checks before recording success (apply.record_success)."""
+    ledger = FileLedger(workspace / "deployment.log")
+    mine = entry("started", run="mine", minutes_ago=3)
+    ledger.record(mine)
+    ledger.record(entry("success", run="earlier", minutes_ago=5))  # before this run read the scope: fine
+    ledger.record(entry("success", run="other", minutes_ago=1, guild_id=None, environment="production"))
+    scope = {"application_id": APP_ID, "guild_id": GUILD_ID, "run": "mine", "since": mine.time}
+    assert superseded(ledger, **scope) is None
+    ledger.record(foreign_claim(run="taker", minutes_ago=2, took_over="mine"))
+    assert getattr(superseded(ledger, **scope), "run", None) == "taker"
+    other = FileLedger(workspace / "other.log")
+    other.record(mine)
+    other.record(entry("success", run="late", minutes_ago=2))  # another run's write after this run read
+    assert getattr(superseded(other, **scope), "run", None) == "late"
 
 
 # ------------------------------------------------------------------- GitHub claims

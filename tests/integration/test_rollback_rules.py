@@ -12,7 +12,7 @@ import pytest
 
 from alia_action.commands.canonical import canonical_set
 from alia_action.discord.emulator import Emulator, Fault
-from alia_action.errors import DeployError
+from alia_action.errors import DeployError, UsageError
 from alia_action.handlers import rollback, stage
 from alia_action.runtime import Runtime
 from alia_action.scope import Scope
@@ -244,3 +244,22 @@ def test_one_place_words_a_setting_for_the_terminal_and_for_the_action() -> None
     line = TERMINAL.run("rollback", environment="staging", backup_file="commands-backup-x.json")
     assert line == "`command-deploy rollback --environment staging --backup-file commands-backup-x.json`"
     assert ACTION.run("rollback", environment="production") == "`action: rollback, environment: production`"
+
+
+# ------------------------------------------------------------------------------------ steps
+
+
+def test_steps_reaches_back_as_far_as_the_record_and_no_further(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    first = stage.run(make_settings(action="stage"), ctx)  # its backup: the empty guild
+    change_two(ctx.workspace, "shiny")
+    stage.run(make_settings(action="stage"), ctx)
+    mark = len(live.requests)
+    with pytest.raises(DeployError, match=r"`--steps 3` asks to undo 3 deploys of guild .* holds 2\. Name an older"):
+        rollback.run(make_settings(action="rollback", environment="staging", steps=3), ctx)
+    with pytest.raises(UsageError, match="--backup-file and --steps both choose what to restore"):
+        rollback.run(make_settings(action="rollback", environment="staging", steps=2, backup_file="x"), ctx)
+    assert writes(live, mark) == []
+    outcome = rollback.run(make_settings(action="rollback", environment="staging", steps=2, allow_deletions=True), ctx)
+    assert outcome.outputs["restored-backup"] == first.outputs["backup-file"] and staged_set(live) == []
