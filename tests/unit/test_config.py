@@ -65,6 +65,7 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "role_session_name": ("gha-run-42", "gha-run-42"),
     "comment": ("false", False),
     "force": ("true", True),
+    "steps": (" 2 ", 2),
     "dry_run": ("on", True),
     "deployment_environment_staging": ("stg", "stg"),
     "deployment_environment_production": ("prd", "prd"),
@@ -231,6 +232,7 @@ BAD: list[tuple[str, str, str]] = [
     ("max-deletions", "-1", "input 'max-deletions' must be a whole number (0 or more); got '-1'"),
     ("max-deletions", "many", "input 'max-deletions' must be a whole number (0 or more); got 'many'"),
     ("backup-retention", "0", "input 'backup-retention' must be 1 or more; got '0'"),
+    ("steps", "0", "input 'steps' must be 1 or more; got '0'"),
     (
         "check-guilds",
         "111, general",
