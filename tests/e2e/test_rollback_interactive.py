@@ -40,6 +40,19 @@ def test_interactive_rollback_lists_backups_and_restores_the_chosen_one(tmp_path
             checksum="x",
         )
     )
+    # A stray in the staging guild's own folder, holding another guild's commands: never offered there.
+    stray_store = LocalBackupStore(tmp_path / "elsewhere")
+    stray = stray_store.save(
+        BackupDocument(
+            application_id=TEST_APPLICATION_ID,
+            guild_id="1180000000000000999",
+            environment="staging",
+            taken_at=datetime.now(UTC) + timedelta(minutes=2),
+            checksum="x",
+        )
+    )
+    scope_folder = tmp_path / "command-backups" / TEST_APPLICATION_ID / TEST_GUILD_ID
+    (scope_folder / stray).write_bytes(next((tmp_path / "elsewhere").rglob(stray)).read_bytes())
 
     primary, replica = pty.openpty()
     proc = subprocess.Popen(
@@ -86,6 +99,8 @@ def test_interactive_rollback_lists_backups_and_restores_the_chosen_one(tmp_path
     assert f"Backups of guild {TEST_GUILD_ID} of application {TEST_APPLICATION_ID}" in text
     assert f"guild {TEST_GUILD_ID}" in text.split("  1. ")[1]  # the scope column
     assert global_backup not in text and "  2. " not in text
+    assert f"warning: {stray} holds the commands of guild 1180000000000000999" in text and "not offered" in text
+    assert f"1. {stray}" not in text
     chosen = re.search(r"  1\. (commands-backup-\S+\.json)", text)
     assert chosen is not None
     # The local Discord remembers the stage; the chosen backup is the empty guild from before it.
