@@ -527,9 +527,13 @@ def record_success(
     ledger = ctx.ledger(settings)
     target = applied.target
     with ledger.lock():
-        other = superseded(
-            ledger, application_id=discord.application_id, guild_id=target.guild_id, run=ctx.run_id, since=since
-        )
+        try:
+            other = superseded(
+                ledger, application_id=discord.application_id, guild_id=target.guild_id, run=ctx.run_id, since=since
+            )
+        except DeployError as exc:  # the write is verified: an unreadable record is no reason to call it failed
+            ctx.log(f"warning: whether another run wrote to {target.label} meanwhile could not be checked: {exc}")
+            other = None
         if other is None:
             record(
                 settings, ctx, discord, action=action, target=target, digest=digest, applied=applied, outcome="success"

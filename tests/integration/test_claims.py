@@ -279,6 +279,20 @@ def test_s3_down_fails_before_writing_and_closes_the_claim_in_github_and_the_fil
     assert puts(live) == ["PUT"]
 
 
+def test_a_verified_write_whose_record_cannot_be_read_again_is_a_success_with_a_warning(
+    gh: GitHubStandIn, live: Emulator, make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    """Issue 20 item 4: the check for another run's write, after a verified one, never turns it into a failure
+    that says nothing was written."""
+    run = Runner(gh, tmp_path, {}, "push")
+    # The creates budget's read and the claim's read pass (one listing per environment each); the rest fail.
+    gh.fail(502, method="GET", path=r"/deployments$", skip=4, times=4)
+    step = run(make_settings(action="stage", github_token=GH_TOKEN), fresh_workspace(tmp_path, "a"))
+    assert step.code == 0, step.log
+    assert gh.pending == 0 and puts(live) == ["PUT"]
+    assert "whether another run wrote to staging guild" in step.log and "could not be checked" in step.log
+
+
 def test_an_unreadable_record_stops_writes_and_the_breaker_names_the_cause(
     gh: GitHubStandIn, live: Emulator, make_settings: SettingsFactory, tmp_path: Path
 ) -> None:
