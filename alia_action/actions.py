@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-Action = Literal["detect", "stage", "promote", "deploy", "rollback", "health", "dashboard"]
+Action = Literal["detect", "stage", "promote", "deploy", "rollback", "health", "inventory", "dashboard"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,10 @@ REGISTRY: dict[str, ActionSpec] = {
         ActionSpec("deploy", "stage, then promote: the whole pipeline"),
         ActionSpec("rollback", "restore a backup to the scope it was taken from"),
         ActionSpec("health", "check the live commands: latency, missing, extra and drifted commands, trend"),
+        ActionSpec(
+            "inventory",
+            "walk every guild the bot is in: stale, duplicate and unreadable guild commands (never writes)",
+        ),
         ActionSpec(
             "dashboard", "build the SLA dashboard (HTML + Markdown) from the deployment, health and alert records"
         ),

@@ -376,6 +376,13 @@ def parse_positive_count(value: object) -> int:
     return number
 
 
+def parse_invalid_budget(value: object) -> int:
+    budget = parse_count(value)
+    if not 1 <= budget <= MAX_INVALID_BUDGET:  # half of Discord's ban threshold at most: a margin stays
+        raise ValueError(f"must be between 1 and {MAX_INVALID_BUDGET:,}; got {_show(value)}")
+    return budget
+
+
 def parse_reason(value: object) -> str:
     text = " ".join(parse_text(value).split())  # one line: it goes into a deployment status and a title
     if len(text) > BYPASS_REASON_LIMIT:
@@ -399,7 +406,8 @@ class Cli:
     on: tuple[str, ...]
 
 
-ALL = ("detect", "stage", "promote", "deploy", "rollback", "health", "dashboard", "monitor")
+ALL = ("detect", "stage", "promote", "deploy", "rollback", "health", "dashboard", "monitor", "inventory")
+MAX_INVALID_BUDGET = 5_000  # Discord bans an IP at 10,000 invalid answers in 10 minutes (rate-limits.mdx)
 WRITES = ("stage", "promote", "deploy", "rollback")
 CHECKS = ("health", "monitor")
 LISTS = ("backups",)  # the backup listing takes where the backups are, and whose
@@ -515,6 +523,23 @@ class Settings(BaseModel):
     dashboard_file: Annotated[
         Text, Cli("where the HTML is written (default: command-dashboard.html; .md beside it)", ("dashboard",))
     ] = "command-dashboard.html"
+    checkpoint_file: Annotated[
+        Text,
+        Cli(
+            "inventory: where the walk records what it read, to resume (default: .command-deploy-inventory.jsonl)",
+            ("inventory",),
+        ),
+    ] = ".command-deploy-inventory.jsonl"
+    checkpoint_max_age: Annotated[
+        Duration, Cli("inventory: guilds read this recently are not read again (default: 6h)", ("inventory",))
+    ] = 6 * 3600.0
+    invalid_request_budget: Annotated[
+        int,
+        BeforeValidator(parse_invalid_budget),
+        Cli(
+            "stop before more 401/403/429 answers than this in 10 minutes (default: 1000; Discord bans at 10,000)", ALL
+        ),
+    ] = 1000
     bypass_breaker: Annotated[
         Flag, Cli("emergency only: skip the circuit breaker (needs --bypass-reason; leaves a trail)", ("promote",))
     ] = False

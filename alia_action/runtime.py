@@ -152,8 +152,10 @@ class Runtime:
         from .discord.connection import open_emulated, open_live
 
         self.learn(settings)
+        # The engine's budget of invalid answers is a setting; tests may still tune it through client_options.
+        options = {"invalid_budget": settings.invalid_request_budget, **self.client_options}
         if settings.uses_emulator:
-            return open_emulated(self.workspace, settings.guild_id, self.resources, self.log, self.client_options)
+            return open_emulated(self.workspace, settings.guild_id, self.resources, self.log, options)
         bot = self.credentials(settings, application)
         guild = bot.staging_guild if application == "staging" else self._shared_staging_guild(settings)
         discord = open_live(
@@ -162,7 +164,7 @@ class Runtime:
             guild,
             settings.discord_api_url,
             self.resources,
-            self.client_options,
+            options,
         )
         from .credentials import guild_places
 

@@ -2,12 +2,15 @@
 
 What it does for its callers (the handlers):
 
-* reads rate limits from the headers, per bucket: waits before a request when the bucket is
-  known to be empty, and on a 429 waits exactly ``retry_after`` (route or global), then retries;
+* sends every request through one rate-limit engine (:mod:`.ratelimit`): per-route buckets read from the
+  headers (waits before a request when the bucket is known to be empty), the global 50 requests a second,
+  and on a 429 waits exactly ``retry_after`` (route or global), then retries; safe to share between threads;
 * retries 5xx answers, timeouts and dropped connections with exponential backoff and jitter,
   bounded in attempts and total time;
 * never retries 400/401/403/404 (more than 10,000 401/403/429 answers in 10 minutes earn an IP
-  ban; they are counted in :attr:`DiscordClient.invalid_responses`);
+  ban; they are counted in :attr:`DiscordClient.invalid_responses`, and :attr:`DiscordClient.invalid` stops
+  the run at its budget); a guild that answered 403 50001 (no ``applications.commands`` scope) is remembered
+  and not asked again by this client;
 * raises typed errors (:mod:`alia_action.discord.errors`) whose messages say what to do;
 * checks the shape of every 2xx body before handing it on: a proxy's HTML page or a JSON value that
   is not a list of command objects (or one command object) is :class:`MalformedResponse`, never
@@ -39,6 +42,7 @@ from .. import __version__
 from ..commands.loader import json_kind
 from .errors import (
     DAILY_CREATES,
+    MISSING_ACCESS,
     DiscordError,
     MalformedResponse,
     NotAuthorizedOnApplication,
@@ -49,10 +53,11 @@ from .errors import (
     error_from_response,
 )
 from .oauth import TOKEN_PATH, ClientSecret, token_request
-from .ratelimit import RateLimiter, route_key
+from .ratelimit import DEFAULT_INVALID_BUDGET, GLOBAL_RATE, InvalidAnswers, RateLimiter, route_key
 
 DEFAULT_API_URL = "https://discord.com/api/v10"
-Expect = Literal["list", "command"] | None
+Expect = Literal["list", "command", "guilds"] | None
+GUILDS_PAGE = 200  # the most guilds GET /users/@me/guilds gives at once (user.mdx, Get Current User Guilds)
 _NOT_JSON: Any = object()  # a body that does not parse: distinct from an empty one and from JSON null
 DEFAULT_USER_AGENT = f"DiscordBot (https://github.com/alia-bot/command-deploy, {__version__})"
 
@@ -95,6 +100,9 @@ class DiscordClient:
         max_rate_limit_wait: float = 60.0,
         max_rate_limit_retries: int = 5,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        global_rate: int | None = GLOBAL_RATE,
+        invalid_budget: int = DEFAULT_INVALID_BUDGET,
     ) -> None:
         self._client_secret = token if isinstance(token, ClientSecret) else None
         self._auth_lock = threading.Lock()  # one exchange at a time, however many threads share the client
@@ -119,9 +127,15 @@ class DiscordClient:
         self.max_rate_limit_wait = max_rate_limit_wait
         self.max_rate_limit_retries = max_rate_limit_retries
         self._sleep = sleep
-        self._limiter = RateLimiter()
+        self.clock = clock  # the run's clock: rate-limit windows, and the progress of long walks
+        self._limiter = RateLimiter(clock, global_rate=global_rate)
+        self.invalid = InvalidAnswers(invalid_budget, clock)  # stops the run before Discord's ban threshold
+        self._no_access: set[str] = set()  # guilds that answered 403 50001: asked once, never again
         self._lock = threading.Lock()
         self._records: list[RequestRecord] = []
+        self._count = 0
+        # False: count the exchanges but keep no record of each (a walk of every guild stays flat in memory).
+        self.record_requests = True
         self.invalid_responses = 0  # 401, 403 and 429 answers (Discord bans IPs over 10,000 in 10 min)
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -153,11 +167,13 @@ class DiscordClient:
     @property
     def request_count(self) -> int:
         with self._lock:
-            return len(self._records)
+            return self._count
 
     def _record(self, record: RequestRecord) -> None:
         with self._lock:
-            self._records.append(record)
+            self._count += 1
+            if self.record_requests:
+                self._records.append(record)
 
     def _scrub(self, text: str) -> str:
         secrets = [self._token, *(self._client_secret.values() if self._client_secret else ())]
@@ -214,6 +230,7 @@ class DiscordClient:
             if response.status_code in (401, 403, 429):
                 with self._lock:
                     self.invalid_responses += 1
+            self.invalid.record(response.status_code, response.headers)
             parsed = _json(response)
             return secret.accept(None if parsed is _NOT_JSON else parsed, response.status_code, self.application_id)
         raise AssertionError("unreachable: the last attempt returns or raises")
@@ -236,6 +253,12 @@ class DiscordClient:
         """Bulk overwrite: the scope holds exactly ``body`` afterwards. Returns what Discord stored."""
         result = self.request("PUT", self._path(guild_id), json=list(body), guild_id=guild_id, expect="list")
         return list(result)
+
+    def list_guilds(self, after: str | None = None, limit: int = GUILDS_PAGE) -> list[dict[str, Any]]:
+        """One page of the guilds the bot is in, by ascending ID, after ``after`` (user.mdx, Get Current User
+        Guilds: ``limit`` 1-200). Needs a bot token: a client-credentials token has no ``guilds`` scope."""
+        params = {"limit": str(limit), **({"after": after} if after else {})}
+        return list(self.request("GET", "/users/@me/guilds", params=params, expect="guilds"))
 
     def create_command(self, guild_id: str | None, body: Mapping[str, Any]) -> dict[str, Any]:
         """POST one command (an upsert by name): only that command is created or gets a new version."""
@@ -320,17 +343,23 @@ class DiscordClient:
         route = route_key(method, path)
         rate_limit_retries = 0
         while True:
-            wait = self._limiter.delay(route)
-            if wait > self.max_rate_limit_wait:
-                raise RateLimited(
-                    f"rate limited by Discord on {method} {path}: the wait of {wait:.1f} s exceeds the "
-                    f"bound of {self.max_rate_limit_wait:.0f} s",
-                    retry_after=wait,
-                    method=method,
-                    path=path,
-                )
-            if wait > 0:
+            if guild_id is not None and guild_id in self._no_access:
+                # Asked once already: another 403 would only add to Discord's invalid-request count.
+                no_access = {"code": MISSING_ACCESS, "message": "Missing Access"}
+                raise self._error(403, no_access, method, path, guild_id, body)
+            self.invalid.check()
+            wait = self._limiter.reserve(route)
+            while wait > 0:
+                if wait > self.max_rate_limit_wait:
+                    raise RateLimited(
+                        f"rate limited by Discord on {method} {path}: the wait of {wait:.1f} s exceeds the "
+                        f"bound of {self.max_rate_limit_wait:.0f} s",
+                        retry_after=wait,
+                        method=method,
+                        path=path,
+                    )
                 self._sleep(wait)
+                wait = self._limiter.reserve(route)
 
             t0 = time.monotonic()
             failure: str | None = None
@@ -359,6 +388,15 @@ class DiscordClient:
             if status in (401, 403, 429):
                 with self._lock:
                     self.invalid_responses += 1
+            self.invalid.record(status, response.headers)
+            if (
+                status == 403
+                and guild_id is not None
+                and isinstance(payload, Mapping)
+                and payload.get("code") == MISSING_ACCESS
+            ):
+                with self._lock:
+                    self._no_access.add(guild_id)
 
             if status == 429:
                 data = payload if isinstance(payload, Mapping) else {}
@@ -455,6 +493,13 @@ def shape_problem(payload: Any, expect: Expect) -> str | None:
     object is a JSON object with a string ``id`` and ``name`` (everything else is compared as data)."""
     if payload is _NOT_JSON:
         return "the body is not JSON"
+    if expect == "guilds":
+        if not isinstance(payload, list):
+            return f"expected a JSON array of guilds, got {_kind(payload)}"
+        for index, item in enumerate(payload):
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                return f"item {index}: expected a guild object with a string 'id'"
+        return None
     if expect == "list":
         if not isinstance(payload, list):
             return f"expected a JSON array of commands, got {_kind(payload)}"

@@ -17,7 +17,11 @@ retries. It behaves like Discord so that it never hides bugs:
   localizations only with ``?with_localizations=true``), IDs kept for unchanged names and for
   items carrying ``id``; versions as Discord keeps them: a PUT gives every command of the scope a
   new ``version``, a POST, PATCH or DELETE touches only its command;
-* rate-limit headers on every response and real 429s when a bucket is exhausted;
+* rate-limit headers on every response and real 429s when a bucket is exhausted, and (``global_limit``)
+  Discord's global limit over all routes with its 429 body and ``X-RateLimit-Scope``, on ``rate_clock``;
+* a fleet (:meth:`Emulator.add_fleet`): thousands of guilds for one bot, listed by ``GET /users/@me/guilds``
+  in pages of up to 200 after an ID, as Discord does (user.mdx), guild commands in some, the
+  ``applications.commands`` scope missing in some (403 50001 on their command routes);
 * scripted faults (429 route/global, 5xx, slow answers, connections dropped before or after
   the write) from Python (:attr:`Emulator.faults`) or over HTTP (``POST /_emulator/faults``);
 * a request log (:attr:`Emulator.requests`) with the Authorization value redacted.
@@ -39,6 +43,7 @@ import socket
 import sys
 import threading
 import time
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -60,6 +65,9 @@ TEST_TOKEN = "emulator-dummy-token"  # a dummy, not a secret
 
 DAY = 86400.0
 TOKEN_ROUTE = "/oauth2/token"
+GUILDS_ROUTE = "/users/@me/guilds"
+GUILDS_PAGE = 200  # Discord's most per page of GET /users/@me/guilds (user.mdx: limit 1-200, default 200)
+FLEET_BASE = 1_200_000_000_000_000_000  # fleet guild IDs count up from here
 COMMANDS_SCOPE = "applications.commands.update"  # the one scope a Bearer token needs on the command routes
 BEARER_LIFETIME = 604800.0  # Discord's expires_in for client-credentials tokens (oauth2.mdx:281)
 
@@ -306,7 +314,9 @@ class _App:
     token: str
     global_commands: list[dict[str, Any]] = field(default_factory=list)
     guild_commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    installed: set[str] = field(default_factory=set)
+    installed: set[str] = field(default_factory=set)  # in the guild with applications.commands
+    members: set[str] = field(default_factory=set)  # in the guild (the bot), with or without that scope
+    member_order: list[int] | None = None  # members sorted by ID, for paging; None: to be rebuilt
     client_secret: str | None = None  # the OAuth2 client secret; None: no client-credentials grant
     scopes: frozenset[str] = frozenset({COMMANDS_SCOPE, "identify"})  # what the grant may give (a team app's)
     activity: bool = False  # Activities enabled: Discord created its "Launch" entry point
@@ -339,6 +349,7 @@ class Emulator:
         clock: Callable[[], float] = time.time,
         activity: bool = False,
         new_app: bool = False,
+        rate_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.host = host
         self.port = port
@@ -353,6 +364,7 @@ class Emulator:
         # Activity (its auto-created entry point), one created recently (other defaults).
         self.activity = activity
         self.new_app = new_app
+        self.rate_clock = rate_clock  # the rate limits' clock (tests share a fake one with the client)
         self.faults = Faults()
         self._lock = threading.RLock()
         self._apps: dict[str, _App] = {}
@@ -461,18 +473,71 @@ class Emulator:
         with self._lock:
             return {token: grant.app_id for token, grant in self._grants.items()}
 
-    def add_guild(self, app_id: str, guild_id: str, installed: bool = True) -> None:
-        """Make ``guild_id`` exist; ``installed``: the app is in it with ``applications.commands``."""
+    def add_guild(self, app_id: str, guild_id: str, installed: bool = True, *, member: bool | None = None) -> None:
+        """Make ``guild_id`` exist; ``installed``: the app is in it with ``applications.commands``; ``member``
+        (default: ``installed``): the bot is in it, so ``GET /users/@me/guilds`` lists it (with ``installed``
+        False: a guild the bot joined without the scope, whose command routes answer 403 50001)."""
+        member = installed if member is None else member or installed
         with self._lock:
             app = self._app(app_id)
-            before = (guild_id in self._guilds, guild_id in app.installed)
+            before = (guild_id in self._guilds, guild_id in app.installed, guild_id in app.members)
             self._guilds.add(guild_id)
             if installed:
                 app.installed.add(guild_id)
             else:
                 app.installed.discard(guild_id)
-            if before != (True, installed):
+            if member:
+                app.members.add(guild_id)
+            else:
+                app.members.discard(guild_id)
+            app.member_order = None
+            if before != (True, installed, member):
                 self._changed()
+
+    def add_fleet(
+        self,
+        app_id: str,
+        count: int,
+        *,
+        with_commands: int = 0,
+        without_scope: int = 0,
+        commands: Sequence[Mapping[str, Any]] = ({"name": "leftover", "description": "Synced on start-up once"},),
+    ) -> list[str]:
+        """A bot's fleet: ``count`` guilds (IDs from :data:`FLEET_BASE`), ``without_scope`` of them joined without
+        ``applications.commands``, ``with_commands`` others holding ``commands``; both spread evenly over the
+        IDs. Returns the guild IDs in ID order. Seeding spends no rate limit and no daily budget."""
+        if with_commands + without_scope > count:
+            raise ValueError("with_commands + without_scope exceeds count")
+        ids = [str(FLEET_BASE + i) for i in range(count)]
+        no_scope = {ids[i * count // without_scope] for i in range(without_scope)} if without_scope else set()
+        rest = [g for g in ids if g not in no_scope]
+        holding = {rest[i * len(rest) // with_commands] for i in range(with_commands)} if with_commands else set()
+        with self._lock:
+            for guild in ids:
+                self.add_guild(app_id, guild, installed=guild not in no_scope, member=True)
+            for guild in sorted(holding):
+                self.set_commands(app_id, guild, commands)
+        return ids
+
+    def _guild_page(self, app: _App, query: Mapping[str, list[str]]) -> _Reply:
+        """``GET /users/@me/guilds``: partial guild objects by ascending ID after ``after`` (user.mdx)."""
+        raw_limit = query.get("limit", [str(GUILDS_PAGE)])[-1]
+        after = query.get("after", ["0"])[-1] or "0"
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= GUILDS_PAGE or not after.isdigit():
+            field_name = "limit" if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= GUILDS_PAGE else "after"
+            error = {"code": "NUMBER_TYPE_MAX", "message": f"{field_name} is out of range (limit 1-{GUILDS_PAGE})"}
+            return _Reply(400, _err(50035, "Invalid Form Body", errors={field_name: {"_errors": [error]}}))
+        if app.member_order is None:
+            app.member_order = sorted(int(g) for g in app.members)
+        start = bisect_right(app.member_order, int(after))
+        page = app.member_order[start : start + int(raw_limit)]
+        return _Reply(
+            200,
+            [
+                {"id": str(g), "name": f"guild {g}", "icon": None, "owner": False, "permissions": "0", "features": []}
+                for g in page
+            ],
+        )
 
     def snapshot(self) -> dict[str, Any]:
         """What a real Discord keeps between runs: applications (without tokens), guilds, commands with their IDs
@@ -486,6 +551,7 @@ class Emulator:
                         "installed": sorted(app.installed),
                         "activity": app.activity,
                         "new_app": app.new_app,
+                        "members": sorted(app.members),
                     }
                     for app in self._apps.values()
                 },
@@ -509,6 +575,8 @@ class Emulator:
                 app.installed = {str(g) for g in saved["installed"]}
                 app.activity = bool(saved.get("activity", False))  # absent from older state files
                 app.new_app = bool(saved.get("new_app", False))
+                app.members = {str(g) for g in saved.get("members", saved["installed"])}
+                app.member_order = None
                 self._apps[app.app_id] = app
             self._guilds = {str(g) for g in state["guilds"]}
             self._snowflakes = int(state["snowflakes"])
@@ -552,6 +620,9 @@ class Emulator:
             if guild_id is not None:
                 self._guilds.add(guild_id)
                 app.installed.add(guild_id)
+                if guild_id not in app.members:
+                    app.members.add(guild_id)
+                    app.member_order = None
             tree = checks.check_bulk(body, guild=guild_id is not None)
             if tree:
                 raise ValueError(f"Discord would refuse these commands: {json.dumps(tree)}")
@@ -643,7 +714,7 @@ class Emulator:
 
     def _bucket(self, method: str, template: str, app_id: str, guild_id: str | None) -> _Bucket:
         key = (method, template, app_id, guild_id or "")
-        now = time.monotonic()
+        now = self.rate_clock()
         bucket = self._buckets.get(key)
         if bucket is None or now >= bucket.reset_at:
             digest = hashlib.sha1(f"{method} {template}".encode()).hexdigest()[:32]  # an opaque id, not security
@@ -651,9 +722,8 @@ class Emulator:
             self._buckets[key] = bucket
         return bucket
 
-    @staticmethod
-    def _bucket_headers(bucket: _Bucket) -> dict[str, str]:
-        after = max(0.0, bucket.reset_at - time.monotonic())
+    def _bucket_headers(self, bucket: _Bucket) -> dict[str, str]:
+        after = max(0.0, bucket.reset_at - self.rate_clock())
         return {
             "X-RateLimit-Limit": str(bucket.limit),
             "X-RateLimit-Remaining": str(bucket.remaining),
@@ -680,7 +750,7 @@ class Emulator:
         return _Reply(429, body, hdrs)
 
     def _rate_limit(self, bucket: _Bucket) -> _Reply | None:
-        now = time.monotonic()
+        now = self.rate_clock()
         if self._global_until > now:
             return self._limited(self._global_until - now, is_global=True, headers=self._bucket_headers(bucket))
         if self.global_limit is not None:
@@ -697,7 +767,7 @@ class Emulator:
         return None
 
     def _fault_429(self, fault: Fault, bucket: _Bucket | None) -> _Reply:
-        now = time.monotonic()
+        now = self.rate_clock()
         if fault.kind == "global_rate_limit":
             self._global_until = max(self._global_until, now + fault.retry_after)
         elif bucket is not None:
@@ -735,6 +805,8 @@ class Emulator:
         with self._lock:
             if path == self.base_path + TOKEN_ROUTE:
                 return self._token(method, headers, raw)
+            if path == self.base_path + GUILDS_ROUTE:
+                return self._guilds_route(method, query, headers)
             reply, match, template = self._route(method, path)
             if (reply is not None or match is None) and self._bearer(headers) is not None:
                 return _Reply(401, UNAUTHORIZED)  # a commands-only token opens no other route
@@ -750,6 +822,22 @@ class Emulator:
             if reply.applied:
                 self._changed()
             return reply
+
+    def _guilds_route(self, method: str, query: Mapping[str, list[str]], headers: Mapping[str, str]) -> _Reply:
+        if method != "GET":
+            return _Reply(405, METHOD_NOT_ALLOWED)
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        # A bot token only: a client-credentials Bearer token has no guilds scope.
+        app = next((a for a in self._apps.values() if scheme == "Bot" and token and a.token == token), None)
+        if app is None:
+            return _Reply(401, UNAUTHORIZED)
+        if not headers.get("user-agent", "").strip():
+            return _Reply(403, BLOCKED)
+        bucket = self._bucket("GET", GUILDS_ROUTE, app.app_id, None)
+        reply = self._rate_limit(bucket) or self._guild_page(app, query)
+        for name, value in self._bucket_headers(bucket).items():
+            reply.headers.setdefault(name, value)
+        return reply
 
     def _serve(
         self,
@@ -1045,6 +1133,15 @@ class Emulator:
                     if key in data:
                         setattr(self, key, data[key])
                 return _Reply(204)
+            if op == "/fleet" and method == "POST":
+                ids = self.add_fleet(
+                    str(data["application_id"]),
+                    int(data["count"]),
+                    with_commands=int(data.get("with_commands", 0)),
+                    without_scope=int(data.get("without_scope", 0)),
+                    **({"commands": data["commands"]} if data.get("commands") else {}),
+                )
+                return _Reply(200, {"guilds": len(ids), "first": ids[0] if ids else None})
             if op == "/daily-creates" and method == "PUT":
                 self.set_daily_creates(str(data["application_id"]), data.get("guild_id"), int(data["count"]))
                 return _Reply(204)

@@ -107,6 +107,15 @@ class RateLimited(DiscordError):
         self.is_global = is_global
 
 
+class InvalidBudgetExhausted(DiscordError):
+    """The run's budget of invalid answers (401/403/429) in 10 minutes is spent: no further request is sent.
+    ``retry_after``: seconds until enough of them leave the window for the run to continue."""
+
+    def __init__(self, human: str, *, retry_after: float, **kw: Any):
+        super().__init__(human, **kw)
+        self.retry_after = retry_after
+
+
 class MalformedResponse(DiscordError):
     """A 2xx whose body is not the documented shape (a proxy's page, a truncated or foreign answer)."""
 

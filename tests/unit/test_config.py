@@ -56,6 +56,9 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "response_time_threshold": ("800ms", 0.8),
     "count_deviation_threshold": ("35%", 0.35),
     "check_guilds": ("111, 222\n333 111", ("111", "222", "333")),
+    "checkpoint_file": ("state/inventory.jsonl", "state/inventory.jsonl"),
+    "checkpoint_max_age": ("90m", 5400.0),
+    "invalid_request_budget": ("5000", 5000),
     "slack_webhook_url": (WEBHOOK, SecretStr(WEBHOOK)),
     "sentry_dsn": (DSN, SecretStr(DSN)),
     "issue_labels": ("deployment, discord\nurgent", ("deployment", "discord", "urgent")),
@@ -191,13 +194,13 @@ BAD: list[tuple[str, str, str]] = [
     (
         "action",
         "deplyo",
-        "input 'action' must be one of detect, stage, promote, deploy, rollback, health, dashboard; got 'deplyo'"
+        "input 'action' must be one of detect, stage, promote, deploy, rollback, health, inventory, dashboard; got 'deplyo'"
         " — did you mean 'deploy'?",
     ),
     (
         "action",
         "ship",
-        "input 'action' must be one of detect, stage, promote, deploy, rollback, health, dashboard; got 'ship'",
+        "input 'action' must be one of detect, stage, promote, deploy, rollback, health, inventory, dashboard; got 'ship'",
     ),
     (
         "environment",
@@ -205,6 +208,8 @@ BAD: list[tuple[str, str, str]] = [
         "input 'environment' must be one of staging, production; got 'prod' — did you mean 'production'?",
     ),
     ("format", "yaml", "input 'format' must be one of text, json; got 'yaml'"),
+    ("invalid-request-budget", "0", "input 'invalid-request-budget' must be between 1 and 5,000; got '0'"),
+    ("invalid-request-budget", "5001", "input 'invalid-request-budget' must be between 1 and 5,000; got '5001'"),
     ("allow-deletions", "maybe", "input 'allow-deletions' must be true or false (also yes/no, 1/0); got 'maybe'"),
     ("dry-run", "y", "input 'dry-run' must be true or false (also yes/no, 1/0); got 'y'"),
     (
