@@ -17,6 +17,7 @@ from tests.support.actions_runner import GITHUB_TOKEN
 from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN, setup_emulator
 from tests.support.discord_standin import DiscordStandIn
 from tests.support.github_standin import GitHubStandIn
+from tests.support.run_clock import RunClock
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "commands"
@@ -85,6 +86,22 @@ def make_client(live: Emulator) -> Iterator[Callable[..., DiscordClient]]:
     yield factory
     for client in clients:
         client.close()
+
+
+@pytest.fixture
+def run_clock() -> RunClock:
+    """The run's clock, shared by the fleet emulator's rate limits and the client: waits cost no real time."""
+    return RunClock()
+
+
+@pytest.fixture
+def fleet(run_clock: RunClock) -> Iterator[Emulator]:
+    """An emulator serving the test application's fleet at a small global limit (10 requests a second of the run's
+    clock, Discord's shape at a fifth of its rate; clients pace at 5 a second, so threads that wake late on the
+    shared clock stay under it): add guilds with ``fleet.add_fleet(APP_ID, ...)``."""
+    with Emulator(global_limit=10, bucket_limit=5, rate_clock=run_clock.now) as emu:
+        setup_emulator(emu)
+        yield emu
 
 
 @pytest.fixture

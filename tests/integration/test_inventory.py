@@ -1,0 +1,191 @@
+"""``inventory`` against the emulator's fleet over loopback HTTP, on the run's clock (no real waits): stale and
+duplicate guild commands found, a guild without the scope read once, the invalid-answer budget stopping a run
+with its reason and when it can continue, and the rate-limit engine it runs on."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from alia_action.config import Settings
+from alia_action.discord.client import DiscordClient
+from alia_action.discord.emulator import Emulator
+from alia_action.discord.errors import InvalidBudgetExhausted, MissingAccess
+from alia_action.discord.ratelimit import InvalidAnswers, RateLimiter, route_key
+from alia_action.handlers.inventory import run
+from alia_action.outcome import Outcome
+from alia_action.runtime import Runtime
+from tests.support.discord_fixtures import APP_ID, FAST, TOKEN
+from tests.support.run_clock import RunClock
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((ROOT / "schema" / "report.schema.json").read_text(encoding="utf-8"))
+STALE = {"name": "leftover", "description": "Synced on start-up once"}
+
+
+def guild_gets(emu: Emulator, guild: str) -> int:
+    path = f"/applications/{APP_ID}/guilds/{guild}/commands"
+    return sum(1 for r in emu.requests if r.method == "GET" and r.path.endswith(path))
+
+
+@pytest.fixture
+def inventory(fleet: Emulator, run_clock: RunClock, workspace: Path) -> Iterator[Callable[..., Outcome]]:
+    """``inventory(**settings)`` → the handler's outcome, on a fresh Runtime sharing the run's clock."""
+    logs: list[str] = []
+
+    def go(**overrides: Any) -> Outcome:
+        values = {
+            "action": "inventory",
+            "commands": "commands",
+            "bot_token": TOKEN,
+            "application_id": APP_ID,
+            "discord_api_url": fleet.url,
+            **overrides,
+        }
+        settings = Settings.from_cli(values, {}, None)
+        options = {**FAST, "clock": run_clock.now, "sleep": run_clock.sleep, "global_rate": 5}
+        ctx = Runtime(workspace=workspace, client_options=options, log=logs.append)
+        try:
+            return run(settings, ctx)
+        finally:
+            ctx.close()
+
+    go.logs = logs  # type: ignore[attr-defined]
+    yield go
+
+
+def test_stale_and_duplicate_guild_commands_are_found_with_a_line_each(
+    fleet: Emulator, inventory: Callable[..., Outcome]
+) -> None:
+    ids = fleet.add_fleet(APP_ID, 40, with_commands=4, without_scope=2, commands=[STALE])
+    fleet.set_commands(APP_ID, None, [STALE, {"name": "ping", "description": "Replies with pong"}])
+    holding = sorted(g for g in ids if fleet.commands(APP_ID, g))
+    outcome = inventory()
+    assert outcome.exit_code == 0
+    inv = outcome.report["inventory"]  # type: ignore[index]
+    jsonschema.validate(outcome.report, SCHEMA)
+    assert [s["guild"] for s in inv["stale"]] == holding and all(s["names"] == ["leftover"] for s in inv["stale"])
+    assert [d["guild"] for d in inv["duplicates"]] == holding and not any(d["staging"] for d in inv["duplicates"])
+    # The fleet's 40 and the test application's own guild (setup_emulator), which holds nothing.
+    assert inv["guilds"] == {"total": 41, "read": 41, "reused": 0, "clean": 35}
+    assert inv["findings"] == 4 + 4 + 2 and inv["complete"] is True
+    stale_lines = [line for line in outcome.lines if line.startswith(f"stale: guild {holding[0]} holds leftover")]
+    assert len(stale_lines) == 1
+    assert "| Stale | 4 |" in outcome.summary
+
+
+def test_a_guild_whose_set_differs_from_the_files_is_reported_and_a_matching_one_is_clean(
+    fleet: Emulator, inventory: Callable[..., Outcome]
+) -> None:
+    ids = fleet.add_fleet(APP_ID, 6)
+    outcome = inventory(guild_id=ids[3])  # the staging guild: the files put every command there; it holds none
+    inv = outcome.report["inventory"]  # type: ignore[index]
+    assert [d["guild"] for d in inv["differs"]] == [ids[3]] and len(inv["differs"][0]["added"]) > 10
+    assert inv["stale"] == [] and inv["guilds"]["clean"] == 6
+
+
+def test_a_guild_without_the_scope_is_read_once(fleet: Emulator, inventory: Callable[..., Outcome]) -> None:
+    ids = fleet.add_fleet(APP_ID, 10, without_scope=1)
+    outcome = inventory()
+    inv = outcome.report["inventory"]  # type: ignore[index]
+    assert inv["no_scope"] == [ids[0]] and inv["invalid_answers"] == 1
+    assert guild_gets(fleet, ids[0]) == 1
+    inventory()  # within the freshness window: nothing is read again, the finding stays
+    assert guild_gets(fleet, ids[0]) == 1
+
+
+def test_the_client_remembers_a_403_50001_and_never_asks_that_guild_again(
+    fleet: Emulator, run_clock: RunClock
+) -> None:
+    ids = fleet.add_fleet(APP_ID, 3, without_scope=1)
+    with DiscordClient(TOKEN, APP_ID, fleet.url, **FAST, clock=run_clock.now, sleep=run_clock.sleep) as client:
+        for _ in range(3):
+            with pytest.raises(MissingAccess):
+                client.list_commands(ids[0])
+        assert client.request_count == 1 and client.invalid.total == 1
+        assert client.list_commands(ids[1]) == []  # another guild is still asked
+
+
+@pytest.mark.parametrize(("budget", "stops"), [(11, False), (10, True)])
+def test_the_invalid_answer_budget_stops_a_run_that_would_exceed_it(
+    fleet: Emulator, inventory: Callable[..., Outcome], budget: int, stops: bool
+) -> None:
+    # The 10 guilds without the scope are every 20th; 19 guilds follow the last, more than the 8 reads in flight.
+    fleet.add_fleet(APP_ID, 200, without_scope=10)
+    outcome = inventory(invalid_request_budget=budget)
+    inv = outcome.report["inventory"]  # type: ignore[index]
+    assert inv["invalid_answers"] == 10  # never more than the budget
+    assert outcome.exit_code == (1 if stops else 0) and inv["complete"] is not stops
+    jsonschema.validate(outcome.report, SCHEMA)
+    if stops:
+        failure = outcome.report["failure"]  # type: ignore[index]
+        assert "10 invalid answers (401, 403 or 429) in the last 10 minutes reached this run's budget of 10" in failure
+        assert "Discord bans the IP at 10,000" in failure
+        assert "It can continue in" in failure and "UTC" in failure and "run inventory again then" in failure
+        assert inv["guilds"]["read"] < 201
+
+
+def test_the_progress_line_comes_every_ten_seconds_of_the_run(
+    fleet: Emulator, inventory: Callable[..., Outcome]
+) -> None:
+    fleet.add_fleet(APP_ID, 120)  # ~125 requests at 5/s: about 25 s of the run's clock
+    inventory()
+    lines = [line for line in inventory.logs if line.startswith("inventory: ")]  # type: ignore[attr-defined]
+    assert len(lines) >= 2, lines
+    assert "/121 guilds (" in lines[0] and "guilds/s, about" in lines[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# the engine on its own (pure, on an injected clock)
+
+
+def test_the_global_limit_lets_fifty_go_and_holds_the_fifty_first_until_the_window_moves() -> None:
+    now = [0.0]
+    limiter = RateLimiter(clock=lambda: now[0], global_rate=50, global_window=1.05)
+    routes = [route_key("GET", f"/applications/1/guilds/{g}/commands") for g in range(51)]
+    assert all(limiter.reserve(r) == 0.0 for r in routes[:50])
+    assert limiter.reserve(routes[50]) == pytest.approx(1.05)
+    now[0] = 1.05
+    assert limiter.reserve(routes[50]) == 0.0
+
+
+def test_a_bucket_learned_from_one_guild_paces_each_guild_by_its_own_remaining() -> None:
+    now = [0.0]
+    limiter = RateLimiter(clock=lambda: now[0], global_rate=None)
+    a, b = (route_key("GET", f"/applications/1/guilds/{g}/commands") for g in (2, 3))
+    limiter.update(a, {"x-ratelimit-bucket": "h", "x-ratelimit-remaining": "1", "x-ratelimit-reset-after": "2"})
+    assert limiter.reserve(a) == 0.0 and limiter.reserve(a) == pytest.approx(2.0)
+    assert limiter.reserve(b) == 0.0  # same bucket hash, another guild: its own count
+
+
+def test_bucket_state_stays_flat_over_thousands_of_guilds() -> None:
+    now = [0.0]
+    limiter = RateLimiter(clock=lambda: now[0], global_rate=None)
+    for guild in range(5000):
+        route = route_key("GET", f"/applications/1/guilds/{guild}/commands")
+        limiter.update(route, {"x-ratelimit-bucket": "h", "x-ratelimit-remaining": "4", "x-ratelimit-reset-after": "1"})
+        now[0] += 0.02
+    assert limiter.tracked < 300
+
+
+def test_invalid_answers_count_in_a_sliding_ten_minutes_and_shared_429s_do_not() -> None:
+    now = [0.0]
+    answers = InvalidAnswers(budget=3, clock=lambda: now[0])
+    answers.record(429, {"x-ratelimit-scope": "shared"})
+    answers.record(404, {})
+    answers.record(401, {})
+    now[0] = 100.0
+    answers.record(403, {})
+    answers.record(429, {"x-ratelimit-scope": "user"})
+    with pytest.raises(InvalidBudgetExhausted) as stopped:
+        answers.check()
+    assert stopped.value.retry_after == pytest.approx(500.0)  # at 600 s, when the 401 of 0 s leaves the window
+    assert "It can continue in 500 s" in str(stopped.value)
+    now[0] = 600.0  # the 401 has left: two in the window, one more may come
+    answers.check()
+    assert answers.in_window == 2 and answers.total == 3 and answers.peak == 3
