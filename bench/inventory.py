@@ -103,8 +103,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     sizes = [300] if parser.parse_args().quick else [1_000, 10_000]
     rows = [one(n) for n in sizes]
-    print("| guilds | holding commands | without scope | requests | 429s | wall (s) | floor (s) | wall / floor "
-          "| invalid answers, busiest 10 min | peak RSS (MiB) |")
+    print(
+        "| guilds | holding commands | without scope | requests | 429s | wall (s) | floor (s) | wall / floor "
+        "| invalid answers, busiest 10 min | peak RSS (MiB) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(

@@ -99,9 +99,7 @@ def test_a_guild_without_the_scope_is_read_once(fleet: Emulator, inventory: Call
     assert guild_gets(fleet, ids[0]) == 1
 
 
-def test_the_client_remembers_a_403_50001_and_never_asks_that_guild_again(
-    fleet: Emulator, run_clock: RunClock
-) -> None:
+def test_the_client_remembers_a_403_50001_and_never_asks_that_guild_again(fleet: Emulator, run_clock: RunClock) -> None:
     ids = fleet.add_fleet(APP_ID, 3, without_scope=1)
     with DiscordClient(TOKEN, APP_ID, fleet.url, **FAST, clock=run_clock.now, sleep=run_clock.sleep) as client:
         for _ in range(3):

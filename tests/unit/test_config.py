@@ -194,13 +194,15 @@ BAD: list[tuple[str, str, str]] = [
     (
         "action",
         "deplyo",
-        "input 'action' must be one of detect, stage, promote, deploy, rollback, health, inventory, dashboard; got 'deplyo'"
+        "input 'action' must be one of detect, stage, promote, deploy, rollback, health, inventory, dashboard; "
+        "got 'deplyo'"
         " — did you mean 'deploy'?",
     ),
     (
         "action",
         "ship",
-        "input 'action' must be one of detect, stage, promote, deploy, rollback, health, inventory, dashboard; got 'ship'",
+        "input 'action' must be one of detect, stage, promote, deploy, rollback, health, inventory, dashboard; "
+        "got 'ship'",
     ),
     (
         "environment",
