@@ -33,7 +33,7 @@ REGISTRY: dict[str, ActionSpec] = {
         ActionSpec("health", "check the live commands: latency, missing, extra and drifted commands, trend"),
         ActionSpec(
             "inventory",
-            "walk every guild the bot is in: stale, duplicate and unreadable guild commands (never writes)",
+            "walk every guild the bot is in: stale, duplicate and unreadable guild commands (writes only with --clean)",
         ),
         ActionSpec(
             "dashboard", "build the SLA dashboard (HTML + Markdown) from the deployment, health and alert records"

@@ -409,6 +409,7 @@ class Cli:
 ALL = ("detect", "stage", "promote", "deploy", "rollback", "health", "dashboard", "monitor", "inventory")
 MAX_INVALID_BUDGET = 5_000  # Discord bans an IP at 10,000 invalid answers in 10 minutes (rate-limits.mdx)
 WRITES = ("stage", "promote", "deploy", "rollback")
+CLEANS = (*WRITES, "inventory")  # inventory --clean writes: the write settings apply to it
 CHECKS = ("health", "monitor")
 LISTS = ("backups",)  # the backup listing takes where the backups are, and whose
 
@@ -460,23 +461,23 @@ class Settings(BaseModel):
     backup_retention: Annotated[
         int,
         BeforeValidator(parse_positive_count),
-        Cli("backups kept per scope after a successful write (default: 50)", WRITES),
+        Cli("backups kept per scope after a successful write (default: 50)", CLEANS),
     ] = 50  # newest backups kept per scope
     staging_max_age: Annotated[
         Duration, Cli("the staging deploy must be younger than this (default: 1h)", ("promote", "deploy"))
     ] = 3600.0
     claim_expiry: Annotated[
-        Duration, Cli("another run's unfinished claim blocks writes this long (default: 15m)", WRITES)
+        Duration, Cli("another run's unfinished claim blocks writes this long (default: 15m)", CLEANS)
     ] = 900.0  # another run's unfinished write claim blocks the scope this long
     override_claim: Annotated[
-        Flag, Cli("take over another run's unfinished claim (a run that is gone); recorded", WRITES)
+        Flag, Cli("take over another run's unfinished claim (a run that is gone); recorded", CLEANS)
     ] = False
     max_deletions: Annotated[
         int | None,
         BeforeValidator(_optional(parse_count)),
         Cli("refuse plans and restores removing more commands (default: 0 global, 5 in a guild)", WRITES),
     ] = None
-    allow_deletions: Annotated[Flag, Cli("consent to a plan or restore that removes commands", WRITES)] = False
+    allow_deletions: Annotated[Flag, Cli("consent to a plan or restore that removes commands", CLEANS)] = False
     checksum_file: Annotated[Text, Cli("offline baseline (default: .command-checksums.json)", ("detect",))] = (
         ".command-checksums.json"
     )
@@ -523,6 +524,14 @@ class Settings(BaseModel):
     dashboard_file: Annotated[
         Text, Cli("where the HTML is written (default: command-dashboard.html; .md beside it)", ("dashboard",))
     ] = "command-dashboard.html"
+    clean: Annotated[
+        Flag,
+        Cli(
+            "inventory: delete the stale and duplicate guild commands (needs --allow-deletions; a backup per guild "
+            "first, verified after)",
+            ("inventory",),
+        ),
+    ] = False
     checkpoint_file: Annotated[
         Text,
         Cli(

@@ -1,6 +1,7 @@
 """``inventory``: walk every guild the bot is in and report the guild commands the files do not put there
 (stale), names that are both guild and global commands (duplicates users see), guilds the app cannot read (no
-``applications.commands`` scope) and guilds whose set differs from the files. Never writes to Discord.
+``applications.commands`` scope) and guilds whose set differs from the files. Writes to Discord only with
+``clean`` (and explicit consent): see ``steps/fleet_clean.py``.
 
 Discord has no endpoint listing the guilds that hold an app's commands (discord-api-docs issue 2464): the walk
 reads each guild once, paced by the client's rate-limit engine (50 requests a second, buckets from the
@@ -9,6 +10,7 @@ headers, a budget of invalid answers), and resumes from its checkpoint after a k
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,7 @@ from ..commands.fleet import GuildReading, assess, reading_of
 from ..commands.plan import build_plan
 from ..discord.errors import DiscordError, InvalidBudgetExhausted, MissingAccess, UnknownGuild
 from ..outcome import EXIT_FAILED, EXIT_OK, Outcome
+from ..steps.fleet_clean import clean_guilds, clean_targets, require_consent
 from ..steps.guild_walk import Progress, Walk, count_guilds, guild_pages
 from ..steps.inventory_report import WalkFacts, finding_lines, headline, inventory_report, summary_markdown
 from ..steps.validation import Validated, invalid_outcome, load_and_validate
@@ -113,8 +116,17 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
         checkpoint=settings.checkpoint_file,
         complete=failure is None,
     )
+    cleaned: list[dict[str, Any]] | None = None
+    if settings.clean and failure is None:  # an unfinished walk knows only part of the fleet: clean none of it
+        targets = clean_targets(found, desired)
+        require_consent(settings, ctx, targets)
+        cleaned = clean_guilds(settings, ctx, discord, targets, validated.checksum, ctx.log)
+        if any(c["outcome"] == "failed" for c in cleaned):
+            failed = [c["guild"] for c in cleaned if c["outcome"] == "failed"]
+            failure = f"clean failed in {len(failed)} guild(s): {', '.join(failed)} (the others were cleaned)"
+        facts = replace(facts, requests=client.request_count)
     problems = [p.to_dict() for p in validated.problems]
-    report = inventory_report(validated.checksum, problems, facts, found)
+    report = inventory_report(validated.checksum, problems, facts, found, cleaned)
     if failure is not None:
         report["failure"] = failure
     lines = [*finding_lines(report), headline(report), *([f"error: {failure}"] if failure else [])]

@@ -8,6 +8,7 @@ from typing import Any
 from ..commands.fleet import Findings
 from ..markdown import code, escape, table
 from ..report import REPORT_FORMAT
+from .fleet_clean import restore_line
 
 SHOWN = 50  # findings per kind listed in the job summary (the report file holds them all)
 
@@ -28,9 +29,14 @@ class WalkFacts:
 
 
 def inventory_report(
-    checksum: str, problems: list[dict[str, Any]], facts: WalkFacts, found: Findings
+    checksum: str,
+    problems: list[dict[str, Any]],
+    facts: WalkFacts,
+    found: Findings,
+    cleaned: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    return {
+    """``cleaned``: each cleaned guild's result (``clean``), or None when nothing was to be cleaned."""
+    report: dict[str, Any] = {
         "format": REPORT_FORMAT,
         "action": "inventory",
         "checksum": checksum,
@@ -59,6 +65,9 @@ def inventory_report(
             "failed": found.failed,
         },
     }
+    if cleaned is not None:
+        report["inventory"]["cleaned"] = cleaned
+    return report
 
 
 def _reinvite(application_id: str, guild: str) -> str:
@@ -90,11 +99,25 @@ def finding_lines(report: dict[str, Any]) -> list[str]:
             f"with {_reinvite(app, guild)}"
         )
     for item in inv["differs"]:
-        parts = [f"{k} {', '.join(item[k])}" for k in ("added", "modified", "removed") if item[k]]
+        parts = [f"{k} {_some(item[k])}" for k in ("added", "modified", "removed") if item[k]]
         lines.append(f"differs: guild {item['guild']} is not what the files put there ({'; '.join(parts)}): deploy it")
     for item in inv["failed"]:
         lines.append(f"failed: guild {item['guild']} could not be read: {item['error']}")
+    for item in inv.get("cleaned") or []:
+        if item["outcome"] == "cleaned":
+            lines.append(
+                f"cleaned: guild {item['guild']}: deleted {', '.join(item['removed'])} (verified); to undo: "
+                f"{restore_line(item['guild'], item['backup'])}"
+            )
+        elif item["outcome"] == "failed":
+            lines.append(f"clean failed: guild {item['guild']}: {item['error']}")
     return lines
+
+
+def _some(names: list[str], shown: int = 8) -> str:
+    """A line stays readable: the first names, and how many more (the report lists them all)."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def headline(report: dict[str, Any]) -> str:
@@ -123,6 +146,9 @@ def summary_markdown(report: dict[str, Any]) -> str:
         ["Failed", str(len(inv["failed"])), "could not be read"],
         ["Requests", f"{inv['requests']:,}", f"{inv['invalid_answers']} invalid (401/403/429)"],
     ]
+    if inv.get("cleaned") is not None:
+        done = sum(c["outcome"] == "cleaned" for c in inv["cleaned"])
+        rows.append(["Cleaned", str(done), "stale commands deleted, each guild backed up first and verified"])
     parts = ["## Discord commands: inventory", table(["", "Guilds", "Meaning"], rows)]
     lines = finding_lines(report)
     if lines:

@@ -14,8 +14,12 @@ import pytest
 
 from alia_action.config import Settings
 from alia_action.discord.client import DiscordClient
-from alia_action.discord.emulator import Emulator
+from alia_action.discord.emulator import Emulator, Fault
 from alia_action.discord.errors import InvalidBudgetExhausted, MissingAccess
+from alia_action.errors import UsageError
+from alia_action.handlers import rollback
+from alia_action.scope import Scope
+from alia_action.stores.backups import LocalBackupStore
 from alia_action.discord.ratelimit import InvalidAnswers, RateLimiter, route_key
 from alia_action.handlers.inventory import run
 from alia_action.outcome import Outcome
@@ -35,10 +39,11 @@ def guild_gets(emu: Emulator, guild: str) -> int:
 
 @pytest.fixture
 def inventory(fleet: Emulator, run_clock: RunClock, workspace: Path) -> Iterator[Callable[..., Outcome]]:
-    """``inventory(**settings)`` → the handler's outcome, on a fresh Runtime sharing the run's clock."""
+    """``inventory(**settings)`` → the handler's outcome, on a fresh Runtime sharing the run's clock
+    (``handler=`` another handler, e.g. rollback's, on the same terms)."""
     logs: list[str] = []
 
-    def go(**overrides: Any) -> Outcome:
+    def go(handler: Callable[[Settings, Runtime], Outcome] = run, **overrides: Any) -> Outcome:
         values = {
             "action": "inventory",
             "commands": "commands",
@@ -51,7 +56,7 @@ def inventory(fleet: Emulator, run_clock: RunClock, workspace: Path) -> Iterator
         options = {**FAST, "clock": run_clock.now, "sleep": run_clock.sleep, "global_rate": 5}
         ctx = Runtime(workspace=workspace, client_options=options, log=logs.append)
         try:
-            return run(settings, ctx)
+            return handler(settings, ctx)
         finally:
             ctx.close()
 
@@ -187,3 +192,75 @@ def test_invalid_answers_count_in_a_sliding_ten_minutes_and_shared_429s_do_not()
     now[0] = 600.0  # the 401 has left: two in the window, one more may come
     answers.check()
     assert answers.in_window == 2 and answers.total == 3 and answers.peak == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# inventory --clean
+
+
+def writes(emu: Emulator) -> list[str]:
+    return [f"{r.method} {r.path}" for r in emu.requests if r.method in ("PUT", "POST", "PATCH", "DELETE")]
+
+
+def test_clean_without_consent_writes_nothing_and_says_what_it_would_delete(
+    fleet: Emulator, inventory: Callable[..., Outcome]
+) -> None:
+    fleet.add_fleet(APP_ID, 20, with_commands=3, commands=[STALE])
+    with pytest.raises(UsageError) as refused:
+        inventory(clean=True)
+    assert "clean would delete 3 command(s) in 3 guild(s)" in str(refused.value)
+    assert "--allow-deletions" in str(refused.value) and "nothing was written" in str(refused.value)
+    assert writes(fleet) == []
+
+
+def test_clean_backs_up_each_guild_deletes_verifies_and_one_guild_restores_from_its_backup(
+    fleet: Emulator, inventory: Callable[..., Outcome], workspace: Path
+) -> None:
+    ids = fleet.add_fleet(APP_ID, 20, with_commands=3, commands=[STALE, {"name": "old", "description": "Gone"}])
+    fleet.set_commands(APP_ID, None, [STALE])  # a duplicate too: "leftover" is also global
+    holding = sorted(g for g in ids if fleet.commands(APP_ID, g))
+    outcome = inventory(clean=True, allow_deletions=True)
+    assert outcome.exit_code == 0, outcome.lines
+    jsonschema.validate(outcome.report, SCHEMA)
+    cleaned = outcome.report["inventory"]["cleaned"]  # type: ignore[index]
+    assert [c["guild"] for c in cleaned] == holding and {c["outcome"] for c in cleaned} == {"cleaned"}
+    assert all(sorted(c["removed"]) == ["leftover", "old"] for c in cleaned)
+    assert all(fleet.commands(APP_ID, g) == [] for g in holding)
+    assert [c["name"] for c in fleet.commands(APP_ID, None)] == ["leftover"]  # global commands untouched
+    store = LocalBackupStore(workspace / "command-backups")
+    for guild, result in zip(holding, cleaned, strict=True):
+        backups = store.list(Scope(guild, APP_ID))
+        assert [b.name for b in backups] == [result["backup"]]
+        assert sorted(c["name"] for c in store.load(result["backup"], Scope(guild, APP_ID)).commands) == [
+            "leftover",
+            "old",
+        ]
+    # Each guild: a read for the backup, one write, a verifying read (after the walk's own read).
+    first = holding[0]
+    assert [w for w in writes(fleet) if f"/guilds/{first}/" in w] == [
+        f"PUT /api/v10/applications/{APP_ID}/guilds/{first}/commands"
+    ]
+    undo = next(line for line in outcome.lines if line.startswith(f"cleaned: guild {first}"))
+    assert f"--guild-id {first} --backup-file {cleaned[0]['backup']}" in undo
+
+    restored = inventory(
+        rollback.run, action="rollback", environment="staging", guild_id=first, backup_file=cleaned[0]["backup"]
+    )
+    assert restored.exit_code == 0, restored.lines
+    assert sorted(c["name"] for c in fleet.commands(APP_ID, first)) == ["leftover", "old"]
+    assert all(fleet.commands(APP_ID, g) == [] for g in holding[1:])
+
+
+def test_one_guild_failing_to_clean_does_not_stop_the_others(
+    fleet: Emulator, inventory: Callable[..., Outcome]
+) -> None:
+    ids = fleet.add_fleet(APP_ID, 20, with_commands=3, commands=[STALE])
+    holding = sorted(g for g in ids if fleet.commands(APP_ID, g))
+    refusal = {"message": "Missing Permissions", "code": 50013}
+    # One stale command per guild: its clean is one DELETE of that command.
+    fleet.faults.add(Fault.respond(403, refusal), method="DELETE", path=f"/guilds/{holding[1]}/commands/", times=5)
+    outcome = inventory(clean=True, allow_deletions=True)
+    cleaned = {c["guild"]: c["outcome"] for c in outcome.report["inventory"]["cleaned"]}  # type: ignore[index]
+    assert cleaned == {holding[0]: "cleaned", holding[1]: "failed", holding[2]: "cleaned"}
+    assert outcome.exit_code == 1 and holding[1] in outcome.report["failure"]  # type: ignore[index]
+    assert fleet.commands(APP_ID, holding[1]) != [] and fleet.commands(APP_ID, holding[2]) == []

@@ -57,6 +57,7 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "count_deviation_threshold": ("35%", 0.35),
     "check_guilds": ("111, 222\n333 111", ("111", "222", "333")),
     "checkpoint_file": ("state/inventory.jsonl", "state/inventory.jsonl"),
+    "clean": ("yes", True),
     "checkpoint_max_age": ("90m", 5400.0),
     "invalid_request_budget": ("5000", 5000),
     "slack_webhook_url": (WEBHOOK, SecretStr(WEBHOOK)),
