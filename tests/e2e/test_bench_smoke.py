@@ -101,3 +101,10 @@ def test_two_applications_bench_counts_each_bots_requests() -> None:
     # With client secrets: one exchange per application, and the same command requests.
     assert "| promote (first) | client secrets | 0 | 2 | 4 | 2 | 6 | 4 |" in out
     assert "PASS: every request carried the credential of the application in its path" in out
+
+
+def test_inventory_bench_walks_a_fleet_at_discords_limit_and_counts_its_requests() -> None:
+    out = assert_table(run_bench("inventory.py", "--quick"))
+    row = next(line for line in out.splitlines() if line.startswith("| 301 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1:4] == ["30", "15", "306"], row  # 10% holding commands, 5% without the scope, requests
