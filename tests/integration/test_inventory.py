@@ -16,15 +16,15 @@ from alia_action.config import Settings
 from alia_action.discord.client import DiscordClient
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.discord.errors import InvalidBudgetExhausted, MissingAccess
+from alia_action.discord.ratelimit import InvalidAnswers, RateLimiter, route_key
 from alia_action.errors import UsageError
 from alia_action.handlers import rollback
-from alia_action.scope import Scope
-from alia_action.stores.backups import LocalBackupStore
-from alia_action.discord.ratelimit import InvalidAnswers, RateLimiter, route_key
 from alia_action.handlers.inventory import run
 from alia_action.outcome import Outcome
 from alia_action.runtime import Runtime
-from tests.support.discord_fixtures import APP_ID, FAST, TOKEN
+from alia_action.scope import Scope
+from alia_action.stores.backups import LocalBackupStore
+from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN, api
 from tests.support.run_clock import RunClock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -264,3 +264,33 @@ def test_one_guild_failing_to_clean_does_not_stop_the_others(
     assert cleaned == {holding[0]: "cleaned", holding[1]: "failed", holding[2]: "cleaned"}
     assert outcome.exit_code == 1 and holding[1] in outcome.report["failure"]  # type: ignore[index]
     assert fleet.commands(APP_ID, holding[1]) != [] and fleet.commands(APP_ID, holding[2]) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# the emulator's fleet
+
+
+def test_the_guild_list_pages_by_id_up_to_200_as_discord_does(fleet: Emulator) -> None:
+    ids = fleet.add_fleet(APP_ID, 450, without_scope=5)
+    listed = api(fleet, "GET", "/users/@me/guilds", params={"limit": "200"})
+    assert listed.status_code == 200 and [g["id"] for g in listed.json()] == [GUILD_ID, *ids[:199]]
+    page = api(fleet, "GET", "/users/@me/guilds", params={"limit": "200", "after": ids[398]}).json()
+    assert [g["id"] for g in page] == [ids[399], *ids[400:]] and len(page) == 51  # the scope-less are listed too
+    refused = api(fleet, "GET", "/users/@me/guilds", params={"limit": "201"})
+    assert refused.status_code == 400 and refused.json()["code"] == 50035
+    assert api(fleet, "GET", "/users/@me/guilds", token=None).status_code == 401
+
+
+def test_the_global_limit_answers_429_with_discords_body_and_scope(fleet: Emulator, run_clock: RunClock) -> None:
+    fleet.add_fleet(APP_ID, 1)
+    answers = [api(fleet, "GET", "/users/@me/guilds") for _ in range(6)]  # the run's clock stands still
+    assert [a.status_code for a in answers] == [200] * 5 + [429]  # the route's bucket first: 5 a window
+    assert answers[-1].json()["global"] is False and answers[-1].headers["x-ratelimit-scope"] == "user"
+    assert answers[0].headers["x-ratelimit-limit"] == "5" and answers[-1].headers["x-ratelimit-remaining"] == "0"
+    fleet.bucket_limit = 100
+    run_clock.sleep(1.0)  # a new second: the buckets refill, and the global limit of 10 binds
+    answers = [api(fleet, "GET", "/users/@me/guilds") for _ in range(11)]
+    assert [a.status_code for a in answers] == [200] * 10 + [429]
+    body = answers[-1].json()
+    assert set(body) == {"message", "retry_after", "global"} and body["global"] is True and body["retry_after"] > 0
+    assert answers[-1].headers["x-ratelimit-scope"] == "global"
