@@ -56,6 +56,16 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
         ctx.log(f"inventory: starting over: {checkpoint.discarded}")
     elif resume is not None:
         ctx.log(f"inventory: resuming from {settings.checkpoint_file}: {resume.read:,} guild(s) read already")
+    if resume is not None and resume.paused_until > wall():
+        # The last run spent its budget of invalid answers: Discord's 10-minute window outlives that process.
+        wait = resume.paused_until - wall()
+        at = (ctx.now() + timedelta(seconds=wait)).strftime("%H:%M:%S UTC")
+        raise InvalidBudgetExhausted(
+            f"the last inventory stopped at its budget of invalid answers (401, 403, 429) in 10 minutes; it can "
+            f"continue at {at} (in {wait:.0f} s), when Discord's window has moved on. Nothing was sent now; "
+            f"{settings.checkpoint_file} keeps the {resume.read:,} guild(s) read so far",
+            retry_after=wait,
+        )
     readings: list[GuildReading] = list(resume.readings) if resume else []
     clean = [resume.clean if resume else 0]
     global_live = client.list_commands(None)
@@ -92,6 +102,8 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
             checkpoint.done(total)
     except DiscordError as exc:
         failure = _stopped(exc, settings, ctx, clean[0] + len(readings))
+        if isinstance(exc, InvalidBudgetExhausted):
+            checkpoint.pause(wall() + exc.retry_after)
     finally:
         checkpoint.close()
 

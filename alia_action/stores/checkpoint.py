@@ -8,6 +8,8 @@ run ignores):
   a checkpoint of another key, or older than ``max_age``, is discarded and the walk starts over;
 * ``{"kind": "guild", ...}``: one guild read (:class:`~alia_action.commands.fleet.GuildReading`);
 * ``{"kind": "page", "after": id}``: every guild up to this ID is read; the next run lists guilds after it;
+* ``{"kind": "paused", "until": epoch}``: the run stopped at its invalid-answer budget; no run of this walk
+  sends a request before that time (the budget's window is per process, the pause outlives it);
 * ``{"kind": "done", "total": n}``: the walk finished.
 
 Memory on resume is flat in the number of clean guilds: a clean guild is a short line, and only guilds with
@@ -36,6 +38,7 @@ class Resume:
     readings: list[GuildReading] = field(default_factory=list)  # guilds with something to report
     clean: int = 0  # guilds read that had nothing to report
     complete: bool = False
+    paused_until: float = 0.0  # epoch: a budget stop's "continue after"
 
     @property
     def read(self) -> int:
@@ -98,6 +101,8 @@ class Checkpoint:
         elif kind == "page":
             state.after = str(record["after"])
             state.done = {g for g in state.done if int(g) > int(state.after)}
+        elif kind == "paused":
+            state.paused_until = max(state.paused_until, float(record["until"]))
         elif kind == "done":
             state.complete = True
 
@@ -115,6 +120,9 @@ class Checkpoint:
 
     def page(self, after: str) -> None:
         self._write({"kind": "page", "after": after}, sync=True)
+
+    def pause(self, until: float) -> None:
+        self._write({"kind": "paused", "until": until}, sync=True)
 
     def done(self, total: int) -> None:
         self._write({"kind": "done", "total": total}, sync=True)

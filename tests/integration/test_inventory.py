@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from alia_action.errors import UsageError
 from alia_action.handlers import rollback
 from alia_action.handlers.inventory import run
 from alia_action.outcome import Outcome
-from alia_action.runtime import Runtime
+from alia_action.runtime import Runtime, utc_now
 from alia_action.scope import Scope
 from alia_action.stores.backups import LocalBackupStore
 from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN, api
@@ -43,7 +44,9 @@ def inventory(fleet: Emulator, run_clock: RunClock, workspace: Path) -> Iterator
     (``handler=`` another handler, e.g. rollback's, on the same terms)."""
     logs: list[str] = []
 
-    def go(handler: Callable[[Settings, Runtime], Outcome] = run, **overrides: Any) -> Outcome:
+    def go(
+        handler: Callable[[Settings, Runtime], Outcome] = run, now: Callable[[], datetime] = utc_now, **overrides: Any
+    ) -> Outcome:
         values = {
             "action": "inventory",
             "commands": "commands",
@@ -54,7 +57,7 @@ def inventory(fleet: Emulator, run_clock: RunClock, workspace: Path) -> Iterator
         }
         settings = Settings.from_cli(values, {}, None)
         options = {**FAST, "clock": run_clock.now, "sleep": run_clock.sleep, "global_rate": 5}
-        ctx = Runtime(workspace=workspace, client_options=options, log=logs.append)
+        ctx = Runtime(workspace=workspace, client_options=options, log=logs.append, now=now)
         try:
             return handler(settings, ctx)
         finally:
@@ -131,6 +134,15 @@ def test_the_invalid_answer_budget_stops_a_run_that_would_exceed_it(
         assert "Discord bans the IP at 10,000" in failure
         assert "It can continue in" in failure and "UTC" in failure and "run inventory again then" in failure
         assert inv["guilds"]["read"] < 201
+        # Running again at once sends nothing: the pause outlives the process that counted the answers.
+        sent = len(fleet.requests)
+        with pytest.raises(InvalidBudgetExhausted) as paused:
+            inventory(invalid_request_budget=budget)
+        assert "it can continue at" in str(paused.value) and "Nothing was sent now" in str(paused.value)
+        assert len(fleet.requests) == sent
+        later = utc_now() + timedelta(seconds=paused.value.retry_after + 1)
+        resumed = inventory(now=lambda: later)  # once the window has moved on, the walk continues
+        assert resumed.exit_code == 0 and resumed.report["inventory"]["guilds"]["reused"] > 0  # type: ignore[index]
 
 
 def test_the_progress_line_comes_every_ten_seconds_of_the_run(
