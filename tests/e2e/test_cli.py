@@ -27,7 +27,19 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     "action",
-    ["detect", "stage", "promote", "deploy", "rollback", "health", "dashboard", "monitor", "backups", "emulator"],
+    [
+        "detect",
+        "stage",
+        "promote",
+        "deploy",
+        "rollback",
+        "health",
+        "inventory",
+        "dashboard",
+        "monitor",
+        "backups",
+        "emulator",
+    ],
 )
 def test_every_action_has_help(action: str) -> None:
     proc = cli(action, "--help", cwd=ROOT)

@@ -132,7 +132,7 @@ def test_a_step_around_the_handler_that_fails_still_prints_one_document(project:
 # monitor skips a check on invalid files and goes on; emulator has nothing that is not a plain failure).
 SUCCESS, INVALID, CONFIG, INTERNAL = "success", "validation failure", "configuration error", "internal error"
 PATH_EXIT = {SUCCESS: 0, INVALID: 1, CONFIG: 2, INTERNAL: 1}
-ACTIONS = ("detect", "stage", "promote", "deploy", "rollback", "health")
+ACTIONS = ("detect", "stage", "promote", "deploy", "rollback", "health", "inventory")
 CONFIG_ERRORS = {
     **{action: ["--environment", "nowhere"] for action in (*ACTIONS, "backups", "monitor")},
     "dashboard": ["--dashboard-window", "soon"],
@@ -183,6 +183,7 @@ def served_emulator_document(project: Path) -> tuple[int, dict[str, Any]]:
         *[(a, p) for a in ACTIONS for p in (INVALID, CONFIG, INTERNAL)],
         *[(a, p) for a in ("dashboard", "backups", "monitor") for p in (CONFIG, INTERNAL)],
         ("dashboard", SUCCESS),
+        ("inventory", SUCCESS),
         ("emulator", SUCCESS),
         ("emulator", INVALID),
         ("emulator", CONFIG),
