@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ def guild_gets(emu: Emulator, guild: str) -> int:
 def inventory(fleet: Emulator, run_clock: RunClock, workspace: Path) -> Iterator[Callable[..., Outcome]]:
     """``inventory(**settings)`` → the handler's outcome, on a fresh Runtime sharing the run's clock
     (``handler=`` another handler, e.g. rollback's, on the same terms)."""
-    logs: list[str] = []
+    logs: list[tuple[float, str]] = []  # (the run's clock, line)
 
     def go(
         handler: Callable[[Settings, Runtime], Outcome] = run, now: Callable[[], datetime] = utc_now, **overrides: Any
@@ -57,7 +58,9 @@ def inventory(fleet: Emulator, run_clock: RunClock, workspace: Path) -> Iterator
         }
         settings = Settings.from_cli(values, {}, None)
         options = {**FAST, "clock": run_clock.now, "sleep": run_clock.sleep, "global_rate": 5}
-        ctx = Runtime(workspace=workspace, client_options=options, log=logs.append, now=now)
+        ctx = Runtime(
+            workspace=workspace, client_options=options, log=lambda line: logs.append((run_clock.now(), line)), now=now
+        )
         try:
             return handler(settings, ctx)
         finally:
@@ -146,13 +149,21 @@ def test_the_invalid_answer_budget_stops_a_run_that_would_exceed_it(
 
 
 def test_the_progress_line_comes_every_ten_seconds_of_the_run(
-    fleet: Emulator, inventory: Callable[..., Outcome]
+    fleet: Emulator, inventory: Callable[..., Outcome], run_clock: RunClock
 ) -> None:
     fleet.add_fleet(APP_ID, 120)  # ~125 requests at 5/s: about 25 s of the run's clock
+    start = run_clock.now()
     inventory()
-    lines = [line for line in inventory.logs if line.startswith("inventory: ")]  # type: ignore[attr-defined]
-    assert len(lines) >= 2, lines
-    assert "/121 guilds (" in lines[0] and "guilds/s, about" in lines[0]
+    end = run_clock.now()
+    progress = [(t, line) for t, line in inventory.logs if line.startswith("inventory: ")]  # type: ignore[attr-defined]
+    times = [start, *(t for t, _ in progress), end]
+    gaps = [b - a for a, b in pairwise(times)]
+    # Every 10 s of the run's clock, give or take one request's wait (a fifth of a second at 5/s, times the
+    # threads that slept at once on the shared clock); the last stretch is shorter than 10 s.
+    assert len(progress) >= 2 and all(10.0 <= g <= 12.0 for g in gaps[1:-1]) and gaps[0] <= 12.0, gaps
+    assert gaps[-1] < 12.0
+    first = progress[0][1]
+    assert "/121 guilds (" in first and "guilds/s, about" in first and "left" in first
 
 
 # ---------------------------------------------------------------------------------------------
