@@ -152,8 +152,9 @@ class Runtime:
         from .discord.connection import open_emulated, open_live
 
         self.learn(settings)
+        options = {**self.client_options, "redact": self.redact}  # what Discord says is scrubbed by the registry
         if settings.uses_emulator:
-            return open_emulated(self.workspace, settings.guild_id, self.resources, self.log, self.client_options)
+            return open_emulated(self.workspace, settings.guild_id, self.resources, self.log, options)
         bot = self.credentials(settings, application)
         guild = bot.staging_guild if application == "staging" else self._shared_staging_guild(settings)
         discord = open_live(
@@ -162,7 +163,7 @@ class Runtime:
             guild,
             settings.discord_api_url,
             self.resources,
-            self.client_options,
+            options,
         )
         from .credentials import guild_places
 

@@ -135,9 +135,11 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
     figures = gather(settings, ctx)
     generated = ctx.now()
     html_path = ctx.workspace / settings.dashboard_file
-    markdown = render_markdown(figures, generated_at=generated)
+    # Both files are channels like any other: a secret already in a record (or learnt since it was written) is
+    # removed in every form the registry knows (raw, JSON, URL, HTML- and Markdown-escaped).
+    markdown = ctx.redact(render_markdown(figures, generated_at=generated))
     try:
-        write_text_atomic(html_path, render_html(figures, generated_at=generated))
+        write_text_atomic(html_path, ctx.redact(render_html(figures, generated_at=generated)))
         write_text_atomic(html_path.with_suffix(".md"), markdown)
     except OSError as exc:
         raise DeployError(f"cannot write the dashboard {html_path}: {exc.strerror or exc}") from None

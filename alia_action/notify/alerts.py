@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .. import __version__
 from ..health.assess import UNHEALTHY_CONDITIONS, Reason
+from ..redaction import excerpt
 from ..scope import Scope
 from ..stores.jsonlines import JsonLines, JsonLinesError, parse_model
 
@@ -294,7 +295,7 @@ class SlackChannel:
             # httpx's message holds the URL, which is the secret: name the failure, never the address.
             raise ChannelError(f"Slack webhook unreachable ({type(exc).__name__})") from None
         if response.status_code >= 300:
-            said = " ".join(response.text.split())[:100]
+            said = excerpt(response.text, 100, self._redact)
             raise ChannelError(f"Slack answered HTTP {response.status_code}" + (f" ({said})" if said else ""))
         return "sent"
 

@@ -29,6 +29,7 @@ from pydantic import ValidationError
 
 from ..errors import DeployError
 from ..notify.github import GitHubError, GitHubRepo
+from ..redaction import Redact, excerpt
 from ..scope import scope_name
 from .ledger import FileLedger, LedgerEntry
 
@@ -45,9 +46,8 @@ CREATES_WINDOW = timedelta(hours=24)  # Discord's daily create budget: the longe
 ROLLBACK_WINDOW = timedelta(days=90)
 
 
-def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+def shorten(text: str, redact: Redact, limit: int = DESCRIPTION_LIMIT) -> str:
+    return excerpt(text, limit, redact)
 
 
 class GitHubDeploymentsLedger:
@@ -117,7 +117,9 @@ class GitHubDeploymentsLedger:
             environment=environment,
             task=TASK,
             payload=payload,
-            description=shorten(f"{BYPASS_NOTE if entry.bypass else ''}Discord commands: {entry.action} to {what}"),
+            description=shorten(
+                f"{BYPASS_NOTE if entry.bypass else ''}Discord commands: {entry.action} to {what}", self._redact
+            ),
             production=entry.environment == "production",
         )
         self.repo.create_status(
@@ -152,10 +154,10 @@ class GitHubDeploymentsLedger:
 
     def _status_text(self, entry: LedgerEntry) -> str:
         if entry.outcome == "failure":
-            return shorten(self._redact(entry.message) or f"{entry.action} failed")
+            return shorten(entry.message or f"{entry.action} failed", self._redact)
         if entry.outcome == "noop":
             return f"{entry.action}: already live, nothing written"
-        return shorten(f"{entry.action}: {entry.requests} request(s), {entry.creates} create(s)")
+        return shorten(f"{entry.action}: {entry.requests} request(s), {entry.creates} create(s)", self._redact)
 
     def _recording_failed(self, entry: LedgerEntry, exc: GitHubError) -> None:
         what = f"{entry.action} to the {entry.environment} environment"

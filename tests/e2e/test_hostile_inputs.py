@@ -4,7 +4,9 @@ Each test reproduces one finding of issue 13 and counts what it threw at the too
 summary line is printed at the end of the session (see conftest.pytest_terminal_summary):
 
     hostile inputs: N malformed answers, N file kinds, N huge and endless files, N paths outside the
-    workspace, N bad values; N runs, N writes after bad input (0), N states lost (0), N hangs (0)
+    workspace, N bad values, N answers echoing the token across a cut, N bad record lines, N hostile requests
+    to the served emulator; N runs, N writes after bad input (0), N states lost (0), N hangs (0),
+    N token pieces leaked (0)
 
 A "write after bad input" is any PUT/POST/PATCH/DELETE the emulator saw after it answered a malformed
 body or while a command source was unusable; a "state lost" is a live command set that differs after such
@@ -772,3 +774,64 @@ def test_the_dashboard_replaces_a_fifo_in_its_place_instead_of_waiting_on_it(tmp
     proc = cli(["dashboard"], ws)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (ws / "command-dashboard.html").is_file() and (ws / "command-dashboard.md").is_file()
+
+
+# ------------------------------------------------------------------------------------------ redact, then cut
+# A proxy's 2xx page echoing the Authorization header: the message quotes the page's first 80 characters.
+# Cut first and redacted after, a token straddling the cut left most of itself (56-71 of 73 characters) in
+# every channel; the whole body is scrubbed before it is shortened.
+
+PIECE = 12  # no run of this many of the token's characters may survive anywhere
+
+
+def token_pieces(text: str, secret: str = TOKEN) -> list[str]:
+    return [secret[i : i + PIECE] for i in range(len(secret) - PIECE + 1) if secret[i : i + PIECE] in text]
+
+
+def proxy_page(inside: int) -> str:
+    """A page whose 80-character excerpt ends ``inside`` characters into the echoed token."""
+    lead = "<html><body>proxy: your header was Bot "
+    pad = "x" * (80 - len(lead) - inside)
+    return lead + pad + TOKEN + " and nothing else</body></html>" + "y" * 200
+
+
+@pytest.mark.parametrize("inside", [1, 12, 30, 46, 57])
+def test_a_token_straddling_the_excerpt_cut_leaks_no_piece_anywhere(inside: int, emu: Emulator, tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    assert action(ws, staging_inputs(emu)).returncode == 0
+    games = ws / "commands" / "fun" / "games.json"
+    games.write_text(games.read_text(encoding="utf-8").replace("Flip a coin", "Flip a shiny coin"), "utf-8")
+    page = proxy_page(inside)
+    assert page.index(TOKEN) < 80 < page.index(TOKEN) + len(TOKEN)  # control: the cut falls inside the token
+    emu.faults.add(Fault.raw(200, page), method="PATCH")  # the write's answer is the proxy's page
+    TALLY.leaky_answers += 1
+    step = action(ws, staging_inputs(emu))
+    assert step.returncode == 1, step.stdout
+    (_props, message), *_ = step.annotations("error")
+    assert "not what the API documents" in message and "proxy: your header was Bot " in message, message
+    stdout = "\n".join(line for line in step.stdout.splitlines() if not line.startswith("::add-mask::"))
+    ledger = (ws / "deployment.log").read_text(encoding="utf-8")
+    assert "not what the API documents" in ledger  # control: the failure and its message were recorded
+    report = (ws / step.outputs["report"]).read_text(encoding="utf-8")
+    everything = [stdout, step.stderr, step.summary, report, ledger, json.dumps(step.outputs)]
+    leaked = [piece for text in everything for piece in token_pieces(text)]
+    TALLY.secret_pieces += len(leaked)
+    assert leaked == [], leaked
+
+
+@pytest.mark.parametrize("inside", [1, 40])
+def test_a_token_straddling_the_cut_leaks_nothing_in_the_cli_json_report(
+    inside: int, emu: Emulator, tmp_path: Path
+) -> None:
+    ws = make_workspace(tmp_path)
+    env = cli_env(emu)
+    assert cli(["stage", "--discord-api-url", emu.url], ws, env).returncode == 0
+    emu.faults.add(Fault.raw(200, proxy_page(inside)), method="GET", path=r"/guilds/\d+/commands$")
+    TALLY.leaky_answers += 1
+    proc = cli(["detect", "--environment", "staging", "--discord-api-url", emu.url, "--format", "json"], ws, env)
+    assert proc.returncode == 1, proc.stderr
+    assert "not what the API documents" in proc.stdout + proc.stderr
+    json.loads(proc.stdout)  # exactly one document
+    leaked = token_pieces(proc.stdout + proc.stderr)
+    TALLY.secret_pieces += len(leaked)
+    assert leaked == [], leaked

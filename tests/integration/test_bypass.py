@@ -89,14 +89,16 @@ def test_the_cli_refuses_a_bypass_without_a_reason_with_exit_2(tmp_path: Path, l
     assert "Traceback" not in proc.stderr and live.requests == []
 
 
+PROMOTE_BYPASS = [sys.executable, "-m", "alia_action.cli", "promote", "--bypass-breaker", "--bypass-reason"]
+
+
 @pytest.mark.parametrize("reason", ["\u200b", "\u202e", "\u200b\u202e \u2066\u200d", "\u202e\x7f .!?"])
 def test_a_reason_of_only_invisible_characters_is_refused_through_the_cli(
     reason: str, tmp_path: Path, live: Emulator
 ) -> None:
     """A zero-width space or a right-to-left override passes "not empty" yet records nothing anyone can read."""
     proc = subprocess.run(
-        [sys.executable, "-m", "alia_action.cli", "promote", "--bypass-breaker", "--bypass-reason", reason]
-        + ["--discord-api-url", live.url],
+        [*PROMOTE_BYPASS, reason, "--discord-api-url", live.url],
         cwd=tmp_path,
         capture_output=True,
         text=True,
