@@ -93,7 +93,9 @@ class Runtime:
 
     @property
     def git_sha(self) -> str | None:
-        return self.environ.get("GITHUB_SHA") or None
+        from .commitinfo import commit_sha
+
+        return commit_sha(self.environ.get("GITHUB_SHA"))
 
     # ------------------------------------------------------------------ facts about the environment
 
@@ -262,7 +264,7 @@ class Runtime:
         if path not in self._ledgers:
             from .stores.ledger import FileLedger
 
-            local = FileLedger(path, warn=self.log, redact=self.redact)
+            local = FileLedger(path, warn=self.log, redact=self.redact, now=self.now)
             repo = None if settings.uses_emulator else self.github(settings)
             if repo is None or repo.run.sha is None:
                 self._ledgers[path] = local

@@ -38,7 +38,7 @@ from .. import __version__
 from ..health.assess import UNHEALTHY_CONDITIONS, Reason
 from ..redaction import excerpt
 from ..scope import Scope
-from ..stores.jsonlines import JsonLines, JsonLinesError, parse_model
+from ..stores.jsonlines import JsonLines, JsonLinesError, Records
 
 if TYPE_CHECKING:
     import httpx
@@ -503,10 +503,11 @@ class Alerter:
         self.cooldown = cooldown
         self.link = link
         self._redact = redact
-        self._parse = parse_model(AlertEntry)
+        self.reader = Records(self.log, AlertEntry)
 
-    def entries(self) -> list[AlertEntry]:
-        return [e for e in map(self._parse, self.log.lines()) if e is not None]
+    def entries(self, now: datetime | None = None) -> list[AlertEntry]:
+        """The readable alert history, oldest first; :attr:`reader` says which lines were skipped."""
+        return self.reader.read(now=now)
 
     def process(
         self,
@@ -521,10 +522,13 @@ class Alerter:
         present = {r.condition: r for r in reasons}
         report = AlertReport()
         try:
-            history = self.entries()
+            history = self.entries(now)
         except JsonLinesError as exc:  # a FIFO or device in its place: decide as if nothing was raised before
             history = []
             report.warnings.append(f"alert history not read: {exc}")
+        skipped = self.reader.warning()
+        if skipped is not None:
+            report.warnings.append(skipped)
         for decision in decide(environment, present, unknown, key_states(history), now, self.cooldown):
             level: Level = (
                 "info" if decision.reason is None else "error" if decision.reason.severity == "unhealthy" else "warning"

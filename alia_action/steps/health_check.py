@@ -175,10 +175,14 @@ def perform_check(
             scope=scope.key,
             application_id=discord.application_id,
             limit=TREND.window - 1,
+            now=now,
         )
     except JsonLinesError as exc:  # a FIFO or device in its place: this check stands on its own
         history = []
         warnings.append(f"{exc}; no trend this time")
+    skipped = session.metrics.reader.warning()
+    if skipped is not None:
+        warnings.append(skipped)
     record = MetricRecord(
         time=now,
         environment=settings.environment,
