@@ -318,7 +318,7 @@ class Runtime:
 
         self.learn(settings)
         token = settings.github_token.get_secret_value() if settings.github_token else ""
-        return GitHubRepo(token, run, self.github_options or Options(), self.log)
+        return GitHubRepo(token, run, self.github_options or Options(), self.log, self.redact)
 
     # ------------------------------------------------------------------ notifiers
 

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .. import __version__
 from ..health.assess import UNHEALTHY_CONDITIONS, Reason
-from ..redaction import excerpt
+from ..redaction import Redact, excerpt
 from ..scope import Scope
 from ..stores.jsonlines import JsonLines, JsonLinesError, Records
 
@@ -235,8 +235,13 @@ class Channel(Protocol):
     def close(self) -> None: ...
 
 
-def slack_payload(alert: Alert) -> dict[str, Any]:
-    """A Block Kit message: headline, what failed, the figures, the run link. Untrusted text escaped."""
+def slack_payload(alert: Alert, redact: Redact) -> dict[str, Any]:
+    """A Block Kit message: headline, what failed, the figures, the run link. Untrusted text escaped; texts cut
+    to Slack's limits are redacted whole first."""
+
+    def _cut(text: str, limit: int) -> str:
+        return excerpt(text, limit, redact, flat=False)
+
     icon = {"error": "🔴", "warning": "🟠", "info": "✅"}[alert.level]
     headline = f"{icon} {alert.headline()}"
     fields = [("Environment", alert.environment), *alert.figures.rows()]
@@ -253,10 +258,6 @@ def slack_payload(alert: Alert) -> dict[str, Any]:
         context.insert(0, f"<{slack_escape(alert.link)}|View the workflow run>")
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(context)}]})
     return {"text": _cut(f"{headline}: {alert.message(slack_escape)}", 3000), "blocks": blocks}
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def tls_context(environ: Mapping[str, str]) -> ssl.SSLContext | bool:
@@ -281,7 +282,7 @@ class SlackChannel:
         return True
 
     def send(self, alert: Alert) -> str:
-        return self.post(slack_payload(alert))
+        return self.post(slack_payload(alert, self._redact))
 
     def post(self, payload: dict[str, Any]) -> str:
         """Deliver one Block Kit message (an alert's, or another notice such as an emergency bypass), redacted."""

@@ -37,3 +37,15 @@ def test_the_registry_knows_a_secrets_html_and_markdown_forms() -> None:
     assert secrets.redact(f"| {escape(TOKEN)} |") == "| *** |"
     assert secrets.redact("<td>p&lt;a&gt;ss&amp;&quot;word&#x27;</td>") == "<td>***</td>"
     assert secrets.redact(escape("p<a>ss&\"word'")) == "***"
+
+
+@pytest.mark.parametrize("inside", [1, 20, 50])
+def test_githubs_message_is_redacted_before_it_is_shortened(inside: int) -> None:
+    from github import GithubException
+
+    from alia_action.notify.github import github_message
+
+    message = "x" * (199 - inside) + TOKEN + " echoed by a proxy"
+    shown = github_message(GithubException(403, {"message": message}), redactor([TOKEN]))
+    assert shown.endswith("…") and len(shown) == 200
+    assert not any(TOKEN[i : i + 4] in shown for i in range(len(TOKEN) - 3))
