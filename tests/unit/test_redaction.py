@@ -45,7 +45,7 @@ def test_githubs_message_is_redacted_before_it_is_shortened(inside: int) -> None
 
     from alia_action.notify.github import github_message
 
-    message = "x" * (199 - inside) + TOKEN + " echoed by a proxy"
+    message = "x" * (199 - inside) + TOKEN + " echoed by a proxy" * 20
     shown = github_message(GithubException(403, {"message": message}), redactor([TOKEN]))
     assert shown.endswith("…") and len(shown) == 200
     assert not any(TOKEN[i : i + 4] in shown for i in range(len(TOKEN) - 3))
