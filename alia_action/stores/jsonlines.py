@@ -186,28 +186,37 @@ def parse_record(model: type[Model], raw: bytes, now: datetime | None = None) ->
         return f"{where}: {message}" if where else message
     except ValueError:
         return "not JSON"
-    problem = _impossible(item.model_dump(), "", now)
-    return item if problem is None else problem
+    for name, value in item.__dict__.items():  # the fields; a time from JSON is only ever a field's own value
+        if isinstance(value, datetime):
+            problem = _impossible_time(value, name, now)
+            if problem is not None:
+                return problem
+    if b"NaN" in raw or b"Infinity" in raw:  # the only spellings of a non-finite number in a JSON line
+        problem = _not_finite(item.__dict__, "")
+        if problem is not None:
+            return problem
+    return item
 
 
-def _impossible(value: object, where: str, now: datetime | None) -> str | None:
-    """The first value of a parsed record that cannot be true, as ``field: why``."""
+def _impossible_time(value: datetime, where: str, now: datetime | None) -> str | None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        return f"{where}: {value.isoformat()} has no timezone"
+    if now is not None and value > now + CLOCK_SKEW:
+        return f"{where}: {value:%Y-%m-%d %H:%M:%S %Z} is ahead of this machine's clock ({now:%Y-%m-%d %H:%M:%S %Z})"
+    return None
+
+
+def _not_finite(value: object, where: str) -> str | None:
+    """The first number in ``value`` that is not finite, as ``field.path: why``."""
     if isinstance(value, float) and not math.isfinite(value):
         return f"{where}: {value} is not a finite number"
-    if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            return f"{where}: {value.isoformat()} has no timezone"
-        if now is not None and value > now + CLOCK_SKEW:
-            return (
-                f"{where}: {value:%Y-%m-%d %H:%M:%S %Z} is ahead of this machine's clock ({now:%Y-%m-%d %H:%M:%S %Z})"
-            )
     items: list[tuple[object, object]] = []
     if isinstance(value, dict):
         items = list(value.items())
     elif isinstance(value, list | tuple):
         items = list(enumerate(value))
     for key, inner in items:
-        problem = _impossible(inner, f"{where}.{key}" if where else str(key), now)
+        problem = _not_finite(inner, f"{where}.{key}" if where else str(key))
         if problem is not None:
             return problem
     return None
