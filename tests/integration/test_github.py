@@ -634,7 +634,6 @@ def test_a_forged_deployment_that_cannot_be_true_is_skipped_with_one_warning(
         for name, payload in forged.items()
     }  # fmt: skip
     ledger.repo.create_status(created["claim"], state="in_progress", description="writing", log_url=None)
-    (tmp_path / "ws" / "deployment.log").unlink()
     entries = ledger.entries()
     # A claim's age is GitHub's, not its payload's: a live writer's claim is never dropped for its runner's clock.
     assert [(e.run, e.outcome) for e in entries] == [("claim", "started")]
