@@ -928,7 +928,7 @@ def test_a_fence_in_git_sha_or_a_message_leaves_the_summary_intact(emu: Emulator
     assert not any(line.startswith("# ") for line in lines), "a record's text became a heading"
     assert "<img" not in summary and "pwned" in summary  # shown, as text
     assert any(line.startswith("### Merge to production") for line in lines)
-    assert "abcdef012345" in summary  # the good commit is there
+    assert "undone" in summary  # the rollback's line is there, its message escaped
     html = (ws / "command-dashboard.html").read_text(encoding="utf-8")
     markdown = (ws / "command-dashboard.md").read_text(encoding="utf-8")
     assert "<img src=x" not in html and "pwned" in html
