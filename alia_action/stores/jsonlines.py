@@ -186,9 +186,10 @@ def parse_record(model: type[Model], raw: bytes, now: datetime | None = None) ->
         return f"{where}: {message}" if where else message
     except ValueError:
         return "not JSON"
+    latest = now + CLOCK_SKEW if now is not None else None
     for name, value in item.__dict__.items():  # the fields; a time from JSON is only ever a field's own value
         if isinstance(value, datetime):
-            problem = _impossible_time(value, name, now)
+            problem = _impossible_time(value, name, latest)
             if problem is not None:
                 return problem
     if b"NaN" in raw or b"Infinity" in raw:  # the only spellings of a non-finite number in a JSON line
@@ -198,10 +199,13 @@ def parse_record(model: type[Model], raw: bytes, now: datetime | None = None) ->
     return item
 
 
-def _impossible_time(value: datetime, where: str, now: datetime | None) -> str | None:
-    if value.tzinfo is None or value.utcoffset() is None:
+def _impossible_time(value: datetime, where: str, latest: datetime | None) -> str | None:
+    """Why a record's time cannot be true: no timezone (JSON's times parse with one or none), or later than
+    ``latest`` (now plus the clock skew)."""
+    if value.tzinfo is None:
         return f"{where}: {value.isoformat()} has no timezone"
-    if now is not None and value > now + CLOCK_SKEW:
+    if latest is not None and value > latest:
+        now = latest - CLOCK_SKEW
         return f"{where}: {value:%Y-%m-%d %H:%M:%S %Z} is ahead of this machine's clock ({now:%Y-%m-%d %H:%M:%S %Z})"
     return None
 
