@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         "same file (.discord-emulator.json in this folder).",
     )
     emulator.add_argument("--port", type=int, default=8765)
-    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--host", default="127.0.0.1", help="a loopback address (default: 127.0.0.1)")
     emulator.add_argument("--state-file", help="where its state is kept (default: .discord-emulator.json)")
     emulator.add_argument("--no-state", action="store_true", help="keep the state in memory only")
     emulator.add_argument("--reset", action="store_true", help="forget the local Discord's state, then exit")
@@ -231,7 +231,9 @@ def _run(args: argparse.Namespace, workflow: Workflow) -> int:
 def _emulator(args: argparse.Namespace) -> int:
     import json
 
+    from .discord.emulator import is_loopback
     from .discord.emulator_state import STATE_FILE, reset_state, serve_local
+    from .errors import DeployError
 
     state = Path(args.state_file or STATE_FILE)
     as_json = args.format == "json"
@@ -249,12 +251,18 @@ def _emulator(args: argparse.Namespace) -> int:
         print(said, file=sys.stderr if as_json else sys.stdout)
         return 0
     kept = None if args.no_state else state
+    if not is_loopback(args.host):
+        # It answers anyone who reaches it, with a token printed in its banner: never beyond this machine.
+        failure = f"--host {args.host}: the emulator listens on loopback only (127.0.0.1 or localhost)"
+        print(f"error: {failure}", file=sys.stderr)
+        if as_json:
+            print(json.dumps({"format": 1, "action": "emulator", "state_file": str(state), "failure": failure}))
+        return 2
 
     def listening(url: str) -> None:  # the one document, once it listens: a script reads the URL from it
         document = {"format": 1, "action": "emulator", "state_file": None if kept is None else str(kept), "url": url}
         print(json.dumps(document), flush=True)
 
-    from .errors import DeployError
     from .sources import command_folders
 
     # The line it prints must run here: name the command files when there is no commands/ (examples/commands).
@@ -270,7 +278,7 @@ def _emulator(args: argparse.Namespace) -> int:
             activity=args.activity,
             new_app=args.new_app,
         )
-    except DeployError as exc:  # a state file it cannot read
+    except DeployError as exc:  # a state file it cannot read, or one a served emulator holds
         failure, code = str(exc), exc.exit_code
     except OSError as exc:  # the port is taken, the host is not this machine's: the person can act on it
         failure, code = (

@@ -9,6 +9,7 @@ a deploy must not fail because its commit time cannot be found.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -18,6 +19,15 @@ from pathlib import Path
 from typing import Any
 
 GIT_TIMEOUT = 5.0  # seconds: git on a sick filesystem must not hold a deploy
+# A commit id as git prints it (SHA-1 or SHA-256, abbreviated to 7 at least); anything else is unknown. The id
+# reaches the deployment record, Markdown and Mermaid: a newline and a fence in it would break them.
+_SHA = re.compile(r"[0-9a-fA-F]{7,64}")
+
+
+def commit_sha(value: str | None) -> str | None:
+    """``value`` when it is a commit id, else None."""
+    text = (value or "").strip()
+    return text if _SHA.fullmatch(text) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +84,7 @@ def _git(workspace: Path, *args: str) -> str | None:
 
 def find_commit(environ: Mapping[str, str], workspace: Path) -> Commit:
     """The deployed commit and its committer time (a merge commit's time is the merge's)."""
-    sha = (environ.get("GITHUB_SHA") or "").strip() or None
+    sha = commit_sha(environ.get("GITHUB_SHA"))
     if sha is not None:
         time = _event_commit_time(_read_event(environ.get("GITHUB_EVENT_PATH")), sha)
         if time is None:
@@ -82,7 +92,7 @@ def find_commit(environ: Mapping[str, str], workspace: Path) -> Commit:
         return Commit(sha, time)
     if environ.get("GITHUB_ACTIONS") == "true":
         return Commit()  # a run without GITHUB_SHA deploys no known commit: do not guess from the workspace
-    head = _git(workspace, "rev-parse", "--verify", "--quiet", "HEAD")
+    head = commit_sha(_git(workspace, "rev-parse", "--verify", "--quiet", "HEAD"))
     if head is None:
         return Commit()
     return Commit(head, _parse_time(_git(workspace, "show", "-s", "--format=%cI", head)))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -387,7 +388,18 @@ def parse_reason(value: object) -> str:
     text = " ".join(parse_text(value).split())  # one line: it goes into a deployment status and a title
     if len(text) > BYPASS_REASON_LIMIT:
         raise ValueError(f"must be at most {BYPASS_REASON_LIMIT} characters; got {len(text)}")
+    if not _visible(text):
+        # A zero-width space or a direction override passes "not empty" yet records no reason anyone can read.
+        raise ValueError(
+            "must say why in visible words: it holds no letter or digit once invisible (format and control) "
+            "characters are removed"
+        )
     return text
+
+
+def _visible(text: str) -> bool:
+    """Holds a letter or a digit that is neither a format (Cf) nor a control (Cc) character."""
+    return any(unicodedata.category(char)[0] in "LN" for char in text)
 
 
 def _optional(parse: Callable[[object], T]) -> Callable[[object], T | None]:

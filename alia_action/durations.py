@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from datetime import datetime, timedelta
 
 _UNITS: dict[str, float] = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _NUMBER = r"\d+(?:\.\d+)?"
@@ -15,6 +16,14 @@ _PLAIN = re.compile(_NUMBER)
 DURATION_HINT = "a duration such as 90 (seconds), 90s, 5m, 1h30m or 500ms"
 # No setting needs more than a year; beyond this a date computed from the duration would overflow.
 MAX_SECONDS = 366 * 86400.0
+# How far another machine's clock (another runner, GitHub) may be ahead of ours: a record dated later than
+# now + CLOCK_SKEW cannot have been written yet (a wrong clock or a forged line), and never counts.
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def stamp(moment: datetime) -> str:
+    """A moment in a message: with its day, so a date other than today (a claim dated ahead) is not misread."""
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def parse_duration(value: object) -> float:

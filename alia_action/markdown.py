@@ -19,6 +19,16 @@ def escape(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(flat, quote=False)).replace("@", "@\u200b")
 
 
+# In a quoted Mermaid string: a quote or bracket would end the array early, a backtick or line break the fenced
+# block itself (what follows would be read as Markdown: headings, raw HTML), angle brackets open labels' HTML.
+_MERMAID_UNSAFE = str.maketrans({'"': "'", "[": "(", "]": ")", "`": "ˋ", "<": "‹", ">": "›", "#": "＃", ";": ","})
+
+
+def mermaid_label(text: object) -> str:
+    """A Mermaid string (a title, an axis label) that stays one inert string whatever ``text`` holds."""
+    return '"' + " ".join(str(text).split()).translate(_MERMAID_UNSAFE) + '"'
+
+
 def code(text: object) -> str:
     """Inline code that survives backticks inside the text."""
     flat = " ".join(str(text).split()).replace("`", "ˋ")

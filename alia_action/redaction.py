@@ -5,11 +5,14 @@ GitHub, Slack, Sentry) redacts through the same registry, so a secret learnt lat
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterable
+
+from .markdown import escape as markdown_escape
 
 # Shorter values are not masked: masking "a" or "123" would shred every log line without protecting anything.
 MIN_SECRET_LENGTH = 4
@@ -50,9 +53,12 @@ class Secrets:
         if not pieces:
             return
         variants = set(pieces)
-        for piece in pieces:  # the forms a secret takes inside JSON bodies and URLs
+        for piece in pieces:  # the forms a secret takes inside JSON bodies, URLs, HTML and Markdown
             variants.add(json.dumps(piece)[1:-1])
             variants.add(urllib.parse.quote(piece, safe=""))
+            variants.update({html.escape(piece), html.escape(piece, quote=False)})
+            if not any(char.isspace() for char in piece):  # escape() flattens whitespace: only whole words map
+                variants.add(markdown_escape(piece))
         with self._lock:
             new = variants.difference(self._values)
             self._values = sorted(set(self._values) | variants, key=len, reverse=True)
@@ -75,6 +81,17 @@ class Secrets:
     def values(self) -> list[str]:
         """The registered values, longest first (for scrubbing third-party messages)."""
         return list(self._values)
+
+
+def excerpt(text: str, limit: int, redact: Redact, *, flat: bool = True, more: str = "…") -> str:
+    """The one way to shorten untrusted text (an answer's body, an error, a record's field) for a message: every
+    secret is removed from the whole text first, then it is cut to ``limit`` characters (``more`` included).
+    Cut first, a secret straddling the cut would leave most of itself behind, which no redaction then matches.
+    ``flat``: line breaks and runs of spaces become one space (a message is one line)."""
+    clean = redact(text)
+    if flat:
+        clean = " ".join(clean.split())
+    return clean if len(clean) <= limit else clean[: max(0, limit - len(more))] + more
 
 
 def redactor(secrets: Iterable[str | None]) -> Redact:

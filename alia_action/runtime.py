@@ -93,7 +93,9 @@ class Runtime:
 
     @property
     def git_sha(self) -> str | None:
-        return self.environ.get("GITHUB_SHA") or None
+        from .commitinfo import commit_sha
+
+        return commit_sha(self.environ.get("GITHUB_SHA"))
 
     # ------------------------------------------------------------------ facts about the environment
 
@@ -153,7 +155,8 @@ class Runtime:
 
         self.learn(settings)
         # The engine's budget of invalid answers is a setting; tests may still tune it through client_options.
-        options = {"invalid_budget": settings.invalid_request_budget, **self.client_options}
+        # What Discord says is scrubbed by the run's secrets registry.
+        options = {"invalid_budget": settings.invalid_request_budget, **self.client_options, "redact": self.redact}
         if settings.uses_emulator:
             return open_emulated(self.workspace, settings.guild_id, self.resources, self.log, options)
         bot = self.credentials(settings, application)
@@ -263,7 +266,7 @@ class Runtime:
         if path not in self._ledgers:
             from .stores.ledger import FileLedger
 
-            local = FileLedger(path, warn=self.log, redact=self.redact)
+            local = FileLedger(path, warn=self.log, redact=self.redact, now=self.now)
             repo = None if settings.uses_emulator else self.github(settings)
             if repo is None or repo.run.sha is None:
                 self._ledgers[path] = local
@@ -317,7 +320,7 @@ class Runtime:
 
         self.learn(settings)
         token = settings.github_token.get_secret_value() if settings.github_token else ""
-        return GitHubRepo(token, run, self.github_options or Options(), self.log)
+        return GitHubRepo(token, run, self.github_options or Options(), self.log, self.redact)
 
     # ------------------------------------------------------------------ notifiers
 

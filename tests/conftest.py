@@ -166,6 +166,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
     if fault_tally.OBSERVED:
         terminalreporter.write_line(fault_tally.summary_line())
+    if fault_tally.RACES.trials:
+        terminalreporter.write_line(fault_tally.races_line())
     if hostile_tally.TALLY.runs:
         terminalreporter.write_line(hostile_tally.summary_line())
     for line in hygiene_tally.SUMMARY:

@@ -10,17 +10,13 @@ import math
 from datetime import datetime
 
 from ..health.chart import number
-from ..markdown import escape, table
+from ..markdown import escape, mermaid_label, table
 from .charts import Chart, all_charts
 from .figures import Figures
 from .views import Listing, listings, moment, tiles, window_text
 
 ICONS = {True: "✅", False: "❌", None: "➖"}
 MAX_ROWS = 20  # per listing in a summary; the HTML lists them all
-
-
-def _label(text: str) -> str:
-    return '"' + text.replace('"', "'").replace("[", "(").replace("]", ")") + '"'
 
 
 def _top(values: list[float]) -> float:
@@ -36,9 +32,9 @@ def mermaid(chart: Chart) -> str:
     lines = [
         "```mermaid",
         "xychart-beta",
-        f"    title {_label(chart.title)}",
-        f"    x-axis [{', '.join(_label(label) for label in chart.labels)}]",
-        f"    y-axis {_label(chart.unit)} 0 --> {number(_top(values))}",
+        f"    title {mermaid_label(chart.title)}",
+        f"    x-axis [{', '.join(mermaid_label(label) for label in chart.labels)}]",
+        f"    y-axis {mermaid_label(chart.unit)} 0 --> {number(_top(values))}",
     ]
     for series in chart.series:
         # Mermaid has no gaps: a day without data is drawn at 0 (the tables say which days had none).

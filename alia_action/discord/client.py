@@ -40,6 +40,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop
 
 from .. import __version__
 from ..commands.loader import json_kind
+from ..redaction import Redact, excerpt
 from .errors import (
     DAILY_CREATES,
     MISSING_ACCESS,
@@ -103,7 +104,10 @@ class DiscordClient:
         clock: Callable[[], float] = time.monotonic,
         global_rate: int | None = GLOBAL_RATE,
         invalid_budget: int = DEFAULT_INVALID_BUDGET,
+        redact: Redact | None = None,
     ) -> None:
+        """``redact``: the run's secrets registry; what Discord (or a proxy) says is scrubbed of every secret
+        it knows, this client's own always."""
         self._client_secret = token if isinstance(token, ClientSecret) else None
         self._auth_lock = threading.Lock()  # one exchange at a time, however many threads share the client
         headers = {"User-Agent": user_agent, "Accept": "application/json"}
@@ -116,6 +120,7 @@ class DiscordClient:
                 raise ValueError("the bot token is empty or holds spaces or control characters: check BOT_TOKEN")
             headers["Authorization"] = f"Bot {token}"
         self._token = token if isinstance(token, str) else ""
+        self._redact = redact
         self.application_id = str(application_id)
         self.base_url = base_url.rstrip("/")
         self.user_agent = user_agent
@@ -179,7 +184,7 @@ class DiscordClient:
         secrets = [self._token, *(self._client_secret.values() if self._client_secret else ())]
         for secret in (s for s in secrets if s):
             text = text.replace(secret, "<redacted>")
-        return text
+        return self._redact(text) if self._redact is not None else text
 
     # -- the client-credentials grant -------------------------------------------------------
 
@@ -470,14 +475,14 @@ class DiscordClient:
 
     def _malformed(self, response: httpx.Response, problem: str, method: str, path: str) -> MalformedResponse:
         """What came back, so a person can tell a captive portal from a broken proxy; secrets scrubbed."""
-        kind = response.headers.get("content-type") or "no content type"
-        head = response.content[:_SHOWN_BYTES].decode("utf-8", errors="replace")
-        shown = self._scrub(head).encode("unicode_escape").decode("ascii")
-        more = "…" if len(response.content) > _SHOWN_BYTES else ""
+        kind = excerpt(response.headers.get("content-type") or "no content type", _SHOWN_CHARS, self._scrub)
+        # Scrubbed whole, then cut: a token straddling the cut would otherwise survive in part.
+        body = excerpt(response.content.decode("utf-8", errors="replace"), _SHOWN_CHARS, self._scrub, flat=False)
+        shown = body.encode("unicode_escape").decode("ascii")
         return MalformedResponse(
             f"Discord's answer to {method} {path} is not what the API documents ({problem}): HTTP "
-            f"{response.status_code}, {self._scrub(kind)}, {len(response.content)} bytes, starting "
-            f'"{shown}{more}". Nothing was written on the strength of it; is a proxy or captive portal '
+            f"{response.status_code}, {kind}, {len(response.content)} bytes, starting "
+            f'"{shown}". Nothing was written on the strength of it; is a proxy or captive portal '
             "answering instead of Discord?",
             status=response.status_code,
             method=method,
@@ -485,7 +490,7 @@ class DiscordClient:
         )
 
 
-_SHOWN_BYTES = 80
+_SHOWN_CHARS = 80
 
 
 def shape_problem(payload: Any, expect: Expect) -> str | None:

@@ -60,7 +60,7 @@ def open_emulated(
     from .emulator_state import STATE_FILE, local_discord
 
     guild = guild_id or TEST_GUILD_ID
-    emulator = resources.enter_context(local_discord(workspace / STATE_FILE, guild))
+    emulator = resources.enter_context(local_discord(workspace / STATE_FILE, guild, log))
     client = DiscordClient(TEST_TOKEN, TEST_APPLICATION_ID, base_url=emulator.url, **client_options)
     resources.callback(client.close)
     log(f"Using the built-in Discord emulator (state in {STATE_FILE}): nothing real is touched.")

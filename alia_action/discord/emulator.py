@@ -26,6 +26,11 @@ retries. It behaves like Discord so that it never hides bugs:
   the write) from Python (:attr:`Emulator.faults`) or over HTTP (``POST /_emulator/faults``);
 * a request log (:attr:`Emulator.requests`) with the Authorization value redacted.
 
+A local service done right: it listens on loopback only; it refuses a request whose ``Host`` is not its own
+(DNS rebinding) or whose ``Origin`` is another site's (any page open in a browser could otherwise POST to the
+control API: wipe the state, replace a token), with 403; and it refuses a body over :data:`MAX_BODY_BYTES`
+(1 MiB on the control API) with 413 without reading it, so memory stays flat whatever is sent.
+
 Snowflakes are deterministic (a counter on a fixed epoch), so cassettes and tests are stable.
 """
 
@@ -35,6 +40,7 @@ import base64
 import binascii
 import contextlib
 import hashlib
+import ipaddress
 import json
 import math
 import re
@@ -70,6 +76,12 @@ GUILDS_PAGE = 200  # Discord's most per page of GET /users/@me/guilds (user.mdx:
 FLEET_BASE = 1_200_000_000_000_000_000  # fleet guild IDs count up from here
 COMMANDS_SCOPE = "applications.commands.update"  # the one scope a Bearer token needs on the command routes
 BEARER_LIFETIME = 604800.0  # Discord's expires_in for client-credentials tokens (oauth2.mdx:281)
+# Request bodies: the control API's are small (a fault, a seed of commands). Discord's routes take a bulk
+# overwrite of every command of a scope, localizations included (AC: 8,000 characters per command's longest
+# variants, up to 100 + 15 + 15 commands): a few MiB at the very most.
+MAX_CONTROL_BODY_BYTES = 1 << 20
+MAX_BODY_BYTES = 8 << 20
+LOOPBACK_NAMES = frozenset({"localhost"})
 
 _ROUTES: tuple[tuple[re.Pattern[str], str, frozenset[str]], ...] = (
     (re.compile(r"^/applications/(?P<app>\d+)/commands$"), "/applications/{app}/commands",
@@ -351,6 +363,9 @@ class Emulator:
         new_app: bool = False,
         rate_clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if not is_loopback(host):
+            # It holds tokens and answers anyone who can reach it: never beyond this machine.
+            raise ValueError(f"the emulator listens on loopback only (127.0.0.1 or localhost), not {host!r}")
         self.host = host
         self.port = port
         self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
@@ -424,6 +439,17 @@ class Emulator:
     @property
     def root_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    def foreign(self, host: str | None, origin: str | None) -> str | None:
+        """Why a request is not from this machine's own clients, or None: its ``Host`` names another server (a
+        DNS-rebound page), or its ``Origin`` is a web page's. A browser sends ``Origin`` with a cross-origin POST,
+        even a "simple" one it sends without asking first."""
+        mine = {f"{name}:{self.port}" for name in ("127.0.0.1", "localhost", self.host.lower())}
+        if host is None or host.lower() not in mine:
+            return f"Host {host!r} is not this emulator's"
+        if origin is not None and origin.lower() not in {f"http://{name}" for name in mine}:
+            return f"Origin {origin!r} is another site's"
+        return None
 
     @property
     def url(self) -> str:
@@ -1193,8 +1219,22 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._handle()
 
-    def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
+    def _read_body(self, limit: int) -> bytes | _Reply:
+        """The body, or the refusal to read it: an oversized body is never read (memory stays flat), and the
+        connection is closed after the answer (the unread bytes would be taken for the next request)."""
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            return _Reply(411, {"message": "send the body with a Content-Length, not chunked", "code": 0})
+        text = (self.headers.get("Content-Length") or "0").strip()
+        if not text.isdigit():
+            self.close_connection = True
+            return _Reply(400, {"message": f"bad Content-Length {text[:20]!r}", "code": 0})
+        length = int(text)
+        if length > limit:
+            self.close_connection = True
+            return _Reply(
+                413, {"message": f"request body of {length:,} bytes; at most {limit:,} are accepted", "code": 0}
+            )
         return self.rfile.read(length) if length > 0 else b""
 
     def _drop(self) -> None:
@@ -1205,6 +1245,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, reply: _Reply) -> None:
         payload = b"" if reply.body is None or reply.status == 204 else json.dumps(reply.body).encode()
         self.send_response(reply.status)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         if payload:
             self.send_header("Content-Type", "application/json")
         for name, value in reply.headers.items():
@@ -1227,9 +1269,18 @@ class _Handler(BaseHTTPRequestHandler):
         started = time.monotonic()
         split = urlsplit(self.path)
         query = parse_qs(split.query, keep_blank_values=True)
-        raw = self._read_body()
         method = self.command.upper()
-        if split.path.startswith(CONTROL_PREFIX + "/"):
+        control = split.path.startswith(CONTROL_PREFIX + "/")
+        refused = emu.foreign(self.headers.get("Host"), self.headers.get("Origin"))
+        if refused is not None:  # before the body is read: a refused request costs nothing
+            self.close_connection = True
+            self._send(_Reply(403, {"message": f"refused: {refused}; this is a local service", "code": 0}))
+            return
+        raw = self._read_body(MAX_CONTROL_BODY_BYTES if control else MAX_BODY_BYTES)
+        if isinstance(raw, _Reply):
+            self._send(raw)
+            return
+        if control:
             self._send(emu.control(method, split.path, query, raw))
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
@@ -1304,6 +1355,16 @@ def serve(
         emulator.stop()
 
 
+def is_loopback(host: str) -> bool:
+    """``host`` is this machine's IPv4 loopback (127.0.0.0/8), or ``localhost``."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host) in ipaddress.ip_network("127.0.0.0/8")
+    except ValueError:
+        return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import argparse
 
@@ -1311,6 +1372,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
+    if not is_loopback(args.host):
+        parser.error(f"--host {args.host}: the emulator listens on loopback only (127.0.0.1 or localhost)")
     serve(args.port, args.host)
     return 0
 

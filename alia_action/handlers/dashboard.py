@@ -21,7 +21,7 @@ from ..notify.alerts import AlertEntry
 from ..outcome import Facts, Outcome, render
 from ..report import REPORT_FORMAT
 from ..stores.backups import BackupInfo
-from ..stores.jsonlines import JsonLines, Model, parse_model
+from ..stores.jsonlines import JsonLines, Model, Records
 from ..stores.ledger import LedgerEntry
 from ..stores.metrics import MetricRecord
 
@@ -51,17 +51,21 @@ def _backups(settings: Settings, ctx: Runtime) -> tuple[list[BackupInfo], str]:
         return [], f"{settings.backup_store} (unreadable)"
 
 
-def _history(path: Path, model: type[Model]) -> list[Model]:
-    parse = parse_model(model)
-    lines = JsonLines(path, HISTORY_LINES, HISTORY_BYTES).lines()
-    return [item for item in map(parse, lines) if item is not None]
+def _history(path: Path, model: type[Model], ctx: Runtime) -> list[Model]:
+    """The file's readable records; a line that cannot be read or be true is left out with one warning."""
+    reader = Records(JsonLines(path, HISTORY_LINES, HISTORY_BYTES), model)
+    records = reader.read(now=ctx.now())
+    skipped = reader.warning()
+    if skipped is not None:
+        ctx.log(f"warning: {skipped}")
+    return records
 
 
 def gather(settings: Settings, ctx: Runtime) -> Figures:
     window = Window.ending(ctx.now(), settings.dashboard_window)
     entries, ledger_location = _ledger_entries(settings, ctx)
-    records = _history(ctx.workspace / settings.metrics_file, MetricRecord)
-    alerts = _history(ctx.workspace / settings.alerts_file, AlertEntry)
+    records = _history(ctx.workspace / settings.metrics_file, MetricRecord, ctx)
+    alerts = _history(ctx.workspace / settings.alerts_file, AlertEntry, ctx)
     backups, backup_location = _backups(settings, ctx)
     figures = compute(
         window=window,
@@ -135,9 +139,11 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
     figures = gather(settings, ctx)
     generated = ctx.now()
     html_path = ctx.workspace / settings.dashboard_file
-    markdown = render_markdown(figures, generated_at=generated)
+    # Both files are channels like any other: a secret already in a record (or learnt since it was written) is
+    # removed in every form the registry knows (raw, JSON, URL, HTML- and Markdown-escaped).
+    markdown = ctx.redact(render_markdown(figures, generated_at=generated))
     try:
-        write_text_atomic(html_path, render_html(figures, generated_at=generated))
+        write_text_atomic(html_path, ctx.redact(render_html(figures, generated_at=generated)))
         write_text_atomic(html_path.with_suffix(".md"), markdown)
     except OSError as exc:
         raise DeployError(f"cannot write the dashboard {html_path}: {exc.strerror or exc}") from None

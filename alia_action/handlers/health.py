@@ -23,4 +23,4 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
         check = perform_check(session, validated)
     finally:
         session.close()  # flushes Sentry before the process ends
-    return check_outcome(check)
+    return check_outcome(check, ctx.redact)

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from ..commands.plan import build_plan
-from ..durations import format_duration, human_duration
+from ..durations import CLOCK_SKEW, format_duration, human_duration
 from ..errors import DeployError, UsageError
 from ..notify.bypass import Bypass, notify_slack, summary_banner
 from ..outcome import Facts, Outcome, attach
@@ -21,9 +21,6 @@ if TYPE_CHECKING:
     from ..discord.connection import Discord
     from ..runtime import Runtime
     from ..wording import Wording
-
-# Runners' clocks differ a little; a staging record dated further ahead than this is not believed.
-CLOCK_SKEW = timedelta(minutes=2)
 
 
 def stage_again(wording: Wording) -> str:

@@ -6,6 +6,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..markdown import mermaid_label
+
 BLOCKS = "▁▂▃▄▅▆▇█"
 FAILED = "×"  # a check whose GET failed: no time to draw
 
@@ -39,11 +41,6 @@ def number(value: float) -> str:
     return str(int(rounded)) if rounded == int(rounded) else f"{rounded:.1f}"
 
 
-def _label(text: str) -> str:
-    # Labels sit in double quotes; a quote or bracket in one would end the array early.
-    return '"' + text.replace('"', "'").replace("[", "(").replace("]", ")") + '"'
-
-
 def axis_top(values: Sequence[float], threshold_ms: float) -> int:
     """A round y-axis maximum a little above the highest bar and the threshold line."""
     top = max([*values, threshold_ms, 1.0]) * 1.1
@@ -60,8 +57,8 @@ def mermaid_xychart(points: Sequence[ChartPoint], threshold_ms: float, *, title:
     lines = [
         "```mermaid",
         "xychart-beta",
-        f"    title {_label(heading)}",
-        f"    x-axis [{', '.join(_label(p.label) for p in points)}]",
+        f"    title {mermaid_label(heading)}",
+        f"    x-axis [{', '.join(mermaid_label(p.label) for p in points)}]",
         f'    y-axis "ms" 0 --> {axis_top(bars, threshold_ms)}',
         f"    bar [{', '.join(number(v) for v in bars)}]",
         f"    line [{', '.join(number(threshold_ms) for _ in points)}]",

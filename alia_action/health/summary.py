@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..markdown import code, escape, table
+from ..redaction import Redact, excerpt
 from .chart import ChartPoint, mermaid_xychart, number, sparkline
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 CHART_CHECKS = 20
 TABLE_CHECKS = 10
+ERROR_SHOWN = 200  # characters of a check's error in the table (metrics.log keeps 500)
 _ICONS = {"healthy": "✅", "degraded": "⚠️", "unhealthy": "❌"}
 _EVENT_ICONS = {"fire": "🔔", "repeat": "🔁", "resolve": "✅"}
 
@@ -92,7 +94,7 @@ def _names(names: Sequence[str], limit: int = 20) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def checks_table(history: Sequence[MetricRecord]) -> str:
+def checks_table(history: Sequence[MetricRecord], redact: Redact) -> str:
     rows = [
         [
             clock(r.time),
@@ -102,14 +104,15 @@ def checks_table(history: Sequence[MetricRecord]) -> str:
             _names(r.missing, 5),
             _names(r.extra, 5),
             _names(r.drifted, 5),
-            escape(r.error[:200]) if r.error else "",
+            escape(excerpt(r.error, ERROR_SHOWN, redact)) if r.error else "",
         ]
         for r in reversed(history[-TABLE_CHECKS:])
     ]
     return table(["Time", "Outcome", "GET", "Commands", "Missing", "Extra", "Drifted", "Error"], rows)
 
 
-def summary_markdown(check: Check) -> str:
+def summary_markdown(check: Check, redact: Redact) -> str:
+    """``redact``: the run's registry; a record's error is scrubbed whole before it is shortened."""
     record = check.record
     parts = [f"## Discord commands: health of {check.environment} ({escape(check.scope_label)})"]
     deviation = "unknown" if record.deviation is None else f"{record.deviation:.0%}"
@@ -134,7 +137,7 @@ def summary_markdown(check: Check) -> str:
     )
     history = check.history
     parts.append(chart(history, check.threshold_ms))
-    parts.append(f"### Last checks\n\n{checks_table(history)}")
+    parts.append(f"### Last checks\n\n{checks_table(history, redact)}")
     if check.shadows:
         items = "\n".join(
             f"- guild {code(s.guild_id)}: {code(s.name)} shadows the global command of the same name"

@@ -36,8 +36,9 @@ from pydantic import BaseModel, ConfigDict
 
 from .. import __version__
 from ..health.assess import UNHEALTHY_CONDITIONS, Reason
+from ..redaction import Redact, excerpt
 from ..scope import Scope
-from ..stores.jsonlines import JsonLines, JsonLinesError, parse_model
+from ..stores.jsonlines import JsonLines, JsonLinesError, Records
 
 if TYPE_CHECKING:
     import httpx
@@ -234,8 +235,13 @@ class Channel(Protocol):
     def close(self) -> None: ...
 
 
-def slack_payload(alert: Alert) -> dict[str, Any]:
-    """A Block Kit message: headline, what failed, the figures, the run link. Untrusted text escaped."""
+def slack_payload(alert: Alert, redact: Redact) -> dict[str, Any]:
+    """A Block Kit message: headline, what failed, the figures, the run link. Untrusted text escaped; texts cut
+    to Slack's limits are redacted whole first."""
+
+    def _cut(text: str, limit: int) -> str:
+        return excerpt(text, limit, redact, flat=False)
+
     icon = {"error": "🔴", "warning": "🟠", "info": "✅"}[alert.level]
     headline = f"{icon} {alert.headline()}"
     fields = [("Environment", alert.environment), *alert.figures.rows()]
@@ -252,10 +258,6 @@ def slack_payload(alert: Alert) -> dict[str, Any]:
         context.insert(0, f"<{slack_escape(alert.link)}|View the workflow run>")
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(context)}]})
     return {"text": _cut(f"{headline}: {alert.message(slack_escape)}", 3000), "blocks": blocks}
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def tls_context(environ: Mapping[str, str]) -> ssl.SSLContext | bool:
@@ -280,7 +282,7 @@ class SlackChannel:
         return True
 
     def send(self, alert: Alert) -> str:
-        return self.post(slack_payload(alert))
+        return self.post(slack_payload(alert, self._redact))
 
     def post(self, payload: dict[str, Any]) -> str:
         """Deliver one Block Kit message (an alert's, or another notice such as an emergency bypass), redacted."""
@@ -294,7 +296,7 @@ class SlackChannel:
             # httpx's message holds the URL, which is the secret: name the failure, never the address.
             raise ChannelError(f"Slack webhook unreachable ({type(exc).__name__})") from None
         if response.status_code >= 300:
-            said = " ".join(response.text.split())[:100]
+            said = excerpt(response.text, 100, self._redact)
             raise ChannelError(f"Slack answered HTTP {response.status_code}" + (f" ({said})" if said else ""))
         return "sent"
 
@@ -502,10 +504,11 @@ class Alerter:
         self.cooldown = cooldown
         self.link = link
         self._redact = redact
-        self._parse = parse_model(AlertEntry)
+        self.reader = Records(self.log, AlertEntry)
 
-    def entries(self) -> list[AlertEntry]:
-        return [e for e in map(self._parse, self.log.lines()) if e is not None]
+    def entries(self, now: datetime | None = None) -> list[AlertEntry]:
+        """The readable alert history, oldest first; :attr:`reader` says which lines were skipped."""
+        return self.reader.read(now=now)
 
     def process(
         self,
@@ -520,10 +523,13 @@ class Alerter:
         present = {r.condition: r for r in reasons}
         report = AlertReport()
         try:
-            history = self.entries()
+            history = self.entries(now)
         except JsonLinesError as exc:  # a FIFO or device in its place: decide as if nothing was raised before
             history = []
             report.warnings.append(f"alert history not read: {exc}")
+        skipped = self.reader.warning()
+        if skipped is not None:
+            report.warnings.append(skipped)
         for decision in decide(environment, present, unknown, key_states(history), now, self.cooldown):
             level: Level = (
                 "info" if decision.reason is None else "error" if decision.reason.severity == "unhealthy" else "warning"

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import __version__
+from ..redaction import Redact, excerpt
 
 BYPASS_MARKER = "<!-- command-deploy:breaker-bypass -->"
 
@@ -54,8 +55,12 @@ def summary_banner(bypass: Bypass) -> str:
     )
 
 
-def slack_payload(bypass: Bypass) -> dict[str, Any]:
+def slack_payload(bypass: Bypass, redact: Redact) -> dict[str, Any]:
+    """The bypass as a Block Kit message; texts cut to Slack's limits are redacted whole first."""
     from .alerts import slack_escape
+
+    def cut(text: str, limit: int) -> str:
+        return excerpt(text, limit, redact, flat=False)
 
     headline = f"🚨 command-deploy {bypass.environment}: circuit breaker bypassed (emergency deploy)"
     fields = [("Who", bypass.who), ("Reason", bypass.reason)]
@@ -65,12 +70,12 @@ def slack_payload(bypass: Bypass) -> dict[str, Any]:
     if bypass.run_url:
         context.insert(0, f"<{slack_escape(bypass.run_url)}|View the workflow run>")
     return {
-        "text": f"{headline}: {slack_escape(bypass.reason)}"[:3000],
+        "text": cut(f"{headline}: {slack_escape(bypass.reason)}", 3000),
         "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": headline[:150], "emoji": True}},
+            {"type": "header", "text": {"type": "plain_text", "text": cut(headline, 150), "emoji": True}},
             {
                 "type": "section",
-                "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{slack_escape(v)}"[:2000]} for k, v in fields],
+                "fields": [{"type": "mrkdwn", "text": cut(f"*{k}*\n{slack_escape(v)}", 2000)} for k, v in fields],
             },
             {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(context)}]},
         ],
@@ -83,7 +88,7 @@ def notify_slack(webhook_url: str, environ: Mapping[str, str], bypass: Bypass, r
 
     channel = SlackChannel(webhook_url, environ, redact)
     try:
-        channel.post(slack_payload(bypass))
+        channel.post(slack_payload(bypass, redact))
         return "the bypass was announced on Slack"
     except ChannelError as exc:
         return f"warning: the bypass could not be announced on Slack: {exc}"

@@ -21,6 +21,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import DeployError
+from ..redaction import Redact, excerpt
 from ..workflow import inline
 from .run import RunInfo
 
@@ -124,12 +125,12 @@ class Identity:
         return author == self.login if self.login else author.endswith("[bot]")
 
 
-def github_message(exc: BaseException) -> str:
-    """GitHub's own ``message`` of a failed request, one line and short (it is untrusted text)."""
+def github_message(exc: BaseException, redact: Redact = str) -> str:
+    """GitHub's own ``message`` of a failed request, one line and short (it is untrusted text: redacted whole
+    before it is shortened)."""
     data = getattr(exc, "data", None)
     text = str(data.get("message") or "") if isinstance(data, dict) else ""
-    text = inline(text)
-    return text if len(text) <= _GITHUB_MESSAGE_CHARS else text[: _GITHUB_MESSAGE_CHARS - 1] + "…"
+    return excerpt(inline(text), _GITHUB_MESSAGE_CHARS, redact)
 
 
 def accepted_permissions(exc: BaseException) -> list[str]:
@@ -155,14 +156,20 @@ def _cause(exc: BaseException) -> str:
 
 
 def explain(
-    exc: BaseException, *, doing: str, permission: str, repository: str, waited: float | None = None
+    exc: BaseException,
+    *,
+    doing: str,
+    permission: str,
+    repository: str,
+    waited: float | None = None,
+    redact: Redact = str,
 ) -> GitHubError:
     """One plain sentence for a failed request: what we tried, what GitHub said, what to change. ``waited``:
     the request was rate limited, and this is how long was waited in vain."""
     status = getattr(exc, "status", None)
     if not isinstance(status, int):
         return GitHubError(f"could not reach GitHub to {doing} ({_cause(exc)})")
-    said = github_message(exc)
+    said = github_message(exc, redact)
     said = f": {said}" if said else ""
     if waited is not None:
         return GitHubError(
@@ -212,6 +219,7 @@ class GitHubRepo:
     run: RunInfo
     options: Options = field(default_factory=Options)
     on_wait: Callable[[str], None] = lambda _line: None  # told when a rate limit is waited out
+    redact: Redact = str  # the run's registry: what GitHub says is scrubbed before it is quoted
 
     def __post_init__(self) -> None:
         import logging
@@ -283,10 +291,17 @@ class GitHubRepo:
                     continue
                 limited = waited if wait is not None else None
                 raise explain(
-                    exc, doing=doing, permission=permission, repository=self.run.repository, waited=limited
+                    exc,
+                    doing=doing,
+                    permission=permission,
+                    repository=self.run.repository,
+                    waited=limited,
+                    redact=self.redact,
                 ) from None
             except (requests.RequestException, OSError) as exc:
-                raise explain(exc, doing=doing, permission=permission, repository=self.run.repository) from None
+                raise explain(
+                    exc, doing=doing, permission=permission, repository=self.run.repository, redact=self.redact
+                ) from None
 
     # ------------------------------------------------------------------ identity
 

@@ -17,7 +17,7 @@ from ..commands.canonical import checksum as set_checksum
 from ..commands.plan import Plan, Write, build_plan, plan_write, removal_label
 from ..commitinfo import Commit, find_commit
 from ..discord.errors import DAILY_CREATE_LIMIT, DiscordError
-from ..durations import format_duration
+from ..durations import format_duration, stamp
 from ..errors import DeployError
 from ..notify.run import RunInfo
 from ..outcome import Facts, Outcome, attach, render
@@ -159,7 +159,7 @@ def claim_scope(
 def takeover(conflict: Conflict, claim: LedgerEntry) -> str:
     """What override-claim overrides: whose claim, started when (with the day: a claim may be days old)."""
     return (
-        f"took over the unfinished claim of {conflict.holder()}, started {claim.time:%Y-%m-%d %H:%M:%S} UTC: "
+        f"took over the unfinished claim of {conflict.holder()}, started {stamp(claim.time)}: "
         "override-claim is set; if that run is still writing, it fails instead of reporting success"
     )
 
@@ -209,7 +209,7 @@ def blocked_message(action: str, target: Scope, conflict: Conflict, expiry_secon
             "deploys)"
         )
     return (
-        f"{text}; the claim is held by {conflict.holder()} and expires at {conflict.expires:%H:%M:%S} UTC "
+        f"{text}; the claim is held by {conflict.holder()} and expires at {stamp(conflict.expires)} "
         f"(claim-expiry: {format_duration(expiry_seconds)}). If that run is still going, run this again once it "
         "is done (a `concurrency:` group in the workflow serialises deploys); if it is gone, take over its claim "
         f"with {wording.setting('override-claim')}, which the deployment record keeps"

@@ -23,6 +23,7 @@ from ..health.summary import check_lines, summary_markdown
 from ..health.trend import TrendRules, analyse
 from ..notify.alerts import Alerter
 from ..outcome import EXIT_FAILED, EXIT_OK, Facts, Outcome, render
+from ..redaction import Redact, excerpt
 from ..report import REPORT_FORMAT
 from ..sources import find_files
 from ..stores.jsonlines import JsonLinesError
@@ -163,7 +164,7 @@ def perform_check(
     with reading_guard():
         reading = timed_get(discord.client, guild)
         shadows, warnings = _shadows(settings, discord, guild, reading)
-    error = redact(reading.error)[:ERROR_CHARS] if reading.error is not None else None
+    error = excerpt(reading.error, ERROR_CHARS, redact, flat=False) if reading.error is not None else None
     comparison = (
         session.compare(validated, reading.commands, guild=guild is not None) if reading.commands is not None else None
     )
@@ -174,10 +175,14 @@ def perform_check(
             scope=scope.key,
             application_id=discord.application_id,
             limit=TREND.window - 1,
+            now=now,
         )
     except JsonLinesError as exc:  # a FIFO or device in its place: this check stands on its own
         history = []
         warnings.append(f"{exc}; no trend this time")
+    skipped = session.metrics.reader.warning()
+    if skipped is not None:
+        warnings.append(skipped)
     record = MetricRecord(
         time=now,
         environment=settings.environment,
@@ -249,7 +254,7 @@ def _shadows(
     return shadows, warnings
 
 
-def check_outcome(check: Check) -> Outcome:
+def check_outcome(check: Check, redact: Redact) -> Outcome:
     # The command files' own warnings are detect's to report, not every scheduled health check's.
     problems: list[Problem] = []
     for reason in check.assessment.reasons:
@@ -265,7 +270,7 @@ def check_outcome(check: Check) -> Outcome:
         lead=check_lines(check),
         exit_code=EXIT_FAILED if check.outcome == "unhealthy" else EXIT_OK,
         report=check_report(check),
-        summary=summary_markdown(check),
+        summary=summary_markdown(check, redact),
     )
 
 

@@ -20,16 +20,17 @@ be recorded after a write is a warning, or an error when it is the workflow's co
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 from ..errors import DeployError
 from ..notify.github import GitHubError, GitHubRepo
+from ..redaction import Redact, excerpt
 from ..scope import scope_name
+from .jsonlines import parse_record
 from .ledger import FileLedger, LedgerEntry
 
 if TYPE_CHECKING:
@@ -45,9 +46,8 @@ CREATES_WINDOW = timedelta(hours=24)  # Discord's daily create budget: the longe
 ROLLBACK_WINDOW = timedelta(days=90)
 
 
-def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+def shorten(text: str, redact: Redact, limit: int = DESCRIPTION_LIMIT) -> str:
+    return excerpt(text, limit, redact)
 
 
 class GitHubDeploymentsLedger:
@@ -78,6 +78,7 @@ class GitHubDeploymentsLedger:
         self._redact = redact
         self._claims: dict[str, Deployment] = {}  # this run's open claims, by run id
         self.strict = strict
+        self._warned = False  # about deployments skipped: once per run, the record is read at every step
 
     def lock(self) -> AbstractContextManager[object]:
         return self.local.lock()
@@ -117,7 +118,9 @@ class GitHubDeploymentsLedger:
             environment=environment,
             task=TASK,
             payload=payload,
-            description=shorten(f"{BYPASS_NOTE if entry.bypass else ''}Discord commands: {entry.action} to {what}"),
+            description=shorten(
+                f"{BYPASS_NOTE if entry.bypass else ''}Discord commands: {entry.action} to {what}", self._redact
+            ),
             production=entry.environment == "production",
         )
         self.repo.create_status(
@@ -152,10 +155,10 @@ class GitHubDeploymentsLedger:
 
     def _status_text(self, entry: LedgerEntry) -> str:
         if entry.outcome == "failure":
-            return shorten(self._redact(entry.message) or f"{entry.action} failed")
+            return shorten(entry.message or f"{entry.action} failed", self._redact)
         if entry.outcome == "noop":
             return f"{entry.action}: already live, nothing written"
-        return shorten(f"{entry.action}: {entry.requests} request(s), {entry.creates} create(s)")
+        return shorten(f"{entry.action}: {entry.requests} request(s), {entry.creates} create(s)", self._redact)
 
     def _recording_failed(self, entry: LedgerEntry, exc: GitHubError) -> None:
         what = f"{entry.action} to the {entry.environment} environment"
@@ -189,14 +192,19 @@ class GitHubDeploymentsLedger:
         return local + [e for e in remote if _key(e) not in seen]
 
     def _remote_entries(self) -> Iterator[LedgerEntry]:
-        since = self.now() - self.look_back
+        now = self.now()
+        since = now - self.look_back
+        skipped: list[str] = []
         for environment in dict.fromkeys(self.environments.values()):
             for count, deployment in enumerate(self.repo.deployments(environment=environment, task=TASK)):
                 if count >= MAX_DEPLOYMENTS:
                     break
-                entry = _entry(deployment.payload)
+                entry = _entry(deployment.payload, now)
+                if isinstance(entry, str):  # ours, but it cannot be true: anyone with deployments: write can create one
+                    skipped.append(f"deployment {deployment.id}: {entry}")
+                    continue
                 if entry is None:
-                    continue  # another tool's deployment, or a payload we cannot read
+                    continue  # another tool's deployment
                 if entry.time < since:
                     break  # newest first: the rest is older than any reader looks
                 state = self.repo.latest_status(deployment)
@@ -210,15 +218,22 @@ class GitHubDeploymentsLedger:
                 else:  # failure, error, or a run that died before its final status: not a success
                     reason = entry.message or f"GitHub deployment {deployment.id} is {state or 'without a status'}"
                     yield entry.model_copy(update={"outcome": "failure", "creates": 0, "message": reason})
+        if skipped and not self._warned:
+            self._warned = True
+            shown = "; ".join(skipped[:3]) + ("; …" if len(skipped) > 3 else "")
+            self.log(f"warning: GitHub Deployments: {len(skipped)} unreadable deployment(s) skipped ({shown})")
 
 
-def _entry(payload: object) -> LedgerEntry | None:
+def _entry(payload: object, now: datetime) -> LedgerEntry | str | None:
+    """The entry a deployment of ours records, why it cannot be read (the checks of a ``deployment.log`` line),
+    or None for another tool's. A claim's own times are not held against ``now``: its age is GitHub's."""
     if not isinstance(payload, dict) or payload.get("tool") != TOOL:
         return None
     try:
-        return LedgerEntry.model_validate(payload)
-    except ValidationError:
-        return None
+        raw = json.dumps(payload, allow_nan=True).encode()
+    except (TypeError, ValueError):
+        return "not JSON"
+    return parse_record(LedgerEntry, raw, None if payload.get("outcome") == "started" else now)
 
 
 def _github_time(value: object, fallback: datetime) -> datetime:

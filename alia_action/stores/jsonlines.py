@@ -6,22 +6,26 @@ hang. A bounded file (``rotate``) never holds more than ``max_lines`` lines nor 
 append would pass either, the oldest tenth is dropped in one rewrite (temporary file, fsync, rename), so a
 reader always sees a whole file. Every writer takes the same lock, ``<file>.lock`` beside the file, so two
 processes never lose each other's lines and the ledger can check and claim in one step. Readers skip lines that
-do not parse (a torn line, another version's), never fatal.
+do not parse (a torn line, another version's) or cannot be true (:func:`parse_record`), never fatal, and say so
+once per read with the lines' numbers (:class:`Records`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ..durations import CLOCK_SKEW
 from ..errors import DeployError
 from ..files import UnreadableFile, check_append_target, read_tail
 
@@ -84,29 +88,25 @@ class JsonLines:
     def lines(self) -> list[bytes]:
         """The newest ``max_lines`` lines within ``max_bytes``, oldest first (empty lines dropped). Raises
         :class:`JsonLinesError` when the file is not a regular file."""
+        return [line for _where, line in self.numbered_lines()]
+
+    def numbered_lines(self) -> list[tuple[str, bytes]]:
+        """:meth:`lines`, each with where a person finds it: ``line 12``, or ``line 3 from the end`` when the
+        read began past the file's start (its earlier lines were not counted)."""
         try:
-            data, _cut = self._read()
+            data, cut = self._read()
         except OSError:
             return []
-        lines = [line for line in data.split(b"\n") if line.strip()]
-        return lines[-self.max_lines :] if self.rotate else lines
-
-    def newest(
-        self, parse: Callable[[bytes], Model | None], accept: Callable[[Model], bool], limit: int
-    ) -> list[Model]:
-        """The newest ``limit`` parsed lines that ``accept`` takes, oldest first. Parses from the end only
-        as far as needed, so a full file costs a read, not 2,000 JSON decodes."""
-        found: list[Model] = []
-        if limit <= 0:
-            return found
-        for raw in reversed(self.lines()):
-            item = parse(raw)
-            if item is not None and accept(item):
-                found.append(item)
-                if len(found) >= limit:
-                    break
-        found.reverse()
-        return found
+        raw = data.split(b"\n")
+        if raw and not raw[-1]:
+            raw.pop()  # the newline ending the last line
+        count = len(raw)
+        numbered = [
+            (f"line {count - index} from the end" if cut else f"line {index + 1}", line)
+            for index, line in enumerate(raw)
+            if line.strip()
+        ]
+        return numbered[-self.max_lines :] if self.rotate else numbered
 
     def _read(self) -> tuple[bytes, bool]:
         """The newest whole lines within ``max_bytes``, and whether older ones were left unread."""
@@ -169,13 +169,102 @@ class JsonLines:
                 self._holder = None  # closing the file releases the lock
 
 
-def parse_model(model: type[Model]) -> Callable[[bytes], Model | None]:
-    """A line parser that skips what does not parse (a torn line, another tool's line)."""
+def parse_record(model: type[Model], raw: bytes, now: datetime | None = None) -> Model | str:
+    """One line as a record of ``model``, or why it is skipped: it does not parse, its model refuses a value
+    (a ``git_sha`` that is not hex), a number is not finite (NaN, Infinity: JSON has neither, Python writes
+    both), a time has no timezone (it cannot be compared with any clock), or a time is later than ``now`` plus
+    :data:`~alia_action.durations.CLOCK_SKEW` (not written yet: a wrong clock or a forged line)."""
+    try:
+        item = model.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = exc.errors(include_input=False, include_url=False)
+        if errors and errors[0]["type"].startswith("json_"):
+            return "not JSON"
+        first = errors[0] if errors else {"loc": (), "msg": "not a record"}
+        where = ".".join(str(part) for part in first["loc"])
+        message = str(first["msg"]).removeprefix("Value error, ")
+        return f"{where}: {message}" if where else message
+    except ValueError:
+        return "not JSON"
+    latest = now + CLOCK_SKEW if now is not None else None
+    for name, value in item.__dict__.items():  # the fields; a time from JSON is only ever a field's own value
+        if isinstance(value, datetime):
+            problem = _impossible_time(value, name, latest)
+            if problem is not None:
+                return problem
+    if b"NaN" in raw or b"Infinity" in raw:  # the only spellings of a non-finite number in a JSON line
+        problem = _not_finite(item.__dict__, "")
+        if problem is not None:
+            return problem
+    return item
 
-    def parse(raw: bytes) -> Model | None:
-        try:
-            return model.model_validate_json(raw)
-        except (ValidationError, ValueError):
+
+def _impossible_time(value: datetime, where: str, latest: datetime | None) -> str | None:
+    """Why a record's time cannot be true: no timezone (JSON's times parse with one or none), or later than
+    ``latest`` (now plus the clock skew)."""
+    if value.tzinfo is None:
+        return f"{where}: {value.isoformat()} has no timezone"
+    if latest is not None and value > latest:
+        now = latest - CLOCK_SKEW
+        return f"{where}: {value:%Y-%m-%d %H:%M:%S %Z} is ahead of this machine's clock ({now:%Y-%m-%d %H:%M:%S %Z})"
+    return None
+
+
+def _not_finite(value: object, where: str) -> str | None:
+    """The first number in ``value`` that is not finite, as ``field.path: why``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{where}: {value} is not a finite number"
+    items: list[tuple[object, object]] = []
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, list | tuple):
+        items = list(enumerate(value))
+    for key, inner in items:
+        problem = _not_finite(inner, f"{where}.{key}" if where else str(key))
+        if problem is not None:
+            return problem
+    return None
+
+
+class Records(Generic[Model]):
+    """A JSON-lines file read as records of one model. Lines that :func:`parse_record` refuses are skipped and
+    kept in :attr:`skipped` (``line 12: response_time_ms: nan is not a finite number``), so the reader gives one
+    warning naming the file and the lines (:meth:`warning`) instead of failing, or crashing later on a value."""
+
+    SHOWN = 3  # skipped lines named in the warning
+
+    def __init__(self, file: JsonLines, model: type[Model]) -> None:
+        self.file = file
+        self.model = model
+        self.skipped: list[str] = []  # of the last read, oldest first
+
+    def read(
+        self, *, now: datetime | None = None, accept: Callable[[Model], bool] | None = None, limit: int | None = None
+    ) -> list[Model]:
+        """The records ``accept`` takes (all by default), oldest first; with ``limit``, only the newest ``limit``
+        (parsed from the end only as far as needed, so a full file costs a read, not 10,000 decodes). Raises
+        :class:`JsonLinesError` when the file is not a regular file."""
+        found: list[Model] = []
+        self.skipped = []
+        if limit is not None and limit <= 0:
+            return found
+        for where, raw in reversed(self.file.numbered_lines()):
+            item = parse_record(self.model, raw, now)
+            if isinstance(item, str):
+                self.skipped.append(f"{where}: {item}")
+            elif accept is None or accept(item):
+                found.append(item)
+                if limit is not None and len(found) >= limit:
+                    break
+        found.reverse()
+        self.skipped.reverse()
+        return found
+
+    def warning(self) -> str | None:
+        """One line about the last read's skipped lines, or None."""
+        if not self.skipped:
             return None
-
-    return parse
+        shown = "; ".join(self.skipped[: self.SHOWN]) + ("; …" if len(self.skipped) > self.SHOWN else "")
+        return (
+            f"{self.file.path.name}: {len(self.skipped)} unreadable line(s) skipped ({shown}); the other lines are used"
+        )

@@ -7,7 +7,6 @@ The circuit breaker and the daily-create budget read it.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -16,11 +15,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal, Protocol
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError, computed_field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, computed_field, field_validator
 
+from ..commitinfo import commit_sha
+from ..durations import stamp
 from ..errors import DeployError
 from ..files import UnreadableFile, check_append_target
-from .jsonlines import JsonLines
+from .jsonlines import JsonLines, Records
 
 Outcome = Literal["started", "success", "failure", "noop"]
 # A "started" entry without a result is another run's write in progress for this long at most (a run that
@@ -47,7 +48,7 @@ class LedgerEntry(BaseModel):
     requests: int = 0
     creates: int = 0
     backup: str | None = None
-    git_sha: str | None = None  # the commit deployed
+    git_sha: str | None = None  # the commit deployed: a commit id, or the line is not read (see _commit_id)
     commit_time: AwareDatetime | None = None  # when it was committed (merged): merge-to-production starts here
     started_at: AwareDatetime | None = None  # when the run's work on this scope began
     ended_at: AwareDatetime | None = None  # when its result was known (verified), None while "started"
@@ -61,6 +62,14 @@ class LedgerEntry(BaseModel):
     # rollback: the deploys it undoes, each named by its ``backup`` (the state before it). None on a rollback
     # recorded by an earlier version; () on a restore that undoes no recorded deploy.
     undid: tuple[str, ...] | None = None
+
+    @field_validator("git_sha")
+    @classmethod
+    def _commit_id(cls, value: str | None) -> str | None:
+        # It reaches Markdown, Mermaid and GitHub: a newline and a fence in it would break all three.
+        if value is not None and commit_sha(value) != value:
+            raise ValueError("not a commit id (7 to 64 hexadecimal digits)")
+        return value
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -85,22 +94,29 @@ class Ledger(Protocol):
 
 class FileLedger:
     """JSON lines, appended and fsynced; read from the end within :data:`MAX_READ_BYTES`. Lines that cannot be
-    read (torn, another tool's, a time without a timezone) are skipped, never fatal, and reported once
-    through ``warn``."""
+    read or be true (torn, another tool's, a time without a timezone or ahead of ``now``, a ``git_sha`` that is
+    not hex) are skipped, never fatal, and reported once through ``warn`` with their line numbers: a claim dated
+    in the future would otherwise block the scope until that date."""
 
     def __init__(
-        self, path: Path, warn: Callable[[str], None] | None = None, redact: Callable[[str], str] | None = None
+        self,
+        path: Path,
+        warn: Callable[[str], None] | None = None,
+        redact: Callable[[str], str] | None = None,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         self.path = path
         self.location = str(path)
         self.redact = redact  # the run's secrets registry: a failure message may quote what Discord said
         self._warn = warn
+        self._now = now
         self._warned = False
         self._claims: dict[str, tuple[int, int]] = {}  # this run's claim lines: (start, end) offsets
         # The one JSON-lines store: its lock and its bounded read; never rotated (every deploy is kept).
         self._file = JsonLines(
             path, max_bytes=MAX_READ_BYTES, rotate=False, remedy="remove it or point ledger-file at a file"
         )
+        self._reader = Records(self._file, LedgerEntry)
 
     def record(self, entry: LedgerEntry) -> None:
         with self.lock():  # the lock every JSON-lines writer takes (re-entrant inside check-then-claim)
@@ -159,27 +175,12 @@ class FileLedger:
         every JSON-lines record, re-entrant for this run)."""
         return self._file.lock()
 
-    def _lines(self) -> list[bytes]:
-        return self._file.lines()
-
     def entries(self) -> list[LedgerEntry]:
-        out = []
-        skipped: list[str] = []
-        for line in self._lines():
-            try:
-                out.append(LedgerEntry.model_validate(json.loads(line)))
-            except ValidationError as exc:
-                first = exc.errors(include_input=False, include_url=False)[0]
-                where = ".".join(str(part) for part in first["loc"])
-                skipped.append(f"{where}: {first['msg']}" if where else str(first["msg"]))
-            except ValueError:
-                skipped.append("not JSON")
-        if skipped and self._warn is not None and not self._warned:
+        out = self._reader.read(now=self._now() if self._now is not None else None)
+        skipped = self._reader.warning()
+        if skipped is not None and self._warn is not None and not self._warned:
             self._warned = True  # once per run: the file is read at every step
-            self._warn(
-                f"warning: {self.path.name}: {len(skipped)} unreadable line(s) skipped (first: {skipped[0]}); "
-                "the record's other lines are used"
-            )
+            self._warn(f"warning: {skipped}")
         return out
 
 
@@ -251,14 +252,14 @@ def concurrent_claim(
         if entry.outcome == "started" and entry.run not in closed and entry.time > planned_at - expiry:
             expires = entry.time + expiry
             return Conflict(
-                f"another {entry.action} of this scope started at {entry.time:%H:%M:%S} UTC and has not finished",
+                f"another {entry.action} of this scope started at {stamp(entry.time)} and has not finished",
                 entry,
                 expires,
             )
     for entry in entries:
         if entry.outcome == "success" and entry.time > planned_at and entry.live_checksum != live_checksum:
             return Conflict(
-                f"another {entry.action} ({entry.time:%H:%M:%S} UTC) changed the live commands after this run read them"
+                f"another {entry.action} ({stamp(entry.time)}) changed the live commands after this run read them"
             )
     return None
 

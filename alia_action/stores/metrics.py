@@ -27,7 +27,9 @@ File format (version 1): UTF-8, one JSON object per line, oldest first, newest l
 ``error``
     ``null``, or why the GET failed (secrets removed).
 
-Readers ignore unknown keys and skip lines that do not parse, so other versions can share the file.
+Readers ignore unknown keys and skip lines that do not parse or cannot be true (a number that is not finite, a
+time without a timezone or ahead of the clock), with one warning naming the lines; other versions can share
+the file.
 The file is bounded: it never holds more than ``max_lines`` lines (10,000 by default: 35 days of
 5-minute checks) nor ``max_bytes`` bytes (8 MiB). When an append would pass either, the oldest tenth is
 dropped in one rewrite (temporary file, fsync, rename), so a reader always sees a whole file and the rewrite
@@ -45,7 +47,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .jsonlines import JsonLines, parse_model
+from .jsonlines import JsonLines, Records
 
 # 35 days of 5-minute checks, so the dashboard's 30-day availability and response-time figures rest on the
 # whole window (alerts.log and other bounded logs keep the store's smaller default).
@@ -91,7 +93,7 @@ class MetricsLog:
 
     def __init__(self, path: Path, max_lines: int = METRICS_LINES, max_bytes: int = METRICS_BYTES) -> None:
         self.file = JsonLines(path, max_lines, max_bytes)
-        self._parse = parse_model(MetricRecord)
+        self.reader = Records(self.file, MetricRecord)  # its warning() names the lines the last read skipped
 
     @property
     def path(self) -> Path:
@@ -100,10 +102,15 @@ class MetricsLog:
     def append(self, record: MetricRecord) -> None:
         self.file.append(record.model_dump(mode="json"))
 
-    def recent(self, *, environment: str, scope: str, application_id: str, limit: int) -> list[MetricRecord]:
-        """The newest ``limit`` checks of one series, oldest first."""
-        return self.file.newest(self._parse, lambda r: r.same_series(environment, scope, application_id), limit)
+    def recent(
+        self, *, environment: str, scope: str, application_id: str, limit: int, now: datetime | None = None
+    ) -> list[MetricRecord]:
+        """The newest ``limit`` checks of one series, oldest first (none dated after ``now``, give or take the
+        clock skew)."""
+        return self.reader.read(
+            now=now, accept=lambda r: r.same_series(environment, scope, application_id), limit=limit
+        )
 
-    def records(self) -> list[MetricRecord]:
+    def records(self, now: datetime | None = None) -> list[MetricRecord]:
         """Every readable record, oldest first."""
-        return [r for r in map(self._parse, self.file.lines()) if r is not None]
+        return self.reader.read(now=now)

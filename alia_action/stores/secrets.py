@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DeployError, UsageError
+from ..redaction import excerpt, redactor
 
 Mask = Callable[[str], None]
 Log = Callable[[str], None]
@@ -339,12 +340,7 @@ def _client_error_detail(exc: Any, secrets: Iterable[str]) -> str:
     error = exc.response.get("Error", {}) if isinstance(getattr(exc, "response", None), dict) else {}
     code = str(error.get("Code") or "error")
     message = str(error.get("Message") or "") if code in _EXPLAINED_CODES else ""
-    message = " ".join(message.split())
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            message = message.replace(secret, "***")
-    if len(message) > _DETAIL_LIMIT:
-        message = message[: _DETAIL_LIMIT - 1] + "…"
+    message = excerpt(message, _DETAIL_LIMIT, redactor(secrets))
     return f"{code}: {message}" if message else code
 
 

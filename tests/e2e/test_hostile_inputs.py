@@ -4,7 +4,9 @@ Each test reproduces one finding of issue 13 and counts what it threw at the too
 summary line is printed at the end of the session (see conftest.pytest_terminal_summary):
 
     hostile inputs: N malformed answers, N file kinds, N huge and endless files, N paths outside the
-    workspace, N bad values; N runs, N writes after bad input (0), N states lost (0), N hangs (0)
+    workspace, N bad values, N answers echoing the token across a cut, N bad record lines, N hostile requests
+    to the served emulator; N runs, N writes after bad input (0), N states lost (0), N hangs (0),
+    N token pieces leaked (0)
 
 A "write after bad input" is any PUT/POST/PATCH/DELETE the emulator saw after it answered a malformed
 body or while a command source was unusable; a "state lost" is a live command set that differs after such
@@ -669,13 +671,17 @@ def test_only_a_record_from_the_future_says_so(emu: Emulator, tmp_path: Path) ->
     ledger.write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
     TALLY.bad_values += 1
     TALLY.runs += 1
-    ctx = Runtime(workspace=ws, client_options=dict(FAST))
+    logged: list[str] = []
+    ctx = Runtime(workspace=ws, client_options=dict(FAST), log=logged.append)
     try:
-        with pytest.raises(promote.CircuitOpen) as caught:
+        with pytest.raises(promote.CircuitOpen):
             promote.run(settings_for(emu, action="promote"), ctx)
     finally:
         ctx.close()
-    assert "in the future of this runner's clock" in str(caught.value)
+    # The reader leaves the lines out and says which, with their dates: they cannot have been written yet.
+    (warning,) = [line for line in logged if "unreadable line(s) skipped" in line]
+    assert f"deployment.log: {len(entries)} unreadable line(s) skipped (line 1: time: " in warning
+    assert "is ahead of this machine's clock" in warning
 
 
 def test_a_record_within_the_clock_skew_still_counts(emu: Emulator, tmp_path: Path) -> None:
@@ -772,3 +778,179 @@ def test_the_dashboard_replaces_a_fifo_in_its_place_instead_of_waiting_on_it(tmp
     proc = cli(["dashboard"], ws)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (ws / "command-dashboard.html").is_file() and (ws / "command-dashboard.md").is_file()
+
+
+# ------------------------------------------------------------------------------------------ redact, then cut
+# A proxy's 2xx page echoing the Authorization header: the message quotes the page's first 80 characters.
+# Cut first and redacted after, a token straddling the cut left most of itself (56-71 of 73 characters) in
+# every channel; the whole body is scrubbed before it is shortened.
+
+PIECE = 12  # no run of this many of the token's characters may survive anywhere
+
+
+def token_pieces(text: str, secret: str = TOKEN) -> list[str]:
+    return [secret[i : i + PIECE] for i in range(len(secret) - PIECE + 1) if secret[i : i + PIECE] in text]
+
+
+def proxy_page(inside: int) -> str:
+    """A page whose 80-character excerpt ends ``inside`` characters into the echoed token."""
+    lead = "<html><body>proxy: your header was Bot "
+    pad = "x" * (80 - len(lead) - inside)
+    return lead + pad + TOKEN + " and nothing else</body></html>" + "y" * 200
+
+
+@pytest.mark.parametrize("inside", [1, 12, 30, 46, 57])
+def test_a_token_straddling_the_excerpt_cut_leaks_no_piece_anywhere(inside: int, emu: Emulator, tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    assert action(ws, staging_inputs(emu)).returncode == 0
+    games = ws / "commands" / "fun" / "games.json"
+    games.write_text(games.read_text(encoding="utf-8").replace("Flip a coin", "Flip a shiny coin"), "utf-8")
+    page = proxy_page(inside)
+    assert page.index(TOKEN) < 80 < page.index(TOKEN) + len(TOKEN)  # control: the cut falls inside the token
+    emu.faults.add(Fault.raw(200, page), method="PATCH")  # the write's answer is the proxy's page
+    TALLY.leaky_answers += 1
+    step = action(ws, staging_inputs(emu))
+    assert step.returncode == 1, step.stdout
+    (_props, message), *_ = step.annotations("error")
+    assert "not what the API documents" in message and "proxy: your header was Bot " in message, message
+    stdout = "\n".join(line for line in step.stdout.splitlines() if not line.startswith("::add-mask::"))
+    ledger = (ws / "deployment.log").read_text(encoding="utf-8")
+    assert "not what the API documents" in ledger  # control: the failure and its message were recorded
+    report = (ws / step.outputs["report"]).read_text(encoding="utf-8")
+    everything = [stdout, step.stderr, step.summary, report, ledger, json.dumps(step.outputs)]
+    leaked = [piece for text in everything for piece in token_pieces(text)]
+    TALLY.secret_pieces += len(leaked)
+    assert leaked == [], leaked
+
+
+@pytest.mark.parametrize("inside", [1, 40])
+def test_a_token_straddling_the_cut_leaks_nothing_in_the_cli_json_report(
+    inside: int, emu: Emulator, tmp_path: Path
+) -> None:
+    ws = make_workspace(tmp_path)
+    env = cli_env(emu)
+    assert cli(["stage", "--discord-api-url", emu.url], ws, env).returncode == 0
+    emu.faults.add(Fault.raw(200, proxy_page(inside)), method="GET", path=r"/guilds/\d+/commands$")
+    TALLY.leaky_answers += 1
+    proc = cli(["detect", "--environment", "staging", "--discord-api-url", emu.url, "--format", "json"], ws, env)
+    assert proc.returncode == 1, proc.stderr
+    assert "not what the API documents" in proc.stdout + proc.stderr
+    json.loads(proc.stdout)  # exactly one document
+    leaked = token_pieces(proc.stdout + proc.stderr)
+    TALLY.secret_pieces += len(leaked)
+    assert leaked == [], leaked
+
+
+# ------------------------------------------------------------------------------------------ records read defensively
+# metrics.log, alerts.log and deployment.log come back from caches and artifacts, and GitHub Deployments can be
+# written by anyone with `deployments: write`: a line that cannot be true is skipped with one warning naming the
+# file and the line; text from a record reaches Markdown and Mermaid only escaped.
+
+
+def now_iso(**shift: float) -> str:
+    from datetime import UTC, datetime, timedelta
+
+    return (datetime.now(UTC) + timedelta(**shift)).isoformat().replace("+00:00", "Z")
+
+
+def alert_line(message: str = "commands missing", **changes: Any) -> str:
+    line = {"v": 1, "time": now_iso(minutes=-30), "key": "staging:missing", "environment": "staging"}
+    line |= {"condition": "missing", "event": "fire", "level": "error", "message": message, "figures": {}}
+    return json.dumps({**line, **changes}) + "\n"
+
+
+def append(path: Path, *lines: str) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.writelines(lines)
+
+
+def test_nan_and_timezone_less_lines_leave_health_passing_and_the_dashboard_drawn(
+    emu: Emulator, tmp_path: Path
+) -> None:
+    ws = make_workspace(tmp_path)
+    assert run_stage(ws, settings_for(emu, action="stage")) is None
+    health = ["health", "--environment", "staging", "--discord-api-url", emu.url]
+    assert cli(health, ws, cli_env(emu)).returncode == 0
+    good = json.loads((ws / "metrics.log").read_text(encoding="utf-8").splitlines()[-1])
+    append(
+        ws / "metrics.log",
+        json.dumps({**good, "response_time_ms": float("nan")}) + "\n",  # line 2
+        json.dumps({**good, "response_time_ms": float("inf")}) + "\n",  # line 3
+        json.dumps({**good, "time": good["time"].rstrip("Z")}) + "\n",  # line 4
+    )
+    append(ws / "alerts.log", alert_line(), alert_line(time=now_iso(minutes=-20).rstrip("Z")), alert_line())
+    append(ws / "alerts.log", alert_line(figures={"p95": float("nan")}))
+    TALLY.bad_records += 5
+
+    for _ in range(2):  # the next check too: a skipped line must not poison the history
+        proc = cli(health, ws, cli_env(emu))
+        out = proc.stdout + proc.stderr
+        assert proc.returncode == 0 and "Traceback" not in out, out
+        assert "metrics.log: 3 unreadable line(s) skipped (line 2: response_time_ms: nan is not a finite number" in out
+        assert "line 4: time: " in out and "has no timezone" in out
+        assert "alerts.log: 2 unreadable line(s) skipped (line 2: time: " in out
+        assert "line 4: figures.p95: nan is not a finite number" in out
+
+    proc = cli(["dashboard", "--format", "json"], ws, cli_env(emu))
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "warning: metrics.log: 3 unreadable line(s) skipped" in proc.stderr
+    assert "warning: alerts.log: 2 unreadable line(s) skipped" in proc.stderr
+    figures = json.loads(proc.stdout)
+    alert_lines = (ws / "alerts.log").read_text(encoding="utf-8").splitlines()
+    assert figures["alerts"] == len(alert_lines) - 2  # every good line (with the resolve health wrote)
+    assert "<canvas" in (ws / "command-dashboard.html").read_text(encoding="utf-8")
+
+
+INJECTED = "\n```\n# pwned\n<img src=x onerror=alert(1)>\n```mermaid\n"
+
+
+def test_a_fence_in_git_sha_or_a_message_leaves_the_summary_intact(emu: Emulator, tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    promoted = {"action": "promote", "environment": "production", "application_id": APP_ID, "checksum": "c"}
+    promoted |= {"outcome": "success", "commit_time": now_iso(hours=-3), "started_at": now_iso(hours=-2)}
+    promoted |= {"ended_at": now_iso(hours=-2), "time": now_iso(hours=-2), "requests": 3}
+    append(
+        ws / "deployment.log",
+        json.dumps({**promoted, "git_sha": "abc1234" + INJECTED}) + "\n",  # skipped: not a commit id
+        json.dumps({**promoted, "git_sha": "abcdef0123456789", "message": "done" + INJECTED}) + "\n",
+        json.dumps({**promoted, "action": "rollback", "backup": "b.json", "message": "undone" + INJECTED}) + "\n",
+    )
+    append(ws / "alerts.log", alert_line("missing" + INJECTED + f"token {TOKEN}"))
+    TALLY.bad_records += 4
+    step = action(ws, {"action": "dashboard", "bot-token": TOKEN, "application-id": APP_ID})
+    assert step.returncode == 0, step.stdout + step.stderr
+    assert "deployment.log: 1 unreadable line(s) skipped (line 1: git_sha: not a commit id" in step.stdout
+
+    summary = step.summary
+    lines = summary.splitlines()
+    fences = [line for line in lines if line.lstrip().startswith("```")]
+    assert fences.count("```mermaid") * 2 == len(fences), fences  # every block opened is closed, nothing more
+    assert not any(line.startswith("# ") for line in lines), "a record's text became a heading"
+    assert "<img" not in summary and "pwned" in summary  # shown, as text
+    assert any(line.startswith("### Merge to production") for line in lines)
+    assert "undone" in summary  # the rollback's line is there, its message escaped
+    html = (ws / "command-dashboard.html").read_text(encoding="utf-8")
+    markdown = (ws / "command-dashboard.md").read_text(encoding="utf-8")
+    assert "<img src=x" not in html and "pwned" in html
+    stdout = "\n".join(line for line in step.stdout.splitlines() if not line.startswith("::add-mask::"))
+    assert f"::add-mask::{TOKEN}" in step.stdout  # control: the registry knew the token
+    leaked = [piece for text in (summary, html, markdown, stdout, step.stderr) for piece in token_pieces(text)]
+    TALLY.secret_pieces += len(leaked)
+    assert leaked == [], leaked
+
+
+def test_a_claim_dated_a_year_ahead_is_ignored_with_a_warning(emu: Emulator, tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    assert cli(["stage", "--discord-api-url", emu.url], ws, cli_env(emu)).returncode == 0
+    claim = json.loads((ws / "deployment.log").read_text(encoding="utf-8").splitlines()[-1])
+    claim |= {"outcome": "started", "run": "from-the-future", "ended_at": None, "time": now_iso(days=365)}
+    append(ws / "deployment.log", json.dumps(claim) + "\n")
+    games = ws / "commands" / "fun" / "games.json"
+    games.write_text(games.read_text(encoding="utf-8").replace("Flip a coin", "Flip a shiny coin"), "utf-8")
+    TALLY.bad_records += 1
+    start = len(emu.requests)
+    proc = cli(["stage", "--discord-api-url", emu.url], ws, cli_env(emu))
+    assert proc.returncode == 0, proc.stderr
+    assert "deployment.log: 1 unreadable line(s) skipped (line 3: time: " in proc.stdout, proc.stdout
+    assert "is ahead of this machine's clock" in proc.stdout
+    assert writes(emu, start), "the future claim blocked the scope"

@@ -356,7 +356,7 @@ def test_the_slack_payload_is_block_kit_within_slacks_limits() -> None:
         Reason("missing", "unhealthy", "300 missing", many),
         link=RUN_LINK,
     )
-    payload = slack_payload(alert)
+    payload = slack_payload(alert, redactor([]))
     header, what, figures, context = payload["blocks"]
     assert header["type"] == "header" and len(header["text"]["text"]) <= 150
     assert what["text"]["type"] == "mrkdwn" and len(what["text"]["text"]) <= 3000

@@ -89,6 +89,34 @@ def test_the_cli_refuses_a_bypass_without_a_reason_with_exit_2(tmp_path: Path, l
     assert "Traceback" not in proc.stderr and live.requests == []
 
 
+PROMOTE_BYPASS = [sys.executable, "-m", "alia_action.cli", "promote", "--bypass-breaker", "--bypass-reason"]
+
+
+@pytest.mark.parametrize("reason", ["\u200b", "\u202e", "\u200b\u202e \u2066\u200d", "\u202e\x7f .!?"])
+def test_a_reason_of_only_invisible_characters_is_refused_through_the_cli(
+    reason: str, tmp_path: Path, live: Emulator
+) -> None:
+    """A zero-width space or a right-to-left override passes "not empty" yet records nothing anyone can read."""
+    proc = subprocess.run(
+        [*PROMOTE_BYPASS, reason, "--discord-api-url", live.url],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "BOT_TOKEN": "x.y.z", "CLIENT_ID": APP_ID},
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "must say why in visible words" in proc.stderr and "Traceback" not in proc.stderr
+    assert live.requests == []
+
+
+@pytest.mark.parametrize("reason", ["\u200bx", "\u202e7", "é", "\u0665"])  # one letter or digit is enough
+def test_one_visible_letter_or_digit_is_a_reason(reason: str) -> None:
+    inputs = {"INPUT_ACTION": "promote", "INPUT_BYPASS-BREAKER": "true", "INPUT_BYPASS-REASON": reason}
+    assert Settings.from_action_env(inputs).bypass_reason == reason
+
+
 # ------------------------------------------------------------------------------------------------ the trail
 
 

@@ -132,7 +132,7 @@ def test_a_claim_names_its_run_its_expiry_and_how_to_take_over(
     message = str(caught.value)
     held = ledger.entries()[0].time
     assert f"the claim is held by stage ({OTHER_RUN_URL})" in message
-    assert f"expires at {held + timedelta(minutes=15):%H:%M:%S} UTC (claim-expiry: 15m)" in message
+    assert f"expires at {held + timedelta(minutes=15):%Y-%m-%d %H:%M:%S} UTC (claim-expiry: 15m)" in message
     assert "take over its claim with `--override-claim`, which the deployment record keeps" in message
     assert puts(live) == []
 

@@ -612,3 +612,32 @@ def test_a_write_claim_in_github_stops_a_second_runner(
     other.record(entry("success", minutes_ago=0.1, run="runner-a", environment="staging"))  # A is done
     again = run(make_settings(action="stage", github_token=GH_TOKEN), fresh_workspace(tmp_path, "runner-b2"))
     assert again.code == 0, again.log
+
+
+def test_a_forged_deployment_that_cannot_be_true_is_skipped_with_one_warning(
+    gh: GitHubStandIn, make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    """Anyone with `deployments: write` can create one: a fence in git_sha, a success dated next year."""
+    ledger = ledger_for(gh, make_settings, tmp_path)
+    logged: list[str] = []
+    ledger.log = logged.append
+    forged = {
+        "fence": entry(run="fence").model_dump(mode="json") | {"git_sha": "abc1234\n```\n# pwned"},
+        "ahead": entry(run="ahead").model_dump(mode="json") | {"time": "2099-01-01T00:00:00Z"},
+        "claim": entry("started", run="claim").model_dump(mode="json") | {"time": "2099-01-01T00:00:00Z"},
+    }
+    created = {
+        name: ledger.repo.create_deployment(
+            ref=SHA, environment="discord-staging", task=TASK, payload={"tool": "command-deploy", **payload},
+            description="x", production=False,
+        )
+        for name, payload in forged.items()
+    }  # fmt: skip
+    ledger.repo.create_status(created["claim"], state="in_progress", description="writing", log_url=None)
+    entries = ledger.entries()
+    # A claim's age is GitHub's, not its payload's: a live writer's claim is never dropped for its runner's clock.
+    assert [(e.run, e.outcome) for e in entries] == [("claim", "started")]
+    ledger.entries()  # read again: still one warning
+    (warning,) = [line for line in logged if "GitHub Deployments" in line]
+    assert "2 unreadable deployment(s) skipped" in warning
+    assert "git_sha: not a commit id" in warning and "time: 2099-01-01 00:00:00 UTC is ahead" in warning

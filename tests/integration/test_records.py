@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from alia_action.discord.emulator import Emulator, Fault
+from alia_action.durations import CLOCK_SKEW
 from alia_action.errors import DeployError
 from alia_action.handlers import promote, stage
 from alia_action.runtime import Runtime
+from alia_action.stores.jsonlines import JsonLines, Records, parse_record
+from alia_action.stores.ledger import LedgerEntry
+from alia_action.stores.metrics import MetricRecord
 from tests.conftest import SettingsFactory
 from tests.support.discord_fixtures import FAST
 
@@ -84,3 +88,76 @@ def test_outside_actions_the_commit_comes_from_git(
     record = json.loads((workspace / "deployment.log").read_text().splitlines()[-1])
     assert record["git_sha"] == git("rev-parse", "HEAD")
     assert datetime.fromisoformat(record["commit_time"]) == datetime.fromisoformat("2026-02-01T12:00:00+00:00")
+
+
+# ------------------------------------------------------------------------------------------ read defensively
+# A record line that cannot be true is skipped, named by file and line, never a crash further on.
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+METRIC = {
+    "v": 1,
+    "time": "2026-03-01T11:00:00Z",
+    "environment": "production",
+    "scope": "global",
+    "application_id": "1",
+    "outcome": "healthy",
+    "response_time_ms": 12.5,
+}
+
+
+def metric_line(**changes: object) -> bytes:
+    return json.dumps({**METRIC, **changes}).encode()  # json.dumps writes NaN and Infinity as Python does
+
+
+@pytest.mark.parametrize(
+    ("changes", "why"),
+    [
+        ({"response_time_ms": float("nan")}, "response_time_ms: nan is not a finite number"),
+        ({"response_time_ms": float("inf")}, "response_time_ms: inf is not a finite number"),
+        ({"deviation": float("-inf")}, "deviation: -inf is not a finite number"),
+        ({"time": "2026-03-01T11:00:00"}, "time: 2026-03-01T11:00:00 has no timezone"),
+        ({"time": "2026-03-01T12:02:01Z"}, "time: 2026-03-01 12:02:01 UTC is ahead of this machine's clock"),
+        ({"time": "2027-03-01T12:00:00Z"}, "time: 2027-03-01 12:00:00 UTC is ahead"),
+    ],
+)
+def test_a_record_that_cannot_be_true_is_refused_with_its_field(changes: dict[str, object], why: str) -> None:
+    problem = parse_record(MetricRecord, metric_line(**changes), NOW)
+    assert isinstance(problem, str) and problem.startswith(why), problem
+
+
+def test_a_record_at_the_clock_skew_is_read() -> None:
+    at_the_bound = (NOW + CLOCK_SKEW).isoformat()
+    assert isinstance(parse_record(MetricRecord, metric_line(time=at_the_bound), NOW), MetricRecord)
+
+
+@pytest.mark.parametrize(
+    ("sha", "read"),
+    [("abcdef0", True), ("ABCDEF0123" * 4, True), ("abcdef", False), ("abcdefg", False), ("abc\n```\n# x", False)],
+)
+def test_a_ledger_line_whose_git_sha_is_not_a_commit_id_is_refused(sha: str, read: bool) -> None:
+    line = {"time": "2026-03-01T11:00:00Z", "action": "promote", "environment": "production"}
+    line |= {"application_id": "1", "checksum": "c", "outcome": "success", "git_sha": sha}
+    found = parse_record(LedgerEntry, json.dumps(line).encode(), NOW)
+    assert isinstance(found, LedgerEntry) == read, found
+    assert read or found == "git_sha: not a commit id (7 to 64 hexadecimal digits)"
+
+
+def test_one_warning_names_the_file_and_the_lines_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.log"
+    bad = [metric_line(response_time_ms=float("nan")), b"{torn", metric_line(time="2026-03-01T11:00:00")]
+    path.write_bytes(b"\n".join([metric_line(), *bad, metric_line(), bad[0], b""]))
+    reader = Records(JsonLines(path), MetricRecord)
+    assert len(reader.read(now=NOW)) == 2
+    assert reader.warning() == (
+        "metrics.log: 4 unreadable line(s) skipped (line 2: response_time_ms: nan is not a finite number; "
+        "line 3: not JSON; line 4: time: 2026-03-01T11:00:00 has no timezone; …); the other lines are used"
+    )
+
+
+def test_lines_are_counted_from_the_end_when_the_read_began_past_the_start(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.log"
+    lines = [metric_line() for _ in range(50)] + [metric_line(response_time_ms=float("nan")), metric_line()]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    reader = Records(JsonLines(path, max_bytes=len(lines[0]) * 5), MetricRecord)
+    reader.read(now=NOW)
+    assert reader.skipped == ["line 2 from the end: response_time_ms: nan is not a finite number"]

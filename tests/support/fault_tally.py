@@ -36,3 +36,23 @@ def summary_line() -> str:
         f"{runs - failures} success / {failures} clean failure, {lost} states lost (live sets compared), "
         f"{leaked} secrets leaked (bytes searched)"
     )
+
+
+@dataclass
+class Races:
+    """Runs that share the local Discord's state file, started together: what each trial left in the file."""
+
+    trials: int = 0
+    runs: int = 0
+    deploys_lost: int = 0  # a run's verified deploy missing from the state file after both finished
+
+
+RACES = Races()
+
+
+def races_line() -> str:
+    r = RACES
+    return (
+        f"state-file races: {r.trials} trials of two runs in one folder, {r.runs} runs, "
+        f"{r.deploys_lost} verified deploys lost"
+    )
