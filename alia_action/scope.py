@@ -1,13 +1,15 @@
-"""Where commands live: one application's commands in one guild (the staging guild), or its global ones.
+"""Where commands live: one application's commands in one guild (the staging guild, or a production guild
+that a per-guild command names with ``guilds``), or its global ones.
 
 One value for every layer: the handlers' target, the backup store's per-scope folder or key prefix, the
 records' and messages' names. The environment is derived from the guild (staging is always a guild, never
-global), so two values naming the same place are equal however they were built.
+global) unless the scope is a production guild; it takes no part in equality, so two values naming the same
+place are equal however they were built (a backup's origin is the scope it restores to).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,17 +17,23 @@ class Scope:
     guild_id: str | None = None  # None: global commands
     # None where one application is implied (a run's connection); backups of several applications need it.
     application_id: str | None = None
+    # A guild of the production environment: a per-guild command set's target (promote), not the staging guild.
+    production: bool = field(default=False, compare=False)
 
     @classmethod
     def of(cls, guild_id: str | None, application_id: str | None = None) -> Scope:
         return cls(guild_id, application_id)
+
+    @classmethod
+    def production_guild(cls, guild_id: str, application_id: str | None = None) -> Scope:
+        return cls(guild_id, application_id, production=True)
 
     def of_application(self, application_id: str) -> Scope:
         return replace(self, application_id=application_id)
 
     @property
     def environment(self) -> str:
-        return "staging" if self.guild_id is not None else "production"
+        return "staging" if self.guild_id is not None and not self.production else "production"
 
     @property
     def guild(self) -> bool:
@@ -34,7 +42,9 @@ class Scope:
     @property
     def label(self) -> str:
         """For people: ``staging guild 123`` or ``global commands``."""
-        return f"staging guild {self.guild_id}" if self.guild_id else "global commands"
+        if self.guild_id is None:
+            return "global commands"
+        return f"guild {self.guild_id}" if self.production else f"staging guild {self.guild_id}"
 
     @property
     def name(self) -> str:

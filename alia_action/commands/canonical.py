@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 # The tool's own keys (known extra keys): understood by the loader and the rules, never sent or compared.
-PROJECT_KEYS = frozenset({"developmentOnly", "renamedFrom", "ownerOnly"})
+PROJECT_KEYS = frozenset({"developmentOnly", "renamedFrom", "ownerOnly", "guilds", "guildIds"})
 # Fields the server sets: identity, version and the caller's-locale echoes. Never compared or sent.
 SERVER_KEYS = frozenset({"id", "application_id", "version", "guild_id", "name_localized", "description_localized"})
 # What Discord documents, per object: nothing else is compared or sent.

@@ -40,6 +40,15 @@ class SourceCommand:
     def development_only(self) -> bool:
         return self.data.get("developmentOnly") is True
 
+    @property
+    def guilds(self) -> tuple[str, ...]:
+        """The production guilds a per-guild command belongs to (``guilds``, or Sapphire's ``guildIds``); empty:
+        a global command. Only well-formed IDs: the rules report the rest."""
+        value = self.data.get("guilds", self.data.get("guildIds"))
+        if not isinstance(value, list):
+            return ()
+        return tuple(dict.fromkeys(g for g in value if isinstance(g, str)))
+
     def line_at(self, path: Sequence[str | int] = ()) -> int:
         """The line of ``path`` inside this command, or of its nearest enclosing value."""
         parts = tuple(path)

@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
 
+from .guild_rules import guild_problems
 from .loader import SourceCommand
 from .locales import LOCALES, SPEC_ONLY_LOCALES, suggest_locale
 from .problems import JsonPath, Problem, Severity, format_path
@@ -186,7 +187,8 @@ class _CommandChecker:
     def __init__(self, command: SourceCommand, scope: Scope = "any") -> None:
         self.command = command
         # Fields only global commands honour are worth a warning only when this command can reach that scope.
-        self.reaches_global = scope != "guild" and command.data.get("developmentOnly") is not True
+        staging_only = command.data.get("developmentOnly") is True
+        self.reaches_global = scope != "guild" and not staging_only and not command.guilds
         self.data: Mapping[str, Any] = command.data
         self.problems: list[Problem] = []
 
@@ -1061,9 +1063,11 @@ def check_commands(commands: Sequence[SourceCommand], *, scope: Scope = "any") -
         if kind is not None:
             typed.append((command, kind))
     reported: set[tuple[Any, ...]] = set()
-    production = [(c, k) for c, k in typed if c.data.get("developmentOnly") is not True]
+    # Global: all but staging-only (developmentOnly) and per-guild (guilds) commands.
+    production = [(c, k) for c, k in typed if c.data.get("developmentOnly") is not True and not c.guilds]
     staging = [(c, k) for c, k in typed if k != PRIMARY_ENTRY_POINT]
     problems += _scope_problems("the global scope", production, reported)
     problems += _scope_problems("the staging guild", staging, reported)
     problems += _rename_problems(typed)
+    problems += guild_problems(commands)  # guild_rules.py: the per-guild key
     return problems

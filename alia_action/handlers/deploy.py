@@ -56,8 +56,14 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
         summary=staged.summary + "\n" + promoted.summary,
         problems=promoted.problems,
         lines=[*staged.lines, "", *promoted.lines],
-        report=both(staged, promoted),
+        report=both(staged, promoted) | failed_guilds(promoted),
     )
+
+
+def failed_guilds(promoted: Outcome) -> dict[str, Any]:
+    """A promote whose global write succeeded but a per-guild set failed: deploy's report says so too."""
+    failure = (promoted.report or {}).get("failure")
+    return {"failure": failure} if failure else {}
 
 
 def after_stage(applied: Applied | None, promoted: Facts | None) -> Facts:

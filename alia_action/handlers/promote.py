@@ -12,6 +12,7 @@ from ..notify.bypass import Bypass, notify_slack, summary_banner
 from ..outcome import Facts, Outcome, attach
 from ..scope import Scope
 from ..steps.apply import Applied, apply_commands, deploy_outcome
+from ..steps.per_guild import attach_guilds, deploy_guilds, with_guilds
 from ..steps.post_deploy import with_post_deploy_health
 from ..steps.validation import Validated, invalid_outcome, load_and_validate
 from ..stores.ledger import latest_success
@@ -110,6 +111,7 @@ def run(settings: Settings, ctx: Runtime, staged_now: Applied | None = None) -> 
     # 2. Circuit breaker: a recent staging success of this exact set, still live in the staging guild;
     #    or, in an emergency, bypassed with a reason that every trail records.
     discord = ctx.discord(settings, "production")
+    refuse_staging_in_guilds(validated, discord.staging_guild)
     first_request = discord.requests
     bypass = announce_bypass(settings, ctx) if settings.bypass_breaker else None
     if bypass is not None:
@@ -128,24 +130,42 @@ def run(settings: Settings, ctx: Runtime, staged_now: Applied | None = None) -> 
         if staging_bot is not discord:  # its own connection: add its GET to this run's count
             first_request -= staging_bot.requests - before
 
-    # 3. Back up global commands, apply the set without developmentOnly commands, verify, record.
-    applied = apply_commands(
-        settings,
-        ctx,
-        discord,
-        action="promote",
-        target=Scope(None, discord.application_id),
-        intended=validated.for_scope(guild=False),
-        digest=validated.checksum,
-        first_request=first_request,
-        started_at=started_at,
-        bypass_reason=bypass.reason if bypass else None,
-    )
+    # 3. Back up global commands, apply the set without developmentOnly and per-guild commands, verify, record.
+    #    Then each guild a per-guild command names, as its own scope: one failing never stops the others.
+    reason = bypass.reason if bypass else None
+    try:
+        applied = apply_commands(
+            settings,
+            ctx,
+            discord,
+            action="promote",
+            target=Scope(None, discord.application_id),
+            intended=validated.for_scope(guild=False),
+            digest=validated.checksum,
+            first_request=first_request,
+            started_at=started_at,
+            bypass_reason=reason,
+        )
+    except DeployError as exc:
+        raise attach_guilds(exc, deploy_guilds(settings, ctx, discord, validated, bypass_reason=reason)) from None
+    guilds = deploy_guilds(settings, ctx, discord, validated, bypass_reason=reason)
     # 4. Post-deploy health: the figures of the verification GET just made (no extra request).
     outcome = deploy_outcome("promote", settings, validated, applied, before=breaker)
     if bypass is not None:
         outcome.summary = summary_banner(bypass) + "\n" + outcome.summary
-    return with_post_deploy_health(outcome, settings, discord, applied)
+    return with_guilds(with_post_deploy_health(outcome, settings, discord, applied), guilds)
+
+
+def refuse_staging_in_guilds(validated: Validated, staging_guild: str | None) -> None:
+    """A per-guild set naming the staging guild would replace the staged set there with the guild's few
+    commands (and open the breaker for the next promote): refused before anything is written."""
+    if staging_guild is None or staging_guild not in validated.guild_sets():
+        return
+    named = [c for c in validated.commands if staging_guild in c.guilds]
+    raise UsageError(
+        f"{named[0].file}: {named[0].name} names the staging guild {staging_guild} in guilds; the staging guild "
+        "receives every command from stage, so a per-guild set cannot be promoted there. Nothing was written"
+    )
 
 
 def breaker_facts(validated: Validated, requests: int, staging_bot: Discord) -> Facts:

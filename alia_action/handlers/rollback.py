@@ -149,8 +149,8 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
             "give one of them"
         )
     discord = ctx.discord(settings, settings.environment)
-    target = discord.scope_for(settings.environment)
     store = ctx.backups(settings)
+    target = production_guild_of(store, settings, discord) or discord.scope_for(settings.environment)
     first_request, started_at = discord.requests, ctx.now()
 
     # 1. What is live now (the plan is made from it: one GET).
@@ -202,6 +202,20 @@ def run(settings: Settings, ctx: Runtime) -> Outcome:
         undid=choice.undid,
     )
     return _outcome(settings, ctx, choice, validated, applied)
+
+
+def production_guild_of(store: BackupStore, settings: Settings, discord: Discord) -> Scope | None:
+    """A production backup-file taken from a guild (a per-guild command set) goes back to that guild: production
+    names no guild of its own. None for any other backup (or one that cannot be read: the load below says why)."""
+    if settings.environment != "production" or not settings.backup_file:
+        return None
+    try:
+        document = store.load(settings.backup_file)
+    except BackupError:
+        return None
+    if document.guild_id is None or document.environment != "production":
+        return None
+    return Scope.production_guild(document.guild_id, discord.application_id)
 
 
 def invalid_backup(name: str, validated: Validated) -> str:

@@ -21,7 +21,8 @@ def deletion_limit(settings: Settings, target: Scope) -> int | None:
         return None
     if settings.max_deletions is not None:
         return int(settings.max_deletions)
-    return 5 if target.guild else 0
+    # A production guild (a per-guild set) is production: no removal without consent, as globally.
+    return 5 if target.environment == "staging" else 0
 
 
 CREATES_NEAR = 0.75  # a plan that leaves less than a quarter of the daily create budget says so

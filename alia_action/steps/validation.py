@@ -40,10 +40,18 @@ class Validated:
 
     def for_scope(self, *, guild: bool) -> list[dict[str, Any]]:
         """What a scope receives: the staging guild all but entry points (global only);
-        global commands all but ``developmentOnly`` ones."""
+        global commands all but ``developmentOnly`` and per-guild (``guilds``) ones."""
         if guild:
             return [c.data for c in self.commands if c.type != PRIMARY_ENTRY_POINT]
-        return [c.data for c in self.commands if not c.development_only]
+        return [c.data for c in self.commands if not c.development_only and not c.guilds]
+
+    def guild_sets(self) -> dict[str, list[dict[str, Any]]]:
+        """Each production guild a per-guild command names, with the commands it receives (by guild ID)."""
+        sets: dict[str, list[dict[str, Any]]] = {}
+        for command in self.commands:
+            for guild in command.guilds:
+                sets.setdefault(guild, []).append(command.data)
+        return dict(sorted(sets.items(), key=lambda item: (len(item[0]), item[0])))
 
 
 def load_and_validate(settings: Settings, ctx: Runtime) -> Validated:

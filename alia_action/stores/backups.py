@@ -72,7 +72,8 @@ class BackupDocument(BaseModel):
     @property
     def origin(self) -> Scope:
         """Where it was taken: the scope it restores to."""
-        return Scope(self.guild_id, self.application_id)
+        production = self.guild_id is not None and self.environment == "production"  # a per-guild set's guild
+        return Scope(self.guild_id, self.application_id, production=production)
 
 
 @dataclass(frozen=True, slots=True)
