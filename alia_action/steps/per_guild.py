@@ -134,6 +134,8 @@ def with_guilds(outcome: Outcome, results: list[GuildResult]) -> Outcome:
     if failure is not None:
         outcome.exit_code = EXIT_FAILED
         outcome.lines.append(failure)
+        # The global scope's own verdict (✅) stays below; the run's verdict comes first.
+        outcome.summary = f"## ❌ promote: {escape(failure)}\n\n" + outcome.summary
         if outcome.report is not None:
             outcome.report["failure"] = failure
     return outcome
