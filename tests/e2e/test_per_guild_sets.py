@@ -101,7 +101,9 @@ def test_one_guild_failing_leaves_the_others_done_and_a_rerun_writes_only_to_it(
     outcomes = {g["guild_id"]: g["outcome"] for g in report["guilds"]}
     assert outcomes == {GUILD_A: "deployed", GUILD_B: "deployed", GUILD_C: "failed"}
     assert "1 of 3 guild(s) failed (" + GUILD_C in report["failure"]
-    assert promoted.summary.startswith(f"## ❌ promote: 1 of 3 guild\\(s\\) failed \\({GUILD_C}\\)"), promoted.summary[:300]
+    assert promoted.summary.startswith(f"## ❌ promote: 1 of 3 guild\\(s\\) failed \\({GUILD_C}\\)"), promoted.summary[
+        :300
+    ]
     for guild, outcome in outcomes.items():  # the job summary names each guild's outcome
         assert re.search(rf"\| {guild} \| (❌ )?{outcome} \|", promoted.summary), promoted.summary
     failed = next(g for g in report["guilds"] if g["guild_id"] == GUILD_C)

@@ -77,9 +77,7 @@ def test_per_guild_commands_are_not_counted_in_the_global_scope() -> None:
 
 
 def test_each_guild_receives_only_the_commands_naming_it_and_global_none_of_them() -> None:
-    sets = validated(
-        [cmd(name="help"), cmd(name="admin", guilds=[B, A]), cmd(name="premium", guildIds=[A]), entry()]
-    )
+    sets = validated([cmd(name="help"), cmd(name="admin", guilds=[B, A]), cmd(name="premium", guildIds=[A]), entry()])
     assert [c["name"] for c in sets.for_scope(guild=False)] == ["help", "launch"]
     assert {g: [c["name"] for c in cs] for g, cs in sets.guild_sets().items()} == {
         A: ["admin", "premium"],

@@ -1,0 +1,119 @@
+"""promote with per-guild command sets, in process against the emulator over loopback HTTP: the edges the
+entrypoint test (tests/e2e/test_per_guild_sets.py) does not walk: the deletion guard per guild, a failed
+global write, the staging guild named in ``guilds``, a dry run, and health/detect of production."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alia_action.discord.emulator import Emulator, Fault
+from alia_action.errors import DeployError, UsageError
+from alia_action.handlers import detect, health, promote, stage
+from alia_action.outcome import partial_of
+from alia_action.runtime import Runtime
+from alia_action.stores.ledger import FileLedger
+from tests.conftest import SettingsFactory
+from tests.support.discord_fixtures import APP_ID, GUILD_ID
+
+A, B = "1180000000000000401", "1180000000000000402"
+
+
+def write_sets(workspace: Path, *commands: dict[str, Any]) -> None:
+    folder = workspace / "commands" / "guild-sets"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sets.json").write_text(json.dumps(list(commands)), encoding="utf-8")
+
+
+def admin(*guilds: str) -> dict[str, Any]:
+    return {"name": "admin", "description": "Support-server tools", "guilds": list(guilds)}
+
+
+def names(live: Emulator, guild: str | None) -> list[str]:
+    return sorted(c["name"] for c in live.commands(APP_ID, guild))
+
+
+def writes(live: Emulator, since: int) -> list[str]:
+    return [f"{r.method} {r.path}" for r in live.requests[since:] if r.method != "GET"]
+
+
+@pytest.fixture
+def guilds(live: Emulator) -> Emulator:
+    live.add_guild(APP_ID, A)
+    live.add_guild(APP_ID, B)
+    return live
+
+
+def test_a_guild_holding_a_command_the_files_do_not_put_there_needs_consent_and_the_others_go_on(
+    guilds: Emulator, make_settings: SettingsFactory, ctx: Runtime, workspace: Path
+) -> None:
+    guilds.set_commands(APP_ID, B, [{"name": "old", "description": "left over from start-up sync"}])
+    write_sets(workspace, admin(A, B))
+    stage.run(make_settings(action="stage"), ctx)
+    outcome = promote.run(make_settings(action="promote"), ctx)
+    assert outcome.exit_code == 1
+    by_guild = {g["guild_id"]: g for g in (outcome.report or {})["guilds"]}
+    assert by_guild[A]["outcome"] == "deployed" and names(guilds, A) == ["admin"]
+    assert by_guild[B]["outcome"] == "failed" and "more than max-deletions=0" in by_guild[B]["message"]
+    assert names(guilds, B) == ["old"]  # a production guild: no removal without consent
+
+    mark = len(guilds.requests)
+    again = promote.run(make_settings(action="promote", allow_deletions=True), ctx)
+    assert again.exit_code == 0 and names(guilds, B) == ["admin"]
+    assert all(f"/guilds/{B}/" in w for w in writes(guilds, mark))
+    records = [e for e in FileLedger(ctx.workspace / "deployment.log").entries() if e.guild_id == B]
+    assert [(e.outcome, e.environment) for e in records][-2:] == [("started", "production"), ("success", "production")]
+
+
+def test_a_failed_global_write_still_deploys_the_guilds_and_says_what_each_holds(
+    guilds: Emulator, make_settings: SettingsFactory, ctx: Runtime, workspace: Path
+) -> None:
+    write_sets(workspace, admin(A, B))
+    stage.run(make_settings(action="stage"), ctx)
+    refused = Fault.respond(400, {"code": 50035, "message": "Invalid Form Body"})
+    guilds.faults.add(refused, method="PUT", path=r"/applications/\d+/commands$")
+    with pytest.raises(DeployError, match="promote to global commands failed") as caught:
+        promote.run(make_settings(action="promote"), ctx)
+    facts = partial_of(caught.value)
+    assert facts is not None
+    assert [g["outcome"] for g in facts.details["guilds"]] == ["deployed", "deployed"]
+    assert facts.states[f"guild {A}"] == "deployed: verified"
+    assert names(guilds, A) == names(guilds, B) == ["admin"] and names(guilds, None) == []
+
+
+def test_the_staging_guild_cannot_be_named_in_guilds(
+    guilds: Emulator, make_settings: SettingsFactory, ctx: Runtime, workspace: Path
+) -> None:
+    write_sets(workspace, admin(A, GUILD_ID))
+    stage.run(make_settings(action="stage"), ctx)
+    mark = len(guilds.requests)
+    with pytest.raises(UsageError, match=f"names the staging guild {GUILD_ID} in guilds"):
+        promote.run(make_settings(action="promote"), ctx)
+    assert guilds.requests[mark:] == []
+
+
+def test_a_dry_run_plans_every_guild_and_writes_nothing(
+    guilds: Emulator, make_settings: SettingsFactory, ctx: Runtime, workspace: Path
+) -> None:
+    write_sets(workspace, admin(A, B))
+    stage.run(make_settings(action="stage"), ctx)
+    mark = len(guilds.requests)
+    outcome = promote.run(make_settings(action="promote", dry_run=True), ctx)
+    assert outcome.exit_code == 0 and writes(guilds, mark) == []
+    assert [g["outcome"] for g in (outcome.report or {})["guilds"]] == ["dry run", "dry run"]
+    assert [g["added"] for g in (outcome.report or {})["guilds"]] == [["admin"], ["admin"]]
+
+
+def test_production_health_and_detect_do_not_miss_per_guild_commands_globally(
+    guilds: Emulator, make_settings: SettingsFactory, ctx: Runtime, workspace: Path
+) -> None:
+    write_sets(workspace, admin(A))
+    stage.run(make_settings(action="stage"), ctx)
+    assert promote.run(make_settings(action="promote"), ctx).exit_code == 0
+    checked = health.run(make_settings(action="health", environment="production"), ctx)
+    assert checked.exit_code == 0 and (checked.report or {})["missing"] == []
+    detected = detect.run(make_settings(action="detect", environment="production"), ctx)
+    assert detected.outputs["changed"] == "false"
