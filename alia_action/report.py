@@ -31,7 +31,14 @@ def build_report(
         "checksum": checksum,
         "baseline": baseline,
         "commands": [
-            {"name": c.name, "type": c.type, "file": c.file, "developmentOnly": c.development_only} for c in commands
+            {
+                "name": c.name,
+                "type": c.type,
+                "file": c.file,
+                "developmentOnly": c.development_only,
+                **({"guilds": list(c.guilds)} if c.guilds else {}),  # a per-guild command: its production guilds
+            }
+            for c in commands
         ],
         "changes": {
             "added": names["added"],
@@ -132,6 +139,8 @@ def counted(report: dict[str, Any]) -> str:
     """ "51 commands, 1 staging-only": why a global plan holds fewer commands than the files."""
     staging_only = sum(bool(c["developmentOnly"]) for c in report["commands"])
     only = f", {staging_only} staging-only (developmentOnly)" if staging_only else ""
+    per_guild = sum(bool(c.get("guilds")) for c in report["commands"])
+    only += f", {per_guild} per-guild (guilds)" if per_guild else ""
     return f"{len(report['commands'])} commands{only}"
 
 

@@ -100,6 +100,8 @@ def test_one_guild_failing_leaves_the_others_done_and_a_rerun_writes_only_to_it(
     jsonschema.validate(report, SCHEMA)
     outcomes = {g["guild_id"]: g["outcome"] for g in report["guilds"]}
     assert outcomes == {GUILD_A: "deployed", GUILD_B: "deployed", GUILD_C: "failed"}
+    assert "53 commands, 1 staging-only (developmentOnly), 2 per-guild (guilds)" in promoted.stdout
+    assert {c["name"]: c.get("guilds") for c in report["commands"]}["premium"] == [GUILD_A, GUILD_B]
     assert "1 of 3 guild(s) failed (" + GUILD_C in report["failure"]
     assert promoted.summary.startswith(f"## ❌ promote: 1 of 3 guild\\(s\\) failed \\({GUILD_C}\\)"), promoted.summary[
         :300

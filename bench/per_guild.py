@@ -1,0 +1,123 @@
+"""promote with per-guild command sets to many guilds: the requests it makes, counted by the emulator.
+
+The examples (global) plus eleven per-guild commands: ``admin`` in every guild and ``tier0``..``tier9``, each in
+a tenth of the guilds (guild i holds admin and tier(i mod 10)). After stage, promote runs three times: the first
+deploy to every guild, a re-run with nothing changed, and a run after one command (``tier3``) changed. The goal:
+one read per guild, and a write (with its verification GET) only in the guilds whose set changed. Requests are
+counted from the emulator's own log; the floor is requests ÷ 50 per second, Discord's global limit per bot
+(the shared rate-limit engine paces to it; the emulator here answers as fast as it can).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python bench/per_guild.py`: import from the repo, not from bench/
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from alia_action.config import Settings
+from alia_action.discord.emulator import Emulator
+from alia_action.handlers import promote, stage
+from alia_action.runtime import Runtime
+from bench import REPO
+from bench.table import machine, markdown_table
+
+APP, TOKEN, STAGING = "1190000000000000101", "bench-per-guild-bot-token", "1190000000000000303"
+GLOBAL_RATE = 50.0  # requests a second per bot (developers/topics/rate-limits.mdx)
+TIERS = 10
+
+
+def guild_ids(count: int) -> list[str]:
+    return [str(1200000000000000000 + i) for i in range(count)]
+
+
+def write_sets(workspace: Path, guilds: list[str], changed: bool) -> None:
+    commands = [{"name": "admin", "description": "Support tools", "guilds": guilds}]
+    for tier in range(TIERS):
+        text = f"Tier {tier} features" + (" (new)" if changed and tier == 3 else "")
+        commands.append({"name": f"tier{tier}", "description": text, "guilds": guilds[tier::TIERS]})
+    folder = workspace / "commands" / "guild-sets"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sets.json").write_text(json.dumps(commands), encoding="utf-8")
+
+
+def settings(emu: Emulator, action: str) -> Settings:
+    values = {
+        "action": action,
+        "commands": "commands",
+        "bot_token": TOKEN,
+        "application_id": APP,
+        "guild_id": STAGING,
+        "discord_api_url": emu.url,
+    }
+    return Settings.from_cli(values, {}, None)
+
+
+def measure(emu: Emulator, workspace: Path, label: str, action: str, guilds: int) -> list[object]:
+    mark = len(emu.requests)
+    runtime = Runtime(workspace=workspace)
+    started = time.perf_counter()
+    try:
+        outcome = (stage.run if action == "stage" else promote.run)(settings(emu, action), runtime)
+    finally:
+        runtime.close()
+    wall = time.perf_counter() - started
+    seen = emu.requests[mark:]
+    in_guilds = [r for r in seen if "/guilds/" in r.path and f"/guilds/{STAGING}/" not in r.path]
+    reads = sum(r.method == "GET" for r in in_guilds)
+    writes = len(in_guilds) - reads
+    written = len({r.path.split("/guilds/")[1].split("/")[0] for r in in_guilds if r.method != "GET"})
+    floor = len(seen) / GLOBAL_RATE
+    methods = ", ".join(f"{m} {n}" for m, n in sorted(Counter(r.method for r in seen).items()))
+    return [label, guilds, outcome.exit_code, len(seen), reads, writes, written, f"{wall:.1f}", f"{floor:.1f}", methods]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20 guilds instead of 1,000")
+    parser.add_argument("--guilds", type=int, default=1000)
+    args = parser.parse_args(argv)
+    count = 20 if args.quick else args.guilds
+    guilds = guild_ids(count)
+    rows: list[list[object]] = []
+    with tempfile.TemporaryDirectory() as tmp, Emulator(bucket_limit=100_000) as emu:
+        emu.add_application(APP, TOKEN)
+        emu.add_guild(APP, STAGING)
+        for guild in guilds:
+            emu.add_guild(APP, guild)
+        workspace = Path(tmp) / "workspace"
+        shutil.copytree(REPO / "examples" / "commands", workspace / "commands")
+        write_sets(workspace, guilds, changed=False)
+        rows.append(measure(emu, workspace, "stage", "stage", count))
+        rows.append(measure(emu, workspace, "promote (first: every guild)", "promote", count))
+        rows.append(measure(emu, workspace, "promote (nothing changed)", "promote", count))
+        write_sets(workspace, guilds, changed=True)
+        rows.append(measure(emu, workspace, "stage (tier3 changed)", "stage", count))
+        rows.append(measure(emu, workspace, "promote (tier3 changed)", "promote", count))
+    print(f"## promote with per-guild command sets to {count} guilds\n")
+    print(__doc__.split("\n\n", 1)[1].strip() + "\n")
+    header = ["run", "guilds", "exit", "requests", "guild GETs", "guild writes", "guilds written", "wall s"]
+    print(markdown_table([*header, "floor s (÷ 50/s)", "methods"], rows))
+    changed = rows[-1]
+    expected = (count, count // TIERS + (1 if count % TIERS > 3 else 0))
+    ok = (changed[4], changed[5]) == (count + expected[1], expected[1]) and rows[2][5] == 0
+    verdict = "PASS" if ok else "FAIL"
+    print(
+        f"\n{verdict}: nothing changed: {rows[2][4]} guild GETs, {rows[2][5]} writes; one command changed: "
+        f"{changed[5]} write(s), one in each of the {expected[1]} guilds holding it, and {changed[4]} guild GETs "
+        f"({count} reads + {expected[1]} verifications)"
+    )
+    print(f"\n{machine()}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
