@@ -31,9 +31,12 @@ if TYPE_CHECKING:
 
 
 def desired_guild_sets(validated: Validated, staging_guild: str | None) -> dict[str, list[dict[str, Any]]]:
-    """Guild → the commands the files put there. Today: every command (entry points aside) in the staging guild.
-    Per-guild sets in the files extend this mapping; the walk and the findings need nothing else."""
-    return {staging_guild: validated.for_scope(guild=True)} if staging_guild else {}
+    """Guild → the commands the files put there: every command (entry points aside) in the staging guild, and
+    each production guild's per-guild set (``guilds`` in the files); the walk and the findings need nothing else."""
+    desired = validated.guild_sets()
+    if staging_guild:
+        desired[staging_guild] = validated.for_scope(guild=True)
+    return desired
 
 
 def run(settings: Settings, ctx: Runtime) -> Outcome:

@@ -79,7 +79,7 @@ def reads_by_scope(live: Emulator, since: int) -> dict[str, int]:
 
 
 @pytest.fixture
-def fleet(live: Emulator) -> Emulator:
+def guilds(live: Emulator) -> Emulator:
     live.add_guild(APP_ID, GUILD_A)
     live.add_guild(APP_ID, GUILD_B)
     live.add_guild(APP_ID, GUILD_C, installed=False)  # the app lacks applications.commands there: 403 50001
@@ -87,14 +87,14 @@ def fleet(live: Emulator) -> Emulator:
 
 
 def test_one_guild_failing_leaves_the_others_done_and_a_rerun_writes_only_to_it(
-    fleet: Emulator, workspace: Path
+    guilds: Emulator, workspace: Path
 ) -> None:
     write_sets(workspace, ADMIN, PREMIUM)
-    staged = step(workspace, fleet, "stage")
+    staged = step(workspace, guilds, "stage")
     assert staged.returncode == 0, staged.stdout + staged.stderr
-    assert {"admin", "premium"} <= set(names(fleet, GUILD_ID))  # staging holds every command, per-guild included
+    assert {"admin", "premium"} <= set(names(guilds, GUILD_ID))  # staging holds every command, per-guild included
 
-    promoted = step(workspace, fleet, "promote")
+    promoted = step(workspace, guilds, "promote")
     assert promoted.returncode == 1, promoted.stdout + promoted.stderr
     report = promoted.report()
     jsonschema.validate(report, SCHEMA)
@@ -110,48 +110,48 @@ def test_one_guild_failing_leaves_the_others_done_and_a_rerun_writes_only_to_it(
         assert re.search(rf"\| {guild} \| (❌ )?{outcome} \|", promoted.summary), promoted.summary
     failed = next(g for g in report["guilds"] if g["guild_id"] == GUILD_C)
     assert "Missing Access" in failed["message"] or "50001" in failed["message"], failed
-    assert names(fleet, GUILD_A) == ["admin", "premium"] and names(fleet, GUILD_B) == ["admin", "premium"]
-    assert not {"admin", "premium"} & set(names(fleet, None))  # never global
-    assert names(fleet, None)  # the global set itself was deployed
+    assert names(guilds, GUILD_A) == ["admin", "premium"] and names(guilds, GUILD_B) == ["admin", "premium"]
+    assert not {"admin", "premium"} & set(names(guilds, None))  # never global
+    assert names(guilds, None)  # the global set itself was deployed
     # Raw JSON: the project's own keys never reach Discord.
-    for command in fleet.commands(APP_ID, GUILD_A):
+    for command in guilds.commands(APP_ID, GUILD_A):
         assert "guilds" not in command and "guildIds" not in command
 
-    fleet.add_guild(APP_ID, GUILD_C, installed=True)  # the scope is granted
-    mark = len(fleet.requests)
-    again = step(workspace, fleet, "promote")
+    guilds.add_guild(APP_ID, GUILD_C, installed=True)  # the scope is granted
+    mark = len(guilds.requests)
+    again = step(workspace, guilds, "promote")
     assert again.returncode == 0, again.stdout + again.stderr
-    assert writes_by_scope(fleet, mark) == {GUILD_C: 1}  # one write, to the guild that still differed
-    assert reads_by_scope(fleet, mark) == {GUILD_ID: 1, "global": 1, GUILD_A: 1, GUILD_B: 1, GUILD_C: 2}
-    assert names(fleet, GUILD_C) == ["admin"]
+    assert writes_by_scope(guilds, mark) == {GUILD_C: 1}  # one write, to the guild that still differed
+    assert reads_by_scope(guilds, mark) == {GUILD_ID: 1, "global": 1, GUILD_A: 1, GUILD_B: 1, GUILD_C: 2}
+    assert names(guilds, GUILD_C) == ["admin"]
     outcomes = {g["guild_id"]: g["outcome"] for g in again.report()["guilds"]}
     assert outcomes == {GUILD_A: "in sync", GUILD_B: "in sync", GUILD_C: "deployed"}
 
-    mark = len(fleet.requests)
-    third = step(workspace, fleet, "promote")
-    assert third.returncode == 0 and writes_by_scope(fleet, mark) == {}  # in sync everywhere: zero writes
+    mark = len(guilds.requests)
+    third = step(workspace, guilds, "promote")
+    assert third.returncode == 0 and writes_by_scope(guilds, mark) == {}  # in sync everywhere: zero writes
 
 
-def test_deploy_does_the_same_and_a_guild_backup_restores_to_its_guild(fleet: Emulator, workspace: Path) -> None:
-    fleet.add_guild(APP_ID, GUILD_C)
+def test_deploy_does_the_same_and_a_guild_backup_restores_to_its_guild(guilds: Emulator, workspace: Path) -> None:
+    guilds.add_guild(APP_ID, GUILD_C)
     write_sets(workspace, ADMIN, PREMIUM)
-    first = step(workspace, fleet, "deploy")
+    first = step(workspace, guilds, "deploy")
     assert first.returncode == 0, first.stdout + first.stderr
     jsonschema.validate(first.report(), SCHEMA)
     assert {g["outcome"] for g in first.report()["promote"]["guilds"]} == {"deployed"}
 
     write_sets(workspace, ADMIN, {**PREMIUM, "description": "Premium features, now with more"})
-    second = step(workspace, fleet, "deploy")
+    second = step(workspace, guilds, "deploy")
     assert second.returncode == 0, second.stdout + second.stderr
     by_guild = {g["guild_id"]: g for g in second.report()["promote"]["guilds"]}
     assert by_guild[GUILD_C]["outcome"] == "in sync" and by_guild[GUILD_A]["modified"] == ["premium"]
     backup_a = by_guild[GUILD_A]["backup"]
     assert backup_a
 
-    mark = len(fleet.requests)
-    rolled = step(workspace, fleet, "rollback", environment="production", **{"backup-file": backup_a})
+    mark = len(guilds.requests)
+    rolled = step(workspace, guilds, "rollback", environment="production", **{"backup-file": backup_a})
     assert rolled.returncode == 0, rolled.stdout + rolled.stderr
-    assert writes_by_scope(fleet, mark) == {GUILD_A: 1}  # its own guild, nothing else
-    premium = {c["name"]: c for c in fleet.commands(APP_ID, GUILD_A)}["premium"]
+    assert writes_by_scope(guilds, mark) == {GUILD_A: 1}  # its own guild, nothing else
+    premium = {c["name"]: c for c in guilds.commands(APP_ID, GUILD_A)}["premium"]
     assert premium["description"] == "Premium features"
-    assert {c["name"]: c for c in fleet.commands(APP_ID, GUILD_B)}["premium"]["description"].endswith("more")
+    assert {c["name"]: c for c in guilds.commands(APP_ID, GUILD_B)}["premium"]["description"].endswith("more")

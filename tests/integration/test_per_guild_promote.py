@@ -1,6 +1,6 @@
 """promote with per-guild command sets, in process against the emulator over loopback HTTP: the edges the
 entrypoint test (tests/e2e/test_per_guild_sets.py) does not walk: the deletion guard per guild, a failed
-global write, the staging guild named in ``guilds``, a dry run, and health/detect of production."""
+global write, the staging guild named in ``guilds``, a dry run, health/detect of production, and inventory."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.errors import DeployError, UsageError
-from alia_action.handlers import detect, health, promote, stage
+from alia_action.handlers import detect, health, inventory, promote, stage
 from alia_action.outcome import partial_of
 from alia_action.runtime import Runtime
 from alia_action.stores.ledger import FileLedger
@@ -117,3 +117,17 @@ def test_production_health_and_detect_do_not_miss_per_guild_commands_globally(
     assert checked.exit_code == 0 and (checked.report or {})["missing"] == []
     detected = detect.run(make_settings(action="detect", environment="production"), ctx)
     assert detected.outputs["changed"] == "false"
+
+
+def test_inventory_takes_each_guild_s_per_guild_set_as_what_the_files_put_there(
+    guilds: Emulator, make_settings: SettingsFactory, ctx: Runtime, workspace: Path
+) -> None:
+    write_sets(workspace, admin(A, B))
+    stage.run(make_settings(action="stage"), ctx)
+    assert promote.run(make_settings(action="promote"), ctx).exit_code == 0
+    found = (inventory.run(make_settings(action="inventory"), ctx).report or {})["inventory"]
+    assert found["stale"] == [] and found["differs"] == []  # A and B hold exactly their set
+    guilds.set_commands(APP_ID, B, [{"name": "old", "description": "left over"}, *guilds.commands(APP_ID, B)])
+    (workspace / found["checkpoint"]).unlink()  # read the guilds again, not the fresh readings of the run above
+    found = (inventory.run(make_settings(action="inventory"), ctx).report or {})["inventory"]
+    assert [(s["guild"], s["names"]) for s in found["stale"]] == [(B, ["old"])]
