@@ -216,7 +216,11 @@ def _backup_to_restore(settings: Settings, ctx: Runtime, environment: str) -> st
     taken = [
         e.backup
         for e in FileLedger(ctx.workspace / settings.ledger_file).entries()
-        if e.run == ctx.run_id and e.environment == environment and e.backup
+        # production: the global commands' backup (a per-guild set's guild backup restores that guild only)
+        if e.run == ctx.run_id
+        and e.environment == environment
+        and e.backup
+        and (environment != "production" or e.guild_id is None)
     ]
     return taken[-1] if taken else None
 

@@ -13,11 +13,14 @@ import pytest
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.errors import DeployError, UsageError
 from alia_action.handlers import detect, health, inventory, promote, stage
+from alia_action.notify.issues import failure_marker
 from alia_action.outcome import partial_of
 from alia_action.runtime import Runtime
 from alia_action.stores.ledger import FileLedger
 from tests.conftest import SettingsFactory
 from tests.support.discord_fixtures import APP_ID, GUILD_ID
+from tests.support.github_run import GH_TOKEN, Runner, fresh_workspace
+from tests.support.github_standin import GitHubStandIn
 
 A, B = "1180000000000000401", "1180000000000000402"
 
@@ -131,3 +134,20 @@ def test_inventory_takes_each_guild_s_per_guild_set_as_what_the_files_put_there(
     (workspace / found["checkpoint"]).unlink()  # read the guilds again, not the fresh readings of the run above
     found = (inventory.run(make_settings(action="inventory"), ctx).report or {})["inventory"]
     assert [(s["guild"], s["names"]) for s in found["stale"]] == [(B, ["old"])]
+
+
+def test_the_failure_issue_restores_the_global_backup_not_a_guild_s(
+    gh: GitHubStandIn, guilds: Emulator, make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    run = Runner(gh, tmp_path, {}, "workflow_dispatch")
+    workspace = fresh_workspace(tmp_path, "ws")
+    write_sets(workspace, admin(A))
+    assert run(make_settings(action="stage", github_token=GH_TOKEN), workspace).code == 0
+    refused = Fault.respond(400, {"code": 50035, "message": "Invalid Form Body"})
+    guilds.faults.add(refused, method="PUT", path=r"/applications/\d+/commands$")
+    assert run(make_settings(action="promote", github_token=GH_TOKEN), workspace).code == 1
+    entries = [e for e in FileLedger(workspace / "deployment.log").entries() if e.backup and e.action == "promote"]
+    global_backup = next(e.backup for e in entries if e.guild_id is None)
+    guild_backup = next(e.backup for e in entries if e.guild_id == A)  # taken after the global one
+    (issue,) = gh.issues_with(failure_marker("production", "promote"))
+    assert f"-f backup_file={global_backup}\n" in issue["body"] and guild_backup not in issue["body"]
