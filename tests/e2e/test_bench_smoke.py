@@ -108,3 +108,8 @@ def test_inventory_bench_walks_a_fleet_at_discords_limit_and_counts_its_requests
     row = next(line for line in out.splitlines() if line.startswith("| 301 |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[1:4] == ["30", "15", "306"], row  # 10% holding commands, 5% without the scope, requests
+
+
+def test_per_guild_bench_reads_each_guild_once_and_writes_only_where_a_set_changed() -> None:
+    out = assert_table(run_bench("per_guild.py", "--quick"))
+    assert "PASS: nothing changed: 20 guild GETs, 0 writes; one command changed: 2 write(s)" in out
