@@ -8,11 +8,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.errors import DeployError, UsageError
-from alia_action.handlers import detect, health, inventory, promote, stage
+from alia_action.handlers import deploy, detect, health, inventory, promote, stage
 from alia_action.notify.issues import failure_marker
 from alia_action.outcome import partial_of
 from alia_action.runtime import Runtime
@@ -151,3 +152,17 @@ def test_the_failure_issue_restores_the_global_backup_not_a_guild_s(
     guild_backup = next(e.backup for e in entries if e.guild_id == A)  # taken after the global one
     (issue,) = gh.issues_with(failure_marker("production", "promote"))
     assert f"-f backup_file={global_backup}\n" in issue["body"] and guild_backup not in issue["body"]
+
+
+def test_deploy_with_a_failing_guild_exits_1_and_its_report_says_why(
+    guilds: Emulator, make_settings: SettingsFactory, ctx: Runtime, workspace: Path
+) -> None:
+    guilds.add_guild(APP_ID, B, installed=False)  # the app lacks applications.commands there
+    write_sets(workspace, admin(A, B))
+    outcome = deploy.run(make_settings(action="deploy"), ctx)
+    report = outcome.report or {}
+    assert outcome.exit_code == 1 and report["failure"].startswith(f"1 of 2 guild(s) failed ({B})")
+    assert [g["outcome"] for g in report["promote"]["guilds"]] == ["deployed", "failed"]
+    assert names(guilds, A) == ["admin"] and "admin" not in names(guilds, None)
+    schema = json.loads((Path(__file__).resolve().parents[2] / "schema" / "report.schema.json").read_text())
+    jsonschema.validate(report, schema)
