@@ -44,7 +44,9 @@ INTEGER_LIMIT = 2**53 - 1
 NUMBER_LIMIT = 2**53
 FILE_TYPES_MAX = 10
 SIZE_MAX = 8000
-PERMISSIONS_LIMIT = 2**64
+# The spec caps the bitfield at 2^54-1 (openapi.json ApplicationCommandCreateRequest, generated from the API);
+# the highest permission bit today is 1 << 52 (permissions.mdx).
+PERMISSIONS_MAX = 2**54 - 1
 SCOPE_LIMITS = {CHAT_INPUT: 100, USER: 15, MESSAGE: 15, PRIMARY_ENTRY_POINT: 1}
 CHANNEL_TYPES = frozenset({0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15, 16})
 CONTEXTS = {0: "GUILD", 1: "BOT_DM", 2: "PRIVATE_CHANNEL"}
@@ -362,38 +364,12 @@ class _CommandChecker:
                 )
             else:
                 first[name] = index
-        # A localized name must not equal another option's name in that locale.
-        names = {index: _str(option.get("name")) for index, option in items}
-        localized = {
-            index: {k: v for k, v in _dict(option.get("name_localizations")).items() if isinstance(v, str)}
-            for index, option in items
-        }
-        locales = sorted({locale for entries in localized.values() for locale in entries})
-        for locale in locales:
-            seen: dict[str, int] = {}
-            for index, _option in items:
-                effective = localized[index].get(locale, names[index])
-                if effective is None:
-                    continue
-                other = seen.get(effective)
-                if other is None:
-                    seen[effective] = index
-                    continue
-                if locale not in localized[index] and locale not in localized[other]:
-                    continue  # two default names: options.unique said it
-                at = index if locale in localized[index] else other
-                against = other if at == index else index
-                self.add(
-                    "error",
-                    "localizations.clash",
-                    (*path, at, "name_localizations", locale),
-                    f'localized name "{_show(effective)}" ({locale}) clashes with option '
-                    f'"{_show(names[against] or "?")}" (options[{against}]) in that locale',
-                )
 
     def check_localized_option_names(self) -> None:
-        """Docs: localized option names "must be distinct from all other default option names of that
-        command", at every level (the per-level, per-locale clashes are check_unique_names' job)."""
+        """AC:1086: a localized option name must be "distinct from all other default option names of that
+        command, as well as all other option names within that locale on that command": both halves, every
+        level. Only the docs say so and no one has seen Discord refuse it, so it is a warning; real bots
+        localize one option of several subcommands alike (`/ban user`, `/kick user` → `nutzer`)."""
         options: list[tuple[JsonPath, Mapping[str, Any]]] = []
 
         def walk(value: Any, path: JsonPath) -> None:
@@ -403,27 +379,31 @@ class _CommandChecker:
                     walk(option.get("options"), (*path, index, "options"))
 
         walk(self.data.get("options"), ("options",))
-        defaults: dict[str, JsonPath] = {}
+        defaults: dict[str, list[JsonPath]] = {}
         for path, option in options:
             name = _str(option.get("name"))
             if name is not None:
-                defaults.setdefault(name, path)
-        reported = {(p.rule, p.path) for p in self.problems}
+                defaults.setdefault(name, []).append(path)
+        localized: dict[tuple[str, str], JsonPath] = {}  # (locale, name) → the first option showing it
         for path, option in options:
+            own = _str(option.get("name"))
             for locale, value in _dict(option.get("name_localizations")).items():
-                other = defaults.get(value) if isinstance(value, str) else None
-                if other is None or other == path or value == option.get("name"):
-                    continue
-                where = (*path, "name_localizations", locale)
-                if ("localizations.clash", format_path(self.command.name, where)) in reported:
+                if not isinstance(value, str) or value == own:
+                    continue  # Discord drops a localization equal to the default
+                other = next((p for p in defaults.get(value, []) if p != path), None)
+                what = "the name"
+                if other is None:
+                    other = localized.setdefault((locale, value), path)
+                    what = f"the {locale} name"
+                if other == path:
                     continue
                 self.add(
-                    "error",
-                    "localizations.clash",
-                    where,
-                    f'localized name "{_show(value)}" ({locale}) equals the name of option '
-                    f"{format_path(self.command.name, other)}; localized option names must differ from every "
-                    "other option name of the command",
+                    "warning",
+                    "localizations.option-clash",
+                    (*path, "name_localizations", locale),
+                    f'localized name "{_show(value)}" ({locale}) equals {what} of option '
+                    f"{format_path(self.command.name, other)}; the docs want localized option names distinct "
+                    "from every other option name of the command (AC:1086)",
                 )
 
     def check_nesting(
@@ -542,7 +522,7 @@ class _CommandChecker:
         if low is not None and high is not None and low > high:
             self.add(
                 "error",
-                "option.length-range",
+                "option.length-order",
                 (*path, "max_length"),
                 f"max_length {safe_str(high)} is less than min_length {safe_str(low)}",
             )
@@ -565,7 +545,7 @@ class _CommandChecker:
         if "min_value" in bounds and "max_value" in bounds and bounds["min_value"] > bounds["max_value"]:
             self.add(
                 "error",
-                "option.value-range",
+                "option.value-order",
                 (*path, "max_value"),
                 f"max_value {safe_str(bounds['max_value'])} is less than min_value {safe_str(bounds['min_value'])}",
             )
@@ -690,12 +670,13 @@ class _CommandChecker:
             # Docs: case-insensitive, normalised to lowercase (".PDF" is ".pdf").
             lowered = value.lower()
             if lowered in FILE_TYPE_KINDS or _FILE_EXTENSION.fullmatch(lowered):
-                if lowered in seen:
+                if lowered in seen:  # the docs forbid no repeats: Discord stores one lowercased list
                     self.add(
-                        "error",
+                        "warning",
                         "file_types.unique",
                         at,
-                        f'file type "{_show(value)}" is listed twice (file types are case-insensitive)',
+                        f'file type "{_show(value)}" is listed twice (file types are case-insensitive); '
+                        "remove the repeat",
                     )
                 seen.add(lowered)
             else:
@@ -789,12 +770,13 @@ class _CommandChecker:
                 f'default_member_permissions "{_show(value)}" must be a decimal permission bitfield '
                 'such as "8", or null for everyone',
             )
-        elif len(value.lstrip("0")) > 20 or int(value) >= PERMISSIONS_LIMIT:
+        elif len(value.lstrip("0")) > 20 or int(value) > PERMISSIONS_MAX:
             self.add(
                 "error",
                 "permissions.bitfield",
                 where,
-                f'default_member_permissions "{_show(value)}" does not fit in 64 bits',
+                f'default_member_permissions "{_show(value)}" is above {PERMISSIONS_MAX} (2^54-1), '
+                "the largest bitfield Discord takes",
             )
 
     def check_contexts(self) -> None:
@@ -846,8 +828,8 @@ class _CommandChecker:
                 "warning",
                 "deprecated.default_permission",
                 ("default_permission",),
-                "default_permission is deprecated (Discord still honours it); use "
-                f'"default_member_permissions": {instead} instead',
+                "default_permission will soon be deprecated, the docs say (Discord honours it on guild and global "
+                f'commands); use "default_member_permissions": {instead} instead',
             )
 
     def check_defaults(self) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import hypothesis.strategies as st
 
 DROP = object()  # a field of the base command to leave out
 
@@ -58,6 +61,8 @@ SUB = [opt(1, "add", options=[opt(3, "item")])]
 QUX = {"de": "qux"}
 
 
+LONG = "v" * 101  # one past a choice value's 100 characters
+
 BIG_CHOICES = [{"name": "n" * 100, "value": "v" * 100} for _ in range(25)]
 
 
@@ -94,6 +99,21 @@ CASES: list[Case] = [
          says='" " (U+0020 SPACE)'),
     Case("name.pattern", cmd(options=[opt(name="ok")]), cmd(options=[opt(name="no.dots")]),
          "ping.options[0].name", '"name": "no.dots"'),
+    # The Devanagari and Thai scripts, not their blocks, at every level (the emulator used to take the blocks).
+    Case("name.pattern", cmd(name="नमस्ते"), cmd(name="नमस्ते।"), "नमस्ते।.name", '"name": "नमस्ते।"',
+         says="U+0964 DEVANAGARI DANDA"),
+    Case("name.pattern", cmd(name="क\ua8e0"), cmd(name="क\u0e3b"), "क\u0e3b.name", '"name": "क',
+         says="U+0E3B"),
+    Case("name.pattern", cmd(options=[opt(1, "add", options=[opt(name="क\u0901")])]),
+         cmd(options=[opt(1, "add", options=[opt(name="क\u0951")])]), "ping.options[0].options[0].name",
+         '"name": "क', says="U+0951"),
+    Case("name.pattern", cmd(options=[opt(2, "ราคา", options=SUB)]), cmd(options=[opt(2, "ราคา฿", options=SUB)]),
+         "ping.options[0].name", '"name": "ราคา฿"', says="U+0E3F THAI CURRENCY SYMBOL BAHT"),
+    Case("localizations.name", cmd(name_localizations={"hi": "नमस्ते"}),
+         cmd(name_localizations={"hi": "नमस्ते॥"}), "ping.name_localizations.hi", '"hi"', says="U+0965"),
+    Case("localizations.name", cmd(options=[opt(choices=choices(1), name_localizations={"th": "ราคา"})]),
+         cmd(options=[opt(choices=choices(1), name_localizations={"th": "฿"})]),
+         "ping.options[0].name_localizations.th", '"th"'),
     Case("name.lowercase", cmd(name="ping"), cmd(name="Ping"), "Ping.name", '"name": "Ping"',
          says='name "Ping" must be lowercase (Discord rejects uppercase letters in slash-command names)'),
     Case("name.lowercase", cmd(options=[opt(name="user")]), cmd(options=[opt(name="User")]),
@@ -143,7 +163,7 @@ CASES: list[Case] = [
          "ping.options[0].channel_types", '"channel_types"'),
     Case("option.length-range", cmd(options=[opt(min_length=0, max_length=6000)]),
          cmd(options=[opt(min_length=6001)]), "ping.options[0].min_length", '"min_length"'),
-    Case("option.length-range", cmd(options=[opt(min_length=5, max_length=5)]),
+    Case("option.length-order", cmd(options=[opt(min_length=5, max_length=5)]),
          cmd(options=[opt(min_length=6, max_length=5)]), "ping.options[0].max_length", '"max_length"'),
     Case("option.length-range", cmd(options=[opt(max_length=1)]), cmd(options=[opt(max_length=0)]),
          "ping.options[0].max_length", '"max_length"'),
@@ -152,6 +172,8 @@ CASES: list[Case] = [
     Case("option.value-range", cmd(options=[opt(10, min_value=0.5)]), cmd(options=[opt(4, min_value=0.5)]),
          "ping.options[0].min_value", '"min_value"', says="must be an integer"),
     Case("option.value-range", cmd(options=[opt(10, min_value=-(2**53), max_value=2**53)]),
+         cmd(options=[opt(10, min_value=-(2**53) - 2)]), "ping.options[0].min_value", '"min_value"'),
+    Case("option.value-order", cmd(options=[opt(10, min_value=1, max_value=1)]),
          cmd(options=[opt(10, min_value=2.5, max_value=1)]), "ping.options[0].max_value", '"max_value"'),
     # choices
     Case("choices.count", cmd(options=[opt(choices=choices(25))]), cmd(options=[opt(choices=choices(26))]),
@@ -174,6 +196,17 @@ CASES: list[Case] = [
     Case("choices.value-length", cmd(options=[opt(choices=[{"name": "n", "value": "v" * 100}])]),
          cmd(options=[opt(choices=[{"name": "n", "value": "v" * 101}])]), "ping.options[0].choices[0].value",
          '"value": "vvv'),
+    Case("choices.value-length", cmd(options=[opt(choices=[{"name": "none", "value": ""}])]),
+         cmd(options=[opt(choices=[{"name": "none", "value": ""}, {"name": "n", "value": "v" * 101}])]),
+         "ping.options[0].choices[1].value", '"value": "vvv', says="at most 100"),
+    Case("choices.value-length",
+         cmd(options=[opt(1, "add", options=[opt(choices=[{"name": "none", "value": ""}])])]),
+         cmd(options=[opt(1, "add", options=[opt(choices=[{"name": "n", "value": "v" * 101}])])]),
+         "ping.options[0].options[0].choices[0].value", '"value": "vvv'),
+    Case("choices.value-length",
+         cmd(options=[opt(2, "grp", options=[opt(1, "add", options=[opt(choices=[{"name": "e", "value": ""}])])])]),
+         cmd(options=[opt(2, "grp", options=[opt(1, "add", options=[opt(choices=[{"name": "e", "value": LONG}])])])]),
+         "ping.options[0].options[0].options[0].choices[0].value", '"value": "vvv'),
     Case("choices.autocomplete", cmd(options=[opt(autocomplete=True)]),
          cmd(options=[opt(autocomplete=True, choices=choices(1))]), "ping.options[0].autocomplete",
          '"autocomplete"'),
@@ -186,10 +219,10 @@ CASES: list[Case] = [
          cmd(options=[opt(11, file_types=["png"])]), "ping.options[0].file_types[0]", '"png"'),
     Case("file_types.unique", cmd(options=[opt(11, file_types=[".png", ".jpg"])]),
          cmd(options=[opt(11, file_types=[".png", ".png"])]), "ping.options[0].file_types[1]",
-         ('"file_types"', 2)),
+         ('"file_types"', 2), "warning"),
     Case("file_types.unique", cmd(options=[opt(11, file_types=[".PDF", "IMAGE"])]),
          cmd(options=[opt(11, file_types=[".pdf", ".PDF"])]), "ping.options[0].file_types[1]",
-         ('"file_types"', 2), says="case-insensitive"),
+         ('"file_types"', 2), "warning", says="case-insensitive"),
     # localizations
     Case("localizations.locale", cmd(name_localizations={"de": "klingeln"}),
          cmd(name_localizations={"en": "ring"}), "ping.name_localizations.en", '"en"', says='"en-US"'),
@@ -200,25 +233,44 @@ CASES: list[Case] = [
          cmd(name_localizations={"de": "Klingeln"}), "ping.name_localizations.de", '"de"', says="lowercase"),
     Case("localizations.name", user(name_localizations={"de": "Nutzer melden"}),
          user(name_localizations={"de": "N" * 33}), "Report.name_localizations.de", '"de"'),
-    Case("localizations.clash", cmd(options=[opt(name="a", name_localizations={"de": "x"}), opt(name="b")]),
+    # AC:1086, both halves, every level: a warning (docs only)
+    Case("localizations.option-clash", cmd(options=[opt(name="a", name_localizations={"de": "x"}), opt(name="b")]),
          cmd(options=[opt(name="a", name_localizations={"de": "b"}), opt(name="b")]),
-         "ping.options[0].name_localizations.de", '"de"', says='clashes with option "b"'),
-    Case("localizations.clash",
+         "ping.options[0].name_localizations.de", '"de"', "warning", 'equals the name of option ping.options[1]'),
+    Case("localizations.option-clash",
          cmd(options=[opt(name="foo", name_localizations={"de": "baz"}), opt(name="bar", name_localizations=QUX)]),
-         cmd(options=[opt(name="foo", name_localizations={"de": "bar"}), opt(name="bar", name_localizations=QUX)]),
-         "ping.options[0].name_localizations.de", '"de"', says="equals the name of option ping.options[1]"),
-    Case("localizations.clash",
+         cmd(options=[opt(name="foo", name_localizations={"de": "qux"}), opt(name="bar", name_localizations=QUX)]),
+         "ping.options[1].name_localizations.de", ('"de"', 0, 1), "warning",
+         "equals the de name of option ping.options[0]"),
+    Case("localizations.option-clash",
          cmd(options=[opt(1, "add", options=[opt(name="user", name_localizations={"de": "nutzer"})]),
                       opt(1, "remove", options=[opt(name="member")])]),
          cmd(options=[opt(1, "add", options=[opt(name="user", name_localizations={"de": "member"})]),
                       opt(1, "remove", options=[opt(name="member")])]),
-         "ping.options[0].options[0].name_localizations.de", '"de"', says="every other option name"),
+         "ping.options[0].options[0].name_localizations.de", '"de"', "warning", "every other option name"),
+    Case("localizations.option-clash",
+         cmd(options=[opt(1, "add", options=[opt(name="user", name_localizations={"de": "nutzer"})]),
+                      opt(1, "remove", options=[opt(name="user", name_localizations={"de": "benutzer"})])]),
+         cmd(options=[opt(1, "add", options=[opt(name="user", name_localizations={"de": "nutzer"})]),
+                      opt(1, "remove", options=[opt(name="user", name_localizations={"de": "nutzer"})])]),
+         "ping.options[1].options[0].name_localizations.de", ('"de"', 0, 1), "warning",
+         "equals the de name of option ping.options[0].options[0]"),
+    Case("localizations.option-clash",
+         cmd(options=[opt(2, "grp", options=[opt(1, "add", name_localizations={"de": "neu"}, options=[opt()])]),
+                      opt(1, "list", options=[opt(name="neue")])]),
+         cmd(options=[opt(2, "grp", options=[opt(1, "add", name_localizations={"de": "neue"}, options=[opt()])]),
+                      opt(1, "list", options=[opt(name="neue")])]),
+         "ping.options[0].options[0].name_localizations.de", '"de"', "warning",
+         "equals the name of option ping.options[1].options[0]"),
     Case("localizations.clash", [cmd(name="a", name_localizations={"de": "x"}), cmd(name="b")],
          [cmd(name="a"), cmd(name="b", name_localizations={"de": "a"})], "b.name_localizations.de", '"de"'),
     # permissions and contexts
-    Case("permissions.bitfield", cmd(default_member_permissions=str(2**64 - 1)),
-         cmd(default_member_permissions=str(2**64)), "ping.default_member_permissions",
-         '"default_member_permissions"', says="64 bits"),
+    Case("permissions.bitfield", cmd(default_member_permissions=str(2**54 - 1)),
+         cmd(default_member_permissions=str(2**54)), "ping.default_member_permissions",
+         '"default_member_permissions"', says="above 18014398509481983 (2^54-1)"),
+    Case("permissions.bitfield", cmd(default_member_permissions="00018014398509481983"),
+         cmd(default_member_permissions=str(2**64 - 1)), "ping.default_member_permissions",
+         '"default_member_permissions"', says="the largest bitfield Discord takes"),
     Case("permissions.bitfield", cmd(default_member_permissions=None), cmd(default_member_permissions="0x8"),
          "ping.default_member_permissions", '"default_member_permissions"'),
     Case("contexts.value", cmd(contexts=[0, 1, 2], integration_types=[0, 1]), cmd(contexts=[0, 3]), "ping.contexts[1]",
@@ -256,6 +308,9 @@ CASES: list[Case] = [
          "warning", '"contexts": [0]'),
     Case("deprecated.default_permission", cmd(), cmd(default_permission=False), "ping.default_permission",
          '"default_permission"', "warning", '"default_member_permissions": "0"'),
+    Case("deprecated.default_permission", cmd(), cmd(default_permission=True), "ping.default_permission",
+         '"default_permission"', "warning", "will soon be deprecated, the docs say (Discord honours it on guild and "
+         "global commands)"),
     Case("defaults.contexts", cmd(contexts=DROP, developmentOnly=True), cmd(contexts=DROP), "ping", "{",
          "warning", "0 GUILD, 1 BOT_DM, 2 PRIVATE_CHANNEL"),
     Case("contexts.private-channel", cmd(contexts=[0, 1, 2], integration_types=[0, 1]),
@@ -279,3 +334,209 @@ CASES: list[Case] = [
     Case("project.ownerOnly", cmd(ownerOnly=True, default_member_permissions="0"), cmd(ownerOnly=True),
          "ping.ownerOnly", '"ownerOnly"', "warning", says='"default_member_permissions": "0"'),
 ]  # fmt: skip
+
+
+# -- near every limit: commands for the differential test (tests/integration/test_rules_vs_emulator.py) --
+#
+# A generated command is valid at its limits (lengths at the maximum, counts at the maximum, bounds at the
+# bound) and, now and then, one step past one of them, so that most commands break at most one rule and a
+# disagreement on one rule is not hidden behind another rule's error.
+
+INTEGER_LIMIT, NUMBER_LIMIT = 2**53 - 1, 2**53
+# Characters on both sides of the name pattern. Valid: letters, digits, -, _, ʼ, Devanagari and Thai signs that
+# belong to those scripts (U+0901, U+093C, U+0E31, U+0E47) and Devanagari Extended (U+A8E0, U+A8F2). Invalid:
+# the block neighbours outside the scripts (dandas U+0964-0965 are Common, stress signs U+0951-0952 Inherited,
+# baht U+0E3F Common, U+0E3B and U+0E5C unassigned), uppercase, ASCII apostrophe, spaces, emoji, joiners.
+NAME_CHARS_OK = "abcxyz0189-_\u02bcピンกันमस्\u0901\u093c\u0e31\u0e47\ua8e0\ua8f2"
+NAME_CHARS_BAD = "A'É .!\u0964\u0965\u0951\u0952\u0e3f\u0e3b\u0e5c\u200d🎉"
+LOCALES_OK = ("de", "fr", "ja", "hi", "th", "en-US")
+LOCALES_BAD = ("en", "xx", "he", "ar")  # he and ar: only in the OpenAPI spec
+OPTION_NAME_POOL = ("user", "nutzer", "member", "b")  # localized names drawn from it clash now and then
+
+
+def edge(draw: st.DrawFn, ok: Sequence[Any], bad: Sequence[Any], odds: int = 40) -> Any:
+    """A value at a limit (``ok``), or one past it (``bad``) about once in ``odds`` draws."""
+    return draw(st.sampled_from(bad)) if bad and _sometimes(draw, odds) else draw(st.sampled_from(ok))
+
+
+def _sized(draw: st.DrawFn, length: int, alphabet: str) -> str:
+    return draw(st.text(alphabet=alphabet, min_size=length, max_size=length))
+
+
+@st.composite
+def near_names(draw: st.DrawFn, slash: bool = True) -> str:
+    """A name of 1-32 characters at the edges (now and then 0 or 33), now and then one character invalid."""
+    name = _sized(draw, edge(draw, [1, 2, 8, 31, 32], [0, 33]), NAME_CHARS_OK + ("" if slash else "ABC Report"))
+    if name and slash and _sometimes(draw, 10):
+        at = draw(st.integers(0, len(name) - 1))
+        name = name[:at] + draw(st.sampled_from(NAME_CHARS_BAD)) + name[at + 1 :]
+    return name
+
+
+@st.composite
+def near_text(draw: st.DrawFn, low: int, high: int) -> str:
+    """A string of ``low``-``high`` characters at either end, now and then one past an end."""
+    bad = [n for n in (low - 1, high + 1) if n >= 0]
+    return _sized(draw, edge(draw, sorted({low, low + 1, high}), bad), "dé文 ")
+
+
+@st.composite
+def near_localizations(draw: st.DrawFn, values: st.SearchStrategy[str]) -> dict[str, str]:
+    locales = [edge(draw, LOCALES_OK, LOCALES_BAD) for _ in range(draw(st.integers(1, 2)))]
+    return {locale: draw(values) for locale in locales}
+
+
+def _maybe(draw: st.DrawFn, target: dict[str, Any], key: str, values: st.SearchStrategy[Any]) -> None:
+    if draw(st.integers(0, 2)) == 0:
+        target[key] = draw(values)
+
+
+def _sometimes(draw: st.DrawFn, odds: int = 40) -> bool:
+    """True about once in ``odds + 1`` draws (st.integers would favour its bounds)."""
+    return bool(draw(st.sampled_from([False] * odds + [True])))
+
+
+@st.composite
+def near_choices(draw: st.DrawFn, kind: int, count: int | None = None, width: int | None = None) -> list[Any]:
+    n = edge(draw, [1, 2, 25], [26]) if count is None else count
+    out: list[dict[str, Any]] = []
+    for index in range(n):
+        value: Any
+        if width is not None:  # the size limit: name and value of ``width`` characters each
+            name, value = f"{index:02d}".ljust(width, "n"), f"{index:02d}".ljust(width, "v")
+        elif index >= 2:
+            name, value = f"c{index}", f"v{index}" if kind == 3 else index + (10 if kind == 4 else 0.25)
+        else:
+            name = draw(near_text(1, 100))
+            if kind == 3:
+                value = draw(near_text(0, 100))
+            elif kind == 4:
+                value = edge(draw, [0, -1, INTEGER_LIMIT, -INTEGER_LIMIT], [INTEGER_LIMIT + 1, -INTEGER_LIMIT - 1])
+            else:
+                value = edge(draw, [0.5, float(NUMBER_LIMIT), -float(NUMBER_LIMIT)], [float(NUMBER_LIMIT + 2)])
+        choice: dict[str, Any] = {"name": name, "value": value}
+        if index == 0:
+            _maybe(draw, choice, "name_localizations", near_localizations(near_text(1, 100)))
+        out.append(choice)
+    return out
+
+
+@st.composite
+def near_option(draw: st.DrawFn, kind: int, name: str, required: bool) -> dict[str, Any]:
+    """A plain option (types 3-11) with its type's fields near their limits."""
+    option: dict[str, Any] = {"type": kind, "name": name, "description": draw(near_text(1, 100))}
+    _maybe(draw, option, "name_localizations", near_localizations(st.sampled_from(OPTION_NAME_POOL)))
+    _maybe(draw, option, "description_localizations", near_localizations(near_text(1, 100)))
+    if required:
+        option["required"] = True
+    if kind in (3, 4, 10):
+        _maybe(draw, option, "choices", near_choices(kind))
+        if "choices" not in option or _sometimes(draw):
+            _maybe(draw, option, "autocomplete", st.booleans())
+    if kind == 3:
+        _maybe(draw, option, "min_length", st.just(edge(draw, [0, 1, 6000], [-1, 6001])))
+        _maybe(draw, option, "max_length", st.just(edge(draw, [1, 6000], [0, 6001])))
+    if kind in (4, 10):
+        limit = INTEGER_LIMIT if kind == 4 else NUMBER_LIMIT
+        for key in ("min_value", "max_value"):
+            _maybe(draw, option, key, st.just(edge(draw, [-limit, 0, limit], [limit + 2, -limit - 2])))
+    if kind == 7:
+        _maybe(draw, option, "channel_types", st.just(edge(draw, [[0], [0, 2, 5, 15, 16], []], [[0, 6], [17], [0, 0]])))
+    if kind == 11:
+        many = [f".e{i}" for i in range(10)]
+        lists = [[".pdf"], ["image", ".tar.gz", "VIDEO"], many, [".pdf", ".PDF"]]
+        _maybe(draw, option, "file_types", st.just(edge(draw, lists, [[*many, ".e10"], ["png"], ["."]])))
+    return option
+
+
+PLAIN_KINDS = (3, 3, 4, 10, 5, 6, 7, 8, 9, 11)
+
+
+@st.composite
+def near_plain_level(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Plain options: 0-3 of any type, or 25 (now and then 26); required ones first (now and then not)."""
+    if _sometimes(draw, 6):
+        return [opt(3, f"o{i}") for i in range(edge(draw, [25], [26], odds=2))]
+    count = draw(st.integers(0, 3))
+    required = draw(st.integers(0, count))
+    out = [
+        draw(near_option(draw(st.sampled_from(PLAIN_KINDS)), f"o{index}", index < required)) for index in range(count)
+    ]
+    if out and _sometimes(draw):  # one past the rules: a duplicate name, or required after optional
+        if _sometimes(draw, 1) and len(out) > 1:
+            out[-1]["name"] = out[0]["name"]
+        else:
+            out[-1]["required"] = True
+    return out
+
+
+@st.composite
+def near_level(draw: st.DrawFn, depth: int = 0) -> list[dict[str, Any]]:
+    """The command's options: plain ones, or subcommands and groups (now and then wrongly nested)."""
+    if depth == 0 and draw(st.booleans()):
+        return draw(near_plain_level())
+    items: list[dict[str, Any]] = []
+    for index in range(draw(st.integers(1, 3))):
+        kind = 1 if depth > 0 or draw(st.integers(0, 2)) else 2
+        item: dict[str, Any] = {"type": kind, "name": f"{'group' if kind == 2 else 'sub'}{index}", "description": "Sub"}
+        _maybe(draw, item, "name_localizations", near_localizations(st.sampled_from(OPTION_NAME_POOL)))
+        if _sometimes(draw):
+            item["required"] = True
+        item["options"] = draw(near_plain_level()) if kind == 1 else draw(near_level(depth + 1))
+        items.append(item)
+    if _sometimes(draw):  # nesting one step wrong: a plain option beside subcommands, a group in a group
+        items.append(opt(3, "loose") if depth == 0 else {"type": 2, "name": "inner", "description": "d", "options": []})
+    return items
+
+
+@st.composite
+def near_command(draw: st.DrawFn) -> dict[str, Any]:
+    """One command of any type, its fields near their limits (lengths, counts, bounds, patterns, nesting,
+    localizations, the 8000-character size)."""
+    kind = draw(st.sampled_from([1, 1, 1, 1, 2, 3, 4]))
+    command: dict[str, Any] = {"name": draw(near_names(kind == 1)), "contexts": [0], "integration_types": [0]}
+    if kind != 1 or draw(st.booleans()):
+        command["type"] = kind
+    if kind == 1:
+        command["description"] = draw(near_text(1, 100))
+        if _sometimes(draw, 5):  # two options of 25 choices, names and values of 78-81 characters: 7,850-8,150
+            width = draw(st.sampled_from([78, 79, 80, 81]))
+            command["options"] = [opt(3, f"o{i}", choices=draw(near_choices(3, 25, width))) for i in range(2)]
+        else:
+            command["options"] = draw(near_level())
+        _maybe(draw, command, "description_localizations", near_localizations(near_text(1, 100)))
+    elif kind == 4:
+        command["description"] = draw(near_text(0, 100))
+        _maybe(draw, command, "handler", st.just(edge(draw, [1, 2], [3])))
+    elif _sometimes(draw):
+        command[draw(st.sampled_from(["description", "options", "handler"]))] = draw(
+            st.sampled_from(["Reports", [opt()], 1])
+        )
+    _maybe(draw, command, "name_localizations", near_localizations(near_names(kind == 1)))
+    permissions = ["0", "8", str(2**53), str(2**54 - 1), None]
+    _maybe(
+        draw,
+        command,
+        "default_member_permissions",
+        st.just(edge(draw, permissions, ["0x8", str(2**54), str(2**64 - 1)])),
+    )
+    contexts = [[0], [0, 1, 2], [1]]
+    _maybe(draw, command, "contexts", st.just(edge(draw, contexts, [[], [0, 3], [0, 0]])))
+    _maybe(draw, command, "integration_types", st.just(edge(draw, [[0], [0, 1], [1]], [[], [2], [1, 1]])))
+    _maybe(draw, command, "nsfw", st.booleans())
+    _maybe(draw, command, "default_permission", st.booleans())
+    return command
+
+
+def _scope_key(command: dict[str, Any]) -> tuple[Any, ...]:
+    """What must be unique in one scope: a name per type, and one entry point."""
+    kind = command.get("type", 1)
+    return (kind,) if kind == 4 else (kind, command["name"])
+
+
+def near_command_sets() -> st.SearchStrategy[list[dict[str, Any]]]:
+    """One to three commands; now and then two of one type share a name, which Discord refuses in one scope."""
+    single = near_command().map(lambda command: [command])
+    several = st.lists(near_command(), min_size=2, max_size=3, unique_by=_scope_key)
+    twins = near_command().map(lambda command: [command, {**command, "nsfw": True}])
+    return st.one_of(single, single, single, several, several, twins)

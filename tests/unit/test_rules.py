@@ -72,6 +72,7 @@ def test_every_rule_id_has_a_case() -> None:
         "description.required", "description.length", "description.forbidden",
         "options.forbidden", "options.count", "options.unique", "options.required-order", "options.nesting",
         "options.required-on-subcommand", "option.field", "option.length-range", "option.value-range",
+        "option.length-order", "option.value-order", "localizations.option-clash",
         "choices.count", "choices.name", "choices.value-type", "choices.value-length", "choices.autocomplete",
         "channel_types.value", "file_types.count", "file_types.value", "file_types.unique", "schema.near-miss",
         "localizations.locale", "localizations.name", "localizations.clash", "permissions.bitfield",
@@ -295,3 +296,36 @@ def test_any_json_never_crashes(objects: list[dict[str, Any]]) -> None:
         assert problem.rule and problem.message
         assert problem.file is not None and problem.file.startswith("cmds/")
         assert isinstance(problem.line, int)
+
+
+# -- the rule table: every rule's evidence --
+
+
+def test_every_rule_the_validator_reports_has_evidence_in_the_table() -> None:
+    import re
+    from pathlib import Path
+
+    from alia_action.commands import rules, schema
+    from alia_action.commands.rule_table import RULES
+
+    sources = Path(rules.__file__).read_text() + Path(schema.__file__).read_text()
+    emitted = set(re.findall(r'"((?:[a-z_]+|entry-point)\.[a-zA-Z_-]+)"', sources))
+    emitted |= {f"name.{suffix}" for suffix in ("length", "pattern", "lowercase")}  # f"name.{suffix}"
+    assert emitted <= set(RULES), emitted - set(RULES)
+    assert {case.rule for case in CASES} == set(RULES)
+    for rule, row in RULES.items():
+        assert row.basis in ("discord", "docs", "project"), rule
+        assert len(row.evidence) > 20, rule  # a citation, not a placeholder
+
+
+def test_only_rules_discord_enforces_or_our_own_are_errors() -> None:
+    from alia_action.commands.rule_table import RULES
+
+    # A docs-only rule is a warning at most: a false error blocks a deploy that would have worked.
+    for case in CASES:
+        if RULES[case.rule].basis == "docs":
+            assert case.severity == "warning", case.rule
+    docs_only = {rule for rule, entry in RULES.items() if entry.basis == "docs"}
+    for case in CASES:
+        _text, problems = run(case.invalid)
+        assert not [p for p in problems if p.rule in docs_only and p.severity == "error"], case.rule
