@@ -354,7 +354,7 @@ LOCALES_BAD = ("en", "xx", "he", "ar")  # he and ar: only in the OpenAPI spec
 OPTION_NAME_POOL = ("user", "nutzer", "member", "b")  # localized names drawn from it clash now and then
 
 
-def edge(draw: st.DrawFn, ok: Sequence[Any], bad: Sequence[Any], odds: int = 40) -> Any:
+def edge(draw: st.DrawFn, ok: Sequence[Any], bad: Sequence[Any], odds: int = 300) -> Any:
     """A value at a limit (``ok``), or one past it (``bad``) about once in ``odds`` draws."""
     return draw(st.sampled_from(bad)) if bad and _sometimes(draw, odds) else draw(st.sampled_from(ok))
 
@@ -367,7 +367,7 @@ def _sized(draw: st.DrawFn, length: int, alphabet: str) -> str:
 def near_names(draw: st.DrawFn, slash: bool = True) -> str:
     """A name of 1-32 characters at the edges (now and then 0 or 33), now and then one character invalid."""
     name = _sized(draw, edge(draw, [1, 2, 8, 31, 32], [0, 33]), NAME_CHARS_OK + ("" if slash else "ABC Report"))
-    if name and slash and _sometimes(draw, 10):
+    if name and slash and _sometimes(draw):
         at = draw(st.integers(0, len(name) - 1))
         name = name[:at] + draw(st.sampled_from(NAME_CHARS_BAD)) + name[at + 1 :]
     return name
@@ -391,9 +391,9 @@ def _maybe(draw: st.DrawFn, target: dict[str, Any], key: str, values: st.SearchS
         target[key] = draw(values)
 
 
-def _sometimes(draw: st.DrawFn, odds: int = 40) -> bool:
-    """True about once in ``odds + 1`` draws (st.integers would favour its bounds)."""
-    return bool(draw(st.sampled_from([False] * odds + [True])))
+def _sometimes(draw: st.DrawFn, odds: int = 300) -> bool:
+    """True about once in ``odds + 1`` draws: a value in the middle, since Hypothesis favours the bounds."""
+    return draw(st.integers(0, odds)) == odds // 2 + 1
 
 
 @st.composite
@@ -429,8 +429,8 @@ def near_option(draw: st.DrawFn, kind: int, name: str, required: bool) -> dict[s
     _maybe(draw, option, "description_localizations", near_localizations(near_text(1, 100)))
     if required:
         option["required"] = True
-    if kind in (3, 4, 10):
-        _maybe(draw, option, "choices", near_choices(kind))
+    if kind in (3, 4, 10) and draw(st.booleans()):
+        option["choices"] = draw(near_choices(kind))
         if "choices" not in option or _sometimes(draw):
             _maybe(draw, option, "autocomplete", st.booleans())
     if kind == 3:
@@ -456,7 +456,7 @@ PLAIN_KINDS = (3, 3, 4, 10, 5, 6, 7, 8, 9, 11)
 def near_plain_level(draw: st.DrawFn) -> list[dict[str, Any]]:
     """Plain options: 0-3 of any type, or 25 (now and then 26); required ones first (now and then not)."""
     if _sometimes(draw, 6):
-        return [opt(3, f"o{i}") for i in range(edge(draw, [25], [26], odds=2))]
+        return [opt(3, f"o{i}") for i in range(25)]
     count = draw(st.integers(0, 3))
     required = draw(st.integers(0, count))
     out = [
@@ -499,8 +499,8 @@ def near_command(draw: st.DrawFn) -> dict[str, Any]:
         command["type"] = kind
     if kind == 1:
         command["description"] = draw(near_text(1, 100))
-        if _sometimes(draw, 5):  # two options of 25 choices, names and values of 78-81 characters: 7,850-8,150
-            width = draw(st.sampled_from([78, 79, 80, 81]))
+        if _sometimes(draw, 5):  # two options of 25 choices, names and values of 78-79 characters: under 8000
+            width = draw(st.sampled_from([78, 79]))
             command["options"] = [opt(3, f"o{i}", choices=draw(near_choices(3, 25, width))) for i in range(2)]
         else:
             command["options"] = draw(near_level())
@@ -534,9 +534,194 @@ def _scope_key(command: dict[str, Any]) -> tuple[Any, ...]:
     return (kind,) if kind == 4 else (kind, command["name"])
 
 
-def near_command_sets() -> st.SearchStrategy[list[dict[str, Any]]]:
-    """One to three commands; now and then two of one type share a name, which Discord refuses in one scope."""
-    single = near_command().map(lambda command: [command])
-    several = st.lists(near_command(), min_size=2, max_size=3, unique_by=_scope_key)
-    twins = near_command().map(lambda command: [command, {**command, "nsfw": True}])
-    return st.one_of(single, single, single, several, several, twins)
+# One limit aimed at per command: at the limit or one past it, at a level the command has (the command, a
+# subcommand, a group, an option, a choice, a localization). The background above rarely breaks anything, so
+# the default run meets every limit from both sides.
+# In \p{sc=Deva} / \p{sc=Thai}, and in their Unicode blocks but not in the scripts.
+_SCRIPT_OK = {"deva": "\u0901\u093c\u0950\u0955\u0966\ua8e0\ua8f2", "thai": "\u0e01\u0e31\u0e47\u0e5b"}
+_SCRIPT_BAD = {"deva": "\u0964\u0965\u0951\u0952\u0953\u0954", "thai": "\u0e3f\u0e3b\u0e00\u0e5c"}
+
+
+def _nodes(command: dict[str, Any]) -> list[dict[str, Any]]:
+    """The command and every option under it, at every depth."""
+    found = [command]
+    for option in command.get("options") or []:
+        found += _nodes(option)
+    return found
+
+
+def _plain(draw: st.DrawFn, command: dict[str, Any], kind: int) -> dict[str, Any]:
+    """A plain option of ``kind`` somewhere in a slash command: an existing one, or a new one where plain options
+    may sit (the top level, or the first subcommand found)."""
+    found = [o for o in _nodes(command)[1:] if o.get("type") == kind]
+    if found:
+        return found[draw(st.integers(0, len(found) - 1))]
+    parents = [n for n in _nodes(command) if n.get("type") == 1 and n is not command]
+    top = command.setdefault("options", [])
+    parent = parents[0] if any(o.get("type") in (1, 2) for o in top) and parents else command
+    if parent is command and any(o.get("type") in (1, 2) for o in top):  # only groups: put a subcommand in one
+        parent = {"type": 1, "name": "extra", "description": "Sub", "options": []}
+        top.append(parent)
+    option = {"type": kind, "name": "target", "description": "Aimed at"}
+    parent.setdefault("options", []).append(option)
+    return option
+
+
+@st.composite
+def aimed_command(draw: st.DrawFn, aim: str, past: bool) -> dict[str, Any]:
+    """A command near its limits, with ``aim`` set at its limit, or one past it when ``past``."""
+    command = draw(near_command())
+    if aim not in AIMS_ANY_TYPE:  # the aim needs options: a slash command
+        command["type"] = 1
+        command.pop("handler", None)
+        command["name"] = "aimed"
+        command.setdefault("description", "Aimed at one limit")
+        command.setdefault("options", [])
+    AIMS[aim](draw, command, past)
+    return command
+
+
+def _aim_name_length(draw: st.DrawFn, command: dict[str, Any], past: bool) -> None:
+    node = draw(st.sampled_from(_nodes(command)))
+    node["name"] = ("n" * 33 if past else "n" * 32)[: 33 if past else 32]
+
+
+def _script_char(draw: st.DrawFn, past: bool) -> str:
+    script = draw(st.sampled_from(["deva", "thai"]))
+    return "क" + draw(st.sampled_from(_SCRIPT_BAD[script] if past else _SCRIPT_OK[script]))
+
+
+def _aim_name_script(draw: st.DrawFn, command: dict[str, Any], past: bool) -> None:
+    draw(st.sampled_from(_nodes(command)))["name"] = _script_char(draw, past)
+
+
+def _aim_localized_name(draw: st.DrawFn, command: dict[str, Any], past: bool) -> None:
+    node = draw(st.sampled_from(_nodes(command)))
+    slash = command.get("type", 1) == 1
+    node["name_localizations"] = {"hi": _script_char(draw, past) if slash else ("N" * (33 if past else 32))}
+
+
+def _aim_choice_value(draw: st.DrawFn, command: dict[str, Any], past: bool) -> None:
+    # No minimum (docs, spec, JDA issue 3084): "" is at the limit, as is a value of 100 characters.
+    option = _plain(draw, command, 3)
+    option.pop("autocomplete", None)
+    option["choices"] = [{"name": "none", "value": "v" * 101 if past else ""}, {"name": "full", "value": "v" * 100}]
+
+
+def _aim_locale(draw: st.DrawFn, command: dict[str, Any], past: bool) -> None:
+    locale = draw(st.sampled_from(["xx", "en"] if past else ["ja", "he", "ar", "es-419"]))
+    command["name_localizations"] = {locale: command["name"]}
+
+
+def _aim_description(draw: st.DrawFn, command: dict[str, Any], past: bool) -> None:
+    node = draw(st.sampled_from(_nodes(command)))
+    text = "d" * (101 if past else 100)
+    if draw(st.booleans()):
+        node["description"] = text
+    else:
+        node["description_localizations"] = {"de": text}
+
+
+def _aim_choices(draw: st.DrawFn, command: dict[str, Any], past: bool) -> None:
+    kind = draw(st.sampled_from([3, 4, 10]))
+    option = _plain(draw, command, kind)
+    option.pop("autocomplete", None)
+    aim = draw(st.sampled_from(["count", "name", "value", "localized"]))
+    choices = [{"name": f"c{i}", "value": f"v{i}" if kind == 3 else i} for i in range(26 if past else 25)]
+    if aim != "count":
+        choices = choices[:2]
+        if aim == "name":
+            choices[1]["name"] = "n" * (101 if past else 100)
+        elif aim == "localized":
+            choices[1]["name_localizations"] = {"de": "" if past else "n" * 100}
+        elif kind == 3:
+            choices[1]["value"] = "v" * 101 if past else draw(st.sampled_from(["", "v" * 100]))
+        elif kind == 4:
+            choices[1]["value"] = (INTEGER_LIMIT + 1 if past else INTEGER_LIMIT) * draw(st.sampled_from([1, -1]))
+        else:
+            choices[1]["value"] = float(NUMBER_LIMIT + 2 if past else NUMBER_LIMIT) * draw(st.sampled_from([1, -1]))
+    option["choices"] = choices
+
+
+def _aim_bounds(draw: st.DrawFn, command: dict[str, Any], past: bool) -> None:
+    kind = draw(st.sampled_from([3, 4, 10]))
+    option = _plain(draw, command, kind)
+    for key in ("min_length", "max_length", "min_value", "max_value"):
+        option.pop(key, None)
+    if kind == 3:
+        key = draw(st.sampled_from(["min_length", "max_length"]))
+        low = 0 if key == "min_length" else 1
+        option[key] = draw(st.sampled_from([low - 1, 6001] if past else [low, 6000]))
+    else:
+        limit = INTEGER_LIMIT if kind == 4 else NUMBER_LIMIT
+        option[draw(st.sampled_from(["min_value", "max_value"]))] = (limit + 1 if past else limit) * draw(
+            st.sampled_from([1, -1])
+        )
+
+
+def _aim_file_types(draw: st.DrawFn, command: dict[str, Any], past: bool) -> None:
+    _plain(draw, command, 11)["file_types"] = [f".e{i}" for i in range(11 if past else 10)]
+
+
+def _aim_channel_types(draw: st.DrawFn, command: dict[str, Any], past: bool) -> None:
+    _plain(draw, command, 7)["channel_types"] = [0, draw(st.sampled_from([6, 17]))] if past else [0, 16]
+
+
+def _aim_option_count(draw: st.DrawFn, command: dict[str, Any], past: bool) -> None:
+    levels = [
+        n
+        for n in _nodes(command)
+        if n.get("type", 1) == 1 and not any(o.get("type") in (1, 2) for o in n.get("options") or [])
+    ]
+    node = draw(st.sampled_from(levels))
+    node["options"] = [opt(3, f"o{i}") for i in range(26 if past else 25)]
+
+
+def _aim_nesting(draw: st.DrawFn, command: dict[str, Any], past: bool) -> None:
+    inner: dict[str, Any] = {"type": 2 if past else 1, "name": "inner", "description": "d", "options": []}
+    if past:
+        inner["options"] = [opt(1, "leaf")]
+    command["options"] = [opt(2, "grp", options=[inner])]
+
+
+def _aim_required_order(draw: st.DrawFn, command: dict[str, Any], past: bool) -> None:
+    node = draw(
+        st.sampled_from([n for n in _nodes(command) if n.get("type", 1) == 1 and n is not command] or [command])
+    )
+    node["options"] = [opt(3, "a", required=not past), opt(3, "b", required=past)]
+
+
+def _aim_permissions(draw: st.DrawFn, command: dict[str, Any], past: bool) -> None:
+    command["default_member_permissions"] = str(2**54 if past else 2**54 - 1)
+
+
+def _aim_contexts(draw: st.DrawFn, command: dict[str, Any], past: bool) -> None:
+    key = draw(st.sampled_from(["contexts", "integration_types"]))
+    command[key] = ([] if past else [0, 1, 2]) if key == "contexts" else ([2] if past else [0, 1])
+
+
+def _aim_size(draw: st.DrawFn, command: dict[str, Any], past: bool) -> None:
+    # Two options of 25 choices whose names and values are 79 (under 8000 in all) or 81 characters (over).
+    width = 81 if past else 79
+    command["options"] = [opt(3, f"o{i}", choices=draw(near_choices(3, 25, width))) for i in range(2)]
+    command.pop("name_localizations", None)
+    command.pop("description_localizations", None)
+
+
+_ANY_TYPE = [_aim_name_length, _aim_locale, _aim_permissions, _aim_contexts, _aim_localized_name]
+_SLASH = [
+    _aim_name_script, _aim_description, _aim_choices, _aim_choice_value, _aim_bounds, _aim_file_types, _aim_channel_types,
+    _aim_option_count, _aim_nesting, _aim_required_order, _aim_size,
+]  # fmt: skip
+AIMS = {aim.__name__.removeprefix("_aim_"): aim for aim in [*_ANY_TYPE, *_SLASH]}
+AIMS_ANY_TYPE = {aim.__name__.removeprefix("_aim_") for aim in _ANY_TYPE}
+
+
+def near_command_sets(aim: str, past: bool) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """One to three commands, the first aimed at ``aim``; now and then two of one type share a name, which Discord
+    refuses in one scope."""
+    first = aimed_command(aim, past)
+    single = first.map(lambda command: [command])
+    several = st.tuples(first, st.lists(near_command(), max_size=2)).map(lambda pair: [pair[0], *pair[1]])
+    twins = first.map(lambda command: [command, {**command, "nsfw": True}])
+    return st.one_of(single, single, several, twins)
