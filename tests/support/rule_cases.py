@@ -710,8 +710,8 @@ def _aim_size(draw: st.DrawFn, command: dict[str, Any], past: bool) -> None:
 
 _ANY_TYPE = [_aim_name_length, _aim_locale, _aim_permissions, _aim_contexts, _aim_localized_name]
 _SLASH = [
-    _aim_name_script, _aim_description, _aim_choices, _aim_choice_value, _aim_bounds, _aim_file_types, _aim_channel_types,
-    _aim_option_count, _aim_nesting, _aim_required_order, _aim_size,
+    _aim_name_script, _aim_description, _aim_choices, _aim_choice_value, _aim_bounds, _aim_file_types,
+    _aim_channel_types, _aim_option_count, _aim_nesting, _aim_required_order, _aim_size,
 ]  # fmt: skip
 AIMS = {aim.__name__.removeprefix("_aim_"): aim for aim in [*_ANY_TYPE, *_SLASH]}
 AIMS_ANY_TYPE = {aim.__name__.removeprefix("_aim_") for aim in _ANY_TYPE}
