@@ -338,9 +338,10 @@ CASES: list[Case] = [
 
 # -- near every limit: commands for the differential test (tests/integration/test_rules_vs_emulator.py) --
 #
-# A generated command is valid at its limits (lengths at the maximum, counts at the maximum, bounds at the
-# bound) and, now and then, one step past one of them, so that most commands break at most one rule and a
-# disagreement on one rule is not hidden behind another rule's error.
+# A generated command sits at its limits (lengths, counts and bounds at their maximum, names at both ends of
+# the pattern, any nesting, localizations) and almost never past one (``edge``), so that one aimed limit
+# (``AIMS``, below), at the limit or one past it, decides the verdict: a disagreement on one rule is not hidden
+# behind another rule's error.
 
 INTEGER_LIMIT, NUMBER_LIMIT = 2**53 - 1, 2**53
 # Characters on both sides of the name pattern. Valid: letters, digits, -, _, ʼ, Devanagari and Thai signs that
@@ -350,7 +351,7 @@ INTEGER_LIMIT, NUMBER_LIMIT = 2**53 - 1, 2**53
 NAME_CHARS_OK = "abcxyz0189-_\u02bcピンกันमस्\u0901\u093c\u0e31\u0e47\ua8e0\ua8f2"
 NAME_CHARS_BAD = "A'É .!\u0964\u0965\u0951\u0952\u0e3f\u0e3b\u0e5c\u200d🎉"
 LOCALES_OK = ("de", "fr", "ja", "hi", "th", "en-US")
-LOCALES_BAD = ("en", "xx", "he", "ar")  # he and ar: only in the OpenAPI spec
+LOCALES_BAD = ("en", "xx", "he", "ar")  # he and ar: only in the OpenAPI spec (a warning; Discord takes them)
 OPTION_NAME_POOL = ("user", "nutzer", "member", "b")  # localized names drawn from it clash now and then
 
 
