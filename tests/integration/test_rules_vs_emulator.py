@@ -34,6 +34,9 @@ def as_list(value: Any) -> list[dict[str, Any]]:
 
 
 def put(emu: Emulator, commands: Any) -> httpx.Response:
+    # From an empty scope: Discord refuses a bulk PUT that drops a live entry point (50240), which an earlier
+    # case may have left.
+    emu.set_commands(APP_ID, None, [])
     body = overwrite_body(as_list(commands))
     return httpx.put(
         f"{emu.url}/applications/{APP_ID}/commands",
@@ -114,7 +117,7 @@ def test_rules_and_emulator_agree_near_every_limit(
     refused = response.status_code == 400
     assert refused == bool(ours), f"rules: {ours or 'accept'}\nemulator PUT: {response.text[:1500]}"
     if len(commands) == 1:  # the single-command route has its own checks (no duplicates across items)
-        put(emulator, [])
+        emulator.set_commands(APP_ID, None, [])
         single = post(emulator, commands[0])
         assert single.status_code in (200, 201, 400), single.text
         assert (single.status_code == 400) == bool(ours), f"rules: {ours or 'accept'}\nPOST: {single.text[:1500]}"
