@@ -121,7 +121,7 @@ def test_a_single_change_is_one_request_for_that_command_and_more_are_one_put() 
     assert write.body == {
         "name": "ping", "description": "Pong!", "contexts": [0], "integration_types": [0], "nsfw": False,
         "default_member_permissions": None, "name_localizations": None, "description_localizations": None,
-        "options": [],
+        "options": [], "dm_permission": None,  # contexts is stated: Discord derives dm_permission from it
     }  # fmt: skip
 
     renamed = [{**PING, "name": "latency", "renamedFrom": "ping"}, pong]
