@@ -11,8 +11,10 @@ fixed documented default and stay declarative: omitted means that default.
 
 ``dm_permission`` and ``contexts`` say one thing twice: ``dm_permission`` is whether the command is usable in the
 bot's DMs (AC:35, deprecated for ``contexts``), ``contexts`` holds 1 (BOT_DM) for the same. When the file states one,
-the other is not carried over (a kept ``contexts: [0, 1, 2]`` would overrule a newly stated ``dm_permission: false``):
-every route sends it as null, Discord derives it from the stated one, and the verification accepts what it derives.
+the other is not kept but made to agree with it (``contexts`` stated → ``dm_permission`` is whether it holds 1;
+``dm_permission`` stated → the live ``contexts`` with 1 added or taken out), so a request never holds both in
+disagreement, which Discord would settle its own way (a kept ``contexts: [0, 1, 2]`` would overrule a newly stated
+``dm_permission: false``). The plan shows that change like any other.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from typing import Any
 
 from .canonical import GUILD_IGNORED, STATED_ONLY
 
-# One fact twice: usable in the bot's DMs (dm_permission, AC:35) and BOT_DM (1) in contexts.
+# One fact twice: usable in the bot's DMs (dm_permission, AC:35) and BOT_DM in contexts.
 PARTNER = {"dm_permission": "contexts", "contexts": "dm_permission"}
+BOT_DM = 1
 # The values Discord gives a command that never stated the field (AC:35-36; new apps get [0,1]/[0,1,2], and the
 # contexts default was [0,1] for a while: discord-api-docs PR 7583). A kept value outside these is worth a note: it
 # is what a file that once stated the field left behind.
@@ -40,7 +43,7 @@ NATURAL: dict[str, tuple[Any, ...]] = {
 @dataclass(frozen=True, slots=True)
 class Carried:
     """What a write sends for the kept fields a command leaves out. ``values``: field → value (None: sent as null,
-    Discord's default); ``derived``: the fields among them Discord derives from their stated partner."""
+    Discord's default); ``derived``: the fields among them made to agree with their stated partner."""
 
     values: dict[str, Any] = field(default_factory=dict)
     derived: frozenset[str] = frozenset()
@@ -70,11 +73,23 @@ def carried(local: Mapping[str, Any], live: Mapping[str, Any] | None, *, guild: 
         if _stated(local, key) or (guild and key in GUILD_IGNORED):  # guilds ignore them: nothing to keep
             continue
         if key in PARTNER and _stated(local, PARTNER[key]):
-            values[key] = None  # sent as null on every route: Discord derives it from the stated partner
+            values[key] = _follow(key, local[PARTNER[key]], live)
             derived.add(key)
         elif live is not None and live.get(key) is not None:
             values[key] = live[key]
     return Carried(values, frozenset(derived))
+
+
+def _follow(key: str, stated: Any, live: Mapping[str, Any] | None) -> Any:
+    """The value of ``key`` that agrees with its stated partner; None (sent as null: Discord's default) when it
+    cannot be told (a partner of the wrong shape, no live ``contexts`` to adjust, or none left)."""
+    if key == "dm_permission":
+        return BOT_DM in stated if isinstance(stated, list) else None
+    contexts = live.get("contexts") if live is not None else None
+    if not isinstance(contexts, list) or not isinstance(stated, bool):
+        return None
+    others = {c for c in contexts if c != BOT_DM}
+    return sorted({*others, BOT_DM} if stated else others) or None
 
 
 def kept_note(name: str, key: str, value: Any) -> str:
