@@ -86,7 +86,9 @@ def test_a_key_removed_from_a_file_keeps_its_live_value_on_both_routes(
     # The plan says what it keeps, per command and field, and how to change it.
     kept = {(k["name"], k["field"]): k["value"] for k in result.report()["promote"]["kept"]}
     assert kept == {("secret", "dm_permission"): False, ("hidden", "contexts"): [0], ("hidden", "dm_permission"): False}
-    assert "note: secret: dm_permission not in the file: live false is kept; state it to change it" in result.stdout
+    note = "secret: dm_permission not in the file: live false is kept; state it to change it"
+    assert f"note: {note}" in result.stdout
+    assert note in result.summary.replace("\\", "")  # the job summary (and a PR's plan comment) says it too
     # Nothing left to do: the file and the live commands agree, whichever route wrote last.
     again = ok(step(ws, live, "deploy"))
     assert again.outputs["changed"] == "false"
