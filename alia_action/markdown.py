@@ -161,7 +161,7 @@ def plan_markdown(report: Mapping[str, Any], *, title: str, baseline_note: str =
     guards = report.get("guards") or []
     if guards:
         parts.append(guards_callout(guards))
-    kept = report.get("kept") or []
+    kept = report.get("kept_fields") or []
     if kept:  # fields the files leave out whose live value stays (omitted = keep)
         parts.append("\n".join(["> [!NOTE]", *(f"> {escape(k['note'])}" for k in kept)]))
     if baseline_note:

@@ -84,7 +84,7 @@ def test_a_key_removed_from_a_file_keeps_its_live_value_on_both_routes(
     secret, hidden = live_command(live, "secret"), live_command(live, "hidden")
     assert (secret["dm_permission"], hidden["contexts"], hidden["dm_permission"]) == (False, [0], False)
     # The plan says what it keeps, per command and field, and how to change it.
-    kept = {(k["name"], k["field"]): k["value"] for k in result.report()["promote"]["kept"]}
+    kept = {(k["name"], k["field"]): k["value"] for k in result.report()["promote"]["kept_fields"]}
     assert kept == {("secret", "dm_permission"): False, ("hidden", "contexts"): [0], ("hidden", "dm_permission"): False}
     note = "secret: dm_permission not in the file: live false is kept; state it to change it"
     assert f"note: {note}" in result.stdout

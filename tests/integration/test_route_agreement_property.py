@@ -72,7 +72,7 @@ def named(plan: Plan) -> dict[tuple[int, str], set[str]]:
     """Per command, the top-level fields the plan names, and those it leaves Discord to derive."""
     out: dict[tuple[int, str], set[str]] = {}
     for change in plan.changes:
-        fields = {f.path.split(".")[0].split("[")[0] for f in change.fields} | set(change.carried.derived)
+        fields = {f.path.split(".")[0].split("[")[0] for f in change.fields} | set(change.unstated.derived)
         out[(change.type, change.name)] = fields
     return out
 

@@ -42,9 +42,11 @@ def test_dm_permission_and_contexts_are_made_to_agree_with_the_stated_one() -> N
 def test_a_kept_value_is_noted_only_where_a_reader_would_expect_a_reset() -> None:
     plan = build_plan([{"name": "a", "description": "A"}], [live("a", "1", dm_permission=False, contexts=[0])])
     assert plan.empty
-    assert [(k["field"], k["value"]) for k in plan.kept()] == [("contexts", [0]), ("dm_permission", False)]
-    assert plan.kept()[1]["note"] == "a: dm_permission not in the file: live false is kept; state it to change it"
-    assert build_plan([{"name": "a", "description": "A"}], [live("a", "1")]).kept() == []  # Discord's own fill
+    assert [(k["field"], k["value"]) for k in plan.kept_fields()] == [("contexts", [0]), ("dm_permission", False)]
+    assert (
+        plan.kept_fields()[1]["note"] == "a: dm_permission not in the file: live false is kept; state it to change it"
+    )
+    assert build_plan([{"name": "a", "description": "A"}], [live("a", "1")]).kept_fields() == []  # Discord's own fill
 
 
 def test_a_put_rebuilds_every_command_and_a_patch_keeps_what_it_is_not_sent() -> None:
