@@ -12,9 +12,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from alia_action.discord.emulator import Emulator, Fault
+from alia_action.discord.emulator import CONTROL_PREFIX, Emulator, Fault
 from tests.support.actions_runner import StepResult, run_action
 from tests.support.discord_fixtures import APP_ID, GUILD_ID, TOKEN
 
@@ -106,7 +107,11 @@ def test_a_side_effect_on_an_unplanned_command_fails_verification(live: Emulator
     write_set(ws, edited)
     # Discord applies the write, and also turns off beta's default_permission: a change no plan named, in a field
     # beta's file does not even state (so comparing what the files state would call it a success).
-    live.faults.add(Fault.side_effect("beta", {"default_permission": False}), method=route)
+    if route == "PATCH":
+        live.faults.add(Fault.side_effect("beta", {"default_permission": False}), method=route)
+    else:  # the same through the control API, as an emulator in another process is scripted
+        spec = {"kind": "side_effect", "command": "beta", "fields": {"default_permission": False}, "method": route}
+        assert httpx.post(f"{live.root_url}{CONTROL_PREFIX}/faults", json=spec).json() == {"pending": 1}
 
     result = step(ws, live, "stage")
 
