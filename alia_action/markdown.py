@@ -161,6 +161,9 @@ def plan_markdown(report: Mapping[str, Any], *, title: str, baseline_note: str =
     guards = report.get("guards") or []
     if guards:
         parts.append(guards_callout(guards))
+    kept = report.get("kept_fields") or []
+    if kept:  # fields the files leave out whose live value stays (omitted = keep)
+        parts.append("\n".join(["> [!NOTE]", *(f"> {escape(k['note'])}" for k in kept)]))
     if baseline_note:
         parts.append(baseline_note)
     lost = [c["name"] for c in report["changes"]["details"] if c.get("permissions_lost")]

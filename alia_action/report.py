@@ -53,6 +53,8 @@ def build_report(
             ],
         },
         "creates": plan.creates,
+        # Live values the files leave out that every route keeps (kept.py), where a reader would expect a reset.
+        "kept_fields": plan.kept_fields(),
         "problems": [p.to_dict() for p in ordered],
         "errors": errors,
         "warnings": len(ordered) - errors,
@@ -85,6 +87,8 @@ def report_lines(report: dict[str, Any], *, field_limit: int = 5) -> list[str]:
             lines.append(f"      {field_label(change['name'], item)}")
         if len(fields) > field_limit:
             lines.append(f"      … {len(fields) - field_limit} more field(s)")
+    for kept in report.get("kept_fields") or []:
+        lines.append(f"note: {kept['note']}")
     for guard in report.get("guards") or []:
         lines.append(f"{'STOP' if guard['blocks'] else 'note'}: {guard['message']}")
     if report["errors"]:

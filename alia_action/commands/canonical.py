@@ -20,7 +20,9 @@ every peer library (discord-rules.md lists them). The canonical form removes eac
 Some fields are compared only when the local definition states them (``STATED_ONLY``): Discord
 fills them its own way otherwise (``contexts``, ``integration_types``, an entry point's ``handler``),
 or echoes a default for them (the deprecated but honoured ``dm_permission``/``default_permission``).
-The global-only ones (``GLOBAL_ONLY``) are never compared for guild commands.
+Left out, they keep their live value on every route (kept.py carries it into every write).
+The global-only ones (``GLOBAL_ONLY``) are never compared for guild commands; ``default_permission``
+is not one of them (AC:36, and a parameter of guild create, edit and bulk overwrite: AC:1311, 1340, 1370).
 """
 
 from __future__ import annotations
@@ -50,7 +52,6 @@ OPTION_FIELDS = frozenset(
     }
 )  # fmt: skip
 CHOICE_FIELDS = frozenset({"name", "name_localizations", "value"})
-DEPRECATED_KEYS = frozenset({"dm_permission", "default_permission"})
 # Compared only when the local definition states them, against the documented default when the live
 # command leaves them out (None: no default; Discord fills its own).
 STATED_ONLY: dict[str, Any] = {
@@ -61,10 +62,10 @@ STATED_ONLY: dict[str, Any] = {
     "default_permission": True,
 }
 SET_KEYS = ("contexts", "integration_types")
-# Meaningful only for global commands (docs: "only for globally-scoped commands"): never compared on guilds.
-GLOBAL_ONLY = frozenset({*SET_KEYS, *DEPRECATED_KEYS})
-# Left out of a guild request body: Discord ignores them there (default_permission it still honours).
-GUILD_IGNORED = frozenset({*SET_KEYS, "dm_permission"})
+# Meaningful only for global commands (docs: "only for globally-scoped commands", AC:35): never compared on
+# guilds, and left out of a guild request body (Discord ignores them there).
+GLOBAL_ONLY = frozenset({*SET_KEYS, "dm_permission"})
+GUILD_IGNORED = GLOBAL_ONLY
 
 CHAT_INPUT, USER, MESSAGE, PRIMARY_ENTRY_POINT = 1, 2, 3, 4
 Key = tuple[int, str]

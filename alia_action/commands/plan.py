@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .canonical import GUILD_IGNORED, PRIMARY_ENTRY_POINT, Key, canonical, command_key, comparable, documented
+from .kept import Carried, carried, kept_note
 from .problems import format_path
 
 ChangeKind = Literal["added", "modified", "removed", "unchanged"]
@@ -92,6 +93,8 @@ class CommandChange:
     # replaces it, the added half what it replaces: (type, name).
     replaced_by: Key | None = None
     replaces: Key | None = None
+    # What every write of this command sends for the kept fields its file leaves out (kept.py).
+    unstated: Carried = field(default_factory=Carried)
 
     @property
     def kept(self) -> bool:
@@ -217,6 +220,15 @@ class Plan:
         """Creates this plan spends from Discord's 200-a-day budget: new names only (renames keep IDs)."""
         return len(self.added)
 
+    def kept_fields(self) -> list[dict[str, Any]]:
+        """Live values the files leave out and the deploy keeps, where they are not what Discord gives a command
+        that never stated them (a key removed from a file): one per command and field, with the note to show."""
+        return [
+            {"name": c.name, "type": c.type, "field": key, "value": value, "note": kept_note(c.name, key, value)}
+            for c in self.changes
+            for key, value in c.unstated.notes()
+        ]
+
     def names(self) -> dict[str, list[str]]:
         return {kind: [c.name for c in self.of(kind)] for kind in ("added", "modified", "removed", "unchanged")}
 
@@ -276,7 +288,6 @@ def build_plan(local: Iterable[Mapping[str, Any]], remote: Iterable[Mapping[str,
 
     for command in local_list:
         key = command_key(command)
-        mine = canonical(command, guild=guild)
         old_name = command.get("renamedFrom")
         renamed_from: str | None = None
         theirs = remote_by_key.get(key)
@@ -285,14 +296,20 @@ def build_plan(local: Iterable[Mapping[str, Any]], remote: Iterable[Mapping[str,
             if old_key in remote_by_key and old_key not in local_keys and old_key not in claimed:
                 theirs, renamed_from = remote_by_key[old_key], old_name
                 claimed.add(old_key)
+        keep = carried(command, theirs, guild=guild)
         if theirs is None:
-            changes.append(CommandChange("added", key[0], key[1]))
+            changes.append(CommandChange("added", key[0], key[1], unstated=keep))
             continue
         claimed.add(key)
-        fields = diff_values(comparable(mine, canonical(theirs, guild=guild)), mine)
+        live = canonical(theirs, guild=guild)
+        # As the write will send it; a partner made to agree counts where the baseline holds that field at all
+        # (live commands do; a checksum file records only what the files state).
+        sent = {k: v for k, v in keep.values.items() if k not in keep.derived or k in live}
+        mine = canonical({**command, **sent}, guild=guild)
+        fields = diff_values(comparable(mine, live), mine)
         remote_id = theirs.get("id") if isinstance(theirs.get("id"), str) else None
         kind: ChangeKind = "modified" if fields else "unchanged"
-        changes.append(CommandChange(kind, key[0], key[1], fields, renamed_from, remote_id))
+        changes.append(CommandChange(kind, key[0], key[1], fields, renamed_from, remote_id, unstated=keep))
 
     # A file that defines an entry point manages it; otherwise the live one (Discord creates "Launch" when
     # Activities are enabled, AC:1046) is kept: a bulk overwrite that leaves it out is refused (400 50240,
@@ -344,12 +361,17 @@ def overwrite_body(
     """The body of Discord's bulk overwrite for ``local``.
 
     Documented fields only; a renamed command carries the old command's ``id`` so Discord keeps
-    the ID (not its permission overrides: Discord deletes those on a rename, AC:1401).
+    the ID (not its permission overrides: Discord deletes those on a rename, AC:1401). The live values of the
+    kept fields a command leaves out go along (the plan's ``unstated``): a bulk overwrite would reset them, a
+    PATCH keeps them, and both routes must agree.
     """
-    ids = {(c.type, c.name): c.remote_id for c in (plan.changes if plan else []) if c.renamed_from}
+    changes = [c for c in (plan.changes if plan else []) if c.kind != "removed"]
+    ids = {(c.type, c.name): c.remote_id for c in changes if c.renamed_from}
+    keep = {(c.type, c.name): c.unstated.values for c in changes}
     body: list[dict[str, Any]] = []
     for command in local:
         item = request_body(command, guild=guild)
+        item.update({k: v for k, v in keep.get(command_key(command), {}).items() if v is not None})
         remote_id = ids.get(command_key(command))
         if remote_id:
             item["id"] = remote_id
@@ -401,7 +423,9 @@ def plan_write(local: Iterable[Mapping[str, Any]], plan: Plan, *, guild: bool = 
     command = next(c for c in commands if command_key(c) == (single.type, single.name))
     body = request_body(command, guild=guild)
     if single.kind == "added":
+        body.update({k: v for k, v in single.unstated.values.items() if v is not None})
         return Write("POST", body, None, single.name)
+    body.update(single.unstated.values)  # sent although a PATCH keeps them: the same body as a bulk overwrite's
     body.pop("type", None)  # a command's type cannot change: PATCH does not take it
     resets = {**_PATCH_RESETS, **(_CHAT_INPUT_RESETS if single.type == 1 else {})}
     for key, default in resets.items():

@@ -13,6 +13,8 @@ retries. It behaves like Discord so that it never hides bugs:
   unknown commands (10063), invalid JSON (50109);
 * Discord's validation in Discord's error vocabulary (50035 with nested ``errors``), the size
   limit, per-scope counts (30032) and the 200-creates-a-day budget (30034);
+* a bulk PUT rebuilds every command from its body (what an item leaves out gets the default), a
+  PATCH keeps every field it is not sent; ``dm_permission`` follows ``contexts`` when only they are sent;
 * responses shaped like Discord's (defaults filled, false/unset option fields omitted,
   localizations only with ``?with_localizations=true``), IDs kept for unchanged names and for
   items carrying ``id``; versions as Discord keeps them: a PUT gives every command of the scope a
@@ -23,7 +25,8 @@ retries. It behaves like Discord so that it never hides bugs:
   in pages of up to 200 after an ID, as Discord does (user.mdx), guild commands in some, the
   ``applications.commands`` scope missing in some (403 50001 on their command routes);
 * scripted faults (429 route/global, 5xx, slow answers, connections dropped before or after
-  the write) from Python (:attr:`Emulator.faults`) or over HTTP (``POST /_emulator/faults``);
+  the write, a side effect on a command the write did not name) from Python
+  (:attr:`Emulator.faults`) or over HTTP (``POST /_emulator/faults``);
 * a request log (:attr:`Emulator.requests`) with the Authorization value redacted.
 
 A local service done right: it listens on loopback only; it refuses a request whose ``Host`` is not its own
@@ -147,17 +150,21 @@ def max_commands_error(limit: int) -> dict[str, Any]:
 class Fault:
     """One scripted misbehaviour. Build with the class methods."""
 
-    kind: str  # rate_limit | global_rate_limit | status | slow | drop | drop_after_write | response | raw
+    kind: str  # rate_limit | global_rate_limit | status | slow | drop | drop_after_write | response | raw | side_effect
     status: int = 0
     retry_after: float = 0.0
     seconds: float = 0.0
     body: Any = None
     headers: Mapping[str, str] | None = None
     code: int | None = None
+    command: str = ""  # side_effect: the name of the command it changes
 
     KINDS: ClassVar[frozenset[str]] = frozenset(
-        {"rate_limit", "global_rate_limit", "status", "slow", "drop", "drop_after_write", "response", "raw"}
-    )
+        {
+            "rate_limit", "global_rate_limit", "status", "slow", "drop", "drop_after_write", "response", "raw",
+            "side_effect",
+        }
+    )  # fmt: skip
 
     @classmethod
     def rate_limit(cls, retry_after: float, *, is_global: bool = False, code: int | None = None) -> Fault:
@@ -195,6 +202,13 @@ class Fault:
         return cls("raw", status=status, body=body, headers={"Content-Type": content_type})
 
     @classmethod
+    def side_effect(cls, command: str, fields: Mapping[str, Any]) -> Fault:
+        """Process the request normally; when it changed the scope, also set ``fields`` (as stored, e.g.
+        ``{"dm_permission": False}``) on the scope's command named ``command``, with a new version: a change
+        nobody asked for, which a deploy's verification must catch."""
+        return cls("side_effect", body=dict(fields), command=command)
+
+    @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Fault:
         kind = str(data.get("kind", ""))
         if kind not in cls.KINDS:
@@ -211,6 +225,8 @@ class Fault:
             return cls.slow(float(data.get("seconds", 1.0)))
         if kind == "response":
             return cls.respond(int(data.get("status", 200)), data.get("body"), data.get("headers"))
+        if kind == "side_effect":
+            return cls.side_effect(str(data["command"]), dict(data.get("fields") or {}))
         if kind == "raw":
             return cls.raw(
                 int(data.get("status", 200)), str(data.get("body", "")), str(data.get("content_type", "text/html"))
@@ -729,6 +745,10 @@ class Emulator:
             for key, default in NEW_APP_DEFAULTS.items():
                 if cmd[key] is None:
                     cmd[key] = list(default)
+        if guild_id is None and item.get("dm_permission") is None and cmd.get("contexts") is not None:
+            # One fact twice (AC:35, deprecated for contexts): a command sent contexts alone is usable in the bot's
+            # DMs exactly when they hold 1 (BOT_DM), and its dm_permission says so.
+            cmd["dm_permission"] = 1 in cmd["contexts"]
         cmd["id"] = cmd_id or self.next_snowflake()
         cmd["application_id"] = app_id
         cmd["version"] = self.next_snowflake()
@@ -843,11 +863,20 @@ class Emulator:
             if fault is not None and fault.kind in ("rate_limit", "global_rate_limit"):
                 return self._fault_429(fault, bucket)
             reply = self._serve(method, app_id, guild_id, cmd_id, query, headers, raw, bucket)
+            if fault is not None and fault.kind == "side_effect" and reply.applied:
+                self._side_effect(self._app(app_id), guild_id, fault)
             for name, value in self._bucket_headers(bucket).items():
                 reply.headers.setdefault(name, value)
             if reply.applied:
                 self._changed()
             return reply
+
+    def _side_effect(self, app: _App, guild_id: str | None, fault: Fault) -> None:
+        scope = self._scope(app, guild_id)
+        changed = [
+            {**c, **fault.body, "version": self.next_snowflake()} if c["name"] == fault.command else c for c in scope
+        ]
+        self._set_scope(app, guild_id, changed)
 
     def _guilds_route(self, method: str, query: Mapping[str, list[str]], headers: Mapping[str, str]) -> _Reply:
         if method != "GET":

@@ -3,7 +3,8 @@
 One GET to plan, one write only when the plan is not empty, one GET to verify. The write is one
 per-command request (POST, PATCH, DELETE) when the plan holds a single change, so only that command's
 version changes; else one atomic bulk PUT. A connection that drops after Discord applied the write is
-recognised by the verification, not reported as a failure.
+recognised by the verification, not reported as a failure. The verification compares the whole scope,
+every command and every field, with what the write was predicted to leave (commands/predict.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..commands.canonical import checksum as set_checksum
 from ..commands.plan import Plan, Write, build_plan, plan_write, removal_label
+from ..commands.predict import mismatches, predict
 from ..commitinfo import Commit, find_commit
 from ..discord.errors import DAILY_CREATE_LIMIT, DiscordError
 from ..durations import format_duration, stamp
@@ -382,6 +384,8 @@ def retain_backups(settings: Settings, ctx: Runtime, discord: Discord, target: S
     return [f"backup retention: removed {len(removed)} old backup(s) of {target.label}"] if removed else []
 
 
+VERIFY_SHOWN = 5  # differences named in a failed verification's message
+
 Intended = list[dict[str, Any]] | Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
 
 
@@ -476,6 +480,7 @@ def apply_commands(
     # 3. Write: one per-command request for a single change (only its version moves on), else one bulk PUT.
     write_error: DiscordError | None = None
     write = plan_write(wanted, plan, guild=target.guild)
+    predicted = predict(live, write, guild=target.guild)  # the whole scope after the write, every field
     try:
         send_write(client, target.guild_id, write)
     except DiscordError as exc:
@@ -499,7 +504,8 @@ def apply_commands(
         )
     applied.requests = discord.requests - start
     applied.live_checksum = set_checksum(after, guild=target.guild)
-    if build_plan(wanted, after, guild=target.guild).empty:
+    differences = mismatches(predicted, after, guild=target.guild)
+    if not differences:
         if write_error is not None:
             applied.notes.append(f"the write's answer was lost ({write_error}), but verification shows it applied")
         record_success(settings, ctx, discord, action=action, digest=digest, applied=applied, since=planned_at)
@@ -509,8 +515,10 @@ def apply_commands(
     unchanged = build_plan(live, after, guild=target.guild).empty
     state = "still hold(s) the previous set" if unchanged else "hold(s) neither the previous nor the intended set"
     cause = f"the write failed ({write_error})" if write_error else "verification found a different set"
+    shown = "; ".join(str(d) for d in differences[:VERIFY_SHOWN])
+    more = f" (and {len(differences) - VERIFY_SHOWN} more)" if len(differences) > VERIFY_SHOWN else ""
     fail(
-        f"{cause}; {target.label} {state}",
+        f"{cause}; {target.label} {state}: {shown}{more}",
         "the previous set (the write did not apply)"
         if unchanged
         else f"neither the previous nor the intended set: restore backup {applied.backup}",

@@ -4,7 +4,10 @@ The project's emulator (``alia_action.discord.emulator``) is one reading of Disc
 that only ever meets it could be tuned to its habits. This stand-in keeps what Discord documents and
 answers in the other ways the docs allow, so deploy-then-plan must come out empty against both:
 
-- only documented fields are stored; anything else in a request is dropped;
+- only documented fields are stored; anything else in a request is dropped; a localized value equal to the
+  default is dropped, as Discord drops it;
+- a bulk PUT rebuilds every command from its body (what an item leaves out gets the default), a PATCH keeps every
+  field it is not sent;
 - a command without localizations has none at all in the answer (the emulator answers ``null``), while an
   option's empty ones come back as ``null`` (the emulator leaves them out);
 - ``required: false`` and ``autocomplete: false`` come back explicitly (the emulator omits them); ``nsfw`` is
@@ -48,8 +51,19 @@ ENTRY_POINT_KEPT = (
 )
 
 
+def _localized(out: dict[str, Any]) -> None:
+    """Discord drops a localized value equal to the default (discord-rules.md, false diffs 4)."""
+    for key, default in (
+        ("name_localizations", out.get("name")),
+        ("description_localizations", out.get("description")),
+    ):
+        if isinstance(out.get(key), Mapping):
+            out[key] = {k: v for k, v in out[key].items() if v != default} or None
+
+
 def _option(raw: Mapping[str, Any]) -> dict[str, Any]:
     option = {k: raw[k] for k in OPTION_FIELDS if raw.get(k) is not None}
+    _localized(option)
     kind = option.get("type")
     if kind in (1, 2):
         option["options"] = [_option(o) for o in option.get("options") or []]
@@ -74,6 +88,7 @@ def _option(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 def _stored(raw: Mapping[str, Any], *, guild: bool) -> dict[str, Any]:
     command = {k: raw[k] for k in COMMAND_FIELDS if k in raw}
+    _localized(command)
     command["type"] = command.get("type") or 1
     if command["type"] in (2, 3):
         command["description"] = ""

@@ -105,6 +105,12 @@ def test_guild_scope_ignores_global_only_fields() -> None:
     assert canonical(a, guild=True) == canonical({"name": "a"}, guild=True)
 
 
+def test_default_permission_is_compared_on_guild_commands_too() -> None:
+    # AC:36; a parameter of guild create, edit and bulk overwrite (AC:1311, 1340, 1370)
+    assert canonical({"name": "a", "default_permission": False}, guild=True)["default_permission"] is False
+    assert canonical({"name": "a", "dm_permission": False}, guild=True) == canonical({"name": "a"}, guild=True)
+
+
 def test_checksum_ignores_file_order_key_order_and_formatting(tmp_path: Any) -> None:
     one = [LOCAL, {"name": "ping", "description": "Pong"}]
     two = [json.loads(json.dumps(c, sort_keys=True)) for c in reversed(one)]

@@ -31,6 +31,8 @@ def discord(command: dict[str, Any], id_: str) -> dict[str, Any]:
         "contexts": None,
         **command,
     }
+    if isinstance(out["contexts"], list):  # one fact twice: usable in the bot's DMs (AC:35)
+        out["dm_permission"] = 1 in out["contexts"]
     return out
 
 
@@ -78,7 +80,11 @@ def test_contexts_only_compared_when_stated_locally() -> None:
     remote = discord({**unstated, "contexts": [0, 1, 2], "integration_types": [0, 1]}, "1")
     assert build_plan([unstated], [remote]).empty
     stated = {**unstated, "contexts": [0]}
-    assert [str(f) for f in build_plan([stated], [remote]).modified[0].fields] == ["contexts: [0, 1, 2] → [0]"]
+    # dm_permission (unstated) is made to agree with the stated contexts, and the plan says so
+    assert [str(f) for f in build_plan([stated], [remote]).modified[0].fields] == [
+        "contexts: [0, 1, 2] → [0]",
+        "dm_permission: true → false",
+    ]
 
 
 def test_rename_keeps_the_id_and_spends_no_create() -> None:
@@ -89,7 +95,10 @@ def test_rename_keeps_the_id_and_spends_no_create() -> None:
     assert [str(f) for f in change.fields] == ['name: "ping" → "latency"']
     assert plan.creates == 0
     body = overwrite_body([renamed], plan)
-    assert body == [{"name": "latency", "description": "Pong", "contexts": [0], "integration_types": [0], "id": "111"}]
+    assert body == [
+        {"name": "latency", "description": "Pong", "contexts": [0], "integration_types": [0], "dm_permission": False}
+        | {"id": "111"}
+    ]
 
 
 def test_rename_is_ignored_once_done_or_when_the_old_name_is_still_used() -> None:
@@ -121,7 +130,7 @@ def test_a_single_change_is_one_request_for_that_command_and_more_are_one_put() 
     assert write.body == {
         "name": "ping", "description": "Pong!", "contexts": [0], "integration_types": [0], "nsfw": False,
         "default_member_permissions": None, "name_localizations": None, "description_localizations": None,
-        "options": [],
+        "options": [], "dm_permission": False,  # contexts is stated: dm_permission agrees with it
     }  # fmt: skip
 
     renamed = [{**PING, "name": "latency", "renamedFrom": "ping"}, pong]

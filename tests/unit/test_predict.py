@@ -1,0 +1,87 @@
+"""Omitted = keep (kept.py) and the predicted live set (predict.py): pure, at their boundaries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alia_action.commands.kept import carried
+from alia_action.commands.plan import Write, build_plan, plan_write
+from alia_action.commands.predict import mismatches, predict
+
+
+def live(name: str, id_: str, **fields: Any) -> dict[str, Any]:
+    """A global command as Discord's GET returns it (defaults filled)."""
+    return {
+        "id": id_, "application_id": "1", "version": "7", "type": 1, "name": name, "description": name.title(),
+        "default_member_permissions": None, "dm_permission": True, "default_permission": True,
+        "contexts": [0, 1, 2], "integration_types": [0], "nsfw": False, **fields,
+    }  # fmt: skip
+
+
+def test_an_unstated_field_keeps_its_live_value_and_a_stated_one_is_not_carried() -> None:
+    remote = live("secret", "1", dm_permission=False, contexts=[0], integration_types=[0, 1])
+    keep = carried({"name": "secret", "integration_types": [0]}, remote, guild=False)
+    assert keep.values == {"contexts": [0], "dm_permission": False, "default_permission": True}
+    assert carried({"name": "secret"}, None, guild=False).values == {}  # a new command: Discord's fill
+    # Guilds ignore contexts, integration_types and dm_permission: only default_permission is kept there.
+    assert carried({"name": "secret"}, remote, guild=True).values == {"default_permission": True}
+
+
+def test_dm_permission_and_contexts_are_made_to_agree_with_the_stated_one() -> None:
+    remote = live("a", "1")
+    assert carried({"name": "a", "contexts": [0]}, remote, guild=False).values["dm_permission"] is False
+    assert carried({"name": "a", "contexts": [0, 1]}, remote, guild=False).values["dm_permission"] is True
+    assert carried({"name": "a", "dm_permission": False}, remote, guild=False).values["contexts"] == [0, 2]
+    only_dm = live("a", "1", contexts=[1])
+    assert carried({"name": "a", "dm_permission": False}, only_dm, guild=False).values["contexts"] is None
+    assert carried({"name": "a", "dm_permission": True}, live("a", "1", contexts=[0]), guild=False).values[
+        "contexts"
+    ] == [0, 1]
+
+
+def test_a_kept_value_is_noted_only_where_a_reader_would_expect_a_reset() -> None:
+    plan = build_plan([{"name": "a", "description": "A"}], [live("a", "1", dm_permission=False, contexts=[0])])
+    assert plan.empty
+    assert [(k["field"], k["value"]) for k in plan.kept_fields()] == [("contexts", [0]), ("dm_permission", False)]
+    assert (
+        plan.kept_fields()[1]["note"] == "a: dm_permission not in the file: live false is kept; state it to change it"
+    )
+    assert build_plan([{"name": "a", "description": "A"}], [live("a", "1")]).kept_fields() == []  # Discord's own fill
+
+
+def test_a_put_rebuilds_every_command_and_a_patch_keeps_what_it_is_not_sent() -> None:
+    before = [live("a", "1", nsfw=True), live("b", "2", dm_permission=False, contexts=[0])]
+    put = predict(before, Write("PUT", [{"name": "a", "description": "A"}]), guild=False)
+    assert [(p.key, p.form["nsfw"], p.form["default_permission"]) for p in put] == [((1, "a"), False, True)]
+    assert put[0].filled == {"contexts", "integration_types", "dm_permission", "handler"}  # Discord's fill
+    patch = predict(before, Write("PATCH", {"description": "B2"}, "2", "b"), guild=False)
+    b = next(p for p in patch if p.key == (1, "b"))
+    assert (b.form["description"], b.form["dm_permission"], b.form["contexts"]) == ("B2", False, [0])
+    assert next(p for p in patch if p.key == (1, "a")).form["nsfw"] is True  # untouched: exactly as it was
+    assert [p.key for p in predict(before, Write("DELETE", None, "1", "a"), guild=False)] == [(1, "b")]
+    posted = predict(before, Write("POST", {"name": "a", "description": "New"}), guild=False)
+    assert [(p.key, p.form["description"]) for p in posted] == [((1, "b"), "B"), ((1, "a"), "New")]
+
+
+def test_every_difference_from_the_prediction_is_named_by_command_and_field() -> None:
+    before = [live("a", "1"), live("b", "2")]
+    write = plan_write([{"name": "a", "description": "A2"}, {"name": "b", "description": "B"}], build_plan(
+        [{"name": "a", "description": "A2"}, {"name": "b", "description": "B"}], before
+    ))  # fmt: skip
+    predicted = predict(before, write, guild=False)
+    assert mismatches(predicted, [live("a", "1", description="A2"), live("b", "2")], guild=False) == []
+    after = [live("a", "1", description="A2"), live("b", "2", dm_permission=False), live("c", "3")]
+    assert [str(m) for m in mismatches(predicted, after, guild=False)] == [
+        "b: dm_permission planned true, live false",
+        "c: live but never planned",
+    ]
+    assert [str(m) for m in mismatches(predicted, after[:1], guild=False)] == ["b: planned but not live"]
+
+
+def test_discord_s_fill_is_accepted_whatever_it_chose() -> None:
+    posted = predict([], Write("POST", {"name": "n", "description": "N"}), guild=False)
+    filled = live("n", "9", description="N", contexts=[0, 1], integration_types=[0, 1], dm_permission=True)
+    assert mismatches(posted, [filled], guild=False) == []
+    assert [str(m) for m in mismatches(posted, [{**filled, "default_permission": False}], guild=False)] == [
+        "n: default_permission planned true, live false"  # a fixed documented default is no fill (AC:36)
+    ]
