@@ -1,0 +1,149 @@
+"""The deletion guard and the circuit breaker, just inside and just outside every threshold, zero included.
+
+Deploys run against the emulator; the clock is the run's own (``Runtime(now=...)``), so an age is exact to
+the second and no test waits. What a refused deploy wrote is read from the emulator's request log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+
+from alia_action.config import Settings
+from alia_action.discord.emulator import Emulator
+from alia_action.handlers import promote, stage
+from alia_action.runtime import Runtime, utc_now
+from alia_action.scope import Scope
+from alia_action.steps.apply import DeploymentGuard
+from alia_action.steps.guards import deletion_limit
+from tests.conftest import SettingsFactory
+from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID
+
+T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=utc_now().tzinfo)
+
+
+@pytest.fixture
+def at(ctx: Runtime) -> Iterator[list[Runtime]]:
+    """Runtimes on the same workspace with a fixed clock: ``clock(seconds)`` is T0 + seconds."""
+    made: list[Runtime] = []
+    yield made
+    for runtime in made:
+        runtime.close()
+
+
+def clock(made: list[Runtime], ctx: Runtime, seconds: float) -> Runtime:
+    moment = T0 + timedelta(seconds=seconds)
+    runtime = Runtime(workspace=ctx.workspace, client_options=dict(FAST), now=lambda: moment)
+    made.append(runtime)
+    return runtime
+
+
+def extra_live(live: Emulator, count: int) -> None:
+    """``count`` commands live in the staging guild that the files do not define: the plan removes them."""
+    held = live.commands(APP_ID, GUILD_ID)
+    extra = [{"name": f"gone{i}", "description": "Only live", "type": 1} for i in range(count)]
+    live.set_commands(APP_ID, GUILD_ID, [*held, *extra])
+
+
+def live_names(live: Emulator) -> set[str]:
+    return {c["name"] for c in live.commands(APP_ID, GUILD_ID)}
+
+
+# ------------------------------------------------------------------------------------------ deletion guard
+
+
+@pytest.mark.parametrize(
+    ("max_deletions", "removed", "passes"),
+    [
+        (0, 0, True),  # an explicit zero: nothing may go ...
+        (0, 1, False),  # ... not even one (not the guild default of 5)
+        (None, 5, True),  # the guild default: 5 ...
+        (None, 6, False),  # ... and no more
+        (2, 2, True),
+        (2, 3, False),
+    ],
+)
+def test_deletion_guard_on_a_guild(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime, max_deletions: int | None, removed: int, passes: bool
+) -> None:
+    stage.run(make_settings(action="stage"), ctx)
+    extra_live(live, removed)
+    before = live_names(live)
+    mark = len(live.requests)
+    settings = make_settings(action="stage", max_deletions=max_deletions)
+    if passes:
+        stage.run(settings, ctx)
+        assert not any(name.startswith("gone") for name in live_names(live))
+    else:
+        with pytest.raises(DeploymentGuard, match=f"would remove {removed} command"):
+            stage.run(settings, ctx)
+        assert [r.method for r in live.requests[mark:]] == ["GET"]  # read, then stopped: nothing written
+        assert live_names(live) == before
+
+
+def test_allow_deletions_lets_any_number_through(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
+    stage.run(make_settings(action="stage"), ctx)
+    extra_live(live, 7)
+    stage.run(make_settings(action="stage", max_deletions=0, allow_deletions=True), ctx)
+    assert not any(name.startswith("gone") for name in live_names(live))
+
+
+@pytest.mark.parametrize(
+    ("values", "guild", "limit"),
+    [
+        ({}, "1", 5),
+        ({}, None, 0),
+        ({"max_deletions": "0"}, "1", 0),
+        ({"max_deletions": "0"}, None, 0),
+        ({"max_deletions": "1"}, None, 1),
+        ({"max_deletions": "9"}, "1", 9),
+        ({"max_deletions": "0", "allow_deletions": True}, "1", None),
+        ({"allow_deletions": True}, None, None),
+    ],
+)
+def test_deletion_limit_per_scope(values: dict[str, object], guild: str | None, limit: int | None) -> None:
+    settings = Settings.from_cli({"commands": "commands", **values}, {}, None)
+    assert deletion_limit(settings, Scope.of(guild)) == limit
+
+
+# ------------------------------------------------------------------------------------------ circuit breaker
+
+
+@pytest.mark.parametrize(
+    ("age", "max_age", "passes"),
+    [
+        (3600, None, True),  # exactly the default staging-max-age (1 h): still young enough
+        (3601, None, False),  # one second older
+        (86400 + 600, None, False),  # a day and ten minutes: older, whichever part of the age is read
+        (86400 + 600, "2d", True),
+        (1, "1s", True),  # the smallest staging-max-age there is (zero is refused as a setting)
+        (2, "1s", False),
+        (-120, None, True),  # recorded 2 min "in the future": within the allowed clock skew
+        (-121, None, False),  # one second past the skew: a record from the future is not trusted
+    ],
+)
+def test_breaker_staging_age(
+    live: Emulator,
+    make_settings: SettingsFactory,
+    ctx: Runtime,
+    at: list[Runtime],
+    age: int,
+    max_age: str | None,
+    passes: bool,
+) -> None:
+    stage.run(make_settings(action="stage"), clock(at, ctx, 0))
+    mark = len(live.requests)
+    extra = {} if max_age is None else {"staging_max_age": max_age}
+    settings = make_settings(action="promote", **extra)
+    later = clock(at, ctx, age)
+    if passes:
+        promote.run(settings, later)
+        assert "PUT" in [r.method for r in live.requests[mark:]]
+        assert len(live.commands(APP_ID)) > 0
+    else:
+        with pytest.raises(promote.CircuitOpen, match="circuit breaker"):
+            promote.run(settings, later)
+        assert live.requests[mark:] == []  # refused before any request
+        assert live.commands(APP_ID) == []
