@@ -20,6 +20,7 @@ from alia_action.discord.client import DiscordClient
 from alia_action.steps.apply import send_write
 from tests.support.command_strategies import command_sets, valid
 from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN
+from tests.support.live_oracle import expected_live, held
 
 EXAMPLES = 50  # per stand-in and scope: 4 x 50 = 200 generated sets a run
 
@@ -30,7 +31,7 @@ def test_deploy_then_plan_again_is_empty(server: str, guild_id: str | None) -> N
     guild = guild_id is not None
     examples = 0
 
-    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
     @given(commands=command_sets())
     def check(commands: list[dict[str, Any]]) -> None:
         nonlocal examples
@@ -40,6 +41,8 @@ def test_deploy_then_plan_again_is_empty(server: str, guild_id: str | None) -> N
         plan = build_plan(commands, client.list_commands(guild_id), guild=guild)
         send_write(client, guild_id, plan_write(commands, plan, guild=guild))
         live = client.list_commands(guild_id)
+        # The independent oracle first: the raw JSON held equals the files read plainly, not through the planner.
+        assert held(live, commands, guild=guild) == expected_live(commands, guild=guild)
         replan = build_plan(commands, live, guild=guild)
         assert replan.empty, [(c.name, [str(f) for f in c.fields]) for c in replan.changes if c.kind != "unchanged"]
 
@@ -52,7 +55,9 @@ def test_deploy_then_plan_again_is_empty(server: str, guild_id: str | None) -> N
             write = plan_write(changed, plan, guild=guild)
             assert write.method == "PATCH"
             send_write(client, guild_id, write)
-            after = build_plan(changed, client.list_commands(guild_id), guild=guild)
+            patched = client.list_commands(guild_id)
+            assert held(patched, changed, guild=guild) == expected_live(changed, guild=guild)
+            after = build_plan(changed, patched, guild=guild)
             assert after.empty, [(c.name, [str(f) for f in c.fields]) for c in after.changes if c.kind != "unchanged"]
 
     try:

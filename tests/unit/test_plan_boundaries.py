@@ -140,9 +140,7 @@ def test_choices_reordered_are_a_change_users_see() -> None:
 
 
 def test_a_trailing_choice_removed_and_added() -> None:
-    assert changes(with_choices(CHOICES[:2]), with_choices(CHOICES)) == [
-        ("options[3].choices[2]", CHOICES[2], MISSING)
-    ]
+    assert changes(with_choices(CHOICES[:2]), with_choices(CHOICES)) == [("options[3].choices[2]", CHOICES[2], MISSING)]
     assert changes(with_choices(CHOICES), with_choices(CHOICES[:2])) == [("options[3].choices[2]", MISSING, CHOICES[2])]
 
 
@@ -262,7 +260,9 @@ def test_permissions_null_and_zero_differ_and_equal_numbers_do_not() -> None:
     assert changes({**COMMAND, "default_member_permissions": "0"}, COMMAND) == [
         ("default_member_permissions", None, "0")
     ]
-    assert changes({**COMMAND, "default_member_permissions": "08"}, {**COMMAND, "default_member_permissions": "8"}) == []
+    assert (
+        changes({**COMMAND, "default_member_permissions": "08"}, {**COMMAND, "default_member_permissions": "8"}) == []
+    )
 
 
 def test_a_number_echoed_as_a_float_is_not_a_change() -> None:
