@@ -114,6 +114,96 @@ MUTATIONS: tuple[Mutation, ...] = (
         (("            if self.strict:\n", "            if False:  # mutation: fall back to the local log\n"),),
         ("tests/integration/test_claims.py", "tests/integration/test_github.py", "-k", "unreadable or out_of_reach"),
     ),
+    # Issue 22: seven one-line bugs in the domain, the guards and the breaker that once passed the whole suite.
+    Mutation(
+        "choice-order-ignored",
+        "choices compare as a set: a new order is not deployed (users see choices in the file's old order)",
+        "alia_action/commands/canonical.py",
+        (
+            (
+                "            value = [_choice(c) for c in value]\n",
+                "            value = _sorted_set(_choice(c) for c in value)\n",
+            ),
+        ),
+        (
+            "tests/unit/test_plan_boundaries.py",
+            "tests/integration/test_live_oracle.py",
+            "-k",
+            "choices_reordered",
+        ),
+    ),
+    Mutation(
+        "trailing-option-removal-missed",
+        "the plan compares options only up to the new list's length: a removed last option is never removed",
+        "alia_action/commands/plan.py",
+        (("        for index in range(max(len(before), len(after))):\n", "        for index in range(len(after)):\n"),),
+        (
+            "tests/unit/test_plan_boundaries.py",
+            "tests/integration/test_live_oracle.py",
+            "-k",
+            "trailing_option_removed",
+        ),
+    ),
+    Mutation(
+        "every-field-stated-only",
+        "'compare only what the file states' widened to every field: a field dropped from the file stays live",
+        "alia_action/commands/canonical.py",
+        (
+            (
+                "    out = {k: v for k, v in remote.items() if k not in STATED_ONLY or k in local}\n",
+                "    out = {k: v for k, v in remote.items() if k in local}\n",
+            ),
+        ),
+        (
+            "tests/unit/test_plan_boundaries.py",
+            "tests/integration/test_live_oracle.py",
+            "-k",
+            "no_longer_states or dropped_from_the_file",
+        ),
+    ),
+    Mutation(
+        "empty-localized-description",
+        "a localized description of length 0 is accepted (Discord refuses it)",
+        "alia_action/commands/rules.py",
+        (
+            (
+                "            if not 1 <= len(value) <= DESCRIPTION_MAX:\n",
+                "            if len(value) > DESCRIPTION_MAX:\n",
+            ),
+        ),
+        ("tests/unit/test_rule_boundaries.py", "-k", "description_is_one_to_a_hundred"),
+    ),
+    Mutation(
+        "options-count-top-level-only",
+        "the 25-options limit is checked only at the command's top level",
+        "alia_action/commands/rules.py",
+        (
+            (
+                "        if len(options) > OPTIONS_MAX:\n",
+                '        if len(options) > OPTIONS_MAX and parent == "command":\n',
+            ),
+        ),
+        ("tests/unit/test_rule_boundaries.py", "-k", "twenty_five_options"),
+    ),
+    Mutation(
+        "explicit-zero-max-deletions",
+        "max-deletions: 0 on a guild falls back to the default of 5",
+        "alia_action/steps/guards.py",
+        (("    if settings.max_deletions is not None:\n", "    if settings.max_deletions:\n"),),
+        ("tests/integration/test_guard_boundaries.py", "-k", "deletion"),
+    ),
+    Mutation(
+        "staging-age-seconds-component",
+        "the staging record's age is read from the seconds component of the time difference (days ignored)",
+        "alia_action/handlers/promote.py",
+        (
+            (
+                "    if age > timedelta(seconds=settings.staging_max_age):\n",
+                "    if age.seconds > settings.staging_max_age:\n",
+            ),
+        ),
+        ("tests/integration/test_guard_boundaries.py", "-k", "breaker"),
+    ),
 )
 
 

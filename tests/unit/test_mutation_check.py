@@ -39,4 +39,11 @@ def test_every_mutation_edits_exactly_one_place_of_the_current_code(tmp_path: Pa
         "token-in-backup-metadata",
         "non-list-200-as-empty",
         "local-log-when-github-unreadable",
+        "choice-order-ignored",
+        "trailing-option-removal-missed",
+        "every-field-stated-only",
+        "empty-localized-description",
+        "options-count-top-level-only",
+        "explicit-zero-max-deletions",
+        "staging-age-seconds-component",
     }
