@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import random
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from alia_action.config import Settings
 from alia_action.discord.client import DiscordClient
@@ -21,6 +24,57 @@ from tests.support.run_clock import RunClock
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "commands"
+TESTS = Path(__file__).resolve().parent
+
+# Tiers, by folder: plain ``pytest`` runs unit and integration (the inner loop); ``--e2e`` adds tests/e2e (the
+# entrypoint, the CLI, the image build, the docs), as .ci/run and README set-up command 2 do. A new file under
+# tests/e2e joins the end-to-end tier by where it sits, with no marker to forget.
+E2E = TESTS / "e2e"
+
+
+# A failure prints the blob that replays it exactly (@reproduce_failure), beside the run's seed.
+hypothesis_settings.register_profile("command-deploy", print_blob=True)
+# Under mutmut (tools/mutation.sh) each mutant reruns the tests that reach it: fewer generated examples there.
+hypothesis_settings.register_profile("mutants", print_blob=True, max_examples=20)
+hypothesis_settings.load_profile("mutants" if os.environ.get("MUTANT_UNDER_TEST") else "command-deploy")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--e2e",
+        action="store_true",
+        default=False,
+        help="also run tests/e2e (the entrypoint, the CLI, the image build, the docs): the full suite",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "e2e: under tests/e2e; runs only with --e2e")
+    # One Hypothesis seed for the run, said in the header and again on failure, so a failure found by chance
+    # reruns with --hypothesis-seed=N. Failing examples are also kept in .hypothesis/ and replayed first.
+    if config.getoption("hypothesis_seed", None) is None:
+        config.option.hypothesis_seed = os.environ.get("HYPOTHESIS_SEED") or str(random.randrange(2**32))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    tiers = "unit, integration, e2e" if config.getoption("e2e") else "unit, integration (add --e2e for tests/e2e)"
+    return f"tiers: {tiers}; hypothesis seed: {config.getoption('hypothesis_seed')}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    outside: list[pytest.Item] = []
+    kept: list[pytest.Item] = []
+    for item in items:
+        if item.path.is_relative_to(E2E):
+            item.add_marker(pytest.mark.e2e)
+            if not config.getoption("e2e"):
+                outside.append(item)
+                continue
+        kept.append(item)
+    if outside:
+        config.hook.pytest_deselected(items=outside)
+        items[:] = kept
 
 
 @pytest.fixture
@@ -163,6 +217,10 @@ def moto_url() -> Iterator[str]:
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """The fault-injection, hostile-input and secret-hygiene tallies, for CI logs and closing notes."""
     from tests.support import fault_tally, hostile_tally, hygiene_tally
+
+    if terminalreporter.stats.get("failed"):
+        seed = terminalreporter.config.getoption("hypothesis_seed")
+        terminalreporter.write_line(f"hypothesis seed of this run: {seed} (rerun with --hypothesis-seed={seed})")
 
     if fault_tally.OBSERVED:
         terminalreporter.write_line(fault_tally.summary_line())
