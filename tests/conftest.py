@@ -19,6 +19,7 @@ from alia_action.runtime import Runtime
 from tests.support.actions_runner import GITHUB_TOKEN
 from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN, setup_emulator
 from tests.support.discord_standin import DiscordStandIn
+from tests.support.examples import FULL_TIER
 from tests.support.github_standin import GitHubStandIn
 from tests.support.run_clock import RunClock
 
@@ -51,6 +52,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "e2e: under tests/e2e; runs only with --e2e")
+    if config.getoption("e2e"):
+        os.environ[FULL_TIER] = "1"  # Hypothesis tests generate their full counts (tests/support/examples.py)
     # One Hypothesis seed for the run, said in the header and again on failure, so a failure found by chance
     # reruns with --hypothesis-seed=N. Failing examples are also kept in .hypothesis/ and replayed first.
     if config.getoption("hypothesis_seed", None) is None:
@@ -68,6 +71,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.path.is_relative_to(E2E):
             item.add_marker(pytest.mark.e2e)
+            # One worker runs the whole e2e tier in order, as before: its tests share the repository root (the
+            # README's lines, the CLI's local Discord file) and the image build.
+            item.add_marker(pytest.mark.xdist_group("e2e"))
             if not config.getoption("e2e"):
                 outside.append(item)
                 continue
@@ -212,6 +218,39 @@ def moto_url() -> Iterator[str]:
 
     with moto_server() as url:
         yield url
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On an xdist worker: hand this worker's tallies to the controller, which prints the summary."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is None:
+        return
+    from dataclasses import asdict
+
+    from tests.support import fault_tally, hostile_tally, hygiene_tally
+
+    output["tallies"] = {
+        "faults": [asdict(o) for o in fault_tally.OBSERVED],
+        "hostile": asdict(hostile_tally.TALLY),
+        "hygiene": list(hygiene_tally.SUMMARY),
+    }
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """On the xdist controller: add a finished worker's tallies to this process's (summed, not per worker)."""
+    from tests.support import fault_tally, hostile_tally, hygiene_tally
+
+    tallies = getattr(node, "workeroutput", {}).get("tallies")
+    if not tallies:
+        return
+    fault_tally.OBSERVED.extend(
+        fault_tally.Observation(**{k: tuple(v) if isinstance(v, list) else v for k, v in o.items()})
+        for o in tallies["faults"]
+    )
+    for field, value in tallies["hostile"].items():
+        setattr(hostile_tally.TALLY, field, getattr(hostile_tally.TALLY, field) + value)
+    hygiene_tally.SUMMARY.extend(tallies["hygiene"])
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

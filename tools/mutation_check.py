@@ -260,7 +260,20 @@ def run(mutation: Mutation, python: str) -> tuple[bool, str, float]:
             raise SystemExit(f"mutation {mutation.name}: the tests would import {where}, not the mutated copy")
         start = time.monotonic()
         proc = subprocess.run(
-            [python, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-p", "no:randomly", *mutation.tests],
+            [
+                python,
+                "-m",
+                "pytest",
+                "-q",
+                "-x",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "no:randomly",
+                "-n",
+                "0",
+                *mutation.tests,
+            ],
             cwd=tree,
             env=env,
             capture_output=True,

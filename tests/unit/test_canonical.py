@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from alia_action.commands.canonical import canonical, canonical_set, checksum, comparable
 from alia_action.commands.loader import parse_command_file
+from tests.support.examples import examples
 
 LOCAL: dict[str, Any] = {
     "name": "remind",
@@ -153,7 +154,7 @@ field_names = st.sampled_from(
 command_like = st.dictionaries(field_names | st.text(max_size=5), json_values, max_size=8)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(command_like)
 def test_canonical_is_idempotent_on_any_json(command: dict[str, Any]) -> None:
     once = canonical(command)
@@ -161,7 +162,7 @@ def test_canonical_is_idempotent_on_any_json(command: dict[str, Any]) -> None:
     json.dumps(once)  # always serialisable for the checksum
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(command_like, max_size=6), st.randoms(use_true_random=False))
 def test_checksum_is_stable_under_order_on_any_json(commands: list[dict[str, Any]], rnd: random.Random) -> None:
     shuffled = [dict(sorted(c.items(), key=lambda _: rnd.random())) for c in commands]

@@ -156,6 +156,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 from alia_action.commands.canonical import checksum  # noqa: E402
 from alia_action.commands.rules import check_commands  # noqa: E402
+from tests.support.examples import examples  # noqa: E402
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
@@ -164,7 +165,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.binary(max_size=300))
 def test_any_bytes_load_or_fail_cleanly(raw: bytes) -> None:
     result = parse_command_file("fuzz.json", raw)
@@ -173,14 +174,14 @@ def test_any_bytes_load_or_fail_cleanly(raw: bytes) -> None:
         assert problem.file == "fuzz.json" and (problem.line or 0) >= 1
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(json_values, st.sampled_from([None, 2, 4]))
 def test_the_reader_agrees_with_json_on_any_value(value: object, indent: int | None) -> None:
     text = json.dumps(value, indent=indent)
     assert jsonpos.parse(text)[0] == json.loads(text)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.dictionaries(st.text(max_size=12), json_values, max_size=6), max_size=4))
 def test_loader_rules_and_checksum_never_crash_on_any_json(commands: list[dict[str, object]]) -> None:
     loaded = parse_command_file("fuzz.json", json.dumps(commands).encode()).commands

@@ -14,6 +14,7 @@ from alia_action.commands.loader import SourceCommand, parse_command_file
 from alia_action.commands.problems import Problem
 from alia_action.commands.rules import check_commands, command_size, is_valid_slash_name, slash_name_errors
 from alia_action.commands.schema import known_keys
+from tests.support.examples import examples
 from tests.support.rule_cases import CASES, Case, Marker, cmd, entry, opt
 
 
@@ -202,7 +203,7 @@ NAME_CHARS = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(st.text(alphabet=NAME_CHARS, max_size=34))
 def test_names_match_the_documented_pattern(name: str) -> None:
     regex = pytest.importorskip("regex")
@@ -286,7 +287,7 @@ _COMMAND = _shaped(
 ) | st.dictionaries(st.text(max_size=8), JSON, max_size=5)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_COMMAND, max_size=4))
 def test_any_json_never_crashes(objects: list[dict[str, Any]]) -> None:
     commands = [SourceCommand(data, f"cmds/{i}.json") for i, data in enumerate(objects)]

@@ -27,6 +27,7 @@ from alia_action.workflow import (
     inline,
     neutralise,
 )
+from tests.support.examples import examples
 from tests.support.runner_protocol import parse_file_command, runner_commands
 
 # ------------------------------------------------------------------ the runner, re-implemented
@@ -152,7 +153,7 @@ def test_outputs_outside_actions_are_recorded_and_printed_only_when_asked(local:
     assert local.log == 'added=["a"]\nmulti=a\\nb\n'
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(value=st.text())
 def test_any_text_survives_the_outputs_file(tmp_path_factory: pytest.TempPathFactory, value: str) -> None:
     step = Step(tmp_path_factory.mktemp("out"))
@@ -367,7 +368,7 @@ def test_neutralise_and_inline() -> None:
     assert inline("a\tb\nc\u2028d") == "a\tb\\nc\\x2028d"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     text=st.lists(st.sampled_from([":", "::", "#", "##[", "]", " ", "\n", "\r", "a", "add-mask", "%", "0A", "="])).map(
         "".join
@@ -381,7 +382,7 @@ def test_no_untrusted_text_reaches_the_runner(text: str) -> None:
     assert runner_commands(out.getvalue()) == []
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     text=st.lists(st.sampled_from([":", "::", "##[", "]", " ", "\t", "\u3000", "\n", "\r", "ERROR", "x"])).map("".join)
 )
