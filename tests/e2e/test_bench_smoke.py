@@ -62,7 +62,8 @@ def test_dashboard_bench_builds_from_a_history_and_sizes_the_chart_library() -> 
 def test_monitor_bench_samples_memory_and_open_files_of_a_real_monitor_process() -> None:
     out = assert_table(run_bench("monitor.py", "--quick"))
     assert "300 checks in" in out and "monitor stopped after" in out
-    assert re.search(r"^(PASS|FAIL): open files \d+ → \d+; resident memory", out, re.MULTILINE), out
+    # The verdict itself, not only its shape: open files flat and memory within bench/monitor.py's bounds.
+    assert re.search(r"^PASS: open files \d+ → \d+; resident memory", out, re.MULTILINE), out
 
 
 def test_image_size_bench_measures_an_install() -> None:

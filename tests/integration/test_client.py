@@ -40,6 +40,7 @@ from tests.support.discord_fixtures import (
     cmd,
     setup_emulator,
 )
+from tests.support.manual_clock import ManualClock
 
 MakeClient = Callable[..., DiscordClient]
 
@@ -89,32 +90,37 @@ def test_context_manager_and_bot_prefix_tolerated(emulator: Emulator) -> None:
 
 
 def test_route_429_waits_retry_after_then_succeeds(emulator: Emulator, make_client: MakeClient) -> None:
+    # The emulator's rate limits and the client's sleep share one hand-moved clock: the wait is an event.
+    clock = ManualClock(real=True)
+    emulator.monotonic = clock
     emulator.faults.add(Fault.rate_limit(0.2), method="PUT")
-    client = make_client()
-    t0 = time.monotonic()
+    client = make_client(sleep=clock.sleep)
     client.overwrite_commands(GUILD_ID, [cmd()])
-    assert time.monotonic() - t0 >= 0.2
-    assert api_requests(emulator) == [("PUT", 429), ("PUT", 200)]  # no early retry
+    # It waited (retry_after less the time since the answer came, by its own clock), no longer than asked ...
+    assert len(clock.slept) == 1 and 0 < clock.slept[0] <= 0.2
+    assert api_requests(emulator) == [("PUT", 429), ("PUT", 200)]  # ... and long enough: no early retry
     assert client.invalid_responses == 1
 
 
 def test_global_429_waits_retry_after_then_succeeds(emulator: Emulator, make_client: MakeClient) -> None:
+    clock = ManualClock(real=True)
+    emulator.monotonic = clock
     emulator.faults.at(1, Fault.rate_limit(0.25, is_global=True))
-    client = make_client()
-    t0 = time.monotonic()
+    client = make_client(sleep=clock.sleep)
     assert client.list_commands(GUILD_ID) == []
-    assert time.monotonic() - t0 >= 0.25
+    assert len(clock.slept) == 1 and 0 < clock.slept[0] <= 0.25
     assert api_requests(emulator) == [("GET", 429), ("GET", 200)]
 
 
 def test_an_exhausted_bucket_is_waited_out_before_sending() -> None:
-    with Emulator(bucket_limit=1, bucket_window=0.3) as emu:
+    clock = ManualClock(real=True)
+    with Emulator(bucket_limit=1, bucket_window=0.3, monotonic=clock) as emu:
         setup_emulator(emu)
-        with DiscordClient(TOKEN, APP_ID, emu.url) as client:
+        with DiscordClient(TOKEN, APP_ID, emu.url, sleep=clock.sleep) as client:
             client.list_commands(GUILD_ID)
-            t0 = time.monotonic()
+            assert clock.slept == []
             client.list_commands(GUILD_ID)
-            assert time.monotonic() - t0 >= 0.2
+            assert len(clock.slept) == 1 and 0 < clock.slept[0] <= 0.3  # the bucket's window, as its headers said
             assert [r.status for r in emu.requests] == [200, 200]  # waited instead of earning a 429
 
 

@@ -31,6 +31,7 @@ from tests.support.discord_fixtures import (
     guild_path,
     setup_emulator,
 )
+from tests.support.manual_clock import ManualClock
 
 
 def errors_of(response: httpx.Response) -> dict[str, Any]:
@@ -445,22 +446,28 @@ def test_global_limit_switch() -> None:
 
 
 def test_fault_route_429_keeps_the_bucket_shut_for_retry_after(emulator: Emulator) -> None:
+    clock = ManualClock()
+    emulator.monotonic = clock  # the rate limits' clock, moved by hand: no real sub-second wait
     emulator.faults.add(Fault.rate_limit(0.3), method="PUT", path=r"/guilds/\d+/commands$")
     assert api(emulator, "GET", guild_path()).status_code == 200  # other method: untouched
     r = api(emulator, "PUT", guild_path(), json=[cmd()])
     assert r.status_code == 429 and r.json()["retry_after"] == 0.3 and r.json()["global"] is False
     assert r.headers["x-ratelimit-remaining"] == "0"
+    clock.advance(0.299)
     assert api(emulator, "PUT", guild_path(), json=[cmd()]).status_code == 429  # too early: a real 429
-    time.sleep(0.3)
+    clock.advance(0.001)
     assert api(emulator, "PUT", guild_path(), json=[cmd()]).status_code == 200
 
 
 def test_fault_global_429_blocks_every_route(emulator: Emulator) -> None:
+    clock = ManualClock()
+    emulator.monotonic = clock
     emulator.faults.at(1, Fault.rate_limit(0.25, is_global=True))
     r = api(emulator, "GET", guild_path())
     assert r.status_code == 429 and r.json()["global"] is True and r.headers["x-ratelimit-global"] == "true"
+    clock.advance(0.249)
     assert api(emulator, "GET", global_path()).status_code == 429
-    time.sleep(0.25)
+    clock.advance(0.001)
     assert api(emulator, "GET", global_path()).status_code == 200
 
 
