@@ -323,7 +323,9 @@ def test_no_secret_reaches_anything_any_action_produces(harness: Harness) -> Non
     from_store = {"bot-token": "", "application-id": "", "ssm-prefix": "/hygiene/{environment}", **ONE_BOT}
     h.run("stage with credentials from Parameter Store", ssm_ws, {"action": "stage", **from_store}, expect=0)
     assert any(r.caller == SSM_APP_ID for r in h.live.requests), "the Parameter Store token was used"
-    h.live.faults.add(Fault.server_error(503), method="PATCH", times=10)  # one change: a PATCH
+    # Refused outright (not retried, unlike the 503s above, whose backoff this run need not wait out again).
+    refused = Fault.respond(403, {"message": "Missing Access", "code": 50001})
+    h.live.faults.add(refused, method="PATCH", times=10)  # one change: a PATCH
     edit = ssm_ws / "commands" / "fun" / "games.json"
     edit.write_text(edit.read_text(encoding="utf-8").replace("Flip a coin", "Flip a stored coin"), "utf-8")
     h.run("stage from Parameter Store, Discord failing", ssm_ws, {"action": "stage", **from_store}, expect=1)
