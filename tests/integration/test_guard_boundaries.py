@@ -11,13 +11,14 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from alia_action.commands.plan import Plan, build_plan
 from alia_action.config import Settings
 from alia_action.discord.emulator import Emulator
 from alia_action.handlers import promote, stage
 from alia_action.runtime import Runtime, utc_now
 from alia_action.scope import Scope
 from alia_action.steps.apply import DeploymentGuard
-from alia_action.steps.guards import deletion_limit
+from alia_action.steps.guards import deletion_limit, plan_verdicts
 from tests.conftest import SettingsFactory
 from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID
 
@@ -143,7 +144,61 @@ def test_breaker_staging_age(
         assert "PUT" in [r.method for r in live.requests[mark:]]
         assert len(live.commands(APP_ID)) > 0
     else:
-        with pytest.raises(promote.CircuitOpen, match="circuit breaker"):
+        # Refused for the reason that holds: too old, or dated in the future beyond the allowed clock skew.
+        why = "in the future of this runner's clock, was not believed" if age < 0 else "older than staging-max-age"
+        with pytest.raises(promote.CircuitOpen, match=why):
             promote.run(settings, later)
         assert live.requests[mark:] == []  # refused before any request
         assert live.commands(APP_ID) == []
+
+
+# ------------------------------------------------------------------------------- what detect says of a plan
+
+
+def plan_of(added: int, removed: int) -> Plan:
+    """A plan adding ``added`` new commands and removing ``removed`` live ones."""
+    local = [{"name": f"new{i}", "description": "New"} for i in range(added)]
+    live = [{"id": str(i), "type": 1, "name": f"old{i}", "description": "Old"} for i in range(removed)]
+    return build_plan(local, live, guild=True)
+
+
+def verdicts(settings: Settings, ctx: Runtime, plan: Plan, guild: str | None = GUILD_ID) -> list[tuple[str, bool]]:
+    return [(v["guard"], v["blocks"]) for v in plan_verdicts(settings, ctx, plan, Scope.of(guild), APP_ID)]
+
+
+@pytest.mark.parametrize(
+    ("max_deletions", "removed", "blocks"),
+    [(None, 5, False), (None, 6, True), (0, 1, True), (2, 2, False), (2, 3, True)],
+)
+def test_detect_says_what_the_deletion_guard_will_do(
+    make_settings: SettingsFactory, ctx: Runtime, max_deletions: int | None, removed: int, blocks: bool
+) -> None:
+    settings = make_settings(action="detect", max_deletions=max_deletions)
+    assert verdicts(settings, ctx, plan_of(0, removed)) == [("deletion", blocks)]
+    assert verdicts(settings, ctx, plan_of(0, 0)) == []
+
+
+@pytest.mark.parametrize(
+    ("creates", "said"),
+    [
+        (149, []),  # below three quarters of the 200 a day: nothing to say
+        (150, [("creates", False)]),  # three quarters: near the budget
+        (200, [("creates", False)]),  # exactly what is left: allowed
+        (201, [("creates", True)]),  # one more than is left: stopped
+    ],
+)
+def test_detect_says_what_the_create_budget_will_do(
+    make_settings: SettingsFactory, ctx: Runtime, creates: int, said: list[tuple[str, bool]]
+) -> None:
+    assert verdicts(make_settings(action="detect"), ctx, plan_of(creates, 0)) == said
+
+
+def test_the_create_budget_counts_this_scopes_creates_only(
+    make_settings: SettingsFactory, ctx: Runtime, live: Emulator
+) -> None:
+    stage.run(make_settings(action="stage"), ctx)  # 51 creates recorded for the staging guild
+    spent = len(live.commands(APP_ID, GUILD_ID))
+    settings = make_settings(action="detect")
+    assert verdicts(settings, ctx, plan_of(150 - spent, 0)) == [("creates", False)]  # 150 of 200 in the guild
+    assert verdicts(settings, ctx, plan_of(150 - spent, 0), guild=None) == []  # none spent globally
+    assert verdicts(settings, ctx, plan_of(200 - spent + 1, 0)) == [("creates", True)]
