@@ -4,8 +4,8 @@
 # run against the fast tests that reach it; then the score per module (tools/mutation_score.py), failing below the
 # threshold. Equivalent mutants, each with why: tests/mutation-equivalents.md.
 #
-#   bash tools/mutation.sh                                  # CI's set: where a bug deploys the wrong thing or
-#                                                           #   lets a write through (canonical, plan, guards, breaker)
+#   bash tools/mutation.sh                                  # CI's set: the guards and the circuit breaker, where a
+#                                                           #   bug lets a write through (about 10 min on 2 cores)
 #   bash tools/mutation.sh --all                            # every module mutmut is configured for (about an hour)
 #   bash tools/mutation.sh 'alia_action.steps.guards.*'     # one module's mutants (names as mutmut prints them)
 #   .venv/bin/mutmut show alia_action.steps.guards.x_deletion_limit__mutmut_3   # one mutant's diff (after a run)
@@ -13,8 +13,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${VENV:-.venv}/bin
 CI_SET=(
-  'alia_action.commands.canonical.*'
-  'alia_action.commands.plan.*'
   'alia_action.steps.guards.*'
   'alia_action.handlers.promote.x_check_breaker*'
 )

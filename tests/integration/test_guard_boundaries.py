@@ -202,3 +202,31 @@ def test_the_create_budget_counts_this_scopes_creates_only(
     assert verdicts(settings, ctx, plan_of(150 - spent, 0)) == [("creates", False)]  # 150 of 200 in the guild
     assert verdicts(settings, ctx, plan_of(150 - spent, 0), guild=None) == []  # none spent globally
     assert verdicts(settings, ctx, plan_of(200 - spent + 1, 0)) == [("creates", True)]
+
+
+def test_detects_guard_messages_name_the_commands_the_limit_and_the_way_out(
+    make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    def said(plan: Plan, **values: object) -> list[str]:
+        settings = make_settings(action="detect", **values)
+        return [v["message"] for v in plan_verdicts(settings, ctx, plan, Scope.of(GUILD_ID), APP_ID)]
+
+    label = f"staging guild {GUILD_ID}"
+    names = ", ".join(f"old{i}" for i in range(6))
+    assert said(plan_of(0, 6)) == [
+        f"the deletion guard will stop the staging deploy of this plan: it removes 6 command(s) from {label} "
+        f"({names}), more than max-deletions=5. Set {ctx.wording.setting('allow-deletions')} on that deploy if the "
+        "removal is intended"
+    ]
+    assert said(plan_of(0, 2)) == [f"removes 2 command(s) from {label} (old0, old1): within max-deletions=5"]
+    assert said(plan_of(0, 2), allow_deletions=True) == [
+        f"removes 2 command(s) from {label} (old0, old1): allow-deletions is set"
+    ]
+    (stop,) = said(plan_of(201, 0))
+    assert stop.startswith(f"the daily create budget will stop this deploy: it creates 201 command(s) in {label}")
+    assert "only 200 of Discord's 200 daily creates are left (0 spent in the last 24 h)" in stop
+    (near,) = said(plan_of(150, 0))
+    assert near == (
+        f"near the daily create budget: this plan creates 150 command(s) in {label}; 50 of Discord's 200 daily "
+        "creates will remain (0 spent in the last 24 h)"
+    )
