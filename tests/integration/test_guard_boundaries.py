@@ -230,3 +230,28 @@ def test_detects_guard_messages_name_the_commands_the_limit_and_the_way_out(
         f"near the daily create budget: this plan creates 150 command(s) in {label}; 50 of Discord's 200 daily "
         "creates will remain (0 spent in the last 24 h)"
     )
+
+
+def test_the_breaker_names_an_extra_command_in_the_staging_guild(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    stage.run(make_settings(action="stage"), ctx)
+    extra_live(live, 1)
+    mark = len(live.requests)
+    with pytest.raises(
+        promote.CircuitOpen, match=rf"staging guild {GUILD_ID} no longer holds the staged set \(extra gone0\)"
+    ):
+        promote.run(make_settings(action="promote"), ctx)
+    assert [r.method for r in live.requests[mark:]] == ["GET"]
+
+
+def test_the_breaker_says_how_long_ago_the_set_was_staged(
+    make_settings: SettingsFactory, ctx: Runtime, at: list[Runtime]
+) -> None:
+    stage.run(make_settings(action="stage"), clock(at, ctx, 0))
+    outcome = promote.run(make_settings(action="promote"), clock(at, ctx, 83))
+    assert any(
+        f"circuit breaker passed: staged 1 min 23 s ago with the same checksum, and staging guild {GUILD_ID} "
+        "still holds it" in line
+        for line in outcome.lines
+    ), outcome.lines
