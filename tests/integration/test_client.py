@@ -40,7 +40,7 @@ from tests.support.discord_fixtures import (
     cmd,
     setup_emulator,
 )
-from tests.support.manual_clock import ManualClock
+from tests.support.run_clock import RunClock
 
 MakeClient = Callable[..., DiscordClient]
 
@@ -91,36 +91,36 @@ def test_context_manager_and_bot_prefix_tolerated(emulator: Emulator) -> None:
 
 def test_route_429_waits_retry_after_then_succeeds(emulator: Emulator, make_client: MakeClient) -> None:
     # The emulator's rate limits and the client's sleep share one hand-moved clock: the wait is an event.
-    clock = ManualClock(real=True)
-    emulator.monotonic = clock
+    clock = RunClock()
+    emulator.rate_clock = clock.now
     emulator.faults.add(Fault.rate_limit(0.2), method="PUT")
-    client = make_client(sleep=clock.sleep)
+    client = make_client(sleep=clock.sleep, clock=clock.now)
     client.overwrite_commands(GUILD_ID, [cmd()])
-    # It waited (retry_after less the time since the answer came, by its own clock), no longer than asked ...
-    assert len(clock.slept) == 1 and 0 < clock.slept[0] <= 0.2
+    # It waited exactly retry_after on the shared clock ...
+    assert clock.slept == pytest.approx(0.2, abs=0.002)
     assert api_requests(emulator) == [("PUT", 429), ("PUT", 200)]  # ... and long enough: no early retry
     assert client.invalid_responses == 1
 
 
 def test_global_429_waits_retry_after_then_succeeds(emulator: Emulator, make_client: MakeClient) -> None:
-    clock = ManualClock(real=True)
-    emulator.monotonic = clock
+    clock = RunClock()
+    emulator.rate_clock = clock.now
     emulator.faults.at(1, Fault.rate_limit(0.25, is_global=True))
-    client = make_client(sleep=clock.sleep)
+    client = make_client(sleep=clock.sleep, clock=clock.now)
     assert client.list_commands(GUILD_ID) == []
-    assert len(clock.slept) == 1 and 0 < clock.slept[0] <= 0.25
+    assert clock.slept == pytest.approx(0.25, abs=0.002)
     assert api_requests(emulator) == [("GET", 429), ("GET", 200)]
 
 
 def test_an_exhausted_bucket_is_waited_out_before_sending() -> None:
-    clock = ManualClock(real=True)
-    with Emulator(bucket_limit=1, bucket_window=0.3, monotonic=clock) as emu:
+    clock = RunClock()
+    with Emulator(bucket_limit=1, bucket_window=0.3, rate_clock=clock.now) as emu:
         setup_emulator(emu)
-        with DiscordClient(TOKEN, APP_ID, emu.url, sleep=clock.sleep) as client:
+        with DiscordClient(TOKEN, APP_ID, emu.url, sleep=clock.sleep, clock=clock.now) as client:
             client.list_commands(GUILD_ID)
-            assert clock.slept == []
+            assert clock.slept == 0
             client.list_commands(GUILD_ID)
-            assert len(clock.slept) == 1 and 0 < clock.slept[0] <= 0.3  # the bucket's window, as its headers said
+            assert clock.slept == pytest.approx(0.3, abs=0.002)  # the bucket's window, as its headers said
             assert [r.status for r in emu.requests] == [200, 200]  # waited instead of earning a 429
 
 

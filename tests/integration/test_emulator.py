@@ -31,7 +31,7 @@ from tests.support.discord_fixtures import (
     guild_path,
     setup_emulator,
 )
-from tests.support.manual_clock import ManualClock
+from tests.support.run_clock import RunClock
 
 
 def errors_of(response: httpx.Response) -> dict[str, Any]:
@@ -407,8 +407,8 @@ def test_daily_creates_expire_after_24_hours() -> None:
 
 
 def test_rate_limit_headers_and_a_real_429_when_the_bucket_is_empty() -> None:
-    clock = ManualClock()  # the bucket's window passes when the test says so, however slow the machine
-    with Emulator(bucket_limit=2, bucket_window=0.4, monotonic=clock) as emu:
+    clock = RunClock()  # the bucket's window passes when the test says so, however slow the machine
+    with Emulator(bucket_limit=2, bucket_window=0.4, rate_clock=clock.now) as emu:
         setup_emulator(emu)
         before = time.time()
         first = api(emu, "GET", guild_path())
@@ -428,14 +428,14 @@ def test_rate_limit_headers_and_a_real_429_when_the_bucket_is_empty() -> None:
         assert limited.headers["retry-after"] == "1" and limited.headers["x-ratelimit-scope"] == "user"
         # Another route (PUT) and another guild have their own buckets.
         assert api(emu, "PUT", guild_path(), json=[]).status_code == 200
-        clock.advance(body["retry_after"] - 0.001)
+        clock.sleep(body["retry_after"] - 0.001)
         assert api(emu, "GET", guild_path()).status_code == 429
-        clock.advance(0.001)
+        clock.sleep(0.001)
         assert api(emu, "GET", guild_path()).status_code == 200
 
 
 def test_global_limit_switch() -> None:
-    with Emulator(global_limit=2, monotonic=ManualClock()) as emu:  # one second lasts until the test moves it
+    with Emulator(global_limit=2, rate_clock=RunClock().now) as emu:  # one second lasts until the test moves it
         setup_emulator(emu)
         assert api(emu, "GET", guild_path()).status_code == 200
         assert api(emu, "GET", global_path()).status_code == 200
@@ -449,28 +449,28 @@ def test_global_limit_switch() -> None:
 
 
 def test_fault_route_429_keeps_the_bucket_shut_for_retry_after(emulator: Emulator) -> None:
-    clock = ManualClock()
-    emulator.monotonic = clock  # the rate limits' clock, moved by hand: no real sub-second wait
+    clock = RunClock()
+    emulator.rate_clock = clock.now  # the rate limits' clock, moved by hand: no real sub-second wait
     emulator.faults.add(Fault.rate_limit(0.3), method="PUT", path=r"/guilds/\d+/commands$")
     assert api(emulator, "GET", guild_path()).status_code == 200  # other method: untouched
     r = api(emulator, "PUT", guild_path(), json=[cmd()])
     assert r.status_code == 429 and r.json()["retry_after"] == 0.3 and r.json()["global"] is False
     assert r.headers["x-ratelimit-remaining"] == "0"
-    clock.advance(0.299)
+    clock.sleep(0.299)
     assert api(emulator, "PUT", guild_path(), json=[cmd()]).status_code == 429  # too early: a real 429
-    clock.advance(0.001)
+    clock.sleep(0.001)
     assert api(emulator, "PUT", guild_path(), json=[cmd()]).status_code == 200
 
 
 def test_fault_global_429_blocks_every_route(emulator: Emulator) -> None:
-    clock = ManualClock()
-    emulator.monotonic = clock
+    clock = RunClock()
+    emulator.rate_clock = clock.now
     emulator.faults.at(1, Fault.rate_limit(0.25, is_global=True))
     r = api(emulator, "GET", guild_path())
     assert r.status_code == 429 and r.json()["global"] is True and r.headers["x-ratelimit-global"] == "true"
-    clock.advance(0.249)
+    clock.sleep(0.249)
     assert api(emulator, "GET", global_path()).status_code == 429
-    clock.advance(0.001)
+    clock.sleep(0.001)
     assert api(emulator, "GET", global_path()).status_code == 200
 
 
