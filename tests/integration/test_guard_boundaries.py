@@ -144,8 +144,8 @@ def test_breaker_staging_age(
         assert "PUT" in [r.method for r in live.requests[mark:]]
         assert len(live.commands(APP_ID)) > 0
     else:
-        # Refused for the reason that holds: too old, or dated in the future beyond the allowed clock skew.
-        why = "in the future of this runner's clock, was not believed" if age < 0 else "older than staging-max-age"
+        # Refused for the reason that holds: too old, or (dated beyond the allowed clock skew) not believed.
+        why = "no successful staging deploy to guild" if age < 0 else "older than staging-max-age"
         with pytest.raises(promote.CircuitOpen, match=why):
             promote.run(settings, later)
         assert live.requests[mark:] == []  # refused before any request

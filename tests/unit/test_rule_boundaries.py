@@ -195,9 +195,9 @@ def test_value_range_at_every_level(level: str, kind: int, limit: int, field: st
 def test_min_equal_to_max_is_valid_and_min_above_max_is_not(level: str) -> None:
     place, where = OPTION_LEVELS[level]
     assert problems(place(option(4, min_value=5, max_value=5))) == []
-    assert problems(place(option(4, min_value=6, max_value=5))) == [("option.value-range", f"{where}.max_value")]
+    assert problems(place(option(4, min_value=6, max_value=5))) == [("option.value-order", f"{where}.max_value")]
     assert problems(place(option(3, min_length=5, max_length=5))) == []
-    assert problems(place(option(3, min_length=6, max_length=5))) == [("option.length-range", f"{where}.max_length")]
+    assert problems(place(option(3, min_length=6, max_length=5))) == [("option.length-order", f"{where}.max_length")]
 
 
 @pytest.mark.parametrize("level", OPTION_LEVELS)
