@@ -23,6 +23,7 @@ from .redaction import Secrets
 from .wording import TERMINAL, Wording
 
 if TYPE_CHECKING:
+    from .commitinfo import Commit
     from .config import Settings
     from .credentials import Credentials
     from .discord.connection import Discord
@@ -77,6 +78,7 @@ class Runtime:
     _aws: AwsSession | None = None
     _parameters: dict[str, dict[str, str]] = field(default_factory=dict)
     _credentials: dict[str, Credentials] = field(default_factory=dict)
+    _commit: Commit | None = None
 
     # ------------------------------------------------------------------ secrets
 
@@ -96,6 +98,15 @@ class Runtime:
         from .commitinfo import commit_sha
 
         return commit_sha(self.environ.get("GITHUB_SHA"))
+
+    def commit(self) -> Commit:
+        """The commit this run deploys and its time (``find_commit``), found once per run: a promote to many
+        guilds records it in every guild's entries, and ``git`` outside Actions costs a process each time."""
+        if self._commit is None:
+            from .commitinfo import find_commit
+
+            self._commit = find_commit(self.environ, self.workspace)
+        return self._commit
 
     # ------------------------------------------------------------------ facts about the environment
 

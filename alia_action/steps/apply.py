@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from ..commands.canonical import checksum as set_checksum
 from ..commands.plan import Plan, Write, build_plan, plan_write, removal_label
 from ..commands.predict import mismatches, predict
-from ..commitinfo import Commit, find_commit
+from ..commitinfo import Commit
 from ..discord.errors import DAILY_CREATE_LIMIT, DiscordError
 from ..durations import format_duration, stamp
 from ..errors import DeployError
@@ -422,7 +422,7 @@ def apply_commands(
         target,
         Plan([]),
         started_at=started_at or ctx.now(),
-        commit=find_commit(ctx.environ, ctx.workspace),
+        commit=ctx.commit(),
         bypass_reason=bypass_reason,
         restored=restored,
         undid=undid,
