@@ -262,9 +262,150 @@ class Records(Generic[Model]):
 
     def warning(self) -> str | None:
         """One line about the last read's skipped lines, or None."""
-        if not self.skipped:
-            return None
-        shown = "; ".join(self.skipped[: self.SHOWN]) + ("; …" if len(self.skipped) > self.SHOWN else "")
-        return (
-            f"{self.file.path.name}: {len(self.skipped)} unreadable line(s) skipped ({shown}); the other lines are used"
-        )
+        return skipped_warning(self.file, self.skipped, self.SHOWN)
+
+
+def skipped_warning(file: JsonLines, skipped: list[str], shown: int) -> str | None:
+    """One line naming a read's skipped lines (the first ``shown`` of them), or None."""
+    if not skipped:
+        return None
+    named = "; ".join(skipped[:shown]) + ("; …" if len(skipped) > shown else "")
+    return f"{file.path.name}: {len(skipped)} unreadable line(s) skipped ({named}); the other lines are used"
+
+
+class GrowingRecords(Generic[Model]):
+    """An append-only file's records (``deployment.log``), parsed once per run and kept current: a read whose
+    file is as last seen (same inode, size and modification time) parses nothing; a file that grew (another
+    run's lines) costs the new bytes only; the run's own appends join the records without a read
+    (:meth:`appended`). Anything else (a file replaced, cut, torn at its end, or past ``max_bytes``, where the
+    read starts mid-file) is read whole again, as :class:`Records` reads it. Which lines are ahead of the clock
+    is decided at every read against its ``now``, as a fresh read would."""
+
+    CHECKED = 4096  # bytes before the known end compared on growth: an append leaves them as they were
+
+    def __init__(self, file: JsonLines, model: type[Model]) -> None:
+        self.file = file
+        self.model = model
+        self.skipped: list[str] = []  # of the last read, oldest first
+        self.full_reads = 0  # whole-file reads (the rest cost a stat, or only the bytes appended since)
+        self._forget()
+
+    def _forget(self) -> None:
+        self._known: tuple[int, int, int, int] | None = None  # (device, inode, size, mtime ns) of the file read
+        self._tail = b""  # the last CHECKED bytes read
+        self._parsed: list[tuple[str, Model | str]] = []  # every line: where, and the record or why skipped
+        self._count = 0  # lines split so far (empty ones included, as numbered_lines counts them)
+        self._latest: datetime | None = None  # the latest time in any record (ahead of the clock or not)
+
+    def forget(self) -> None:
+        """The file changed behind the cache (a line taken back out): the next read reads it whole."""
+        self._forget()
+
+    def read(self, *, now: datetime | None = None) -> list[Model]:
+        """The records, oldest first; lines :func:`parse_record` refuses are in :attr:`skipped`. Raises
+        :class:`JsonLinesError` when the file is not a regular file."""
+        try:
+            info = os.stat(self.file.path)
+        except OSError:
+            info = None
+        if info is None or not self._current(info):
+            self._read_whole(info)
+        latest = now + CLOCK_SKEW if now is not None else None
+        found: list[Model] = []
+        self.skipped = []
+        ahead = latest is not None and self._latest is not None and self._latest > latest
+        for where, item in self._parsed:
+            if isinstance(item, str):
+                self.skipped.append(f"{where}: {item}")
+                continue
+            problem = _ahead(item, latest) if ahead else None
+            if problem is not None:
+                self.skipped.append(f"{where}: {problem}")
+            else:
+                found.append(item)
+        return found
+
+    def _current(self, info: os.stat_result) -> bool:
+        """Whether the records are those of the file ``info`` describes, reading what was appended since."""
+        if self._known is None:
+            return False
+        device, inode, size, mtime = self._known
+        if (info.st_dev, info.st_ino) != (device, inode) or info.st_size < size:
+            return False
+        if info.st_size == size:
+            return info.st_mtime_ns == mtime
+        if info.st_size > self.file.max_bytes:
+            return False
+        try:
+            with open(self.file.path, "rb") as handle:
+                start = max(0, size - len(self._tail))
+                handle.seek(start)
+                if handle.read(size - start) != self._tail:
+                    return False  # rewritten, not appended to
+                added = handle.read(info.st_size - size)
+        except OSError:
+            return False
+        whole = added[: added.rfind(b"\n") + 1]  # a line still being written waits for the next read
+        self._add(whole, (device, inode, size + len(whole), info.st_mtime_ns if whole == added else -1))
+        return True
+
+    def _read_whole(self, info: os.stat_result | None) -> None:
+        self._forget()
+        self.full_reads += 1
+        data, cut = self.file._read()  # raises JsonLinesError for a FIFO, a device, a dangling link
+        self._add(data, None)
+        if cut:  # read from the middle: numbered from the end (as numbered_lines does), never kept
+            count = self._count
+            self._parsed = [(f"line {count - int(w.split()[1]) + 1} from the end", i) for w, i in self._parsed]
+            return
+        if info is not None and len(data) == info.st_size and (not data or data.endswith(b"\n")):
+            self._known = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+    def _add(self, data: bytes, known: tuple[int, int, int, int] | None) -> None:
+        raw = data.split(b"\n")
+        if raw and not raw[-1]:
+            raw.pop()  # the newline ending the last line
+        added = [
+            (f"line {self._count + offset + 1}", parse_record(self.model, line))
+            for offset, line in enumerate(raw)
+            if line.strip()
+        ]
+        self._parsed += added
+        self._count += len(raw)
+        self._latest = max(filter(None, (self._latest, _latest(added))), default=None)
+        self._tail = (self._tail + data)[-self.CHECKED :]
+        self._known = known
+
+    def appended(self, line: bytes, before: os.stat_result, after: os.stat_result) -> None:
+        """This run appended ``line`` (under the file's lock) to the file ``before`` describes, making it the
+        one ``after`` describes: the records follow without a read when ``before`` is the file last read."""
+        known = (before.st_dev, before.st_ino, before.st_size, before.st_mtime_ns)
+        if self._known != known or not line.endswith(b"\n") or after.st_size > self.file.max_bytes:
+            self._forget()  # the next read reads what is there
+            return
+        self._add(line, (after.st_dev, after.st_ino, after.st_size, after.st_mtime_ns))
+
+    def warning(self) -> str | None:
+        """One line about the last read's skipped lines, or None."""
+        return skipped_warning(self.file, self.skipped, Records.SHOWN)
+
+
+def _latest(parsed: list[tuple[str, Any]]) -> datetime | None:
+    times = [
+        value
+        for _where, item in parsed
+        if not isinstance(item, str)
+        for value in item.__dict__.values()
+        if isinstance(value, datetime)
+    ]
+    return max(times, default=None)
+
+
+def _ahead(item: BaseModel, latest: datetime | None) -> str | None:
+    """Why a record parsed without a clock cannot be true at ``latest`` (now plus the clock skew)."""
+    for name, value in item.__dict__.items():
+        if isinstance(value, datetime):
+            problem = _impossible_time(value, name, latest)
+            if problem is not None:
+                return problem
+    return None

@@ -21,7 +21,7 @@ from ..commitinfo import commit_sha
 from ..durations import stamp
 from ..errors import DeployError
 from ..files import UnreadableFile, check_append_target
-from .jsonlines import JsonLines, Records
+from .jsonlines import GrowingRecords, JsonLines
 
 Outcome = Literal["started", "success", "failure", "noop"]
 # A "started" entry without a result is another run's write in progress for this long at most (a run that
@@ -93,7 +93,8 @@ class Ledger(Protocol):
 
 
 class FileLedger:
-    """JSON lines, appended and fsynced; read from the end within :data:`MAX_READ_BYTES`. Lines that cannot be
+    """JSON lines, appended and fsynced; read from the end within :data:`MAX_READ_BYTES`, once per run (then
+    only what other runs append: :class:`~.jsonlines.GrowingRecords`). Lines that cannot be
     read or be true (torn, another tool's, a time without a timezone or ahead of ``now``, a ``git_sha`` that is
     not hex) are skipped, never fatal, and reported once through ``warn`` with their line numbers: a claim dated
     in the future would otherwise block the scope until that date."""
@@ -116,7 +117,7 @@ class FileLedger:
         self._file = JsonLines(
             path, max_bytes=MAX_READ_BYTES, rotate=False, remedy="remove it or point ledger-file at a file"
         )
-        self._reader = Records(self._file, LedgerEntry)
+        self._reader = GrowingRecords(self._file, LedgerEntry)  # read once per run, kept current by appends
 
     def record(self, entry: LedgerEntry) -> None:
         with self.lock():  # the lock every JSON-lines writer takes (re-entrant inside check-then-claim)
@@ -131,7 +132,8 @@ class FileLedger:
             check_append_target(self.path)  # opening a FIFO to append blocks until a reader comes
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
-                start = os.fstat(fd).st_size
+                before = os.fstat(fd)
+                start = before.st_size
                 try:
                     written = 0
                     while written < len(line):
@@ -139,7 +141,9 @@ class FileLedger:
                     os.fsync(fd)
                 except OSError:
                     os.ftruncate(fd, start)  # no half line left behind (a full disk takes part of it)
+                    self._reader.forget()
                     raise
+                self._reader.appended(line, before, os.fstat(fd))  # the run's own line: no read to see it
             finally:
                 os.close(fd)
         except OSError as exc:
@@ -166,6 +170,7 @@ class FileLedger:
                     return False
                 handle.truncate(where[0])
                 os.fsync(handle.fileno())
+                self._reader.forget()
         except OSError:
             return False
         return True
