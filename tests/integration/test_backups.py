@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import boto3
 import pytest
@@ -30,6 +29,7 @@ from alia_action.stores.backups import (
     open_store,
     serialise,
 )
+from tests.support.files_opened import FilesOpened
 from tests.support.oidc_standin import moto_reset, moto_server
 
 REGION = "us-east-1"
@@ -151,31 +151,6 @@ def test_concurrent_saves_in_the_same_millisecond_never_overwrite(tmp_path: Path
     assert len(set(names)) == 8
     assert sorted(store.load(n).commands[0]["description"] for n in names) == [f"v{i}" for i in range(8)]
     assert sorted(os.listdir(tmp_path / document().origin.segment)) == sorted(names)
-
-
-class FilesOpened:
-    """The files below ``root`` that this process opens while recording, seen through Python's audit hooks
-    (every ``open``, ``os.open`` included, raises the ``open`` event): what the store really read."""
-
-    hooked: ClassVar[list[FilesOpened]] = []
-
-    def __init__(self, root: Path) -> None:
-        self.root = str(root)
-        self.paths: list[str] = []
-        if not FilesOpened.hooked:
-            sys.addaudithook(FilesOpened._event)  # a hook cannot be removed: one for the session, idle between
-        FilesOpened.hooked.append(self)
-
-    @staticmethod
-    def _event(event: str, args: tuple[Any, ...]) -> None:
-        if event == "open" and FilesOpened.hooked and isinstance(args[0], str | Path):
-            for recorder in FilesOpened.hooked:
-                if str(args[0]).startswith(recorder.root):
-                    recorder.paths.append(str(args[0]))
-
-    def close(self) -> list[str]:
-        FilesOpened.hooked.remove(self)
-        return self.paths
 
 
 def test_a_scopes_listing_opens_no_file_of_another_scope(tmp_path: Path) -> None:

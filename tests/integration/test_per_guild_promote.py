@@ -19,7 +19,8 @@ from alia_action.outcome import partial_of
 from alia_action.runtime import Runtime
 from alia_action.stores.ledger import FileLedger
 from tests.conftest import SettingsFactory
-from tests.support.discord_fixtures import APP_ID, GUILD_ID
+from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID
+from tests.support.files_opened import FilesOpened
 from tests.support.github_run import GH_TOKEN, Runner, fresh_workspace
 from tests.support.github_standin import GitHubStandIn
 
@@ -166,3 +167,32 @@ def test_deploy_with_a_failing_guild_exits_1_and_its_report_says_why(
     assert names(guilds, A) == ["admin"] and "admin" not in names(guilds, None)
     schema = json.loads((Path(__file__).resolve().parents[2] / "schema" / "report.schema.json").read_text())
     jsonschema.validate(report, schema)
+
+
+def test_a_promote_reads_the_deployment_record_once_however_many_guilds_it_writes(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime, workspace: Path
+) -> None:
+    """Each written guild checks the record (its claim, the create budget, a write that superseded it): the run
+    reads the file once and keeps it current with its own appends, each still fsynced before the next step."""
+    many = [str(1180000000000000500 + i) for i in range(8)]
+    for guild in many:
+        live.add_guild(APP_ID, guild)
+    log = workspace / "deployment.log"
+    for text in ("Tier one", "Tier two"):  # the first deploy to every guild, then one command changed in three
+        write_sets(workspace, admin(*many), {"name": "tier", "description": text, "guilds": many[:3]})
+        assert stage.run(make_settings(action="stage"), ctx).exit_code == 0
+        run = Runtime(workspace=workspace, client_options=dict(FAST))  # a fresh run: nothing read yet
+        recorder = FilesOpened(workspace)
+        try:
+            outcome = promote.run(make_settings(action="promote"), run)
+        finally:
+            recorder.close()
+            run.close()
+        assert outcome.exit_code == 0
+        assert recorder.reads(log) == 1, text  # not once per guild
+    entries = [e for e in FileLedger(log).entries() if e.action == "promote" and e.guild_id in many]
+    for guild in many:
+        outcomes = [e.outcome for e in entries if e.guild_id == guild]
+        assert outcomes == ["started", "success", *(["started", "success"] if guild in many[:3] else ["noop"])]
+    written = [e for e in entries if e.outcome == "success"]
+    assert len(written) == 11 and all(e.backup and (workspace / "command-backups").rglob(e.backup) for e in written)
