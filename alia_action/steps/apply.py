@@ -132,8 +132,7 @@ def claim_scope(
             claim = conflict.claim
             if claim is None or not settings.override_claim:
                 raise ConcurrentDeploy(blocked_message(action, target, conflict, settings.claim_expiry, ctx.wording))
-            took_over, message = claim.run, takeover(conflict, claim)
-            ctx.log(f"warning: {action} to {target.label} {message}")
+            took_over, message = take_over(ctx, action, target, conflict, claim)
         started = Applied(
             target,
             Plan([]),
@@ -158,12 +157,17 @@ def claim_scope(
         )
 
 
-def takeover(conflict: Conflict, claim: LedgerEntry) -> str:
-    """What override-claim overrides: whose claim, started when (with the day: a claim may be days old)."""
-    return (
+def take_over(
+    ctx: Runtime, action: str, target: Scope, conflict: Conflict, claim: LedgerEntry
+) -> tuple[str | None, str]:
+    """Say what override-claim overrides (whose claim, started when: with the day, a claim may be days old);
+    the run taken over and the message, for the record."""
+    message = (
         f"took over the unfinished claim of {conflict.holder()}, started {stamp(claim.time)}: "
         "override-claim is set; if that run is still writing, it fails instead of reporting success"
     )
+    ctx.log(f"warning: {action} to {target.label} {message}")
+    return claim.run, message
 
 
 def close_overridden(
@@ -186,8 +190,7 @@ def close_overridden(
                 expiry=timedelta(seconds=settings.claim_expiry),
             )
         if conflict is not None and conflict.claim is not None:
-            took_over, message = conflict.claim.run, takeover(conflict, conflict.claim)
-            ctx.log(f"warning: {action} to {target.label} {message}")
+            took_over, message = take_over(ctx, action, target, conflict, conflict.claim)
         record(
             settings,
             ctx,
