@@ -272,6 +272,7 @@ def run(mutation: Mutation, python: str) -> tuple[bool, str, float]:
                 "no:randomly",
                 "-n",
                 "0",
+                "--e2e",  # the named tests decide what runs: an e2e file must not be deselected by the fast tier
                 *mutation.tests,
             ],
             cwd=tree,
