@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from alia_action.discord.emulator import Emulator, Fault
-from tests.support.actions_runner import ROOT, StepResult, run_action
-from tests.support.discord_fixtures import APP_ID, GUILD_ID, TOKEN
+from tests.support.actions_runner import ROOT, StepResult, run_on_emulator
+from tests.support.discord_fixtures import APP_ID, GUILD_ID
 
 
 @pytest.fixture
@@ -22,16 +22,7 @@ def ws(tmp_path: Path) -> Path:
 
 
 def step(ws: Path, live: Emulator, action: str, **inputs: str) -> StepResult:
-    given = {
-        "action": action,
-        "bot-token": TOKEN,
-        "application-id": APP_ID,
-        "guild-id": GUILD_ID,
-        "discord-api-url": live.url,
-        "github-token": "",  # the record stays in deployment.log
-        **inputs,
-    }
-    return run_action(ws, given, timeout=60)
+    return run_on_emulator(ws, live.url, action, **inputs)
 
 
 def failed(result: StepResult, action: str) -> str:

@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from alia_action.discord.emulator import CONTROL_PREFIX, Emulator, Fault
-from tests.support.actions_runner import StepResult, run_action
-from tests.support.discord_fixtures import APP_ID, GUILD_ID, TOKEN
+from tests.support.actions_runner import StepResult, run_on_emulator
+from tests.support.discord_fixtures import APP_ID, GUILD_ID
 
 SET: dict[str, dict[str, Any]] = {
     "secret": {"name": "secret", "description": "Only in servers", "dm_permission": False},
@@ -37,17 +37,7 @@ def write_set(ws: Path, commands: dict[str, dict[str, Any]]) -> None:
 
 
 def step(ws: Path, live: Emulator, action: str, **inputs: str) -> StepResult:
-    given = {
-        "action": action,
-        "commands": "commands",
-        "bot-token": TOKEN,
-        "application-id": APP_ID,
-        "guild-id": GUILD_ID,
-        "discord-api-url": live.url,
-        "github-token": "",
-        **inputs,
-    }
-    return run_action(ws, given, timeout=60)
+    return run_on_emulator(ws, live.url, action, **inputs)
 
 
 def live_command(live: Emulator, name: str, guild_id: str | None = None) -> dict[str, Any]:

@@ -17,8 +17,8 @@ import jsonschema
 import pytest
 
 from alia_action.discord.emulator import Emulator
-from tests.support.actions_runner import ROOT, StepResult, run_action
-from tests.support.discord_fixtures import APP_ID, GUILD_ID, TOKEN
+from tests.support.actions_runner import ROOT, StepResult, run_on_emulator
+from tests.support.discord_fixtures import APP_ID, GUILD_ID
 
 GUILD_A, GUILD_B, GUILD_C = "1180000000000000401", "1180000000000000402", "1180000000000000403"
 SCHEMA = json.loads((ROOT / "schema" / "report.schema.json").read_text(encoding="utf-8"))
@@ -40,17 +40,7 @@ def write_sets(workspace: Path, *commands: dict[str, Any]) -> None:
 
 
 def step(workspace: Path, live: Emulator, action: str, **extra: str) -> StepResult:
-    inputs = {
-        "action": action,
-        "commands": "commands",
-        "bot-token": TOKEN,
-        "application-id": APP_ID,
-        "guild-id": GUILD_ID,
-        "discord-api-url": live.url,
-        "github-token": "",  # the record is deployment.log
-        **extra,
-    }
-    return run_action(workspace, inputs, timeout=90)
+    return run_on_emulator(workspace, live.url, action, timeout=90, **extra)
 
 
 def names(live: Emulator, guild: str | None) -> list[str]:

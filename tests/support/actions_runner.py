@@ -126,3 +126,20 @@ def run_action(
         summary_file.read_text(encoding="utf-8"),
         workspace,
     )
+
+
+def run_on_emulator(workspace: Path, api_url: str, action: str, *, timeout: float = 60, **inputs: str) -> StepResult:
+    """The action run as the runner runs it, against an emulator's test application and staging guild with the
+    bot token, the record kept in deployment.log (no GitHub token); ``inputs`` add to or replace those."""
+    from tests.support.discord_fixtures import APP_ID, GUILD_ID, TOKEN
+
+    given = {
+        "action": action,
+        "bot-token": TOKEN,
+        "application-id": APP_ID,
+        "guild-id": GUILD_ID,
+        "discord-api-url": api_url,
+        "github-token": "",
+        **inputs,
+    }
+    return run_action(workspace, given, timeout=timeout)
