@@ -232,7 +232,8 @@ def _emulator(args: argparse.Namespace) -> int:
     import json
 
     from .discord.emulator import is_loopback
-    from .discord.emulator_state import STATE_FILE, reset_state, serve_local
+    from .discord.emulator_state import reset_state, serve_local
+    from .discord.state_file import STATE_FILE
     from .errors import DeployError
 
     state = Path(args.state_file or STATE_FILE)
@@ -301,7 +302,7 @@ def _embedded_default(settings: Settings, args: argparse.Namespace, runtime: Run
     was not given; else against the checksum file, as in a fresh clone. Either way its first line says which.
     """
     from .config import DEFAULT_DISCORD_API_URL
-    from .discord.emulator_state import STATE_FILE
+    from .discord.state_file import STATE_FILE
 
     if (
         workflow.in_actions

@@ -29,7 +29,7 @@ def written_paths(settings: Settings) -> list[str]:
     if not settings.backup_store.lower().startswith("s3://"):
         names.append(settings.backup_store)
     if settings.uses_emulator:  # discord-api-url: emulator keeps its Discord in the workspace
-        from .discord.emulator_state import STATE_FILE
+        from .discord.state_file import STATE_FILE
 
         names.append(STATE_FILE)
     return names

@@ -57,7 +57,8 @@ def open_emulated(
     are recognisable), closed with ``resources``; its state lives in the workspace between runs, like a real
     Discord's."""
     from .emulator import TEST_APPLICATION_ID, TEST_GUILD_ID, TEST_TOKEN
-    from .emulator_state import STATE_FILE, local_discord
+    from .emulator_state import local_discord
+    from .state_file import STATE_FILE
 
     guild = guild_id or TEST_GUILD_ID
     emulator = resources.enter_context(local_discord(workspace / STATE_FILE, guild, log))

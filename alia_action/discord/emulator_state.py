@@ -38,10 +38,9 @@ try:  # advisory locks are a POSIX feature; elsewhere runs are not serialised (o
 except ImportError:  # pragma: no cover - not on Linux or macOS
     fcntl = None  # type: ignore[assignment]
 
-if TYPE_CHECKING:  # the CLI imports STATE_FILE on every run; the emulator itself only when it is used
+if TYPE_CHECKING:  # the emulator itself only when it is used
     from .emulator import Emulator
 
-STATE_FILE = ".discord-emulator.json"
 STATE_FORMAT = 1
 MAX_STATE_BYTES = 64 * 1024 * 1024  # applications x scopes x 110 commands: far below
 ABOUT = "the built-in Discord emulator's state (command-deploy); delete this file to start over"

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from alia_action.discord.emulator import TEST_APPLICATION_ID, TEST_GUILD_ID, TEST_TOKEN, Emulator
-from alia_action.discord.emulator_state import STATE_FILE, load_state, persist, save_state
+from alia_action.discord.emulator_state import load_state, persist, save_state
+from alia_action.discord.state_file import STATE_FILE
 from tests.support.actions_runner import run_action
 from tests.support.cli_process import ROOT, cli, free_port
 

@@ -27,7 +27,7 @@ from alia_action.discord.emulator import (
     TEST_GUILD_ID,
     TEST_TOKEN,
 )
-from alia_action.discord.emulator_state import STATE_FILE
+from alia_action.discord.state_file import STATE_FILE
 from tests.support.cli_process import ROOT, cli, free_port
 from tests.support.fault_tally import RACES
 from tests.support.hostile_tally import TALLY
