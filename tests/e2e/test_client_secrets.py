@@ -10,7 +10,6 @@ exchange stops the run before anything is written.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,14 +25,12 @@ from alia_action.runtime import Runtime
 from tests.support.actions_runner import ROOT, StepResult, run_action
 from tests.support.discord_fixtures import FAST
 from tests.support.oidc_standin import OidcStandIn, moto_reset, moto_server
+from tests.support.two_apps import PROD_APP, STAGING_APP, STAGING_GUILD, assert_each_request_stayed_home, holds_the_set
 
-PROD_APP, STAGING_APP = "1190000000000000101", "1190000000000000202"
-STAGING_GUILD = "1190000000000000303"
 PROD_SECRET, STAGING_SECRET = "pr0dClientSecret-canary-abcdef012", "st4gClientSecret-canary-987654zyx"
 # The applications have bot tokens (every Discord application does), but no test here hands them to the action.
 PROD_BOT, STAGING_BOT = "never-given.production-bot-token", "never-given.staging-bot-token"
 ROLE, REGION = "arn:aws:iam::123456789012:role/deploy", "us-east-1"
-_ROUTE = re.compile(r"/applications/(\d+)(/guilds/(\d+))?/commands")
 
 
 @pytest.fixture
@@ -56,30 +53,6 @@ def workspace(tmp_path: Path, name: str = "workspace") -> Path:
 def exchanges(requests: list[LoggedRequest]) -> list[tuple[str | None, int | None]]:
     """(application, status) of each token exchange, in order."""
     return [(r.caller, r.status) for r in requests if r.path.endswith("/oauth2/token")]
-
-
-def assert_each_bearer_stayed_home(requests: list[LoggedRequest]) -> None:
-    """Every command request carried a Bearer token of the application in its path (the production one only on
-    global routes, the staging one only in the staging guild); every exchange was Basic; no bot token anywhere."""
-    assert requests
-    for request in requests:
-        scheme = request.headers.get("authorization", "").split(" ")[0]
-        if request.path.endswith("/oauth2/token"):
-            assert scheme == "Basic" and request.caller in (PROD_APP, STAGING_APP), request
-            continue
-        match = _ROUTE.search(request.path)
-        assert match is not None, request.path
-        app, guild = match.group(1), match.group(3)
-        assert scheme == "Bearer", f"{request.method} {request.path} sent with {scheme}"
-        assert request.caller == app, f"{request.method} {request.path} sent with the Bearer of {request.caller}"
-        assert (app, guild) in ((PROD_APP, None), (STAGING_APP, STAGING_GUILD)), request.path
-        assert request.status is not None and request.status < 400, f"{request.method} {request.path}"
-
-
-def holds_the_set(emu: Emulator) -> None:
-    assert len(emu.commands(STAGING_APP, STAGING_GUILD)) == 51
-    assert len(emu.commands(PROD_APP, None)) == 50  # without the developmentOnly command
-    assert emu.commands(STAGING_APP, None) == []
 
 
 def assert_secrets_masked_and_kept(step: StepResult, known: tuple[str, ...], bearers: set[str]) -> None:
@@ -137,7 +110,7 @@ def test_stage_and_promote_with_two_client_secrets_and_no_bot_token(apps: Emulat
     assert promoted.outputs["requests"] == "4"  # as with bot tokens
 
     holds_the_set(apps)
-    assert_each_bearer_stayed_home(apps.requests)
+    assert_each_request_stayed_home(apps.requests, scheme="Bearer")
     for step in (staged, promoted):
         environ_seen = step.stdout + step.stderr
         assert PROD_BOT not in environ_seen and STAGING_BOT not in environ_seen
@@ -223,7 +196,7 @@ def test_every_action_works_with_client_secrets(apps: Emulator, tmp_path: Path) 
     restored = run_in(ws, rollback.run, secret_settings(apps, action="rollback", environment="staging"))
     assert restored.exit_code == 0 and restored.outputs["changed"] == "true"
     assert len(apps.commands(STAGING_APP, STAGING_GUILD)) == 51
-    assert_each_bearer_stayed_home(apps.requests)
+    assert_each_request_stayed_home(apps.requests, scheme="Bearer")
 
 
 def test_with_both_credentials_the_secret_is_used_and_that_is_said_once(apps: Emulator, tmp_path: Path) -> None:
@@ -236,7 +209,7 @@ def test_with_both_credentials_the_secret_is_used_and_that_is_said_once(apps: Em
         "(least privilege); the bot token is not sent."
         for env, app in (("staging", STAGING_APP), ("production", PROD_APP))
     ]
-    assert_each_bearer_stayed_home(apps.requests)
+    assert_each_request_stayed_home(apps.requests, scheme="Bearer")
 
 
 # ------------------------------------------------------------------------------------------- Parameter Store
@@ -283,6 +256,6 @@ def test_client_secrets_in_the_original_parameter_store_layout(
     assert promoted.returncode == 0, promoted.stdout + promoted.stderr
     assert "Read CLIENT_SECRET, CLIENT_ID from Parameter Store under /alia-bot/production" in promoted.stdout
     holds_the_set(apps)
-    assert_each_bearer_stayed_home(apps.requests)
+    assert_each_request_stayed_home(apps.requests, scheme="Bearer")
     assert_secrets_masked_and_kept(staged, (STAGING_SECRET,), stage_bearers)
     assert_secrets_masked_and_kept(promoted, (STAGING_SECRET, PROD_SECRET), set(apps.bearer_tokens) - stage_bearers)

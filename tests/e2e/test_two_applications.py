@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ import boto3
 import pytest
 
 from alia_action.config import Settings
-from alia_action.discord.emulator import Emulator, LoggedRequest
+from alia_action.discord.emulator import Emulator
 from alia_action.errors import DeployError, UsageError
 from alia_action.handlers import deploy, detect, health, promote, rollback, stage
 from alia_action.runtime import Runtime
@@ -29,14 +28,13 @@ from tests.support.actions_runner import ROOT, StepResult, run_action
 from tests.support.discord_fixtures import FAST
 from tests.support.github_standin import GitHubStandIn
 from tests.support.oidc_standin import OidcStandIn, moto_reset, moto_server
+from tests.support.two_apps import PROD_APP, STAGING_APP, STAGING_GUILD, assert_each_request_stayed_home, holds_the_set
 
-PROD_APP, PROD_TOKEN = "1190000000000000101", "MTE5MDAwMDAwMDAwMDAwMDEwMQ.prod-bot.production-token-canary"
-STAGING_APP, STAGING_TOKEN = "1190000000000000202", "MTE5MDAwMDAwMDAwMDAwMDIwMg.staging-bot.staging-token-canary"
-STAGING_GUILD = "1190000000000000303"
+PROD_TOKEN = "MTE5MDAwMDAwMDAwMDAwMDEwMQ.prod-bot.production-token-canary"
+STAGING_TOKEN = "MTE5MDAwMDAwMDAwMDAwMDIwMg.staging-bot.staging-token-canary"
 ROLE = "arn:aws:iam::123456789012:role/deploy"
 REGION = "us-east-1"
 ENVIRONMENTS = ("discord-staging", "discord-production")
-_ROUTE = re.compile(r"/applications/(\d+)(/guilds/(\d+))?/commands")
 
 
 @pytest.fixture
@@ -81,25 +79,6 @@ def run_in(ws: Path, handler: Any, settings: Settings) -> Any:
         runtime.close()
 
 
-def assert_each_token_stayed_home(requests: list[LoggedRequest]) -> None:
-    """Every request was sent with the token of the application in its path: the production token only to
-    global routes, the staging token only to the staging guild."""
-    assert requests
-    for request in requests:
-        match = _ROUTE.search(request.path)
-        assert match is not None, request.path
-        app, guild = match.group(1), match.group(3)
-        assert request.caller == app, f"{request.method} {request.path} sent with the token of {request.caller}"
-        assert (app, guild) in ((PROD_APP, None), (STAGING_APP, STAGING_GUILD)), request.path
-        assert request.status is not None and request.status < 400, f"{request.method} {request.path}"
-
-
-def holds_the_set(emu: Emulator) -> None:
-    assert len(emu.commands(STAGING_APP, STAGING_GUILD)) == 51
-    assert len(emu.commands(PROD_APP, None)) == 50  # without the developmentOnly command
-    assert emu.commands(STAGING_APP, None) == []  # the staging bot has no global commands
-
-
 # ------------------------------------------------------------------------------------------- one process
 
 
@@ -109,7 +88,7 @@ def test_stage_then_promote_with_two_bots_in_one_process(two_bots: Emulator, wor
     assert staged.exit_code == promoted.exit_code == 0
     assert any(f"staging guild {STAGING_GUILD}" in line for line in promoted.lines if "circuit breaker passed" in line)
     holds_the_set(two_bots)
-    assert_each_token_stayed_home(two_bots.requests)
+    assert_each_request_stayed_home(two_bots.requests)
     # promote: the breaker's GET of the staging guild (staging bot), then GET, PUT, GET of global commands.
     assert promoted.outputs["requests"] == "4"
     record = (workspace / "deployment.log").read_text()
@@ -120,7 +99,7 @@ def test_deploy_in_one_job_uses_both_bots(two_bots: Emulator, workspace: Path) -
     outcome = run_in(workspace, deploy.run, two_bot_settings(two_bots, action="deploy"))
     assert outcome.exit_code == 0, outcome.lines
     holds_the_set(two_bots)
-    assert_each_token_stayed_home(two_bots.requests)
+    assert_each_request_stayed_home(two_bots.requests)
     # stage GET, PUT, GET; promote GET, PUT, GET (its breaker takes the stage this run just verified).
     assert outcome.outputs["requests"] == "6" and len(two_bots.requests) == 6
     again = run_in(workspace, deploy.run, two_bot_settings(two_bots, action="deploy"))
@@ -138,7 +117,7 @@ def test_rollback_and_health_use_the_bot_of_their_environment(two_bots: Emulator
         assert restored.exit_code == 0 and restored.outputs["changed"] == "true"
     checked = run_in(workspace, health.run, two_bot_settings(two_bots, action="health", environment="staging"))
     assert checked.exit_code == 0
-    assert_each_token_stayed_home(two_bots.requests)
+    assert_each_request_stayed_home(two_bots.requests)
 
 
 def test_the_production_bot_alone_cannot_reach_the_staging_guild(two_bots: Emulator, workspace: Path) -> None:
@@ -194,7 +173,7 @@ def test_stage_and_promote_in_separate_jobs_with_two_bots_meet_through_github_de
     assert promoted.returncode == 0, promoted.stdout + promoted.stderr
     assert "circuit breaker passed" in promoted.stdout
     holds_the_set(two_bots)
-    assert_each_token_stayed_home(two_bots.requests)
+    assert_each_request_stayed_home(two_bots.requests)
     records = [d for e in ENVIRONMENTS for d in gh.deployments_in(e) if d["payload"]["outcome"] == "success"]
     assert sorted(r["payload"]["application_id"] for r in records) == [PROD_APP, STAGING_APP]
     for step in (staged, promoted):
@@ -250,7 +229,7 @@ def test_the_original_parameter_store_layout_with_role_to_assume_only(
     assert "Parameter Store under /alia-bot/staging" in promoted.stdout
     assert "circuit breaker passed" in promoted.stdout
     holds_the_set(two_bots)
-    assert_each_token_stayed_home(two_bots.requests)
+    assert_each_request_stayed_home(two_bots.requests)
     assert_tokens_masked_and_kept(staged, (STAGING_TOKEN,))  # stage never even read the production token
     assert_tokens_masked_and_kept(promoted)
 
@@ -274,7 +253,7 @@ def test_deploy_with_environment_staging_still_promotes_with_the_production_bot(
     outcome = run_in(workspace, deploy.run, two_bot_settings(two_bots, action="deploy", environment="staging"))
     assert outcome.exit_code == 0
     holds_the_set(two_bots)
-    assert_each_token_stayed_home(two_bots.requests)
+    assert_each_request_stayed_home(two_bots.requests)
 
 
 def test_detect_reads_the_live_commands_with_the_bot_of_its_environment(two_bots: Emulator, workspace: Path) -> None:
@@ -285,7 +264,7 @@ def test_detect_reads_the_live_commands_with_the_bot_of_its_environment(two_bots
         assert planned.exit_code == 0 and planned.outputs["changed"] == "false"
         assert two_bots.requests[-1].caller == app
     assert len(two_bots.requests) == mark + 2
-    assert_each_token_stayed_home(two_bots.requests)
+    assert_each_request_stayed_home(two_bots.requests)
 
 
 def test_backups_of_each_environment_are_those_of_its_bot(two_bots: Emulator, workspace: Path) -> None:
