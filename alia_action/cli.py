@@ -331,12 +331,12 @@ def _embedded_default(settings: Settings, args: argparse.Namespace, runtime: Run
             f"plans against the local Discord ({STATE_FILE}, {settings.environment}), what stage and promote "
             f"deployed there; --offline plans against {settings.checksum_file} instead."
         )
-        return settings.model_copy(update={"discord_api_url": "emulator"})
+        return settings.replace(discord_api_url="emulator")
     workflow.log(
         "No Discord credentials (CLIENT_SECRET or BOT_TOKEN, CLIENT_ID) in flags, environment or .env: running "
         "against the built-in Discord emulator. Nothing real is touched; set them to deploy for real."
     )
-    return settings.model_copy(update={"discord_api_url": "emulator"})
+    return settings.replace(discord_api_url="emulator")
 
 
 if __name__ == "__main__":

@@ -8,38 +8,28 @@ names the original system used (``BOT_TOKEN``, ``CLIENT_ID``, ``GUILD_ID``, ``SE
 least-privilege credential. An empty value is the same as no value.
 
 Every problem becomes one line of a :class:`ConfigError` that names the input (callers exit 2).
-Secret values never appear in an error message, in ``repr(settings)`` or in pydantic's error text.
+Secret values never appear in an error message or in ``repr(settings)``.
+
+Settings are a frozen dataclass, not a pydantic model: importing pydantic and building the model's schema cost every
+start-up ~100 ms, and ``detect`` must start within 1.5x of ``python -c "import pydantic"`` (issue 21). Each field is
+declared once, with its parser (:class:`Parse`) and CLI flag (:class:`Cli`); :func:`settings_fields` reads them.
 """
 
-from __future__ import annotations
-
+import dataclasses
 import difflib
 import re
 import unicodedata
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
-
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ModelWrapValidatorHandler,
-    PrivateAttr,
-    SecretStr,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from typing import Annotated, Any, Literal, Self, TypeVar, get_args, get_origin
 
 from .actions import ACTIONS, Action
 from .durations import parse_duration
 from .files import UnreadableFile, read_bounded
+from .secret import SecretStr
 
 Environment = Literal["staging", "production"]
 OutputFormat = Literal["text", "json"]
@@ -402,12 +392,21 @@ def _visible(text: str) -> bool:
     return any(unicodedata.category(char)[0] in "LN" for char in text)
 
 
+T = TypeVar("T")
+
+
 def _optional(parse: Callable[[object], T]) -> Callable[[object], T | None]:
     return lambda value: None if value is None else parse(value)
 
 
-def _secret(field: str) -> BeforeValidator:
-    return BeforeValidator(_optional(partial(parse_secret, field)))
+@dataclass(frozen=True, slots=True)
+class Parse:
+    """A settings field's parser: what a user (string) or a caller (typed value) gave → the field's value, or a
+    ValueError whose message follows the input's name. ``earlier``: it also takes the fields parsed before it (by
+    name; a field that failed is absent), and its default is parsed too, as a template to fill in."""
+
+    parse: Callable[..., Any]
+    earlier: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,6 +417,15 @@ class Cli:
     on: tuple[str, ...]
 
 
+def _secret(name: str) -> Parse:
+    return Parse(_optional(partial(parse_secret, name)))
+
+
+def _parse_ssm_prefix(value: object, earlier: Mapping[str, object]) -> str:
+    # An invalid environment is missing here; its own error is reported, so any stand-in will do.
+    return format_ssm_prefix(parse_text(value), str(earlier.get("environment", "production")))
+
+
 ALL = ("detect", "stage", "promote", "deploy", "rollback", "health", "dashboard", "monitor", "inventory")
 MAX_INVALID_BUDGET = 5_000  # Discord bans an IP at 10,000 invalid answers in 10 minutes (rate-limits.mdx)
 WRITES = ("stage", "promote", "deploy", "rollback")
@@ -425,24 +433,23 @@ CLEANS = (*WRITES, "inventory")  # inventory --clean writes: the write settings 
 CHECKS = ("health", "monitor")
 LISTS = ("backups",)  # the backup listing takes where the backups are, and whose
 
-T = TypeVar("T")
-Text = Annotated[str, BeforeValidator(parse_text)]
-OptionalText = Annotated[str | None, BeforeValidator(_optional(parse_text))]
-Flag = Annotated[bool, BeforeValidator(parse_bool)]
-Duration = Annotated[float, BeforeValidator(parse_positive_duration)]
-Snowflake = Annotated[str | None, BeforeValidator(_optional(parse_snowflake))]
+Text = Annotated[str, Parse(parse_text)]
+OptionalText = Annotated[str | None, Parse(_optional(parse_text))]
+Flag = Annotated[bool, Parse(parse_bool)]
+Duration = Annotated[float, Parse(parse_positive_duration)]
+Snowflake = Annotated[str | None, Parse(_optional(parse_snowflake))]
 
 
-class Settings(BaseModel):
-    """Everything a handler may need, validated. Build it with :meth:`from_action_env` or :meth:`from_cli`."""
+@dataclass(frozen=True, slots=True, init=False)
+class Settings:
+    """Everything a handler may need, validated. Build it with :meth:`from_action_env` or :meth:`from_cli`;
+    ``Settings(**raw)`` parses ``raw`` as the fields' parsers do (a field not given takes its default)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
-
-    action: Annotated[Action, BeforeValidator(partial(parse_choice, choices=ACTIONS))] = "detect"
+    action: Annotated[Action, Parse(partial(parse_choice, choices=ACTIONS))] = "detect"
     commands: Annotated[Text, Cli("command files: a file, a directory or a glob (default: commands)", ALL)] = "commands"
     environment: Annotated[
         Environment,
-        BeforeValidator(partial(parse_choice, choices=ENVIRONMENTS)),
+        Parse(partial(parse_choice, choices=ENVIRONMENTS)),
         Cli("staging (the staging guild) or production (global commands)", ALL + LISTS),
     ] = "production"
     bot_token: Annotated[SecretStr | None, _secret("bot_token")] = None
@@ -460,19 +467,19 @@ class Settings(BaseModel):
     staging_client_secret: Annotated[SecretStr | None, _secret("staging_client_secret")] = None
     discord_api_url: Annotated[
         str,
-        BeforeValidator(parse_discord_api_url),
+        Parse(parse_discord_api_url),
         Cli("Discord API base URL, or 'emulator' for the built-in emulator", ALL),
     ] = DEFAULT_DISCORD_API_URL
     github_token: Annotated[SecretStr | None, _secret("github_token")] = None
     backup_file: Annotated[
         OptionalText, Cli("backup to restore (a name in the backup store; default: the latest)", ("rollback",))
     ] = None
-    backup_store: Annotated[
-        str, BeforeValidator(parse_backup_store), Cli("backup folder or s3://bucket/prefix", ALL + LISTS)
-    ] = "command-backups"
+    backup_store: Annotated[str, Parse(parse_backup_store), Cli("backup folder or s3://bucket/prefix", ALL + LISTS)] = (
+        "command-backups"
+    )
     backup_retention: Annotated[
         int,
-        BeforeValidator(parse_positive_count),
+        Parse(parse_positive_count),
         Cli("backups kept per scope after a successful write (default: 50)", CLEANS),
     ] = 50  # newest backups kept per scope
     staging_max_age: Annotated[
@@ -486,7 +493,7 @@ class Settings(BaseModel):
     ] = False
     max_deletions: Annotated[
         int | None,
-        BeforeValidator(_optional(parse_count)),
+        Parse(_optional(parse_count)),
         Cli("refuse plans and restores removing more commands (default: 0 global, 5 in a guild)", WRITES),
     ] = None
     allow_deletions: Annotated[Flag, Cli("consent to a plan or restore that removes commands", CLEANS)] = False
@@ -503,32 +510,33 @@ class Settings(BaseModel):
     ] = 5.0
     count_deviation_threshold: Annotated[
         float,
-        BeforeValidator(parse_fraction),
+        Parse(parse_fraction),
         Cli("share of missing/extra commands that is unhealthy (default: 20%)", CHECKS),
     ] = 0.2
     check_guilds: Annotated[
         tuple[str, ...],
-        BeforeValidator(parse_snowflakes),
+        Parse(parse_snowflakes),
         Cli("guild IDs to check for commands shadowing global ones", CHECKS),
     ] = ()
     slack_webhook_url: Annotated[SecretStr | None, _secret("slack_webhook_url")] = None
     sentry_dsn: Annotated[SecretStr | None, _secret("sentry_dsn")] = None
-    issue_labels: Annotated[tuple[str, ...], BeforeValidator(parse_labels)] = ("deployment",)
-    ssm_prefix: str = Field(default=DEFAULT_SSM_PREFIX, validate_default=True)  # formatted with environment
-    aws_region: Annotated[str, BeforeValidator(parse_aws_region)] = "us-east-1"
-    role_to_assume: Annotated[str | None, BeforeValidator(_optional(parse_role_arn))] = None
-    role_session_name: Annotated[str, BeforeValidator(parse_role_session_name)] = "command-deploy"
+    issue_labels: Annotated[tuple[str, ...], Parse(parse_labels)] = ("deployment",)
+    # The one parser that needs another field: the environment the template is formatted with.
+    ssm_prefix: Annotated[str, Parse(_parse_ssm_prefix, earlier=True)] = DEFAULT_SSM_PREFIX
+    aws_region: Annotated[str, Parse(parse_aws_region)] = "us-east-1"
+    role_to_assume: Annotated[str | None, Parse(_optional(parse_role_arn))] = None
+    role_session_name: Annotated[str, Parse(parse_role_session_name)] = "command-deploy"
     comment: Flag = True
     force: Annotated[Flag, Cli("restore a backup of another application or scope", ("rollback",))] = False
     steps: Annotated[
         int,
-        BeforeValidator(parse_positive_count),
+        Parse(parse_positive_count),
         Cli("rollback: undo this many recorded deploys (default: 1, the newest not already undone)", ("rollback",)),
     ] = 1
     dry_run: Annotated[Flag, Cli("plan and check, write nothing", WRITES)] = False
     deployment_environment_staging: Text = "discord-staging"
     deployment_environment_production: Text = "discord-production"
-    format: Annotated[OutputFormat, BeforeValidator(partial(parse_choice, choices=FORMATS))] = "text"
+    format: Annotated[OutputFormat, Parse(partial(parse_choice, choices=FORMATS))] = "text"
     interval: Annotated[Duration, Cli("time between checks (default: 5m)", ("monitor",))] = 300.0
     dashboard_window: Annotated[Duration, Cli("how far back the figures reach (default: 30d)", ("dashboard",))] = (
         30 * 86400.0
@@ -556,7 +564,7 @@ class Settings(BaseModel):
     ] = 6 * 3600.0
     invalid_request_budget: Annotated[
         int,
-        BeforeValidator(parse_invalid_budget),
+        Parse(parse_invalid_budget),
         Cli(
             "stop before more 401/403/429 answers than this in 10 minutes (default: 1000; Discord bans at 10,000)", ALL
         ),
@@ -566,43 +574,44 @@ class Settings(BaseModel):
     ] = False
     bypass_reason: Annotated[
         str | None,
-        BeforeValidator(_optional(parse_reason)),
+        Parse(_optional(parse_reason)),
         Cli("why production cannot wait for staging (recorded, shown, sent to Slack)", ("promote",)),
     ] = None
 
-    _ssm_template: str = PrivateAttr(default=DEFAULT_SSM_PREFIX)
+    # ssm-prefix as given, before {environment} was filled in: each environment's credentials have one.
+    _ssm_template: str = dataclasses.field(default=DEFAULT_SSM_PREFIX, repr=False)
 
-    # ssm_prefix is the one parser that needs another field: the environment it is formatted with.
-    @field_validator("ssm_prefix", mode="before")
-    @classmethod
-    def _ssm_prefix(cls, value: object, info: ValidationInfo) -> str:
-        # An invalid environment is missing here; its own error is reported, so any stand-in will do.
-        return format_ssm_prefix(parse_text(value), str(info.data.get("environment", "production")))
+    def __init__(self, **raw: object) -> None:
+        self._assign(_parsed(raw, {}))
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _keep_ssm_template(cls, data: object, handler: ModelWrapValidatorHandler[Settings]) -> Settings:
-        """ssm-prefix as given, before {environment} was filled in: each environment's credentials have one."""
-        settings = handler(data)
-        raw = data.get("ssm_prefix") if isinstance(data, dict) else None
-        if isinstance(raw, str) and raw.strip():
-            settings._ssm_template = raw.strip()
-        return settings
+    def _assign(self, values: Mapping[str, object]) -> None:
+        for name, value in values.items():
+            object.__setattr__(self, name, value)  # frozen: the dataclass's own __setattr__ refuses
+
+    def replace(self, **changes: object) -> Self:
+        """A copy with ``changes`` set as given, not parsed again (callers pass field values, not user input);
+        an unknown name is a TypeError."""
+        unknown = sorted(set(changes) - _field_names())
+        if unknown:
+            raise TypeError(f"not a settings field: {', '.join(unknown)}")
+        copy = object.__new__(type(self))
+        copy._assign({f.name: changes.get(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)})
+        return copy
 
     # -------------------------------------------------------------- constructors
 
     @classmethod
-    def from_action_env(cls, environ: Mapping[str, str]) -> Settings:
+    def from_action_env(cls, environ: Mapping[str, str]) -> Self:
         """From the ``INPUT_*`` variables of a Docker action (hyphenated or underscore form), then the
         plain variables of :data:`ENV_NAMES`. Raises :class:`ConfigError`."""
         raw: dict[str, object] = {}
         labels: dict[str, str] = {}
-        for field in cls.model_fields:
-            name = input_name(field)
-            for key in (f"INPUT_{name.upper()}", f"INPUT_{field.upper()}"):
+        for spec in settings_fields():
+            name = input_name(spec.name)
+            for key in (f"INPUT_{name.upper()}", f"INPUT_{spec.name.upper()}"):
                 value = environ.get(key)
                 if value is not None and value.strip():
-                    raw[field], labels[field] = value, f"input '{name}'"
+                    raw[spec.name], labels[spec.name] = value, f"input '{name}'"
                     break
         cls._fill_from_variables(raw, labels, [(environ, "environment variable {}")])
         return cls._build(raw, labels)
@@ -610,14 +619,14 @@ class Settings(BaseModel):
     @classmethod
     def from_cli(
         cls, args: Mapping[str, object | None], environ: Mapping[str, str], dotenv_path: Path | None = None
-    ) -> Settings:
+    ) -> Self:
         """From CLI flags (keys are field names or input names; ``None`` = not given; unknown keys are
         ignored), then the environment, then the ``.env`` file. Raises :class:`ConfigError`."""
         raw: dict[str, object] = {}
         labels: dict[str, str] = {}
         for key, value in args.items():
             field = key.replace("-", "_").lower()
-            if field not in cls.model_fields or value is None or (isinstance(value, str) and not value.strip()):
+            if field not in _field_names() or value is None or (isinstance(value, str) and not value.strip()):
                 continue
             raw[field], labels[field] = value, f"option '--{input_name(field)}'"
         dotenv = read_dotenv(dotenv_path)
@@ -639,15 +648,12 @@ class Settings(BaseModel):
                     break
 
     @classmethod
-    def _build(cls, raw: dict[str, object], labels: Mapping[str, str]) -> Settings:
+    def _build(cls, raw: dict[str, object], labels: Mapping[str, str]) -> Self:
         if "environment" not in raw:
             # stage targets the staging guild: its Parameter Store prefix is the staging one too.
             raw["environment"] = "staging" if str(raw.get("action", "")).strip().lower() == "stage" else "production"
-        try:
-            settings = cls.model_validate(raw)
-        except ValidationError as exc:
-            secrets = [str(raw[f]).strip() for f in SECRET_FIELDS if isinstance(raw.get(f), str)]
-            raise ConfigError(_problems(exc, labels, secrets)) from None
+        settings = object.__new__(cls)
+        settings._assign(_parsed(raw, labels))
         settings.check_bypass(labels)
         return settings
 
@@ -693,7 +699,7 @@ class Settings(BaseModel):
 def unknown_inputs(environ: Mapping[str, str]) -> list[str]:
     """A warning per ``INPUT_*`` variable that names no input (a typo would otherwise pass without a
     word and leave the input at its default), with the closest input name."""
-    known = {input_name(f) for f in Settings.model_fields}
+    known = {input_name(f) for f in _field_names()}
     warnings: list[str] = []
     for key in sorted(environ):
         if not key.startswith("INPUT_"):
@@ -707,26 +713,77 @@ def unknown_inputs(environ: Mapping[str, str]) -> list[str]:
     return warnings
 
 
-def _problems(exc: ValidationError, labels: Mapping[str, str], secrets: Iterable[str]) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class SettingField:
+    """A field of :class:`Settings` as declared: its type without the markers (``bool`` for a switch), its default,
+    its parser and its CLI flag (None: no flag)."""
+
+    name: str
+    type: object
+    default: object
+    parse: Parse
+    cli: Cli | None
+
+
+@cache
+def settings_fields() -> tuple[SettingField, ...]:
+    """The settings' fields in declaration order (the order problems are reported in)."""
+    out: list[SettingField] = []
+    for declared in dataclasses.fields(Settings):
+        if declared.name.startswith("_"):
+            continue
+        kind, *markers = get_args(declared.type) if get_origin(declared.type) is Annotated else (declared.type,)
+        parse = next((m for m in markers if isinstance(m, Parse)), None)
+        if parse is None:
+            raise TypeError(f"Settings.{declared.name} declares no parser (Parse)")
+        cli = next((m for m in markers if isinstance(m, Cli)), None)
+        out.append(SettingField(declared.name, kind, declared.default, parse, cli))
+    return tuple(out)
+
+
+@cache
+def _field_names() -> frozenset[str]:
+    return frozenset(f.name for f in settings_fields())
+
+
+def _parsed(raw: Mapping[str, object], labels: Mapping[str, str]) -> dict[str, object]:
+    """Each field's value: its parser applied to the raw value, else its default. Every problem, in field order
+    and then the unknown names, is one line of the ConfigError, never echoing a secret given in ``raw``."""
+    values: dict[str, object] = {}
+    problems: list[tuple[str, str]] = []
+    for spec in settings_fields():
+        if spec.name not in raw and not spec.parse.earlier:
+            values[spec.name] = spec.default
+            continue
+        value = raw.get(spec.name, spec.default)
+        try:
+            values[spec.name] = spec.parse.parse(value, values) if spec.parse.earlier else spec.parse.parse(value)
+        except ValueError as exc:
+            problems.append((spec.name, str(exc)))
+    problems += [(name, "is not a known setting") for name in raw if name not in _field_names()]
+    if problems:
+        secrets = [str(raw[f]).strip() for f in SECRET_FIELDS if isinstance(raw.get(f), str)]
+        raise ConfigError(_problems(problems, labels, secrets))
+    template = raw.get("ssm_prefix")
+    values["_ssm_template"] = template.strip() if isinstance(template, str) and template.strip() else DEFAULT_SSM_PREFIX
+    return values
+
+
+def _problems(problems: Iterable[tuple[str, str]], labels: Mapping[str, str], secrets: Sequence[str]) -> list[str]:
     out: list[str] = []
-    for error in exc.errors(include_input=False, include_url=False):
-        field = str(error["loc"][0]) if error["loc"] else ""
-        label = labels.get(field, f"input '{input_name(field)}'" if field else "settings")
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "is not a known setting"
+    for name, message in problems:
         for secret in secrets:
             if len(secret) >= 4:
                 message = message.replace(secret, "***")
+        label = labels.get(name) or f"input '{input_name(name)}'"
         out.append(f"{label} {message}")
     return out
 
 
 def cli_flags(command: str) -> list[tuple[str, bool, str]]:
-    """The flags of a CLI sub-command, from the model: (input name, is a switch, help)."""
-    flags = []
-    for name, field in Settings.model_fields.items():
-        cli = next((m for m in field.metadata if isinstance(m, Cli)), None)
-        if cli is not None and command in cli.on:
-            flags.append((input_name(name), field.annotation is bool, cli.help))
-    return flags
+    """The flags of a CLI sub-command, from the fields: (input name, is a switch, help)."""
+    return [
+        (input_name(spec.name), spec.type is bool, spec.cli.help)
+        for spec in settings_fields()
+        if spec.cli is not None and command in spec.cli.on
+    ]

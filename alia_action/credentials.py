@@ -22,9 +22,8 @@ from typing import TYPE_CHECKING
 from .errors import UsageError
 
 if TYPE_CHECKING:
-    from pydantic import SecretStr
-
     from .config import Settings
+    from .secret import SecretStr
     from .wording import Wording
 
 # prefix, required → the parameters found there (BOT_TOKEN, CLIENT_SECRET, CLIENT_ID, GUILD_ID), each already

@@ -354,4 +354,4 @@ def choose_backup(settings: Settings, ctx: Runtime) -> Settings:
     answer = input("Restore which backup? [number, empty to cancel] ").strip()
     if not answer.isdigit() or not 1 <= int(answer) <= len(listed):
         raise UsageError("rollback cancelled")
-    return settings.model_copy(update={"backup_file": listed[int(answer) - 1].info.name})
+    return settings.replace(backup_file=listed[int(answer) - 1].info.name)

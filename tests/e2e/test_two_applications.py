@@ -123,14 +123,14 @@ def test_rollback_and_health_use_the_bot_of_their_environment(two_bots: Emulator
 def test_the_production_bot_alone_cannot_reach_the_staging_guild(two_bots: Emulator, workspace: Path) -> None:
     """Staging with the production bot (no staging credentials) is refused by Discord: it is not a member."""
     settings = two_bot_settings(two_bots, action="stage", staging_bot_token=None, staging_application_id=None)
-    settings = settings.model_copy(update={"staging_bot_token": None, "staging_application_id": None})
+    settings = settings.replace(staging_bot_token=None, staging_application_id=None)
     with pytest.raises(DeployError, match=r"the application is not in guild .* \(50001\)"):
         run_in(workspace, stage.run, settings)
     assert [r.status for r in two_bots.requests] == [403]
 
 
 def test_a_staging_token_without_its_application_id_is_named(two_bots: Emulator, workspace: Path) -> None:
-    settings = two_bot_settings(two_bots, action="stage").model_copy(update={"staging_application_id": None})
+    settings = two_bot_settings(two_bots, action="stage").replace(staging_application_id=None)
     with pytest.raises(UsageError, match="no application ID for the staging bot: looked in --staging-application-id"):
         run_in(workspace, stage.run, settings)
     assert two_bots.requests == []
@@ -235,7 +235,7 @@ def test_the_original_parameter_store_layout_with_role_to_assume_only(
 
 
 def test_a_missing_staging_guild_is_named_with_where_it_was_looked_for(two_bots: Emulator, workspace: Path) -> None:
-    settings = two_bot_settings(two_bots, action="stage").model_copy(update={"guild_id": None})
+    settings = two_bot_settings(two_bots, action="stage").replace(guild_id=None)
     with pytest.raises(UsageError, match=r"no staging guild: looked in --guild-id, GUILD_ID; set it to the ID"):
         run_in(workspace, stage.run, settings)
 
@@ -289,10 +289,8 @@ def test_a_production_only_run_never_needs_the_staging_credentials(two_bots: Emu
     """health of global commands works even when the staging bot's settings are incomplete (or, with a role that
     may read only the production prefix, unreadable): they are named when staging is used, not before."""
     run_in(workspace, deploy.run, two_bot_settings(two_bots, action="deploy"))
-    broken = two_bot_settings(two_bots, action="health", environment="production").model_copy(
-        update={"staging_application_id": None}
-    )
+    broken = two_bot_settings(two_bots, action="health", environment="production").replace(staging_application_id=None)
     checked = run_in(workspace, health.run, broken)
     assert checked.exit_code == 0 and checked.outputs["health"] == "healthy"
     with pytest.raises(UsageError, match="no application ID for the staging bot"):
-        run_in(workspace, health.run, broken.model_copy(update={"environment": "staging"}))
+        run_in(workspace, health.run, broken.replace(environment="staging"))

@@ -62,7 +62,7 @@ def test_inputs_come_before_parameter_store_and_need_no_aws() -> None:
     s = settings(
         bot_token=PROD_TOKEN, application_id="111", staging_bot_token=STAGING_TOKEN, staging_application_id="222"
     )
-    prod, stage = both(s.model_copy(update={"guild_id": "333"}), None)
+    prod, stage = both(s.replace(guild_id="333"), None)
     assert (prod.application_id, stage.application_id, stage.token, stage.staging_guild) == (
         "111",
         "222",

@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "alia_action.scope",
             "alia_action.actions",
             "alia_action.redaction",
+            "alia_action.secret",
             "alia_action.markdown",
             "alia_action.wording",
         ),
