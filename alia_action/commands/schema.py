@@ -1,90 +1,155 @@
-"""The shape of a command file entry: pydantic models in Discord's wire field names.
+"""The shape of a command file entry: which JSON type each field takes, in Discord's wire field names.
 
-The models only answer "is every field of the right JSON type?". Limits (lengths, counts,
+The shape only answers "is every field of the right JSON type?". Limits (lengths, counts,
 allowed values, which field belongs to which option type) are ``rules.py``'s job, because a
 human message per limit beats a generic validation error, and because the rules must keep
 going over the parts of a command that are well typed when another part is not.
 
-Unknown keys are allowed by the models and reported here. A near miss of a documented key
+Unknown keys are allowed by the shape and reported here. A near miss of a documented key
 (``descripton``, ``dm_permissions``, ``min_value?``) is an error with "did you mean": the author
 meant a field Discord would honour, and sending the set without it would deploy something else.
 Any other unknown key is a warning: it is dropped, never sent and never compared (Discord drops
 it too), so it cannot make every later run plan the same write again.
+
+The types are strict, as Discord reads JSON: ``"true"`` is not a boolean, ``true`` is not an
+integer, ``1.0`` is not an integer. A plain table walked by a plain function, not a validation
+library: ``detect`` imports this module on every run and must start fast (issue 21).
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from .canonical import PROJECT_KEYS
 from .problems import JsonPath, Severity
 
-Localizations = dict[str, str] | None
+# A JSON type's check: None when the value is of that type, else what the message says was expected.
+Check = Callable[[Any], str | None]
 
 
-class _Wire(BaseModel):
-    # strict: "true" is not a boolean and true is not an integer, exactly as Discord sees JSON.
-    # extra="allow": unknown keys are reported by _unknown_key_issues, not as validation failures.
-    # defer_build: processes that import the rules without validating pay nothing for it.
-    model_config = ConfigDict(strict=True, extra="allow", allow_inf_nan=False, defer_build=True)
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
-class Choice(_Wire):
-    name: str
-    name_localizations: Localizations = None
-    # Strict float also takes JSON integers; which one the option needs is a rule.
-    value: str | float
+def _string(value: Any) -> str | None:
+    return None if isinstance(value, str) else "a string"
 
 
-class Option(_Wire):
-    """Any option type (1-11): one model, since the per-type field sets are a rule, not a shape."""
-
-    type: int
-    name: str
-    name_localizations: Localizations = None
-    description: str | None = None  # required-ness is a rule, with a better message than "missing"
-    description_localizations: Localizations = None
-    required: bool | None = None
-    choices: list[Choice] | None = None
-    options: list[Option] | None = None
-    channel_types: list[int] | None = None
-    min_value: float | None = None
-    max_value: float | None = None
-    min_length: int | None = None
-    max_length: int | None = None
-    autocomplete: bool | None = None
-    file_types: list[str] | None = None
+def _integer(value: Any) -> str | None:
+    return None if _is_int(value) else "an integer"
 
 
-class Command(_Wire):
-    """Any command type (1-4), plus the project's own keys ``developmentOnly``, ``renamedFrom`` and ``ownerOnly``."""
+def _boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "true or false"
 
-    id: str | None = None  # a bulk-overwrite item may carry it to keep the command's ID
-    type: int | None = None
-    name: str
-    name_localizations: Localizations = None
-    description: str | None = None
-    description_localizations: Localizations = None
-    options: list[Option] | None = None
-    # Discord documents a decimal string; a number (what discord.py sends) is accepted too: rules warn.
-    default_member_permissions: str | int | None = None
-    dm_permission: bool | None = None
-    default_permission: bool | None = None
-    contexts: list[int] | None = None
-    integration_types: list[int] | None = None
-    nsfw: bool | None = None
-    handler: int | None = None
-    development_only: bool = Field(default=False, alias="developmentOnly")
-    renamed_from: str | None = Field(default=None, alias="renamedFrom")
-    # The original's deployment flag: the bot checks the owner itself; Discord never sees it.
-    owner_only: bool = Field(default=False, alias="ownerOnly")
+
+def _number(value: Any) -> str | None:
+    """An integer or a finite float; an integer too large for a double (past ~1.8e308) is not one: Discord's
+    NUMBER is a double."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "a finite number"
+    if not _is_int(value):
+        return "a number"
+    try:
+        float(value)
+    except OverflowError:
+        return "a number"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ListOf:
+    """A JSON array whose every item has the shape ``item``."""
+
+    item: Shape
+
+
+@dataclass(frozen=True, slots=True)
+class MapOf:
+    """A JSON object whose every value has the shape ``value`` (localizations: locale -> string)."""
+
+    value: Shape
+
+
+@dataclass(frozen=True, slots=True)
+class Nested:
+    """A JSON object of another level of ``LEVELS``, by name (options hold options)."""
+
+    level: str
+
+
+# One JSON type, or a union of them (the value must be one of them), or a container.
+Shape = tuple[Check, ...] | ListOf | MapOf | Nested
+
+STRING: Shape = (_string,)
+INTEGER: Shape = (_integer,)
+BOOLEAN: Shape = (_boolean,)
+NUMBER: Shape = (_number,)
+LOCALIZATIONS = MapOf(STRING)
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    shape: Shape
+    required: bool = False  # absent is an error; so is null
+    nullable: bool = True  # null means "not set" (for a field that is not required)
+
+
+# What each level holds. The order is the order its issues are reported in, whatever the file's order.
+LEVELS: dict[str, dict[str, Field]] = {
+    # Any command type (1-4), plus the project's own keys developmentOnly, renamedFrom and ownerOnly.
+    "command": {
+        "id": Field(STRING),  # a bulk-overwrite item may carry it to keep the command's ID
+        "type": Field(INTEGER),
+        "name": Field(STRING, required=True),
+        "name_localizations": Field(LOCALIZATIONS),
+        "description": Field(STRING),  # required-ness is a rule, with a better message than "missing"
+        "description_localizations": Field(LOCALIZATIONS),
+        "options": Field(ListOf(Nested("option"))),
+        # Discord documents a decimal string; a number (what discord.py sends) is accepted too: rules warn.
+        "default_member_permissions": Field((_string, _integer)),
+        "dm_permission": Field(BOOLEAN),
+        "default_permission": Field(BOOLEAN),
+        "contexts": Field(ListOf(INTEGER)),
+        "integration_types": Field(ListOf(INTEGER)),
+        "nsfw": Field(BOOLEAN),
+        "handler": Field(INTEGER),
+        "developmentOnly": Field(BOOLEAN, nullable=False),
+        "renamedFrom": Field(STRING),
+        # The original's deployment flag: the bot checks the owner itself; Discord never sees it.
+        "ownerOnly": Field(BOOLEAN, nullable=False),
+    },
+    # Any option type (1-11): one level, since the per-type field sets are a rule, not a shape.
+    "option": {
+        "type": Field(INTEGER, required=True),
+        "name": Field(STRING, required=True),
+        "name_localizations": Field(LOCALIZATIONS),
+        "description": Field(STRING),
+        "description_localizations": Field(LOCALIZATIONS),
+        "required": Field(BOOLEAN),
+        "choices": Field(ListOf(Nested("choice"))),
+        "options": Field(ListOf(Nested("option"))),
+        "channel_types": Field(ListOf(INTEGER)),
+        "min_value": Field(NUMBER),
+        "max_value": Field(NUMBER),
+        "min_length": Field(INTEGER),
+        "max_length": Field(INTEGER),
+        "autocomplete": Field(BOOLEAN),
+        "file_types": Field(ListOf(STRING)),
+    },
+    "choice": {
+        "name": Field(STRING, required=True),
+        "name_localizations": Field(LOCALIZATIONS),
+        # A string or any number; which one the option needs is a rule.
+        "value": Field((_string, _number), required=True),
+    },
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,84 +162,63 @@ class SchemaIssue:
     message: str
 
 
-def _keys(model: type[BaseModel]) -> frozenset[str]:
-    return frozenset(field.alias or name for name, field in model.model_fields.items())
-
-
 @cache
 def known_keys() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """Wire keys of (command, option, choice); the command's include the tool's own keys."""
-    return _keys(Command) | PROJECT_KEYS, _keys(Option), _keys(Choice)
+    return frozenset(LEVELS["command"]) | PROJECT_KEYS, frozenset(LEVELS["option"]), frozenset(LEVELS["choice"])
 
 
 # Keys Discord puts in its responses: harmless in a file exported from GET, but not definitions.
 _RESPONSE_KEYS = frozenset({"application_id", "version", "guild_id", "name_localized", "description_localized"})
-
-_EXPECTED = {
-    "string_type": "a string",
-    "int_type": "an integer",
-    "bool_type": "true or false",
-    "float_type": "a number",
-    "finite_number": "a finite number",
-    "dict_type": "an object",
-    "list_type": "an array",
-    "model_type": "an object",
-    "model_attributes_type": "an object",
-}
 
 _NUMERIC = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def check_schema(data: Mapping[str, Any]) -> list[SchemaIssue]:
     """Type errors (``schema.type``, ``schema.required``) and unknown keys (``schema.unknown-key``)."""
-    return _type_issues(data) + _unknown_key_issues(data)
-
-
-def _type_issues(data: Mapping[str, Any]) -> list[SchemaIssue]:
-    try:
-        Command.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_input=False)
-    else:
-        return []
-    # A union reports one error per member at the same place: merge them into one issue.
-    by_path: dict[JsonPath, list[str]] = {}
-    for error in errors:
-        missing = error["type"] == "missing"
-        path = _json_path(data, error["loc"], missing)
-        by_path.setdefault(path, []).append("missing" if missing else error["type"])
     issues: list[SchemaIssue] = []
-    for path, kinds in by_path.items():
-        label = _label(path)
-        if "missing" in kinds:
-            issues.append(SchemaIssue("error", "schema.required", path, f"{label} is required"))
-            continue
-        expected = " or ".join(dict.fromkeys(_EXPECTED.get(k, k.replace("_", " ")) for k in kinds))
-        value = _value_at(data, path)
-        message = f"{label} must be {expected}, found {describe(value)}"
-        issues.append(SchemaIssue("error", "schema.type", path, message + _hint(path, expected, value)))
-    return issues
+    _check_object("command", data, (), issues)
+    return issues + _unknown_key_issues(data)
 
 
-def _json_path(data: Any, loc: tuple[int | str, ...], missing: bool) -> JsonPath:
-    """pydantic's ``loc`` minus the union member tags (``str``, ``float``) it inserts."""
-    path: list[str | int] = []
-    current = data
-    for index, part in enumerate(loc):
-        last = index == len(loc) - 1
-        if isinstance(current, Mapping) and isinstance(part, str) and (part in current or (missing and last)):
-            path.append(part)
-            current = current.get(part)
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
-            path.append(part)
-            current = current[part]
-    return tuple(path)
+def _check_object(level: str, obj: Mapping[str, Any], path: JsonPath, out: list[SchemaIssue]) -> None:
+    for key, field in LEVELS[level].items():
+        here = (*path, key)
+        if key not in obj:
+            if field.required:
+                out.append(SchemaIssue("error", "schema.required", here, f"{_label(here)} is required"))
+        elif not (obj[key] is None and field.nullable and not field.required):
+            _check_value(field.shape, obj[key], here, out)
 
 
-def _value_at(data: Any, path: JsonPath) -> Any:
-    for part in path:
-        data = data[part]
-    return data
+def _check_value(shape: Shape, value: Any, path: JsonPath, out: list[SchemaIssue]) -> None:
+    if isinstance(shape, ListOf):
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                _check_value(shape.item, item, (*path, index), out)
+            return
+        expected = "an array"
+    elif isinstance(shape, MapOf):
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                _check_value(shape.value, item, (*path, key), out)
+            return
+        expected = "an object"
+    elif isinstance(shape, Nested):
+        if isinstance(value, Mapping):
+            _check_object(shape.level, value, path, out)
+            return
+        expected = "an object"
+    else:
+        misses: list[str] = []
+        for check in shape:
+            miss = check(value)
+            if miss is None:
+                return
+            misses.append(miss)
+        expected = " or ".join(misses)
+    message = f"{_label(path)} must be {expected}, found {describe(value)}"
+    out.append(SchemaIssue("error", "schema.type", path, message + _hint(expected, value)))
 
 
 def _label(path: JsonPath) -> str:
@@ -187,17 +231,13 @@ def _label(path: JsonPath) -> str:
     return str(path[-1])
 
 
-def _hint(path: JsonPath, expected: str, value: Any) -> str:
+def _hint(expected: str, value: Any) -> str:
     if isinstance(value, str):
         if expected == "true or false" and value in ("true", "false"):
             return f"; write {value} without quotes"
         if ("integer" in expected or "number" in expected) and _NUMERIC.fullmatch(value):
             return f"; write {value} without quotes"
     return ""
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def safe_str(value: int | float) -> str:

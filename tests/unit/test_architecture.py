@@ -7,6 +7,8 @@ an import that only runs late is still a dependency a reader has to know about.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 from typing import get_args
 
@@ -207,3 +209,36 @@ def test_the_action_literal_names_exactly_the_registry() -> None:
     assert get_args(Action) == ACTIONS == tuple(REGISTRY)
     for spec in REGISTRY.values():
         assert (PACKAGE / "handlers" / f"{spec.name}.py").is_file()
+
+
+DOMAIN = sorted(name for name in PATHS if layer_of(name) == "domain")
+
+
+def outside_imports(path: Path) -> set[str]:
+    """Top-level packages ``path`` imports that are neither the standard library nor alia_action."""
+    tops: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            tops.update(a.name.partition(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            tops.add((node.module or "").partition(".")[0])
+    return {top for top in tops if top not in sys.stdlib_module_names and top != "alia_action"}
+
+
+def test_the_domain_imports_only_the_standard_library() -> None:
+    # Pure and fast to start: `detect` loads the domain on every run, and pydantic alone costs ~60 ms (issue 21).
+    assert {"alia_action.commands.schema", "alia_action.commands.rules"} <= set(DOMAIN)
+    found = {name: sorted(outside) for name in DOMAIN if (outside := outside_imports(PATHS[name]))}
+    assert not found, found
+
+
+def test_loading_the_domain_loads_no_third_party_module() -> None:
+    # The static test above reads each file; this one also sees what the domain pulls in through its imports.
+    code = (
+        "import importlib, sys; before = set(sys.modules); "
+        f"[importlib.import_module(m) for m in {DOMAIN!r}]; "
+        "tops = {m.partition('.')[0] for m in set(sys.modules) - before}; "
+        "print(sorted(t for t in tops if t not in sys.stdlib_module_names and t != 'alia_action'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PACKAGE.parent)
+    assert out.stdout.strip() == "[]"
