@@ -16,7 +16,6 @@ declared once, with its parser (:class:`Parse`) and CLI flag (:class:`Cli`); :fu
 """
 
 import dataclasses
-import difflib
 import re
 import unicodedata
 import urllib.parse
@@ -128,6 +127,8 @@ def parse_choice(value: object, choices: Sequence[str]) -> str:
     message = f"must be one of {', '.join(choices)}; got {_show(value)}"
     if len(word) > _SHOWN_CHARS:  # no suggestion for a pasted page: matching it would only cost time
         raise ValueError(message)
+    import difflib  # only for a wrong value: it costs every start-up ~1 ms
+
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6) or [
         c for c in choices if word and c.startswith(word)
     ]
@@ -708,6 +709,8 @@ def unknown_inputs(environ: Mapping[str, str]) -> list[str]:
         if name in known:
             continue
         message = f"input '{name}' is not an input of this action and was ignored"
+        import difflib  # only for an unknown name
+
         close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
         warnings.append(message + (f" — did you mean '{close[0]}'?" if close else ""))
     return warnings

@@ -5,7 +5,6 @@ GitHub, Slack, Sentry) redacts through the same registry, so a secret learnt lat
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import threading
@@ -53,6 +52,8 @@ class Secrets:
         if not pieces:
             return
         variants = set(pieces)
+        import html  # here: only a run with a secret needs it (detect's start-up, issue 21)
+
         for piece in pieces:  # the forms a secret takes inside JSON bodies, URLs, HTML and Markdown
             variants.add(json.dumps(piece)[1:-1])
             variants.add(urllib.parse.quote(piece, safe=""))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -46,6 +45,8 @@ def execute(settings: Settings, ctx: Runtime, workflow: Workflow, *, fmt: Format
         message = f"internal error in {settings.action}: {type(exc).__name__}: {exc}"
         workflow.error(message)
         with workflow.group("Traceback (please attach to a bug report)"):
+            import traceback  # only for an internal error: it costs every start-up ~1 ms
+
             workflow.log(traceback.format_exc(), untrusted=True)
         crashed = Outcome(settings.action, exit_code=EXIT_FAILED, report=failed_report(settings.action, None, message))
         keep_report(settings, ctx, workflow, crashed)

@@ -9,7 +9,7 @@ PyGithub, httpx) are imported inside the builders, so ``detect`` without credent
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -71,7 +71,7 @@ class Runtime:
     client_options: dict[str, Any] = field(default_factory=dict)  # DiscordClient tuning (retries, timeouts)
     github_options: Options | None = None  # PyGithub tuning (tests pass faster values)
     resources: ExitStack = field(default_factory=ExitStack)
-    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])  # ties a result to its "started" entry
+    run_id: str = field(default_factory=lambda: os.urandom(8).hex())  # ties a result to its "started" entry
     _connections: dict[str, Discord] = field(default_factory=dict)
     _ledgers: dict[Path, Ledger] = field(default_factory=dict)
     _backups: dict[str, BackupStore] = field(default_factory=dict)

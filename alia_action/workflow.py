@@ -30,12 +30,14 @@ import os
 import re
 import sys
 import threading
-import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Literal, TextIO
+from typing import TYPE_CHECKING, Literal, TextIO
 
 from .redaction import Secrets
+
+if TYPE_CHECKING:
+    from uuid import UUID
 
 Severity = Literal["error", "warning", "notice"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "notice")
@@ -85,6 +87,12 @@ def neutralise(text: str) -> str:
 
 def _could_be_command(text: str) -> bool:
     return "::" in text or "##[" in text
+
+
+def _uuid4() -> UUID:
+    import uuid  # here, not at the top: only runs in Actions need one, and importing it costs every start ~2 ms
+
+    return uuid.uuid4()
 
 
 class Workflow:
@@ -305,7 +313,7 @@ class Workflow:
     @staticmethod
     def _delimiter(value: str) -> str:
         while True:
-            delimiter = f"ghadelimiter_{uuid.uuid4()}"
+            delimiter = f"ghadelimiter_{_uuid4()}"
             if delimiter not in value:
                 return delimiter
 
@@ -357,7 +365,7 @@ class Workflow:
         if not self.in_actions or not _could_be_command(body):
             self._write(stream, body)
             return
-        token = uuid.uuid4().hex
+        token = _uuid4().hex
         with self._lock:
             self._write(stream, f"::stop-commands::{token}")
             self._write(stream, body)

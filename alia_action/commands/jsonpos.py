@@ -8,6 +8,7 @@ nesting deep enough to exhaust the stack.
 
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_right
 from json import JSONDecodeError
@@ -160,3 +161,41 @@ def parse(text: str, *, max_depth: int = MAX_DEPTH) -> tuple[Any, dict[JsonPath,
     if end != len(text):
         raise reader.fail("unexpected data after the JSON value", end)
     return value, reader.lines
+
+
+def loads(text: str, *, max_depth: int = MAX_DEPTH) -> Any:
+    """The value of ``text`` alone, as :func:`parse` gives it: read by the json module's C reader when the text
+    holds nothing :func:`parse` refuses (a duplicate key, NaN or Infinity, nesting past ``max_depth``), else by
+    :func:`parse`, whose JsonError names the line. About 25 times faster: the lines are read only when a problem
+    needs one (detect's start-up, issue 21)."""
+    try:
+        value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        return parse(text, max_depth=max_depth)[0]
+    if _depth(value) > max_depth:
+        return parse(text, max_depth=max_depth)[0]
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise ValueError("duplicate key")  # parse() says which, and where
+    return result
+
+
+def _refuse_constant(word: str) -> Any:
+    raise ValueError(f"{word} is not JSON")  # NaN, Infinity, -Infinity: parse() says where
+
+
+def _depth(value: Any) -> int:
+    """How many objects and arrays deep ``value`` nests (a bare string is 0, ``[]`` is 1)."""
+    deepest, level, pending = 0, [value], 1
+    while level:
+        containers = [v for v in level if isinstance(v, dict | list)]
+        if not containers:
+            break
+        deepest = pending
+        level = [child for c in containers for child in (c.values() if isinstance(c, dict) else c)]
+        pending += 1
+    return deepest

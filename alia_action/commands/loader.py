@@ -7,7 +7,7 @@ overwrite, as ``commands.map(c => c.data.toJSON())`` prints it in a discord.js p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,7 @@ class SourceCommand:
     data: dict[str, Any]
     file: str
     index: int | None = None  # position in the file's array; None when the file holds one object
-    lines: dict[JsonPath, int] = field(default_factory=dict)
+    lines: Mapping[JsonPath, int] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -57,6 +57,47 @@ class SourceCommand:
                 return self.lines[parts]
             parts = parts[:-1]
         return self.lines.get((), 1)
+
+
+class _FileLines:
+    """The line of every value in one file, split by array item; read (by jsonpos) on the first look-up, since
+    only a command with a problem needs one and most runs have none (detect's start-up, issue 21)."""
+
+    __slots__ = ("_array", "_by_item", "_text")
+
+    def __init__(self, text: str, array: bool) -> None:
+        self._text = text
+        self._array = array
+        self._by_item: dict[int | None, dict[JsonPath, int]] | None = None
+
+    def item(self, index: int | None) -> dict[JsonPath, int]:
+        if self._by_item is None:
+            self._by_item = {}
+            for path, line in jsonpos.parse(self._text)[1].items():
+                if not self._array:
+                    self._by_item.setdefault(None, {})[path] = line
+                elif path:  # per item, paths relative to that item
+                    self._by_item.setdefault(int(path[0]), {})[path[1:]] = line
+        return self._by_item.get(index, {})
+
+
+class _ItemLines(Mapping[JsonPath, int]):
+    """One command's lines, a view of its file's table."""
+
+    __slots__ = ("_file", "_index")
+
+    def __init__(self, file: _FileLines, index: int | None) -> None:
+        self._file = file
+        self._index = index
+
+    def __getitem__(self, path: JsonPath) -> int:
+        return self._file.item(self._index)[path]
+
+    def __iter__(self) -> Iterator[JsonPath]:
+        return iter(self._file.item(self._index))
+
+    def __len__(self) -> int:
+        return len(self._file.item(self._index))
 
 
 @dataclass(slots=True)
@@ -100,7 +141,7 @@ def parse_command_file(file: str, raw: bytes) -> FileResult:
     if not text.strip():
         return _error(file, 1, "file.empty", "file is empty: expected a command object or an array of them")
     try:
-        value, lines = jsonpos.parse(text)
+        value = jsonpos.loads(text)
     except jsonpos.JsonError as exc:
         problems.append(Problem("error", "file.json", f"invalid JSON: {exc.reason}", file, exc.line))
         return FileResult([], problems)
@@ -114,17 +155,10 @@ def parse_command_file(file: str, raw: bytes) -> FileResult:
     else:
         return _error(file, 1, "file.shape", f"expected a command object or an array of them, found {json_kind(value)}")
 
-    # Split the line table once per file: per item, paths relative to that item.
-    by_item: dict[int | None, dict[JsonPath, int]] = {}
-    for path, line in lines.items():
-        if isinstance(value, dict):
-            by_item.setdefault(None, {})[path] = line
-        elif path:
-            by_item.setdefault(int(path[0]), {})[path[1:]] = line
+    lines = _FileLines(text, array=isinstance(value, list))
 
     commands: list[SourceCommand] = []
     for index, entry in entries:
-        prefix: JsonPath = () if index is None else (index,)
         if not isinstance(entry, dict):
             problems.append(
                 Problem(
@@ -132,11 +166,11 @@ def parse_command_file(file: str, raw: bytes) -> FileResult:
                     "file.shape",
                     f"array item {index} is {json_kind(entry)}, expected a command object",
                     file,
-                    lines.get(prefix, 1),
+                    lines.item(index).get((), 1),  # the item's own line
                 )
             )
             continue
-        commands.append(SourceCommand(entry, file, index, by_item.get(index, {})))
+        commands.append(SourceCommand(entry, file, index, _ItemLines(lines, index)))
     return FileResult(commands, problems)
 
 

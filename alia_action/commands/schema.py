@@ -18,7 +18,6 @@ library: ``detect`` imports this module on every run and must start fast (issue 
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -327,5 +326,7 @@ def suggest_key(key: str, known: frozenset[str]) -> str | None:
     for candidate in sorted(known):
         if _squash(candidate) == _squash(key):
             return candidate
+    import difflib  # only for an unknown key: it costs every start-up ~1 ms
+
     close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.8)
     return close[0] if close else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -39,14 +40,21 @@ def test_reader_keeps_the_line_of_every_key_and_item() -> None:
         ('{"a": 1 "b": 2}', "expected ',' or '}' after a property", 1),
         ('{"a": "x\ny"}', "invalid control character", 1),
         ("[" * 100 + "]" * 100, "nested deeper than 64 levels", 1),
+        ("[" * 64 + "]" * 64, "", 0),  # at the limit
+        ("[" * 65 + "]" * 65, "nested deeper than 64 levels", 1),  # one past it
+        ('{"a": {"b": [' + "[" * 62 + "]" * 62 + "]}}", "nested deeper than 64 levels", 1),  # objects count too
+        ("[1, -Infinity]", "expected a JSON value", 1),
     ],
 )
-def test_reader_refuses_malformed_json(text: str, reason: str, line: int) -> None:
+@pytest.mark.parametrize("read", [lambda text: jsonpos.parse(text)[0], jsonpos.loads], ids=["parse", "loads"])
+def test_reader_refuses_malformed_json(read: Callable[[str], object], text: str, reason: str, line: int) -> None:
+    """parse (with lines) and loads (the json module's C reader first) accept and refuse the same texts, with the
+    same reason and line."""
     if not line:
-        assert jsonpos.parse(text)[0] == json.loads(text)
+        assert read(text) == json.loads(text)
         return
     with pytest.raises(jsonpos.JsonError) as caught:
-        jsonpos.parse(text)
+        read(text)
     assert reason in caught.value.reason
     assert caught.value.line == line
 
@@ -54,6 +62,19 @@ def test_reader_refuses_malformed_json(text: str, reason: str, line: int) -> Non
 def test_reader_agrees_with_the_json_module_on_values() -> None:
     text = '{"s": "é\\u00e9\\n", "i": -12, "f": 1.5e3, "b": [true, false, null], "o": {}}'
     assert jsonpos.parse(text)[0] == json.loads(text)
+
+
+def test_lines_are_read_when_asked_for_and_name_the_right_item() -> None:
+    """The line table is read on the first look-up (most runs need none); each command's paths are its own."""
+    text = (
+        '[\n  {"name": "a",\n   "description": "x"},\n  7,\n  {"name": "b",\n   "options": [\n     {"name": "o"}]}\n]'
+    )
+    result = parse_command_file("two.json", text.encode())
+    first, second = result.commands
+    assert (first.line_at(()), first.line_at(("description",)), first.line_at(("nope", 3))) == (2, 3, 2)
+    assert (second.index, second.line_at(()), second.line_at(("options", 0, "name"))) == (2, 5, 7)
+    assert dict(second.lines) == {(): 5, ("name",): 5, ("options",): 6, ("options", 0): 7, ("options", 0, "name"): 7}
+    assert [(p.rule, p.line) for p in result.problems] == [("file.shape", 4)]  # the number 7, on its own line
 
 
 def test_one_object_and_an_array_are_both_command_files() -> None:
@@ -179,6 +200,7 @@ def test_any_bytes_load_or_fail_cleanly(raw: bytes) -> None:
 def test_the_reader_agrees_with_json_on_any_value(value: object, indent: int | None) -> None:
     text = json.dumps(value, indent=indent)
     assert jsonpos.parse(text)[0] == json.loads(text)
+    assert repr(jsonpos.loads(text)) == repr(jsonpos.parse(text)[0])  # repr: 1 and 1.0 differ
 
 
 @settings(max_examples=examples(200), deadline=None)
