@@ -53,6 +53,24 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(self, message)
 
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        # argparse asks shutil for the width on every add_argument; importing shutil (and with it bz2 and lzma)
+        # cost each start ~2 ms. The same width, as shutil.get_terminal_size works it out.
+        return argparse.HelpFormatter(prog=self.prog, width=_terminal_columns() - 2)  # no parser sets another
+
+
+def _terminal_columns() -> int:
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The CLI's parser. ``only``: the sub-command being run gets its flags and the others only their names and

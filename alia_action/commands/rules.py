@@ -63,6 +63,7 @@ _SCRIPT_RANGES = (
 )  # fmt: skip
 # The apostrophe allowed is U+02BC (a letter, Lm); the ASCII ' is refused (discord-api-docs issue 7371).
 _NAME_PUNCTUATION = frozenset("-_")
+_PLAIN_NAME = re.compile(rf"[-_a-z0-9]{{1,{NAME_MAX}}}")  # a subset of the pattern below: valid as it stands
 
 # Fields each option type may carry beyond the common ones (type, name, description, their
 # localizations, required).
@@ -138,6 +139,8 @@ def slash_name_errors(name: str, label: str = "name") -> list[tuple[str, str]]:
     ``^[-_\\u02BC\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$``, and a character that has a lowercase
     form must be lowercase (uncased scripts such as Japanese pass).
     """
+    if _PLAIN_NAME.fullmatch(name):  # most names: nothing to say, without a look at each character
+        return []
     errors = _length_errors(name, label)
     bad = list(dict.fromkeys(char for char in name if not _char_allowed(char)))
     if bad:
