@@ -49,6 +49,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+WORKERS_PER_CORE = 3
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: three workers per core. Most of the suite's wall time is waiting, not computing (loopback
+    servers, retries that honour Discord's and GitHub's Retry-After): on 2 cores the fast tier (3,864 tests) took
+    248 s with 2 workers, 146 s with 4, 123 s with 6, for about the same CPU time."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return WORKERS_PER_CORE * cores
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "e2e: under tests/e2e; runs only with --e2e")
