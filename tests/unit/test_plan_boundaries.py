@@ -125,6 +125,23 @@ def test_a_choice_changed_in_any_position_is_that_change(index: int, field: str,
     ]
 
 
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_a_choice_s_localized_name_added_changed_or_removed_is_that_change(index: int) -> None:
+    # A survivor of mutmut over canonical.py: dropping choices' name_localizations from the comparison passed
+    # every test, so a translated choice would never have been deployed.
+    localized = copy.deepcopy(CHOICES)
+    localized[index]["name_localizations"] = {"de": "Farbe"}
+    path = f"options[3].choices[{index}].name_localizations"
+    assert changes(with_choices(localized), with_choices(CHOICES)) == [(path, MISSING, {"de": "Farbe"})]
+    assert changes(with_choices(CHOICES), with_choices(localized)) == [(path, {"de": "Farbe"}, MISSING)]
+    retranslated = copy.deepcopy(localized)
+    retranslated[index]["name_localizations"] = {"de": "Tinte"}
+    assert changes(with_choices(retranslated), with_choices(localized)) == [(f"{path}.de", "Farbe", "Tinte")]
+    same_as_name = copy.deepcopy(CHOICES)
+    same_as_name[index]["name_localizations"] = {"de": CHOICES[index]["name"]}  # Discord drops it: no change
+    assert changes(with_choices(same_as_name), with_choices(CHOICES)) == []
+
+
 def test_choices_reordered_are_a_change_users_see() -> None:
     # Discord shows choices in the order given (AC:330): a new order is a change to deploy.
     reordered = [CHOICES[2], CHOICES[0], CHOICES[1]]
