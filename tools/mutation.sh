@@ -6,7 +6,8 @@
 #
 #   bash tools/mutation.sh                                  # CI's set: the guards and the circuit breaker, where a
 #                                                           #   bug lets a write through (about 10 min on 2 cores)
-#   bash tools/mutation.sh --all                            # every module mutmut is configured for (about an hour)
+#   bash tools/mutation.sh --all                            # every module mutmut is configured for (7,651 mutants:
+#                                                           #   hours on 2 cores)
 #   bash tools/mutation.sh 'alia_action.steps.guards.*'     # one module's mutants (names as mutmut prints them)
 #   .venv/bin/mutmut show alia_action.steps.guards.x_deletion_limit__mutmut_3   # one mutant's diff (after a run)
 set -euo pipefail
