@@ -169,3 +169,68 @@ def test_checksum_is_stable_under_order_on_any_json(commands: list[dict[str, Any
     rnd.shuffle(shuffled)
     assert checksum(shuffled) == checksum(commands)
     assert canonical_set(canonical_set(commands)) == canonical_set(commands)
+
+
+# A set written out with its canonical text: every field kind, an unsorted set, a localization equal to its default
+# (dropped), non-ASCII text, a global-only field, and a MESSAGE-less USER command without a description.
+PINNED_SET: list[dict[str, Any]] = [
+    {
+        "name": "zeichnen",
+        "description": "Male etwas",
+        "name_localizations": {"de": "malen", "fr": "dessiner"},
+        "contexts": [2, 0],
+        "integration_types": [1, 0],
+        "dm_permission": False,
+        "options": [
+            {
+                "type": 3,
+                "name": "farbe",
+                "description": "Welche Farbe",
+                "required": True,
+                "choices": [{"name": "grün", "value": "g", "name_localizations": {"de": "grün", "ja": "緑"}}],
+            }
+        ],
+    },
+    {"type": 2, "name": "Info"},
+]
+_OPTIONS = (
+    '"options":[{"choices":[{"name":"grün","name_localizations":{"ja":"緑"},"value":"g"}],'
+    '"description":"Welche Farbe","name":"farbe","required":true,"type":3}]'
+)
+_USER = '{"default_member_permissions":null,"description":"","name":"Info","nsfw":false,"type":2}'
+PINNED_GLOBAL = (
+    '[{"contexts":[0,2],"default_member_permissions":null,"description":"Male etwas","dm_permission":false,'
+    '"integration_types":[0,1],"name":"zeichnen","name_localizations":{"de":"malen","fr":"dessiner"},"nsfw":false,'
+    + _OPTIONS
+    + ',"type":1},'
+    + _USER
+    + "]"
+)
+PINNED_GUILD = (
+    '[{"default_member_permissions":null,"description":"Male etwas","name":"zeichnen",'
+    '"name_localizations":{"de":"malen","fr":"dessiner"},"nsfw":false,' + _OPTIONS + ',"type":1},' + _USER + "]"
+)
+
+
+def test_the_checksum_of_a_known_set_is_pinned_to_its_canonical_text() -> None:
+    """Records and baselines written by an earlier version hold checksums that the breaker and detect compare with
+    today's: a change to the canonical form or its encoding (key order, separators, non-ASCII kept as UTF-8) would
+    make every recorded staging success look like another set. The expected digests are computed here from the
+    text written out above, not by the code under test."""
+    import hashlib
+
+    expected_global = hashlib.sha256(PINNED_GLOBAL.encode("utf-8")).hexdigest()
+    expected_guild = hashlib.sha256(PINNED_GUILD.encode("utf-8")).hexdigest()
+    assert json.loads(PINNED_GLOBAL) == canonical_set(PINNED_SET)
+    assert json.loads(PINNED_GUILD) == canonical_set(PINNED_SET, guild=True)
+    assert checksum(PINNED_SET) == checksum(PINNED_SET, guild=False) == expected_global
+    assert checksum(PINNED_SET, guild=True) == expected_guild
+    assert checksum(list(reversed(PINNED_SET)), guild=True) == expected_guild
+
+
+def test_comparable_fills_a_stated_field_the_live_command_leaves_out_with_discords_default() -> None:
+    # The deprecated flags default to true on Discord; the set-like fields have no default to stand in.
+    stated = {"dm_permission": True, "default_permission": False, "contexts": [0], "handler": 1}
+    assert comparable(stated, {"name": "x"}) == {"name": "x", "dm_permission": True, "default_permission": True}
+    # Fields the file does not state do not count, whatever the live command holds.
+    assert comparable({}, {"name": "x", "contexts": [0, 1, 2], "dm_permission": False}) == {"name": "x"}
