@@ -6,10 +6,11 @@ import json
 import random
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alia_action.commands.canonical import canonical, canonical_set, checksum, comparable
+from alia_action.commands.canonical import canonical, canonical_set, checksum, comparable, documented
 from alia_action.commands.loader import parse_command_file
 from tests.support.examples import examples
 
@@ -234,3 +235,58 @@ def test_comparable_fills_a_stated_field_the_live_command_leaves_out_with_discor
     assert comparable(stated, {"name": "x"}) == {"name": "x", "dm_permission": True, "default_permission": True}
     # Fields the file does not state do not count, whatever the live command holds.
     assert comparable({}, {"name": "x", "contexts": [0, 1, 2], "dm_permission": False}) == {"name": "x"}
+
+
+# Survivors of mutmut over canonical.py (2026-12-07): empty lists and ignored keys inside an option, and the
+# documented-fields view sent to Discord below the top level.
+_BASE_OPTION: dict[str, Any] = {"type": 3, "name": "o", "description": "d"}
+
+
+def _with_option(option: Any) -> dict[str, Any]:
+    return {"name": "a", "description": "b", "options": [option]}
+
+
+@pytest.mark.parametrize("field", ["choices", "channel_types", "file_types", "options"])
+def test_an_empty_list_in_an_option_is_the_same_as_leaving_it_out(field: str) -> None:
+    assert canonical(_with_option({**_BASE_OPTION, field: []})) == canonical(_with_option(_BASE_OPTION))
+
+
+@pytest.mark.parametrize(
+    "ignored",
+    [{"zzz": 1}, {"description_localizations": None}, {"required": False}, {"autocomplete": False}, {"choices": []}],
+    ids=["unknown key", "null", "required false", "autocomplete false", "empty list"],
+)
+def test_a_key_an_option_ignores_does_not_hide_the_keys_after_it(ignored: dict[str, Any]) -> None:
+    later = {**ignored, **_BASE_OPTION, "min_length": 2}  # the ignored key first, as a file or Discord may order it
+    assert canonical(_with_option(later))["options"] == [{**_BASE_OPTION, "min_length": 2}]
+
+
+def test_documented_keeps_only_discords_fields_at_every_level_and_leaves_the_rest_as_written() -> None:
+    command = {
+        "name": "a",
+        "description": "b",
+        "x": 1,
+        "options": [
+            {
+                "type": 1,
+                "name": "sub",
+                "description": "s",
+                "y": 2,
+                "options": [{**_BASE_OPTION, "z": 3, "choices": [{"name": "c", "value": "v", "w": 4}]}],
+            },
+            "not an option",  # validation reports it; the view leaves it as it is
+        ],
+    }
+    assert documented(command) == {
+        "name": "a",
+        "description": "b",
+        "options": [
+            {
+                "type": 1,
+                "name": "sub",
+                "description": "s",
+                "options": [{**_BASE_OPTION, "choices": [{"name": "c", "value": "v"}]}],
+            },
+            "not an option",
+        ],
+    }
