@@ -290,3 +290,12 @@ def test_documented_keeps_only_discords_fields_at_every_level_and_leaves_the_res
             "not an option",
         ],
     }
+
+
+def test_an_options_localization_equal_to_its_default_is_dropped_as_discord_does() -> None:
+    plain = canonical(_with_option(_BASE_OPTION))
+    assert canonical(_with_option({**_BASE_OPTION, "description_localizations": {"de": "d"}})) == plain
+    assert canonical(_with_option({**_BASE_OPTION, "name_localizations": {"de": "o"}})) == plain
+    assert canonical(_with_option({**_BASE_OPTION, "description_localizations": {}})) == plain
+    translated = canonical(_with_option({**_BASE_OPTION, "description_localizations": {"de": "o"}}))
+    assert translated["options"] == [{**_BASE_OPTION, "description_localizations": {"de": "o"}}]
