@@ -299,3 +299,44 @@ def test_an_options_localization_equal_to_its_default_is_dropped_as_discord_does
     assert canonical(_with_option({**_BASE_OPTION, "description_localizations": {}})) == plain
     translated = canonical(_with_option({**_BASE_OPTION, "description_localizations": {"de": "o"}}))
     assert translated["options"] == [{**_BASE_OPTION, "description_localizations": {"de": "o"}}]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (2.0**53, 2**53),  # the largest float that is exactly an integer Discord can echo: the same number
+        (-(2.0**53), -(2**53)),
+        (2.0**53 + 2, 2.0**53 + 2),  # past it the float is kept: an int would claim a precision it lacks
+        (7.0, 7),
+        (7.5, 7.5),
+    ],
+)
+def test_an_integral_float_up_to_two_to_the_53_is_the_integer(value: float, expected: float) -> None:
+    form = canonical(_with_option({**_BASE_OPTION, "type": 10, "min_value": value}))
+    assert form["options"][0]["min_value"] == expected
+    assert type(form["options"][0]["min_value"]) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("8", "8"), (" 08 ", "8"), (8, "8"), (0, "0"), (True, True), ("x", "x"), (None, None)],
+)
+def test_permissions_are_compared_as_discords_decimal_string(given: Any, expected: Any) -> None:
+    # discord.py sends an integer, Discord answers a string: the same permissions. A bool is not a number.
+    assert (
+        canonical({"name": "a", "description": "b", "default_member_permissions": given})["default_member_permissions"]
+        == expected
+    )
+
+
+def test_file_types_are_a_lowercase_set_and_other_option_lists_are_not_touched() -> None:
+    form = canonical(_with_option({**_BASE_OPTION, "type": 11, "file_types": ["PNG", ".Jpg", "png"]}))
+    assert form["options"][0]["file_types"] == [".jpg", "png"]
+    invalid = canonical(_with_option({**_BASE_OPTION, "type": 4, "min_value": [2, "B"]}))  # validation refuses it
+    assert invalid["options"][0]["min_value"] == [2, "B"]  # compared as written, not made a set
+
+
+def test_a_command_without_a_type_is_a_slash_command_and_its_form_is_the_global_one() -> None:
+    assert canonical({"name": "a", "description": "b"})["type"] == 1
+    assert canonical({"name": "a", "description": "b", "type": None})["type"] == 1
+    assert canonical({"name": "a", "description": "b", "contexts": [1, 0]})["contexts"] == [0, 1]
