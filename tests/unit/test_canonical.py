@@ -340,3 +340,11 @@ def test_a_command_without_a_type_is_a_slash_command_and_its_form_is_the_global_
     assert canonical({"name": "a", "description": "b"})["type"] == 1
     assert canonical({"name": "a", "description": "b", "type": None})["type"] == 1
     assert canonical({"name": "a", "description": "b", "contexts": [1, 0]})["contexts"] == [0, 1]
+
+
+def test_a_commands_localization_equal_to_its_default_is_dropped_and_a_set_field_not_a_list_is_kept() -> None:
+    plain = canonical({"name": "a", "description": "b"})
+    assert canonical({"name": "a", "description": "b", "description_localizations": {"de": "b"}}) == plain
+    assert canonical({"name": "a", "description": "b", "name_localizations": {"de": "a"}}) == plain
+    # Validation refuses a set-like field that is not a list; compared as written, never taken apart.
+    assert canonical({"name": "a", "description": "b", "contexts": "10"})["contexts"] == "10"
