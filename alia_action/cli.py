@@ -130,12 +130,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     as_json = _wants_json(argv)
+    named = _sub_command(argv)
     try:
-        args = build_parser(_sub_command(argv)).parse_args(argv)
+        args = build_parser(named).parse_args(argv)
     except UsageError as exc:  # bad usage: exit 2, and with --format json still the one document
         sys.stderr.write(f"{exc.usage}command-deploy: error: {exc}\n")
         if as_json:
-            _print_failure(_sub_command(argv), f"bad usage: {exc}")
+            _print_failure(named, f"bad usage: {exc}")
         return 2
     if args.action == "emulator":
         return _guarded(args, lambda: _emulator(args), None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from typing import Any
@@ -218,8 +219,6 @@ def test_the_checksum_of_a_known_set_is_pinned_to_its_canonical_text() -> None:
     today's: a change to the canonical form or its encoding (key order, separators, non-ASCII kept as UTF-8) would
     make every recorded staging success look like another set. The expected digests are computed here from the
     text written out above, not by the code under test."""
-    import hashlib
-
     expected_global = hashlib.sha256(PINNED_GLOBAL.encode("utf-8")).hexdigest()
     expected_guild = hashlib.sha256(PINNED_GUILD.encode("utf-8")).hexdigest()
     assert json.loads(PINNED_GLOBAL) == canonical_set(PINNED_SET)
