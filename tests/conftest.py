@@ -21,6 +21,7 @@ from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN, setup_
 from tests.support.discord_standin import DiscordStandIn
 from tests.support.examples import FULL_TIER
 from tests.support.github_standin import GitHubStandIn
+from tests.support.mutant_runs import for_mutant, mutant_under_test, test_times
 from tests.support.run_clock import RunClock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,9 +90,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 outside.append(item)
                 continue
         kept.append(item)
+    mutant = mutant_under_test()
+    if mutant is not None:  # under tools/mutation.sh: see tests/support/mutant_runs.py
+        kept, left = for_mutant(mutant, kept, test_times(config.rootpath))
+        outside += left
     if outside:
         config.hook.pytest_deselected(items=outside)
-        items[:] = kept
+    items[:] = kept
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Mutation testing with mutmut (configured in pyproject.toml [tool.mutmut]): small changes to the domain
-# (alia_action/commands), the deploy steps (alia_action/steps) and the circuit breaker (handlers/promote.py), each
+# (alia_action/commands), the deploy steps (alia_action/steps) and so the circuit breaker (steps/breaker.py), each
 # run against the fast tests that reach it; then the score per module (tools/mutation_score.py), failing below the
 # threshold. Equivalent mutants, each with why: tests/mutation-equivalents.md.
 #
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 bin=${VENV:-.venv}/bin
 CI_SET=(
   'alia_action.steps.guards.*'
-  'alia_action.handlers.promote.x_check_breaker*'
+  'alia_action.steps.breaker.*'
 )
 if [ $# -eq 0 ]; then
   set -- "${CI_SET[@]}"

@@ -195,7 +195,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "staging-age-seconds-component",
         "the staging record's age is read from the seconds component of the time difference (days ignored)",
-        "alia_action/handlers/promote.py",
+        "alia_action/steps/breaker.py",
         (
             (
                 "    if age > timedelta(seconds=settings.staging_max_age):\n",

@@ -97,6 +97,7 @@ class Runner:
             log=lambda line: workflow.log(line, untrusted=True),
             secrets=workflow.secrets,
             client_options=dict(FAST),
+            github_options=QUICK,  # PyGithub's 1 s between writes is for github.com, not the stand-in
         )
         try:
             code = execute(settings, ctx, workflow)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support import mutant_runs
 
 ROOT = Path(__file__).resolve().parents[2]
 SETUP_TESTS = re.compile(r"^# 2\. The tests.*\n(?P<line>.+)$", re.MULTILINE)
@@ -29,3 +32,47 @@ def test_the_ci_workflow_runs_the_readme_test_command_verbatim() -> None:
 def test_ci_runs_the_mutation_tools() -> None:
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "tools/mutation_check.py" in script and "bash tools/mutation.sh" in script
+
+
+@dataclass(frozen=True)
+class _Item:
+    nodeid: str
+
+
+def test_a_domain_mutant_runs_only_unit_tests_fastest_first() -> None:
+    items = [
+        _Item("tests/integration/test_deploy.py::a"),
+        _Item("tests/unit/test_rules.py::slow"),
+        _Item("tests/unit/test_plan.py::quick"),
+        _Item("tests/unit/test_plan.py::unknown"),
+    ]
+    times = {"tests/unit/test_rules.py::slow": 2.0, "tests/unit/test_plan.py::quick": 0.1}
+    kept, left = mutant_runs.for_mutant("alia_action.commands.rules.x_check__mutmut_3", items, times)
+    assert [i.nodeid for i in kept] == [
+        "tests/unit/test_plan.py::unknown",
+        "tests/unit/test_plan.py::quick",
+        "tests/unit/test_rules.py::slow",
+    ]
+    assert left == [items[0]]
+
+
+def test_a_step_mutant_runs_every_test_that_reaches_it_fastest_first() -> None:
+    items = [_Item("tests/unit/u::a"), _Item("tests/integration/i::b")]
+    kept, left = mutant_runs.for_mutant("alia_action.steps.guards.x_limit__mutmut_1", items, {"tests/unit/u::a": 1.0})
+    assert [i.nodeid for i in kept] == ["tests/integration/i::b", "tests/unit/u::a"] and left == []
+
+
+def test_only_a_mutant_s_own_run_is_narrowed() -> None:
+    for special in ("", "fail", "stats", "list_all_tests", "mutant_generation"):
+        assert mutant_runs.mutant_under_test({"MUTANT_UNDER_TEST": special}) is None
+    assert mutant_runs.mutant_under_test({}) is None
+    name = "alia_action.commands.plan.x_build_plan__mutmut_7"
+    assert mutant_runs.mutant_under_test({"MUTANT_UNDER_TEST": name}) == name
+
+
+def test_the_stats_file_gives_each_test_s_time(tmp_path: Path) -> None:
+    assert mutant_runs.test_times(tmp_path) == {}
+    (tmp_path / mutant_runs.STATS).write_text('{"duration_by_test": {"tests/unit/a.py::t": 0.25}}')
+    assert mutant_runs.test_times(tmp_path) == {"tests/unit/a.py::t": 0.25}
+    (tmp_path / mutant_runs.STATS).write_text("not json")
+    assert mutant_runs.test_times(tmp_path) == {}
