@@ -12,7 +12,8 @@
 #   .venv/bin/mutmut show alia_action.steps.guards.x_deletion_limit__mutmut_3   # one mutant's diff (after a run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${VENV:-.venv}/bin
+bin=$(cd "${VENV:-.venv}/bin" && pwd)
+export PATH="$bin:$PATH"  # the type check runs "mypy" (pyproject's type_check_command)
 CI_SET=(
   'alia_action.steps.guards.*'
   'alia_action.steps.breaker.*'
