@@ -66,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         run = {name: code for name, code in codes.items() if code is not None}  # a run of some modules only
         if not run:
             continue
+        count["not run"] = len(codes) - len(run)  # a run stopped early: the score is of the mutants judged
         for name, code in run.items():
             count["mutants"] += 1
             if code == TYPE_CHECK:
@@ -99,10 +100,11 @@ def percent(count: Counter[str]) -> float:
 
 
 def line(module: str, count: Counter[str]) -> str:
+    unjudged = f"  ({count['not run']} not run)" if count["not run"] else ""
     return (
         f"{module:40} {count['mutants']:>7} {count['mypy']:>6} {count['killed']:>7} {count['survived']:>8} "
         f"{count['equivalent']:>6} "
-        f"{percent(count):>6.1f}%"
+        f"{percent(count):>6.1f}%{unjudged}"
     )
 
 
