@@ -4,10 +4,10 @@
 # run against the fast tests that reach it; then the score per module (tools/mutation_score.py), failing below the
 # threshold. Equivalent mutants, each with why: tests/mutation-equivalents.md.
 #
-#   bash tools/mutation.sh                                  # CI's set: the guards and the circuit breaker, where a
-#                                                           #   bug lets a write through (about 10 min on 2 cores)
-#   bash tools/mutation.sh --all                            # every module mutmut is configured for (7,651 mutants:
-#                                                           #   hours on 2 cores)
+#   bash tools/mutation.sh          # CI's set: where a bug lets a write through or deploys the wrong thing: the
+#                                   #   guards, the circuit breaker, and the comparison (canonical form, plan, the
+#                                   #   predicted live state, what is kept from live)
+#   bash tools/mutation.sh --all    # every module (7,489 mutants, about half rejected by mypy: an hour or more here)
 #   bash tools/mutation.sh 'alia_action.steps.guards.*'     # one module's mutants (names as mutmut prints them)
 #   .venv/bin/mutmut show alia_action.steps.guards.x_deletion_limit__mutmut_3   # one mutant's diff (after a run)
 set -euo pipefail
@@ -17,6 +17,10 @@ export PATH="$bin:$PATH"  # the type check runs "mypy" (pyproject's type_check_c
 CI_SET=(
   'alia_action.steps.guards.*'
   'alia_action.steps.breaker.*'
+  'alia_action.commands.canonical.*'
+  'alia_action.commands.plan.*'
+  'alia_action.commands.predict.*'
+  'alia_action.commands.kept.*'
 )
 if [ $# -eq 0 ]; then
   set -- "${CI_SET[@]}"
