@@ -187,8 +187,8 @@ def canonical(command: Mapping[str, Any], *, guild: bool = False) -> dict[str, A
                 out[key] = [_option(o) for o in value] if isinstance(value, list) else value
         elif value is not None:
             out[key] = _number(value)
-    if out["type"] in (USER, MESSAGE) and out.get("description") in (None, ""):
-        out["description"] = ""
+    if out["type"] in (USER, MESSAGE):  # Discord echoes "" for a context menu's description; null was skipped above
+        out.setdefault("description", "")
     return dict(sorted(out.items()))
 
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alia_action.commands.canonical import canonical, canonical_set, checksum, comparable, documented
+from alia_action.commands.canonical import canonical, canonical_set, checksum, command_key, comparable, documented
 from alia_action.commands.loader import parse_command_file
 from tests.support.examples import examples
 
@@ -347,3 +347,35 @@ def test_a_commands_localization_equal_to_its_default_is_dropped_and_a_set_field
     assert canonical({"name": "a", "description": "b", "name_localizations": {"de": "a"}}) == plain
     # Validation refuses a set-like field that is not a list; compared as written, never taken apart.
     assert canonical({"name": "a", "description": "b", "contexts": "10"})["contexts"] == "10"
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ({"type": 2, "name": "Info"}, ""),  # Discord answers "" for a context menu: the same as leaving it out
+        ({"type": 3, "name": "Info", "description": None}, ""),
+        ({"type": 2, "name": "Info", "description": ""}, ""),
+        ({"type": 2, "name": "Info", "description": "Shows info"}, "Shows info"),  # refused by validation: as written
+        ({"type": 1, "name": "info"}, None),  # a slash command without one: nothing is made up for it
+        ({"type": 4, "name": "launch"}, None),
+    ],
+)
+def test_only_a_context_menu_without_a_description_is_given_the_empty_one(
+    command: dict[str, Any], expected: str | None
+) -> None:
+    assert canonical(command).get("description") == expected
+    assert ("description" in canonical(command)) is (expected is not None)
+
+
+@pytest.mark.parametrize("options", [{"sub": {"type": 3}}, "ab", 5], ids=["object", "text", "number"])
+def test_options_that_are_not_a_list_are_compared_as_written(options: Any) -> None:
+    # Validation refuses them, but the report's checksum is taken of every loaded file: never taken apart, no crash.
+    assert canonical({"name": "a", "description": "b", "options": options})["options"] == options
+    assert checksum([{"name": "a", "description": "b", "options": options}])
+
+
+def test_a_command_without_a_name_is_keyed_by_the_empty_name_a_real_command_cannot_have() -> None:
+    # Not "None" or any other text: a nameless command (validation reports it) never pairs with a live one.
+    assert command_key({"description": "b"}) == (1, "")
+    assert command_key({"type": 2}) == (2, "")
+    assert command_key({"type": 3}) == (3, "")
