@@ -85,3 +85,11 @@ def test_discord_s_fill_is_accepted_whatever_it_chose() -> None:
     assert [str(m) for m in mismatches(posted, [{**filled, "default_permission": False}], guild=False)] == [
         "n: default_permission planned true, live false"  # a fixed documented default is no fill (AC:36)
     ]
+
+
+def test_an_option_planned_but_not_live_is_named_as_the_whole_item() -> None:
+    text = {"type": 3, "name": "text", "description": "What to say"}
+    posted = predict([], Write("POST", {"name": "say", "description": "Say", "options": [text]}), guild=False)
+    assert [str(m) for m in mismatches(posted, [live("say", "4", description="Say")], guild=False)] == [
+        'say › text: the whole item planned {"description": "What to say", "name": "text", "type": 3}, live (unset)'
+    ]

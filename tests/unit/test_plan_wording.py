@@ -1,0 +1,94 @@
+"""How a plan reads: the words the terminal, the job summary and the PR comment show for each change.
+
+The expected lines are written out here in full: a reviewer approves a deploy from them, so a wrong name, an
+unset side shown as null, or a lost arrow is a wrong review.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from alia_action.commands.plan import MISSING, FieldChange, build_plan, field_label, show_value
+
+SIDES = {"type": 4, "name": "sides", "description": "How many sides", "min_value": 2, "max_value": 100}
+ROLL = {"type": 1, "name": "roll", "description": "Roll a die", "options": [SIDES]}
+MODE = {"type": 3, "name": "mode", "description": "How", "choices": [{"name": "fast", "value": "f"}]}
+DICE = {"name": "dice", "description": "Dice games", "options": [ROLL, MODE]}
+
+
+def labels(local: dict[str, Any], remote: dict[str, Any], command: str = "dice") -> list[str]:
+    """The one modified command's field changes as a reader sees them."""
+    [change] = build_plan([local], [{"id": "1", **remote}]).modified
+    return [f.label(command) for f in change.fields]
+
+
+def test_a_field_is_named_by_its_command_subcommand_and_option() -> None:
+    higher = {**DICE, "options": [{**ROLL, "options": [{**SIDES, "max_value": 120}]}, MODE]}
+    assert labels(higher, DICE) == ["dice › roll › sides: max_value 100 → 120"]
+
+
+def test_a_choice_is_named_by_its_name_in_quotes() -> None:
+    upper = {**DICE, "options": [ROLL, {**MODE, "choices": [{"name": "fast", "value": "F"}]}]}
+    assert labels(upper, DICE) == ['dice › mode › choice "fast": value "f" → "F"']
+
+
+def test_an_option_added_shows_it_cut_at_80_characters_and_one_removed_says_so() -> None:
+    without = {**DICE, "options": [ROLL]}
+    assert labels(DICE, without) == [
+        'dice › mode: added {"choices": [{"name": "fast", "value": "f"}], "description": "How", "name": "...'
+    ]
+    assert labels(without, DICE) == ["dice › mode: removed"]
+
+
+def test_a_command_field_has_no_place_but_the_command_and_an_unset_side_reads_unset() -> None:
+    assert labels({**DICE, "nsfw": True}, DICE) == ["dice: nsfw false → true"]
+    assert labels({**DICE, "name_localizations": {"de": "würfel"}}, DICE) == [
+        'dice: name_localizations (unset) → {"de": "würfel"}'  # non-ASCII as written, not \\u escapes
+    ]
+    assert labels(DICE, {**DICE, "name_localizations": {"de": "würfel"}}, command="") == [
+        '(command): name_localizations {"de": "würfel"} → (unset)'
+    ]
+
+
+@pytest.mark.parametrize(
+    ("command", "change", "label"),
+    [
+        ("dice", {"path": "nsfw", "before": False, "after": True}, "dice: nsfw false → true"),
+        ("", {"path": "nsfw", "before": False, "after": True}, "nsfw false → true"),
+        ("dice", {"path": "options[1]", "after": {"a": 1}}, 'dice: options[1] (unset) → {"a": 1}'),
+        ("dice", {"path": "x", "where": ["roll"], "field": "", "before": 1, "after": 2}, "dice › roll: 1 → 2"),
+    ],
+    ids=["older report", "older report, no command", "older report, unset side", "a whole item changed"],
+)
+def test_a_reports_field_change_is_labelled_with_or_without_its_named_form(
+    command: str, change: dict[str, Any], label: str
+) -> None:
+    assert field_label(command, change) == label
+
+
+def test_a_field_change_in_json_leaves_an_unset_side_out_and_reads_the_same() -> None:
+    change = FieldChange("options[0].max_value", MISSING, 5, ("sides",), "max_value")
+    assert change.to_dict() == {"path": "options[0].max_value", "where": ["sides"], "field": "max_value", "after": 5}
+    assert change.label("dice") == field_label("dice", change.to_dict()) == "dice › sides: max_value (unset) → 5"
+    assert str(change) == "options[0].max_value: (unset) → 5"
+    # What a failing assertion or a debugger shows for it: the unset side by the same word.
+    assert repr(change) == (
+        "FieldChange(path='options[0].max_value', before=(unset), after=5, where=('sides',), leaf='max_value')"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (MISSING, "(unset)"),
+        (None, "null"),
+        ("x" * 78, '"' + "x" * 78 + '"'),  # 80 characters with the quotes: shown whole
+        ("x" * 79, '"' + "x" * 76 + "..."),  # 81: cut to 77 and the ellipsis
+        ({"b": 1, "a": "é"}, '{"a": "é", "b": 1}'),
+    ],
+    ids=["unset", "null", "80 chars", "81 chars", "object"],
+)
+def test_a_value_is_shown_as_json_up_to_80_characters(value: Any, shown: str) -> None:
+    assert show_value(value) == shown
