@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from alia_action.commands.plan import MISSING, FieldChange, build_plan, field_label, show_value
+from alia_action.commands.plan import MISSING, FieldChange, build_plan, diff_values, field_label, show_value
 
 SIDES = {"type": 4, "name": "sides", "description": "How many sides", "min_value": 2, "max_value": 100}
 ROLL = {"type": 1, "name": "roll", "description": "Roll a die", "options": [SIDES]}
@@ -92,3 +92,41 @@ def test_a_field_change_in_json_leaves_an_unset_side_out_and_reads_the_same() ->
 )
 def test_a_value_is_shown_as_json_up_to_80_characters(value: Any, shown: str) -> None:
     assert show_value(value) == shown
+
+
+def named(local: dict[str, Any], remote: dict[str, Any]) -> list[tuple[str, tuple[str, ...], str]]:
+    """(path, where, field) of the one modified command's changes: the index form and the reader's form."""
+    [change] = build_plan([local], [{"id": "1", **remote}]).modified
+    return [(f.path, f.where, f.leaf) for f in change.fields]
+
+
+def test_each_change_is_named_by_the_options_and_choices_it_sits_in() -> None:
+    def dice(**edits: Any) -> dict[str, Any]:
+        sides = {**SIDES, **edits.get("sides", {})}
+        mode = {**MODE, **edits.get("mode", {})}
+        return {**DICE, **edits.get("top", {}), "options": [{**ROLL, "options": [sides]}, mode]}
+
+    assert named(dice(sides={"max_value": 6}), dice()) == [
+        ("options[0].options[0].max_value", ("roll", "sides"), "max_value")
+    ]
+    # A renamed option is named by its new name; a localization by its locale below the field.
+    assert named(dice(sides={"name": "faces"}), dice()) == [("options[0].options[0].name", ("roll", "faces"), "name")]
+    assert named(dice(top={"name_localizations": {"de": "würfel"}}), dice(top={"name_localizations": {"de": "w"}})) == [
+        ("name_localizations.de", (), "name_localizations.de")
+    ]
+    assert named(dice(mode={"choices": [{"name": "fast", "value": "F"}]}), dice()) == [
+        ("options[1].choices[0].value", ("mode", 'choice "fast"'), "value")
+    ]
+    # Options that appear where there were none: each named, as a whole item (no field).
+    bare = {**DICE, "options": []}
+    assert named(DICE, bare) == [("options[0]", ("roll",), ""), ("options[1]", ("mode",), "")]
+    assert named(bare, DICE) == [("options[0]", ("roll",), ""), ("options[1]", ("mode",), "")]
+
+
+def test_objects_without_a_name_keep_their_index_in_the_field() -> None:
+    # Validation refuses a choice without a name; the plan still says where the difference is.
+    unnamed = {**DICE, "options": [ROLL, {**MODE, "choices": [{"value": "f"}]}]}
+    other = {**DICE, "options": [ROLL, {**MODE, "choices": [{"value": "g"}]}]}
+    assert named(other, unnamed) == [("options[1].choices[0].value", ("mode",), "choices[0].value")]
+    [change] = diff_values([{"a": 1}], [{"a": 2}])
+    assert (change.path, change.where, change.leaf) == ("[0].a", (), "[0].a")
