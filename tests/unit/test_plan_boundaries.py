@@ -68,7 +68,19 @@ def test_the_same_command_is_unchanged() -> None:
 
 @pytest.mark.parametrize(("index", "name"), [(0, "first"), (1, "middle"), (2, "last")])
 @pytest.mark.parametrize(
-    ("field", "value"), [("description", "Edited"), ("name", "renamed"), ("min_length", 2), ("autocomplete", True)]
+    ("field", "value"),
+    [
+        ("description", "Edited"),
+        ("name", "renamed"),
+        ("type", 6),
+        ("min_length", 2),
+        ("max_length", 50),
+        ("min_value", -1),
+        ("max_value", 9),
+        ("autocomplete", True),
+        ("name_localizations", {"de": "anders"}),
+        ("description_localizations", {"de": "Anders"}),
+    ],
 )
 def test_an_option_field_changed_in_any_position_is_that_change(index: int, name: str, field: str, value: Any) -> None:
     options = copy.deepcopy(OPTIONS)
@@ -289,3 +301,70 @@ def test_a_number_echoed_as_a_float_is_not_a_change() -> None:
     assert changes(mine, theirs) == []
     theirs["options"][0]["min_value"] = 1.5
     assert changes(mine, theirs) == [("options[0].min_value", 1.5, 1)]
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_required_turned_on_or_off_in_any_position_is_that_change(index: int) -> None:
+    options = copy.deepcopy(OPTIONS)
+    was = options[index].pop("required", False)  # false and unset are the same to Discord
+    if not was:
+        options[index]["required"] = True
+    expected = [
+        (f"options[{index}].required", MISSING, True) if not was else (f"options[{index}].required", True, MISSING)
+    ]
+    assert changes(with_options(options), with_options(OPTIONS)) == expected
+
+
+SUBCOMMANDS = [
+    {"type": 1, "name": name, "description": name.title(), "options": copy.deepcopy(OPTIONS)}
+    for name in ("add", "edit", "drop")
+]
+
+
+@pytest.mark.parametrize("sub", [0, 1, 2])
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_a_subcommand_s_option_changed_in_any_position_is_that_change(sub: int, index: int) -> None:
+    edited = copy.deepcopy(SUBCOMMANDS)
+    edited[sub]["options"][index]["description"] = "Edited"
+    before = OPTIONS[index]["description"]
+    assert changes(with_options(edited), with_options(SUBCOMMANDS)) == [
+        (f"options[{sub}].options[{index}].description", before, "Edited")
+    ]
+
+
+@pytest.mark.parametrize("sub", [0, 1, 2])
+def test_a_subcommand_s_trailing_option_removed_or_added_is_exactly_that(sub: int) -> None:
+    shorter = copy.deepcopy(SUBCOMMANDS)
+    shorter[sub]["options"] = OPTIONS[:2]
+    path = f"options[{sub}].options[2]"
+    assert changes(with_options(shorter), with_options(SUBCOMMANDS)) == [(path, OPTIONS[2], MISSING)]
+    assert changes(with_options(SUBCOMMANDS), with_options(shorter)) == [(path, MISSING, OPTIONS[2])]
+
+
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_a_choice_removed_from_any_position_is_planned_down_to_the_last_place(index: int) -> None:
+    kept = [c for i, c in enumerate(CHOICES) if i != index]
+    moved = [
+        (f"options[3].choices[{i}].{field}", CHOICES[i][field], CHOICES[i + 1][field])
+        for i in range(index, 2)
+        for field in ("name", "value")
+    ]
+    assert changes(with_choices(kept), with_choices(CHOICES)) == [
+        *moved,
+        ("options[3].choices[2]", CHOICES[2], MISSING),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "mine", "theirs"),
+    [
+        ("contexts", [0, 1], [0, 1, 2]),
+        ("integration_types", [0, 1], [0]),
+        ("default_permission", False, True),
+    ],
+)
+def test_a_stated_kept_field_changed_alone_is_that_change(field: str, mine: Any, theirs: Any) -> None:
+    # Fields Discord fills its own way count once the file states them (dm_permission agrees with contexts: [0, 1]
+    # holds BOT_DM, so it stays true).
+    assert changes({**COMMAND, field: mine}, {**COMMAND, field: theirs}) == [(field, theirs, mine)]
+    assert changes({**COMMAND, field: theirs}, {**COMMAND, field: theirs}) == []
