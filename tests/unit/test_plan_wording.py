@@ -130,3 +130,67 @@ def test_objects_without_a_name_keep_their_index_in_the_field() -> None:
     assert named(other, unnamed) == [("options[1].choices[0].value", ("mode",), "choices[0].value")]
     [change] = diff_values([{"a": 1}], [{"a": 2}])
     assert (change.path, change.where, change.leaf) == ("[0].a", (), "[0].a")
+
+
+def discord(command: dict[str, Any], id_: str) -> dict[str, Any]:
+    return {"id": id_, "application_id": "1", "version": "3", "type": 1, **command}
+
+
+def test_each_change_in_the_json_report_says_what_it_costs() -> None:
+    remote = [
+        discord({"name": "ping", "description": "Pong"}, "1"),
+        discord({"name": "gone", "description": "Gone"}, "2"),
+        discord({"name": "same", "description": "Same"}, "3"),
+        discord({"type": 2, "name": "Hug", "description": ""}, "4"),
+    ]
+    local = [
+        {"name": "latency", "description": "Pong", "renamedFrom": "ping"},
+        {"name": "same", "description": "Same"},
+        {"name": "new", "description": "New"},
+        {"type": 3, "name": "Hug"},
+    ]
+    plan = build_plan(local, remote)
+    assert [(c.kind, c.to_dict()) for c in plan.changes] == [
+        ("removed", {"name": "gone", "type": 1, "permissions_lost": True}),
+        (
+            "modified",
+            {
+                "name": "latency",
+                "type": 1,
+                "renamed_from": "ping",
+                "fields": [{"path": "name", "where": [], "field": "name", "before": "ping", "after": "latency"}],
+                "permissions_lost": True,  # a rename keeps the ID, not the overrides (AC:1401)
+            },
+        ),
+        ("added", {"name": "new", "type": 1}),
+        ("unchanged", {"name": "same", "type": 1}),
+        ("removed", {"name": "Hug", "type": 2, "replaced_by": {"type": 3, "name": "Hug"}, "permissions_lost": True}),
+        ("added", {"name": "Hug", "type": 3, "replaces": {"type": 2, "name": "Hug"}}),
+    ]
+    assert plan.names() == {
+        "added": ["new", "Hug"],
+        "modified": ["latency"],
+        "removed": ["gone", "Hug"],
+        "unchanged": ["same"],
+    }
+    assert (plan.creates, plan.empty) == (2, False)
+
+
+def test_a_kept_live_value_is_reported_with_its_command_field_and_note() -> None:
+    remote = discord({"name": "secret", "description": "S", "dm_permission": False, "contexts": [0]}, "1")
+    assert build_plan([{"type": 1, "name": "secret", "description": "S"}], [remote]).kept_fields() == [
+        {
+            "name": "secret",
+            "type": 1,
+            "field": "contexts",
+            "value": [0],
+            "note": "secret: contexts not in the file: live [0] is kept; state it to change it",
+        },
+        {
+            "name": "secret",
+            "type": 1,
+            "field": "dm_permission",
+            "value": False,
+            "note": "secret: dm_permission not in the file: live false is kept; state it to change it",
+        },
+    ]
