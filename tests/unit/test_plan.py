@@ -153,3 +153,73 @@ def test_a_patch_of_a_context_menu_sends_no_slash_only_fields() -> None:
     edited = [{**menu, "nsfw": True}]
     write = plan_write(edited, build_plan(edited, live))
     assert write.method == "PATCH" and "options" not in write.body and "description_localizations" not in write.body
+
+
+def test_a_new_command_is_posted_with_the_partner_its_stated_field_implies_and_no_nulls() -> None:
+    # contexts stated without BOT_DM: dm_permission goes along as false, so Discord cannot settle the two its own way.
+    new = {"name": "new", "description": "New", "contexts": [0]}
+    assert plan_write([new], build_plan([new], [])) == Write("POST", {**new, "dm_permission": False}, None, "new")
+    # dm_permission stated and no live contexts to adjust: nothing is sent for contexts (not even null).
+    quiet = {"name": "new", "description": "New", "dm_permission": False}
+    assert plan_write([quiet], build_plan([quiet], [])) == Write("POST", quiet, None, "new")
+
+
+def test_a_patch_of_a_context_menu_resets_only_the_fields_it_has_and_never_sends_its_type() -> None:
+    menu = {"type": 3, "name": "Save"}
+    live = [discord({**menu, "description": "", "nsfw": True}, "333")]
+    write = plan_write([menu], build_plan([menu], live))
+    assert write == Write(
+        "PATCH",
+        {
+            "name": "Save", "integration_types": [0], "dm_permission": True,  # kept: sent as they are live
+            "nsfw": False, "default_member_permissions": None, "name_localizations": None,
+        },
+        "333", "Save",
+    )  # fmt: skip
+
+
+def test_a_renamed_from_claimed_once_is_not_claimed_again() -> None:
+    first = {"name": "latency", "description": "Pong", "renamedFrom": "ping"}
+    second = {"name": "lag", "description": "Pong", "renamedFrom": "ping"}
+    plan = build_plan([first, second], [discord({"name": "ping", "description": "Pong"}, "111")])
+    assert [(c.kind, c.name, c.renamed_from, c.remote_id) for c in plan.changes] == [
+        ("added", "lag", None, None),  # the file's first claim wins; the second is a new command
+        ("modified", "latency", "ping", "111"),
+    ]
+    not_a_name = {"name": "latency", "description": "Pong", "renamedFrom": 5}  # validation refuses it
+    assert build_plan([not_a_name], [discord({"name": "ping", "description": "Pong"}, "111")]).names() == {
+        "added": ["latency"], "modified": [], "removed": ["ping"], "unchanged": [],
+    }  # fmt: skip
+
+
+def test_a_checksum_file_baseline_is_compared_on_what_it_records() -> None:
+    # The checksum file records what the files stated: contexts, but not the dm_permission made to agree with it.
+    recorded = {"type": 1, "name": "ping", "description": "Pong", "contexts": [0]}
+    assert build_plan([{"name": "ping", "description": "Pong", "contexts": [0]}], [recorded]).empty
+    # Live, the same command holds dm_permission: a value that disagrees with contexts is a change to make.
+    live = {"id": "1", "type": 1, "name": "ping", "description": "Pong", "contexts": [0], "dm_permission": True}
+    [change] = build_plan([{"name": "ping", "description": "Pong", "contexts": [0]}], [live]).modified
+    assert [str(f) for f in change.fields] == ["dm_permission: true → false"]
+
+
+def test_an_id_that_is_not_discords_string_is_no_id_to_write_to() -> None:
+    remote = [{"type": 1, "name": "ping", "description": "Pong", "id": 111}]
+    edited = [{"name": "ping", "description": "Pong!"}]
+    plan = build_plan(edited, remote)
+    assert plan.modified[0].remote_id is None
+    assert plan_write(edited, plan) == Write("PUT", [{"name": "ping", "description": "Pong!"}])
+    gone = build_plan([], remote)
+    assert gone.removed[0].remote_id is None and plan_write([], gone) == Write("PUT", [])
+
+
+def test_a_rename_already_done_leaves_the_old_name_live_to_be_removed() -> None:
+    renamed = {"name": "latency", "description": "Pong", "renamedFrom": "ping"}
+    remote = [
+        discord({"name": "ping", "description": "Pong"}, "1"),
+        discord({"name": "latency", "description": "Pong"}, "2"),
+    ]
+    plan = build_plan([renamed], remote)
+    assert [(c.kind, c.name, c.renamed_from, c.remote_id) for c in plan.changes] == [
+        ("unchanged", "latency", None, "2"),
+        ("removed", "ping", None, "1"),
+    ]
