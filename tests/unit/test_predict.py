@@ -93,3 +93,47 @@ def test_an_option_planned_but_not_live_is_named_as_the_whole_item() -> None:
     assert [str(m) for m in mismatches(posted, [live("say", "4", description="Say")], guild=False)] == [
         'say › text: the whole item planned {"description": "What to say", "name": "text", "type": 3}, live (unset)'
     ]
+
+
+def test_on_a_guild_only_the_entry_point_handler_is_left_to_discord_and_default_permission_is_true() -> None:
+    [made] = predict([], Write("PUT", [{"name": "a", "description": "A"}]), guild=True)
+    assert made.filled == {"handler"}  # contexts, integration_types and dm_permission are not compared on guilds
+    assert made.form == {
+        "type": 1, "name": "a", "description": "A", "nsfw": False, "default_member_permissions": None,
+        "default_permission": True,
+    }  # fmt: skip
+    [stated] = predict([], Write("PUT", [{"name": "a", "description": "A", "default_permission": False}]), guild=True)
+    assert stated.form["default_permission"] is False
+
+
+def test_a_patch_cannot_change_a_type_and_fills_default_permission_where_live_had_none() -> None:
+    bare = {"id": "5", "type": 1, "name": "a", "description": "A"}
+    [patched] = predict([bare], Write("PATCH", {"type": 2, "description": "B"}, "5", "a"), guild=False)
+    assert (patched.key, patched.form["description"], patched.form["default_permission"]) == ((1, "a"), "B", True)
+    assert patched.filled == {"contexts", "integration_types", "dm_permission", "handler"}
+
+
+def test_a_post_keeps_live_commands_without_an_id_and_replaces_only_its_own_name() -> None:
+    unaddressed = [{"type": 1, "name": "a", "description": "A"}, {"type": 2, "name": "a", "description": ""}]
+    posted = predict(unaddressed, Write("POST", {"name": "a", "description": "New"}), guild=False)
+    assert [(p.key, p.form["description"]) for p in posted] == [((2, "a"), ""), ((1, "a"), "New")]
+
+
+def test_mismatches_come_by_type_then_name() -> None:
+    predicted = predict([], Write("PUT", [{"name": "b", "description": "B"}, {"type": 2, "name": "a"}]), guild=False)
+    live_now = [live("z", "1"), live("a", "2")]
+    assert [str(m) for m in mismatches(predicted, live_now, guild=False)] == [
+        "a: live but never planned",
+        "b: planned but not live",
+        "z: live but never planned",
+        "a: planned but not live",  # the user menu (type 2) after every slash command
+    ]
+
+
+def test_default_permission_of_an_untouched_command_is_compared_even_where_live_left_it_out() -> None:
+    # It has a documented default (AC:36): never Discord's own fill, so a change nobody planned is reported.
+    bare = {"id": "5", "type": 1, "name": "a", "description": "A"}
+    predicted = predict([bare, live("b", "6")], Write("DELETE", None, "6", "b"), guild=False)
+    assert [str(m) for m in mismatches(predicted, [{**bare, "default_permission": False}], guild=False)] == [
+        "a: default_permission planned (unset), live false"
+    ]
