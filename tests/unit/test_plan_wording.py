@@ -10,7 +10,16 @@ from typing import Any
 
 import pytest
 
-from alia_action.commands.plan import MISSING, FieldChange, build_plan, diff_values, field_label, show_value
+from alia_action.commands.plan import (
+    MISSING,
+    FieldChange,
+    build_plan,
+    change_notes,
+    diff_values,
+    field_label,
+    show_value,
+    type_name,
+)
 
 SIDES = {"type": 4, "name": "sides", "description": "How many sides", "min_value": 2, "max_value": 100}
 ROLL = {"type": 1, "name": "roll", "description": "Roll a die", "options": [SIDES]}
@@ -194,3 +203,24 @@ def test_a_kept_live_value_is_reported_with_its_command_field_and_note() -> None
             "note": "secret: dm_permission not in the file: live false is kept; state it to change it",
         },
     ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [(1, "slash"), (2, "user menu"), (3, "message menu"), (4, "entry point"), (5, "5"), ("chat", "chat")],
+)
+def test_a_command_type_is_named_as_a_reader_knows_it(kind: Any, name: str) -> None:
+    assert type_name(kind) == name
+
+
+def test_the_notes_of_a_kept_entry_point_and_of_an_entry_point_move_in_full() -> None:
+    assert change_notes({"change": "kept", "name": "launch", "type": 4}) == [
+        "entry point not in the command files: kept as it is (carried over in every bulk write: Discord refuses one "
+        "that leaves it out)"
+    ]
+    moved = {"change": "removed", "name": "launch", "type": 4, "replaced_by": {"type": 4, "name": "play"}}
+    assert change_notes(moved) == [
+        'the entry point moves to play: destructive, this one is deleted (an app has one entry point); "renamedFrom": '
+        '"launch" on play would keep its ID instead'
+    ]
+    assert change_notes({"change": "modified", "name": "ping", "type": 1, "fields": []}) == []
