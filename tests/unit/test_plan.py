@@ -223,3 +223,21 @@ def test_a_rename_already_done_leaves_the_old_name_live_to_be_removed() -> None:
         ("unchanged", "latency", None, "2"),
         ("removed", "ping", None, "1"),
     ]
+
+
+def test_a_bulk_overwrite_sends_no_null_for_a_partner_that_cannot_be_told() -> None:
+    # dm_permission false and live contexts only BOT_DM: nothing is left to keep, so contexts is not sent at all.
+    quiet = {"name": "ping", "description": "Pong", "dm_permission": False}
+    live = [
+        {"id": "1", "type": 1, "name": "ping", "description": "Pong", "contexts": [1]},
+        {"id": "2", "type": 1, "name": "gone", "description": "Gone"},
+    ]
+    assert plan_write([quiet], build_plan([quiet], live)) == Write("PUT", [quiet])
+
+
+def test_a_guild_deletes_no_entry_point_before_its_bulk_overwrite() -> None:
+    launch = {"id": "11", "type": 4, "name": "launch", "description": "", "handler": 2}
+    local = [{"name": "ping", "description": "Pong"}]
+    plan = build_plan(local, [launch], guild=True)
+    assert plan.names()["removed"] == ["launch"] and plan.names()["added"] == ["ping"]
+    assert plan_write(local, plan, guild=True) == Write("PUT", local)
