@@ -224,3 +224,9 @@ def test_the_notes_of_a_kept_entry_point_and_of_an_entry_point_move_in_full() ->
         '"launch" on play would keep its ID instead'
     ]
     assert change_notes({"change": "modified", "name": "ping", "type": 1, "fields": []}) == []
+
+
+def test_field_changes_are_equal_by_place_and_values_whatever_their_reader_s_names() -> None:
+    # The named form is derived for the reader; a change is the same change at the same path with the same values.
+    assert FieldChange("options[0].min_value", 1, 2, ("old",), "min_value") == FieldChange("options[0].min_value", 1, 2)
+    assert FieldChange("options[0].min_value", 1, 2) != FieldChange("options[0].min_value", 1, 3)
