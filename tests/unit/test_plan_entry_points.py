@@ -149,3 +149,13 @@ def test_health_expects_the_kept_entry_point_neither_extra_nor_a_count_deviation
     assert (comparison.extra, comparison.deviation) == ((), 0.0)
     defined = compare([slash("ping"), {"type": 4, "name": "play"}], [LAUNCH, live(slash("ping"), "12")], guild=False)
     assert defined.extra == ("launch",) and defined.missing == ("play",)  # the files manage the entry point
+
+
+def test_a_command_made_the_entry_point_pairs_with_its_own_old_type_before_the_live_entry_point() -> None:
+    play = {"type": 4, "name": "play", "description": "Play", "handler": 2}
+    plan = build_plan([play], [LAUNCH, live(slash("play"), "12")])
+    assert [(c.kind, c.type, c.name, c.replaced_by, c.replaces) for c in plan.changes] == [
+        ("removed", 1, "play", (4, "play"), None),  # a type change: same name, another type
+        ("removed", 4, "launch", None, None),
+        ("added", 4, "play", None, (1, "play")),
+    ]
