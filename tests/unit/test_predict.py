@@ -137,3 +137,17 @@ def test_default_permission_of_an_untouched_command_is_compared_even_where_live_
     assert [str(m) for m in mismatches(predicted, [{**bare, "default_permission": False}], guild=False)] == [
         "a: default_permission planned (unset), live false"
     ]
+
+
+def test_an_untouched_command_keeps_discord_s_fill_open_and_a_guild_compares_no_global_only_field() -> None:
+    # Live held contexts null (Discord's to fill): whatever it shows after a write to another command is accepted.
+    unfilled = {**live("a", "1"), "contexts": None}
+    predicted = predict([unfilled, live("b", "2")], Write("DELETE", None, "2", "b"), guild=False)
+    assert mismatches(predicted, [{**unfilled, "contexts": [0, 1]}], guild=False) == []
+    # On a guild dm_permission and contexts mean nothing (AC:35): neither an untouched nor a patched command's counts.
+    echoed = live("a", "1", dm_permission=False, contexts=[0])
+    guild_only = {k: v for k, v in echoed.items() if k not in ("dm_permission", "contexts")}
+    untouched = predict([echoed, live("b", "2")], Write("DELETE", None, "2", "b"), guild=True)
+    assert mismatches(untouched, [guild_only], guild=True) == []
+    patched = predict([echoed, live("b", "2")], Write("PATCH", {"description": "A2"}, "1", "a"), guild=True)
+    assert mismatches(patched, [{**guild_only, "description": "A2"}, live("b", "2")], guild=True) == []
