@@ -101,12 +101,13 @@ def assess(
             out.failed.append({"guild": gid, "error": reading.error or "unknown error"})
             continue
         live = set(reading.commands)
-        stale = sorted(live - wanted.get(gid, set()), key=_order)
-        dupes = sorted(live & globals_, key=_order)
+        # By name: two commands of one name (types differ) read the same in the list, whatever their order.
+        stale = sorted(name for _, name in live - wanted.get(gid, set()))
+        dupes = sorted(name for _, name in live & globals_)
         if stale:
-            out.stale.append({"guild": gid, "names": [name for _, name in stale]})
+            out.stale.append({"guild": gid, "names": stale})
         if dupes:
-            out.duplicates.append({"guild": gid, "names": [name for _, name in dupes], "staging": gid == staging_guild})
+            out.duplicates.append({"guild": gid, "names": dupes, "staging": gid == staging_guild})
         if gid in wanted and any(reading.plan.values()):
             out.differs.append(
                 {"guild": gid, **{k: list(reading.plan.get(k, ())) for k in ("added", "modified", "removed")}}
@@ -114,7 +115,3 @@ def assess(
         if not (stale or dupes or (gid in wanted and any(reading.plan.values()))):
             out.clean += 1
     return out
-
-
-def _order(key: Key) -> tuple[str, int]:
-    return (key[1], key[0])

@@ -210,7 +210,7 @@ def test_a_fleet_reports_every_kind_by_guild_id_in_numeric_order() -> None:
     assert found.count == 3 + 1 + 2 + 1 + 2
 
 
-def test_names_are_ordered_by_name_then_type() -> None:
+def test_names_are_listed_in_name_order() -> None:
     live = [(MESSAGE, "zeta"), (USER, "alpha"), (CHAT, "Zeta"), (CHAT, "mid"), (USER, "mid")]
     found = assess([ok("5", *live)], [(CHAT, "mid"), (MESSAGE, "zeta"), (USER, "alpha")], {}, None)
     assert found.stale == [{"guild": "5", "names": ["Zeta", "alpha", "mid", "mid", "zeta"]}]
