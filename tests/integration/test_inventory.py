@@ -265,3 +265,66 @@ def test_the_global_limit_answers_429_with_discords_body_and_scope(fleet: Emulat
     body = answers[-1].json()
     assert set(body) == {"message", "retry_after", "global"} and body["global"] is True and body["retry_after"] > 0
     assert answers[-1].headers["x-ratelimit-scope"] == "global"
+
+
+def test_a_failed_guild_keeps_its_error_in_the_report_and_the_log(
+    fleet: Emulator, inventory: Callable[..., Outcome]
+) -> None:
+    ids = fleet.add_fleet(APP_ID, 6, with_commands=2, commands=[STALE])
+    ok, refused = sorted(g for g in ids if fleet.commands(APP_ID, g))
+    fault = Fault.respond(403, {"message": "Missing Permissions", "code": 50013})
+    fleet.faults.add(fault, method="DELETE", path=f"/guilds/{refused}/commands/", times=5)
+    outcome = inventory(clean=True, allow_deletions=True)
+    failed = outcome.report["inventory"]["cleaned"][1]  # type: ignore[index]
+    error = failed["error"]
+    assert failed == {"guild": refused, "outcome": "failed", "removed": [], "backup": None, "error": error}
+    assert error.startswith(f"clean to staging guild {refused} failed: ") and "Missing Permissions" in error
+    logged = [line for _, line in inventory.logs]  # type: ignore[attr-defined]
+    assert f"clean: guild {refused} failed: {error}" in logged
+    assert f"clean failed: guild {refused}: {error}" in outcome.lines
+    assert fleet.commands(APP_ID, ok) == []
+
+
+def test_each_cleaned_guild_is_logged_with_what_it_lost_and_its_backup(
+    fleet: Emulator, inventory: Callable[..., Outcome]
+) -> None:
+    ids = fleet.add_fleet(APP_ID, 4, with_commands=1, commands=[STALE, {"name": "old", "description": "Gone"}])
+    (guild,) = [g for g in ids if fleet.commands(APP_ID, g)]
+    outcome = inventory(clean=True, allow_deletions=True)
+    (cleaned,) = outcome.report["inventory"]["cleaned"]  # type: ignore[index]
+    assert cleaned["outcome"] == "cleaned" and sorted(cleaned["removed"]) == ["leftover", "old"]
+    deleted = ", ".join(cleaned["removed"])
+    logged = [line for _, line in inventory.logs]  # type: ignore[attr-defined]
+    assert f"clean: guild {guild}: deleted {deleted}; verified empty; backup {cleaned['backup']}" in logged
+
+
+def test_a_dry_run_clean_lists_what_it_would_delete_and_writes_nothing(
+    fleet: Emulator, inventory: Callable[..., Outcome]
+) -> None:
+    ids = fleet.add_fleet(APP_ID, 6, with_commands=2, commands=[STALE])
+    holding = sorted(g for g in ids if fleet.commands(APP_ID, g))
+    outcome = inventory(clean=True, allow_deletions=True, dry_run=True)
+    assert outcome.exit_code == 0, outcome.lines
+    assert outcome.report["inventory"]["cleaned"] == [  # type: ignore[index]
+        {"guild": g, "outcome": "dry_run", "removed": ["leftover"], "backup": None} for g in holding
+    ]
+    assert writes(fleet) == [] and all(fleet.commands(APP_ID, g) != [] for g in holding)
+    assert not any(line.startswith("cleaned: ") for line in outcome.lines)
+    assert not any(line.startswith("clean: ") for _, line in inventory.logs)  # type: ignore[attr-defined]
+
+
+def test_a_guild_emptied_since_the_walk_read_it_has_nothing_to_clean(
+    fleet: Emulator, inventory: Callable[..., Outcome]
+) -> None:
+    ids = fleet.add_fleet(APP_ID, 6, with_commands=2, commands=[STALE])
+    emptied, stale = sorted(g for g in ids if fleet.commands(APP_ID, g))
+    assert inventory().exit_code == 0  # the checkpoint keeps both guilds' stale commands
+    fleet.set_commands(APP_ID, emptied, [])  # deleted by hand since
+    outcome = inventory(clean=True, allow_deletions=True)  # reuses the checkpoint, reads afresh to clean
+    cleaned = outcome.report["inventory"]["cleaned"]  # type: ignore[index]
+    assert [(c["guild"], c["outcome"], c["removed"]) for c in cleaned] == [
+        (emptied, "nothing_to_do", []),
+        (stale, "cleaned", ["leftover"]),
+    ]
+    assert [w for w in writes(fleet) if f"/guilds/{emptied}/" in w] == []
+    assert not any(line.startswith(f"cleaned: guild {emptied}") for line in outcome.lines)
