@@ -24,6 +24,7 @@ from alia_action.handlers.inventory import run
 from alia_action.outcome import Outcome
 from alia_action.runtime import Runtime, utc_now
 from alia_action.scope import Scope
+from alia_action.steps.guild_walk import count_guilds, guild_pages
 from alia_action.stores.backups import LocalBackupStore
 from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN, api
 from tests.support.run_clock import RunClock
@@ -250,6 +251,24 @@ def test_the_guild_list_pages_by_id_up_to_200_as_discord_does(fleet: Emulator) -
     refused = api(fleet, "GET", "/users/@me/guilds", params={"limit": "201"})
     assert refused.status_code == 400 and refused.json()["code"] == 50035
     assert api(fleet, "GET", "/users/@me/guilds", token=None).status_code == 401
+
+
+def listings(emu: Emulator) -> list[str]:
+    return [r.query.get("after", [""])[-1] for r in emu.requests if r.path.endswith("/users/@me/guilds")]
+
+
+@pytest.mark.parametrize("count", [399, 400])  # with the application's own guild: two full pages, then one more
+def test_the_walk_lists_every_page_of_guilds_and_stops_at_a_short_one(
+    fleet: Emulator, run_clock: RunClock, count: int
+) -> None:
+    ids = [GUILD_ID, *fleet.add_fleet(APP_ID, count)]
+    with DiscordClient(TOKEN, APP_ID, fleet.url, **FAST, clock=run_clock.now, sleep=run_clock.sleep) as client:
+        pages = list(guild_pages(client))
+        assert pages == [ids[:200], ids[200:400], *([ids[400:]] if count == 400 else [])]
+        # A full last page needs one more request to know it was the last; its empty answer is no page.
+        assert listings(fleet) == ["", ids[199], ids[399]]
+        assert list(guild_pages(client, ids[249])) == [ids[250:]]
+        assert count_guilds(client) == count + 1
 
 
 def test_the_global_limit_answers_429_with_discords_body_and_scope(fleet: Emulator, run_clock: RunClock) -> None:

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from alia_action.steps.guild_walk import Progress, Walk
+from alia_action.steps.guild_walk import CONCURRENCY, Progress, Walk
 
 
 class Clock:
@@ -65,9 +65,16 @@ def test_a_fleet_of_none_has_no_share() -> None:
 def test_more_done_than_listed_leaves_nothing() -> None:
     """Guilds joined during the walk: more read than the count taken at the start."""
     p, _ = progress(10)
+    p.begin(9)
+    p.step(2)
+    assert p.line(200.0) == "inventory: 11/10 guilds (110%), 0.0 guilds/s, about 0 s left"
+
+
+def test_the_rate_of_a_walk_under_a_second_old_counts_its_fraction_of_a_second() -> None:
+    p, _ = progress(100)
     p.begin(0)
-    p.step(12)
-    assert p.line(4.0) == "inventory: 12/10 guilds (120%), 3.0 guilds/s, about 0 s left"
+    p.step(5)
+    assert p.line(0.25) == "inventory: 5/100 guilds (5%), 20.0 guilds/s, about 5 s left"
 
 
 @pytest.mark.parametrize(
@@ -158,6 +165,49 @@ def test_many_lanes_record_every_guild_once_and_a_page_after_its_guilds() -> Non
     assert sorted(int(g) for _, g in events[at[0] + 1 : at[1]]) == list(range(200, 400))
     assert sorted(int(g) for _, g in events[at[1] + 1 : at[2]]) == list(range(400, 450))
     assert (walk.visited, p.done) == (450, 450)
+
+
+def test_the_walk_keeps_its_lanes_full_on_threads_of_its_own() -> None:
+    """``concurrency`` visits in flight at once (each waits here until all of them have started), on the walk's
+    named threads (they name the walk in a thread dump)."""
+    everyone = threading.Barrier(CONCURRENCY, timeout=60)
+    threads: set[str] = set()
+
+    def visit(guild: str) -> str:
+        threads.add(threading.current_thread().name)
+        everyone.wait()
+        return guild
+
+    p, _ = progress(2 * CONCURRENCY)
+    p.begin(0)
+    walk: Walk[str] = Walk(visit, lambda g, r: None, lambda last: None, p)
+    walk.run([[str(g) for g in range(2 * CONCURRENCY)]])
+    assert walk.visited == 2 * CONCURRENCY
+    assert all(name.startswith("guild-walk_") for name in threads) and 0 < len(threads) <= CONCURRENCY
+
+
+def test_a_progress_line_comes_while_every_lane_is_still_waiting() -> None:
+    """Visits that wait long (a rate limit's pause) still let the walk say how far it got: it wakes while none has
+    finished. The visit here waits for that line; the run's clock has moved 30 s meanwhile."""
+    clock = Clock()
+    logged = threading.Event()
+    lines: list[str] = []
+
+    def log(line: str) -> None:
+        lines.append(line)
+        logged.set()
+
+    def visit(guild: str) -> bool:
+        clock.now = 30.0
+        return logged.wait(timeout=60)
+
+    p = Progress(clock, log, 1)
+    p.begin(0)
+    results: list[bool] = []
+    walk: Walk[bool] = Walk(visit, lambda g, r: results.append(r), lambda last: None, p, 1)
+    walk.run([["1"]])
+    assert results == [True]
+    assert lines[0] == "inventory: 0/1 guilds (0%), 0.0 guilds/s, estimate pending"
 
 
 def test_a_visit_that_raises_stops_the_walk_and_no_later_guild_is_visited() -> None:
