@@ -13,6 +13,7 @@ from alia_action.commands.plan import build_plan
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.errors import DeployError, UsageError
 from alia_action.handlers import detect, promote, rollback, stage
+from alia_action.outcome import partial_of
 from alia_action.runtime import Runtime, utc_now
 from alia_action.stores.backups import LocalBackupStore
 from alia_action.stores.ledger import FileLedger
@@ -258,6 +259,115 @@ def test_persistent_5xx_fails_clearly_and_leaves_the_previous_set(
     assert canonical_set(live.commands(APP_ID, GUILD_ID), guild=True) == before
     last = FileLedger(ctx.workspace / "deployment.log").entries()[-1]
     assert last.outcome == "failure"
+
+
+SCOPE = f"staging guild {GUILD_ID}"
+COIN = 'coinflip: description planned "Flip a shiny coin, optionally betting on a side"'
+UNCHANGED = "unchanged: what it held before this run (nothing was written to it)"
+
+
+def failed_stage(make_settings: SettingsFactory, ctx: Runtime) -> tuple[str, dict[str, str], list[str]]:
+    """Stage, which must fail: its message, and what its failure says each scope holds and it wrote."""
+    with pytest.raises(DeployError) as caught:
+        stage.run(make_settings(action="stage"), ctx)
+    facts = partial_of(caught.value)
+    assert facts is not None
+    return str(caught.value), facts.states, facts.wrote
+
+
+def restore_hint(ctx: Runtime) -> tuple[str, str]:
+    """The last record's backup, and the sentence a failed write ends with when it may have changed the scope."""
+    last = FileLedger(ctx.workspace / "deployment.log").entries()[-1]
+    assert last.outcome == "failure" and last.backup
+    command = f"command-deploy rollback --environment staging --backup-file {last.backup}"
+    return last.backup, f" Backup taken before the write: {last.backup} (restore it with `{command}`)."
+
+
+# What Discord stored besides the write (Fault.side_effect): five differences are all named, a sixth is counted.
+NOBODY_ASKED = {
+    "default_member_permissions": "8",
+    "description": "Nobody asked",
+    "description_localizations": {"fr": "x"},
+    "name_localizations": {"fr": "pile"},
+    "nsfw": True,
+}
+
+
+@pytest.mark.parametrize("extra", [{}, {"options": []}], ids=["five", "six"])
+def test_verification_names_what_discord_holds_besides_the_write_five_at_most(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime, extra: dict[str, object]
+) -> None:
+    mark = staged(make_settings, ctx, live)
+    edit(ctx.workspace, "fun/games.json", "Flip a coin", "Flip a shiny coin")
+    live.faults.add(Fault.side_effect("coinflip", {**NOBODY_ASKED, **extra}), method="PATCH")
+    message, states, wrote = failed_stage(make_settings, ctx)
+    backup, hint = restore_hint(ctx)
+    shown = (
+        'coinflip: default_member_permissions planned null, live "8"; coinflip: description planned "Flip a shiny '
+        'coin, optionally betting on a side", live "Nobody asked"; coinflip: description_localizations planned '
+        '(unset), live {"fr": "x"}; coinflip: name_localizations planned (unset), live {"fr": "pile"}; coinflip: nsfw '
+        "planned false, live true"
+    )
+    more = " (and 1 more)" if extra else ""
+    assert message == (
+        f"stage to {SCOPE} failed: verification found a different set; {SCOPE} hold(s) neither the previous nor the "
+        f"intended set: {shown}{more}.{hint}"
+    )
+    assert states == {SCOPE: f"neither the previous nor the intended set: restore backup {backup}"}
+    assert wrote == [f"backup {backup}", f"the write to {SCOPE} was sent"]
+    assert methods(live, mark) == ["GET", "PATCH", "GET"]
+
+
+def test_a_write_that_kept_failing_is_read_again_and_found_not_applied(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    mark = staged(make_settings, ctx, live)
+    edit(ctx.workspace, "fun/games.json", "Flip a coin", "Flip a shiny coin")
+    live.faults.add(Fault.server_error(500), method="PATCH", times=FAST["max_attempts"])  # 500: not a refusal
+    message, states, wrote = failed_stage(make_settings, ctx)
+    backup, hint = restore_hint(ctx)
+    assert message.startswith(f"stage to {SCOPE} failed: the write failed (Discord kept failing with HTTP 500 on ")
+    assert message.endswith(
+        f'); {SCOPE} still hold(s) the previous set: {COIN}, live "Flip a coin, optionally betting on a side".{hint}'
+    )
+    assert states == {SCOPE: "the previous set (the write did not apply)"}
+    assert wrote == [f"backup {backup}", f"the write to {SCOPE} was sent"]
+    assert methods(live, mark) == ["GET", *["PATCH"] * FAST["max_attempts"], "GET"]  # read again, whatever it said
+
+
+@pytest.mark.parametrize("status", [400, 403, 499])
+def test_a_refused_write_fails_at_once_without_reading_again(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime, status: int
+) -> None:
+    mark = staged(make_settings, ctx, live)
+    edit(ctx.workspace, "fun/games.json", "Flip a coin", "Flip a shiny coin")
+    live.faults.add(Fault.respond(status, {"code": 0, "message": "No"}), method="PATCH")
+    message, states, wrote = failed_stage(make_settings, ctx)
+    backup = FileLedger(ctx.workspace / "deployment.log").entries()[-1].backup
+    assert message.startswith(f"stage to {SCOPE} failed: Discord refused the write: ")
+    assert message.endswith(f". Backup taken before the write: {backup}.")  # not applied: nothing to restore
+    assert states == {SCOPE: UNCHANGED} and wrote == [f"backup {backup}"]
+    assert methods(live, mark) == ["GET", "PATCH"]
+
+
+@pytest.mark.parametrize("answered", [True, False], ids=["answered", "answer-lost"])
+def test_a_verification_that_cannot_read_says_the_scope_is_one_set_or_the_other(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime, answered: bool
+) -> None:
+    if not answered:
+        live.faults.add(Fault.drop_after_write(), method="PUT", times=FAST["max_attempts"])
+    for position in range(FAST["max_attempts"]):  # the verification GET and its retries, after GET and the PUT(s)
+        live.faults.at(3 + (0 if answered else FAST["max_attempts"] - 1) + position, Fault.server_error(503))
+    message, states, _ = failed_stage(make_settings, ctx)
+    _, hint = restore_hint(ctx)
+    sent = "the write was sent" if answered else "the write failed ("
+    assert message.startswith(f"stage to {SCOPE} failed: {sent}")
+    assert message.endswith(
+        f"giving up. Check https://discordstatus.com and run again later); {SCOPE} hold(s) the previous or the "
+        f"intended set: run detect against this environment to see which.{hint}"
+    )
+    assert " but verification could not read the live commands (Discord kept failing with HTTP 503 on GET " in message
+    assert states == {SCOPE: "unknown: the previous or the intended set (verification could not read it)"}
 
 
 def test_a_failed_deploy_still_sets_the_outputs_and_summary_it_knows(
