@@ -415,6 +415,79 @@ def test_guild_commands_shadowing_global_ones_are_warnings_naming_guild_and_comm
     assert [r.path.rsplit("/", 2)[-2] for r in live.requests] == [APP_ID, GUILD_ID, FOREIGN_GUILD_ID]
 
 
+def test_one_check_reports_every_finding_once_with_its_severity_and_its_words(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    """A missing, a drifted and an extra command, a guild shadowing one, a guild that cannot be read: the whole
+    report of the check (but its time and measured response time) and every problem it annotates."""
+    from tests.support.discord_fixtures import FOREIGN_GUILD_ID
+
+    held = seed(live, ctx.workspace, without="ping")
+    drifted = [{**c, "description": "Changed"} if c["name"] == "coinflip" else c for c in held]
+    live.set_commands(APP_ID, None, [*drifted, {"name": "extra1", "description": "Only live", "type": 1}])
+    live.set_commands(APP_ID, GUILD_ID, [{"name": "coinflip", "description": "Guild copy"}])
+    outcome = check(make_settings, ctx, check_guilds=f"{GUILD_ID}, {FOREIGN_GUILD_ID}")
+    unread = (
+        f"guild {FOREIGN_GUILD_ID} not checked for shadows: the application is not in guild {FOREIGN_GUILD_ID} "
+        f"with the applications.commands scope (50001): re-invite it with https://discord.com/oauth2/authorize?"
+        f"client_id={APP_ID}&scope=bot+applications.commands&guild_id={FOREIGN_GUILD_ID}"
+    )
+    assert (outcome.exit_code, outcome.outputs) == (1, {"health": "unhealthy"})
+    assert [(p.severity, p.rule, p.message) for p in outcome.problems] == [
+        ("error", "health.missing", "global commands: 1 missing: ping"),
+        ("error", "health.drifted", "global commands: 1 drifted: coinflip"),
+        ("warning", "health.extra", "global commands: 1 extra: extra1"),
+        ("warning", "health.shadow", f"guild {GUILD_ID}: its command 'coinflip' shadows the global command of the "
+                                     "same name"),
+        ("warning", "health.notice", unread),
+    ]  # fmt: skip
+    report = dict(outcome.report or {})
+    measured = report.pop("time"), report.pop("response_time_ms")
+    assert all(measured)
+    assert report == {
+        "format": 1,
+        "action": "health",
+        "v": 1,
+        "environment": "production",
+        "scope": "global",
+        "application_id": APP_ID,
+        "outcome": "unhealthy",
+        "attempts": 1,
+        "expected": 50,
+        "live": 50,
+        "deviation": 0.0,
+        "missing": ["ping"],
+        "extra": ["extra1"],
+        "drifted": ["coinflip"],
+        "error": None,
+        "reasons": [
+            {"condition": "missing", "severity": "unhealthy", "text": "1 missing: ping"},
+            {"condition": "drifted", "severity": "unhealthy", "text": "1 drifted: coinflip"},
+            {"condition": "extra", "severity": "degraded", "text": "1 extra: extra1"},
+        ],
+        "drift_fields": {"coinflip": ["description"]},
+        "trend": {
+            "checks": 1,
+            "latency": "response time: not enough successful checks yet (0 earlier, 1 recent)",
+            "latency_rising": False,
+            "errors": "error rate: not enough checks yet (0 earlier, 1 recent)",
+            "errors_rising": False,
+        },
+        "shadows": [{"guild_id": GUILD_ID, "type": 1, "name": "coinflip"}],
+        "alerts": [
+            {"key": "production:missing", "event": "fire", "level": "error", "channels": {}},
+            {"key": "production:drifted", "event": "fire", "level": "error", "channels": {}},
+            {"key": "production:extra", "event": "fire", "level": "warning", "channels": {}},
+        ],
+        "warnings": [unread],
+    }
+    (record,) = metrics(ctx)
+    assert (record.outcome, record.missing, record.extra, record.drifted) == (
+        "unhealthy", ["ping"], ["extra1"], ["coinflip"]
+    )  # fmt: skip
+    assert [r.path.rsplit("/", 2)[-2] for r in live.requests] == [APP_ID, GUILD_ID, FOREIGN_GUILD_ID]
+
+
 def test_when_the_global_get_fails_shadows_are_not_checked_and_not_read_twice(
     live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
