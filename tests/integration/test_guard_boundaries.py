@@ -14,6 +14,7 @@ import pytest
 from alia_action.commands.plan import Plan, build_plan
 from alia_action.config import Settings
 from alia_action.discord.emulator import Emulator
+from alia_action.errors import DeployError
 from alia_action.handlers import deploy, promote, stage
 from alia_action.runtime import Runtime, utc_now
 from alia_action.scope import Scope
@@ -393,3 +394,36 @@ def test_an_exhausted_create_budget_says_none_are_left(
             "renamedFrom (renames spend none)"
         ),
     }
+
+
+def test_the_deletion_guard_names_what_would_go_the_limit_and_both_ways_on(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    stage.run(make_settings(action="stage"), ctx)
+    extra_live(live, 6)
+    with pytest.raises(DeploymentGuard) as caught:
+        stage.run(make_settings(action="stage"), ctx)
+    gone = ", ".join(f"gone{i}" for i in range(6))
+    assert str(caught.value) == (
+        f"the plan would remove 6 command(s) from staging guild {GUILD_ID} ({gone}), more than max-deletions=5. If "
+        "that is intended, set `--allow-deletions` (or raise --max-deletions); if not, check that every command file "
+        "was exported. Nothing was written"
+    )
+
+
+@pytest.mark.parametrize(("spent", "passes"), [(149, True), (150, False)])  # with the stage's 51: 200, then 201
+def test_the_create_budget_stops_a_write_one_past_the_days_200(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime, spent: int, passes: bool
+) -> None:
+    spend(ctx, spent)
+    if passes:
+        assert stage.run(make_settings(action="stage"), ctx).exit_code == 0
+        assert len(live.commands(APP_ID, GUILD_ID)) == 51
+        return
+    with pytest.raises(DeployError) as caught:
+        stage.run(make_settings(action="stage"), ctx)
+    assert str(caught.value) == (
+        f"the plan creates 51 command(s) in staging guild {GUILD_ID}, but 150 of Discord's 200 daily creates were "
+        "spent in the last 24 h: wait, or rename with renamedFrom (renames keep IDs and spend no create)"
+    )
+    assert [r.method for r in live.requests] == ["GET"] and live.commands(APP_ID, GUILD_ID) == []
