@@ -14,6 +14,8 @@ import pytest
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.errors import UsageError
 from alia_action.handlers import health, promote, stage
+from alia_action.health.check import PostDeploy
+from alia_action.health.summary import post_deploy_markdown
 from alia_action.outcome import Outcome
 from alia_action.runtime import Runtime, utc_now
 from alia_action.stores.jsonlines import JsonLines
@@ -589,9 +591,11 @@ def test_a_slow_verification_is_a_degraded_post_deploy_warning_not_a_failure(
     live.faults.at(3, Fault.slow(0.3))  # GET, PUT, then the verification GET
     outcome = stage.run(make_settings(action="stage", response_time_threshold="100ms"), ctx)
     assert outcome.exit_code == 0 and outcome.outputs["health"] == "degraded"
-    assert [(p.severity, p.rule) for p in outcome.problems if p.rule.startswith("health")] == [
-        ("warning", "health.slow")
-    ]
+    (slow,) = [p for p in outcome.problems if p.rule.startswith("health")]
+    assert (slow.severity, slow.rule) == ("warning", "health.slow")
+    assert slow.message in outcome.lines and slow.message.startswith(
+        f"post-deploy health of staging guild {GUILD_ID}: degraded: 51 live / 51 expected"
+    )
 
 
 def test_promote_reports_post_deploy_health_with_the_same_request_count(
@@ -603,6 +607,34 @@ def test_promote_reports_post_deploy_health_with_the_same_request_count(
     assert [r.method for r in live.requests[mark:]] == ["GET", "GET", "PUT", "GET"]  # breaker, plan, write, verify
     assert outcome.outputs["health"] == "healthy"
     assert outcome.report is not None and outcome.report["health"]["live"] == 50
+
+
+def test_post_deploy_health_is_the_verification_get_of_the_scope_written_counted_after_the_write(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    stage.run(make_settings(action="stage"), ctx)
+    (ctx.workspace / "commands" / "fun" / "quote.json").unlink()  # one command removed: 50 left live
+    live.faults.at(len(live.requests) + 1, Fault.slow(1.0))  # the plan's GET is slow, the verification's is not
+    outcome = stage.run(make_settings(action="stage", response_time_threshold="800ms"), ctx)
+    assert outcome.exit_code == 0 and outcome.outputs["health"] == "healthy"
+    assert outcome.report is not None
+    figures = dict(outcome.report["health"])
+    took = figures.pop("response_time_ms")
+    verification = ctx.discord(make_settings()).client.requests[-1]
+    assert took == round(verification.elapsed * 1000, 1) < 800 and figures == {
+        "outcome": "healthy",
+        "threshold_ms": 800.0,
+        "live": 50,
+        "expected": 50,
+        "source": "verification",
+    }
+    assert (
+        f"post-deploy health of staging guild {GUILD_ID}: healthy: 50 live / 50 expected, nothing missing, extra or "
+        f"drifted; the verification GET took {took:.0f} ms (threshold 800 ms; no extra request)"
+    ) in outcome.lines
+    assert not [p for p in outcome.problems if p.rule.startswith("health")]
+    shown = PostDeploy(f"staging guild {GUILD_ID}", "healthy", took, 800.0, 50, "verification")
+    assert re.search(r"[^\n]\n\n" + re.escape(post_deploy_markdown(shown)) + r"\n$", outcome.summary)
 
 
 def test_a_dry_run_reports_no_health(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
