@@ -490,6 +490,24 @@ def test_one_check_reports_every_finding_once_with_its_severity_and_its_words(
     assert [r.path.rsplit("/", 2)[-2] for r in live.requests] == [APP_ID, GUILD_ID, FOREIGN_GUILD_ID]
 
 
+def test_a_staging_check_reads_the_global_commands_once_for_the_shadows_of_every_guild(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    seed(live, ctx.workspace, GUILD_ID)  # the staging guild holds its set
+    seed(live, ctx.workspace)  # and the global commands theirs
+    first, second = "1180000000000000411", "1180000000000000412"
+    for guild, name in ((first, "ping"), (second, "coinflip")):
+        live.add_guild(APP_ID, guild)
+        live.set_commands(APP_ID, guild, [{"name": name, "description": "Guild copy"}])
+    outcome = check(make_settings, ctx, environment="staging", check_guilds=f"{first}, {second}")
+    assert outcome.exit_code == 0 and outcome.report is not None
+    assert outcome.report["shadows"] == [
+        {"guild_id": first, "type": 1, "name": "ping"},
+        {"guild_id": second, "type": 1, "name": "coinflip"},
+    ]
+    assert [r.path.rsplit("/", 2)[-2] for r in live.requests] == [GUILD_ID, APP_ID, first, second]  # global second
+
+
 def test_when_the_global_get_fails_shadows_are_not_checked_and_not_read_twice(
     live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
