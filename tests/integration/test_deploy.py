@@ -370,6 +370,34 @@ def test_a_verification_that_cannot_read_says_the_scope_is_one_set_or_the_other(
     assert states == {SCOPE: "unknown: the previous or the intended set (verification could not read it)"}
 
 
+def test_a_plan_that_cannot_be_read_or_backed_up_writes_nothing_and_records_the_failure(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    live.faults.add(Fault.server_error(503), method="GET", times=FAST["max_attempts"])
+    message, states, wrote = failed_stage(make_settings, ctx)
+    assert message.startswith(f"stage to {SCOPE} failed: could not read the live commands (Discord kept failing ")
+    assert message.endswith("Check https://discordstatus.com and run again later); nothing was written.")
+    assert (states, wrote) == ({SCOPE: UNCHANGED}, [])
+    (entry,) = FileLedger(ctx.workspace / "deployment.log").entries()  # no claim: nothing was about to be written
+    assert (entry.outcome, entry.requests, entry.message) == (
+        "failure",
+        FAST["max_attempts"],
+        message.removeprefix(f"stage to {SCOPE} failed: ")[:-1],
+    )
+
+    (ctx.workspace / "command-backups").write_text("not a folder", encoding="utf-8")
+    mark = len(live.requests)
+    message, states, wrote = failed_stage(make_settings, ctx)
+    cause = (
+        f"cannot write backup to {ctx.workspace / 'command-backups'}: Not a directory; nothing was written to Discord"
+    )
+    assert message == f"stage to {SCOPE} failed: {cause}."
+    assert (states, wrote) == ({SCOPE: UNCHANGED}, [])
+    started, failure = FileLedger(ctx.workspace / "deployment.log").entries()[1:]
+    assert (started.outcome, failure.outcome, failure.requests, failure.message) == ("started", "failure", 1, cause)
+    assert methods(live, mark) == ["GET"]
+
+
 def test_a_failed_deploy_still_sets_the_outputs_and_summary_it_knows(
     live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
