@@ -10,13 +10,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from alia_action.commands.loader import SourceCommand
-from alia_action.commands.plan import build_plan
+from alia_action.commands.plan import Write, build_plan
 from alia_action.commands.problems import Problem
 from alia_action.config import Settings
+from alia_action.discord.client import DiscordClient
 from alia_action.outcome import Outcome
 from alia_action.runtime import Runtime
 from alia_action.scope import Scope
-from alia_action.steps.apply import Applied, blocked_message, deploy_outcome, failure_facts, take_over
+from alia_action.steps.apply import (
+    Applied,
+    blocked_message,
+    deploy_outcome,
+    failure_facts,
+    send_write,
+    take_over,
+)
 from alia_action.steps.validation import Validated
 from alia_action.stores.ledger import Conflict, LedgerEntry
 from alia_action.wording import ACTION, TERMINAL, Wording
@@ -199,3 +207,12 @@ def test_a_failed_write_says_what_it_wrote_and_what_its_scope_holds() -> None:
     assert sent.states == {f"staging guild {GUILD}": "neither set"}
     nothing = failure_facts("stage", "abc", Applied(STAGING, build_plan([], [], guild=True)))
     assert (nothing.wrote, nothing.backup_file, nothing.plan) == ([], "", None)  # no plan was made yet
+
+
+@pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+def test_a_patch_or_delete_without_a_command_id_is_refused_before_any_request(method: str) -> None:
+    with DiscordClient("token", "9", "http://127.0.0.1:9/api/v10", max_attempts=1) as client:
+        with pytest.raises(ValueError) as caught:
+            send_write(client, GUILD, Write(method, {"name": "ping"}, None, "ping"))  # type: ignore[arg-type]
+        assert str(caught.value) == f"{method} of ping without a command ID"
+        assert client.request_count == 0
