@@ -225,7 +225,7 @@ def take_backup(
     discord: Discord,
     target: Scope,
     live: list[dict[str, Any]],
-    kind: BackupKind = "backup",
+    kind: BackupKind,
 ) -> str:
     """Save the live commands durably; if this fails, nothing is written to Discord."""
     store = ctx.backups(settings)
