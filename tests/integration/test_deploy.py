@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from alia_action.commands.canonical import canonical_set
+from alia_action.commands.canonical import canonical_set, checksum
 from alia_action.commands.plan import build_plan
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.errors import DeployError, UsageError
@@ -396,6 +396,26 @@ def test_a_plan_that_cannot_be_read_or_backed_up_writes_nothing_and_records_the_
     started, failure = FileLedger(ctx.workspace / "deployment.log").entries()[1:]
     assert (started.outcome, failure.outcome, failure.requests, failure.message) == ("started", "failure", 1, cause)
     assert methods(live, mark) == ["GET"]
+
+
+def test_the_backup_before_a_write_holds_what_was_live_with_its_scope_commit_and_checksum(
+    live: Emulator, make_settings: SettingsFactory, workspace: Path
+) -> None:
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    run = Runtime(workspace=workspace, client_options=dict(FAST), environ={"GITHUB_SHA": sha})
+    try:
+        stage.run(make_settings(action="stage"), run)
+        before = live.commands(APP_ID, GUILD_ID)
+        edit(workspace, "fun/games.json", "Flip a coin", "Flip a shiny coin")
+        outcome = stage.run(make_settings(action="stage"), run)
+    finally:
+        run.close()
+    document = LocalBackupStore(workspace / "command-backups").load(outcome.outputs["backup-file"])
+    assert (document.kind, document.application_id, document.guild_id, document.environment) == (
+        "backup", APP_ID, GUILD_ID, "staging"
+    )  # fmt: skip
+    assert document.git_sha == sha and document.commands == before
+    assert document.checksum == checksum(before, guild=True) != checksum(before, guild=False)
 
 
 def test_a_failed_deploy_still_sets_the_outputs_and_summary_it_knows(
