@@ -418,6 +418,26 @@ def test_the_backup_before_a_write_holds_what_was_live_with_its_scope_commit_and
     assert document.checksum == checksum(before, guild=True) != checksum(before, guild=False)
 
 
+def test_a_failed_read_counts_every_request_of_the_run_and_records_no_checksum_it_does_not_have(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    staged(make_settings, ctx, live)
+    attempts = FAST["max_attempts"]
+    global_read = rf"/applications/{APP_ID}/commands$"
+    live.faults.add(Fault.server_error(503), method="GET", path=global_read, times=attempts)
+    with pytest.raises(DeployError, match="could not read the live commands") as caught:
+        promote.run(make_settings(action="promote"), ctx)
+    facts = partial_of(caught.value)
+    assert facts is not None and facts.requests == 1 + attempts  # the breaker's GET of the staging guild, too
+    assert FileLedger(ctx.workspace / "deployment.log").entries()[-1].requests == 1 + attempts
+
+    live.faults.add(Fault.server_error(503), method="GET", path=global_read, times=attempts)
+    with pytest.raises(DeployError, match="could not read the live commands"):
+        rollback.run(make_settings(action="rollback", environment="production"), ctx)
+    last = FileLedger(ctx.workspace / "deployment.log").entries()[-1]
+    assert (last.action, last.outcome, last.checksum, last.requests) == ("rollback", "failure", "", attempts)
+
+
 def test_a_failed_deploy_still_sets_the_outputs_and_summary_it_knows(
     live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
