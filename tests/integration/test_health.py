@@ -435,6 +435,10 @@ def test_one_check_reports_every_finding_once_with_its_severity_and_its_words(
         f"client_id={APP_ID}&scope=bot+applications.commands&guild_id={FOREIGN_GUILD_ID}"
     )
     assert (outcome.exit_code, outcome.outputs) == (1, {"health": "unhealthy"})
+    assert outcome.lines[0].startswith("production (global commands): unhealthy: GET ")
+    assert outcome.lines[1:5] == ["  ✗ 1 missing: ping", "  ✗ 1 drifted: coinflip", "      coinflip: description",
+                                  "  ! 1 extra: extra1"]  # fmt: skip
+    assert "**unhealthy**" in outcome.summary
     assert [(p.severity, p.rule, p.message) for p in outcome.problems] == [
         ("error", "health.missing", "global commands: 1 missing: ping"),
         ("error", "health.drifted", "global commands: 1 drifted: coinflip"),
