@@ -434,7 +434,7 @@ def test_one_check_reports_every_finding_once_with_its_severity_and_its_words(
         f"with the applications.commands scope (50001): re-invite it with https://discord.com/oauth2/authorize?"
         f"client_id={APP_ID}&scope=bot+applications.commands&guild_id={FOREIGN_GUILD_ID}"
     )
-    assert (outcome.exit_code, outcome.outputs) == (1, {"health": "unhealthy"})
+    assert (outcome.action, outcome.exit_code, outcome.outputs) == ("health", 1, {"health": "unhealthy"})
     assert outcome.lines[0].startswith("production (global commands): unhealthy: GET ")
     assert outcome.lines[1:5] == ["  ✗ 1 missing: ping", "  ✗ 1 drifted: coinflip", "      coinflip: description",
                                   "  ! 1 extra: extra1"]  # fmt: skip
