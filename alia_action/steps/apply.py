@@ -56,9 +56,7 @@ class Applied:
     undid: tuple[str, ...] | None = None  # rollback: the deploys it undoes (each by its backup; recorded)
 
 
-def check_guards(
-    settings: Settings, ctx: Runtime, discord: Discord, target: Scope, plan: Plan, *, action: str = "deploy"
-) -> None:
+def check_guards(settings: Settings, ctx: Runtime, discord: Discord, target: Scope, plan: Plan, *, action: str) -> None:
     """Stop before writing when a plan deletes in bulk or would exhaust the daily create budget."""
     limit = deletion_limit(settings, target)
     removed = [removal_label(c) for c in plan.removed]  # a type change counts as a removal
@@ -227,7 +225,7 @@ def take_backup(
     discord: Discord,
     target: Scope,
     live: list[dict[str, Any]],
-    kind: BackupKind = "backup",
+    kind: BackupKind,
 ) -> str:
     """Save the live commands durably; if this fails, nothing is written to Discord."""
     store = ctx.backups(settings)

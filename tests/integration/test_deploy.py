@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from alia_action.commands.canonical import canonical_set
+from alia_action.commands.canonical import canonical_set, checksum
 from alia_action.commands.plan import build_plan
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.errors import DeployError, UsageError
 from alia_action.handlers import detect, promote, rollback, stage
+from alia_action.outcome import partial_of
 from alia_action.runtime import Runtime, utc_now
 from alia_action.stores.backups import LocalBackupStore
 from alia_action.stores.ledger import FileLedger
@@ -258,6 +259,183 @@ def test_persistent_5xx_fails_clearly_and_leaves_the_previous_set(
     assert canonical_set(live.commands(APP_ID, GUILD_ID), guild=True) == before
     last = FileLedger(ctx.workspace / "deployment.log").entries()[-1]
     assert last.outcome == "failure"
+
+
+SCOPE = f"staging guild {GUILD_ID}"
+COIN = 'coinflip: description planned "Flip a shiny coin, optionally betting on a side"'
+UNCHANGED = "unchanged: what it held before this run (nothing was written to it)"
+
+
+def failed_stage(make_settings: SettingsFactory, ctx: Runtime) -> tuple[str, dict[str, str], list[str]]:
+    """Stage, which must fail: its message, and what its failure says each scope holds and it wrote."""
+    with pytest.raises(DeployError) as caught:
+        stage.run(make_settings(action="stage"), ctx)
+    facts = partial_of(caught.value)
+    assert facts is not None
+    return str(caught.value), facts.states, facts.wrote
+
+
+def restore_hint(ctx: Runtime) -> tuple[str, str]:
+    """The last record's backup, and the sentence a failed write ends with when it may have changed the scope."""
+    last = FileLedger(ctx.workspace / "deployment.log").entries()[-1]
+    assert last.outcome == "failure" and last.backup
+    command = f"command-deploy rollback --environment staging --backup-file {last.backup}"
+    return last.backup, f" Backup taken before the write: {last.backup} (restore it with `{command}`)."
+
+
+# What Discord stored besides the write (Fault.side_effect): five differences are all named, a sixth is counted.
+NOBODY_ASKED = {
+    "default_member_permissions": "8",
+    "description": "Nobody asked",
+    "description_localizations": {"fr": "x"},
+    "name_localizations": {"fr": "pile"},
+    "nsfw": True,
+}
+
+
+@pytest.mark.parametrize("extra", [{}, {"options": []}], ids=["five", "six"])
+def test_verification_names_what_discord_holds_besides_the_write_five_at_most(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime, extra: dict[str, object]
+) -> None:
+    mark = staged(make_settings, ctx, live)
+    edit(ctx.workspace, "fun/games.json", "Flip a coin", "Flip a shiny coin")
+    live.faults.add(Fault.side_effect("coinflip", {**NOBODY_ASKED, **extra}), method="PATCH")
+    message, states, wrote = failed_stage(make_settings, ctx)
+    backup, hint = restore_hint(ctx)
+    shown = (
+        'coinflip: default_member_permissions planned null, live "8"; coinflip: description planned "Flip a shiny '
+        'coin, optionally betting on a side", live "Nobody asked"; coinflip: description_localizations planned '
+        '(unset), live {"fr": "x"}; coinflip: name_localizations planned (unset), live {"fr": "pile"}; coinflip: nsfw '
+        "planned false, live true"
+    )
+    more = " (and 1 more)" if extra else ""
+    assert message == (
+        f"stage to {SCOPE} failed: verification found a different set; {SCOPE} hold(s) neither the previous nor the "
+        f"intended set: {shown}{more}.{hint}"
+    )
+    assert states == {SCOPE: f"neither the previous nor the intended set: restore backup {backup}"}
+    assert wrote == [f"backup {backup}", f"the write to {SCOPE} was sent"]
+    assert methods(live, mark) == ["GET", "PATCH", "GET"]
+
+
+def test_a_write_that_kept_failing_is_read_again_and_found_not_applied(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    mark = staged(make_settings, ctx, live)
+    edit(ctx.workspace, "fun/games.json", "Flip a coin", "Flip a shiny coin")
+    live.faults.add(Fault.server_error(500), method="PATCH", times=FAST["max_attempts"])  # 500: not a refusal
+    message, states, wrote = failed_stage(make_settings, ctx)
+    backup, hint = restore_hint(ctx)
+    assert message.startswith(f"stage to {SCOPE} failed: the write failed (Discord kept failing with HTTP 500 on ")
+    assert message.endswith(
+        f'); {SCOPE} still hold(s) the previous set: {COIN}, live "Flip a coin, optionally betting on a side".{hint}'
+    )
+    assert states == {SCOPE: "the previous set (the write did not apply)"}
+    assert wrote == [f"backup {backup}", f"the write to {SCOPE} was sent"]
+    assert methods(live, mark) == ["GET", *["PATCH"] * FAST["max_attempts"], "GET"]  # read again, whatever it said
+
+
+@pytest.mark.parametrize("status", [400, 403, 499])
+def test_a_refused_write_fails_at_once_without_reading_again(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime, status: int
+) -> None:
+    mark = staged(make_settings, ctx, live)
+    edit(ctx.workspace, "fun/games.json", "Flip a coin", "Flip a shiny coin")
+    live.faults.add(Fault.respond(status, {"code": 0, "message": "No"}), method="PATCH")
+    message, states, wrote = failed_stage(make_settings, ctx)
+    backup = FileLedger(ctx.workspace / "deployment.log").entries()[-1].backup
+    assert message.startswith(f"stage to {SCOPE} failed: Discord refused the write: ")
+    assert message.endswith(f". Backup taken before the write: {backup}.")  # not applied: nothing to restore
+    assert states == {SCOPE: UNCHANGED} and wrote == [f"backup {backup}"]
+    assert methods(live, mark) == ["GET", "PATCH"]
+
+
+@pytest.mark.parametrize("answered", [True, False], ids=["answered", "answer-lost"])
+def test_a_verification_that_cannot_read_says_the_scope_is_one_set_or_the_other(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime, answered: bool
+) -> None:
+    if not answered:
+        live.faults.add(Fault.drop_after_write(), method="PUT", times=FAST["max_attempts"])
+    for position in range(FAST["max_attempts"]):  # the verification GET and its retries, after GET and the PUT(s)
+        live.faults.at(3 + (0 if answered else FAST["max_attempts"] - 1) + position, Fault.server_error(503))
+    message, states, _ = failed_stage(make_settings, ctx)
+    _, hint = restore_hint(ctx)
+    sent = "the write was sent" if answered else "the write failed ("
+    assert message.startswith(f"stage to {SCOPE} failed: {sent}")
+    assert message.endswith(
+        f"giving up. Check https://discordstatus.com and run again later); {SCOPE} hold(s) the previous or the "
+        f"intended set: run detect against this environment to see which.{hint}"
+    )
+    assert " but verification could not read the live commands (Discord kept failing with HTTP 503 on GET " in message
+    assert states == {SCOPE: "unknown: the previous or the intended set (verification could not read it)"}
+
+
+def test_a_plan_that_cannot_be_read_or_backed_up_writes_nothing_and_records_the_failure(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    live.faults.add(Fault.server_error(503), method="GET", times=FAST["max_attempts"])
+    message, states, wrote = failed_stage(make_settings, ctx)
+    assert message.startswith(f"stage to {SCOPE} failed: could not read the live commands (Discord kept failing ")
+    assert message.endswith("Check https://discordstatus.com and run again later); nothing was written.")
+    assert (states, wrote) == ({SCOPE: UNCHANGED}, [])
+    (entry,) = FileLedger(ctx.workspace / "deployment.log").entries()  # no claim: nothing was about to be written
+    assert (entry.outcome, entry.requests, entry.message) == (
+        "failure",
+        FAST["max_attempts"],
+        message.removeprefix(f"stage to {SCOPE} failed: ")[:-1],
+    )
+
+    (ctx.workspace / "command-backups").write_text("not a folder", encoding="utf-8")
+    mark = len(live.requests)
+    message, states, wrote = failed_stage(make_settings, ctx)
+    cause = (
+        f"cannot write backup to {ctx.workspace / 'command-backups'}: Not a directory; nothing was written to Discord"
+    )
+    assert message == f"stage to {SCOPE} failed: {cause}."
+    assert (states, wrote) == ({SCOPE: UNCHANGED}, [])
+    started, failure = FileLedger(ctx.workspace / "deployment.log").entries()[1:]
+    assert (started.outcome, failure.outcome, failure.requests, failure.message) == ("started", "failure", 1, cause)
+    assert methods(live, mark) == ["GET"]
+
+
+def test_the_backup_before_a_write_holds_what_was_live_with_its_scope_commit_and_checksum(
+    live: Emulator, make_settings: SettingsFactory, workspace: Path
+) -> None:
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    run = Runtime(workspace=workspace, client_options=dict(FAST), environ={"GITHUB_SHA": sha})
+    try:
+        stage.run(make_settings(action="stage"), run)
+        before = live.commands(APP_ID, GUILD_ID)
+        edit(workspace, "fun/games.json", "Flip a coin", "Flip a shiny coin")
+        outcome = stage.run(make_settings(action="stage"), run)
+    finally:
+        run.close()
+    document = LocalBackupStore(workspace / "command-backups").load(outcome.outputs["backup-file"])
+    assert (document.kind, document.application_id, document.guild_id, document.environment) == (
+        "backup", APP_ID, GUILD_ID, "staging"
+    )  # fmt: skip
+    assert document.git_sha == sha and document.commands == before
+    assert document.checksum == checksum(before, guild=True) != checksum(before, guild=False)
+
+
+def test_a_failed_read_counts_every_request_of_the_run_and_records_no_checksum_it_does_not_have(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    staged(make_settings, ctx, live)
+    attempts = FAST["max_attempts"]
+    global_read = rf"/applications/{APP_ID}/commands$"
+    live.faults.add(Fault.server_error(503), method="GET", path=global_read, times=attempts)
+    with pytest.raises(DeployError, match="could not read the live commands") as caught:
+        promote.run(make_settings(action="promote"), ctx)
+    facts = partial_of(caught.value)
+    assert facts is not None and facts.requests == 1 + attempts  # the breaker's GET of the staging guild, too
+    assert FileLedger(ctx.workspace / "deployment.log").entries()[-1].requests == 1 + attempts
+
+    live.faults.add(Fault.server_error(503), method="GET", path=global_read, times=attempts)
+    with pytest.raises(DeployError, match="could not read the live commands"):
+        rollback.run(make_settings(action="rollback", environment="production"), ctx)
+    last = FileLedger(ctx.workspace / "deployment.log").entries()[-1]
+    assert (last.action, last.outcome, last.checksum, last.requests) == ("rollback", "failure", "", attempts)
 
 
 def test_a_failed_deploy_still_sets_the_outputs_and_summary_it_knows(

@@ -14,11 +14,16 @@ import pytest
 from alia_action.commands.plan import Plan, build_plan
 from alia_action.config import Settings
 from alia_action.discord.emulator import Emulator
-from alia_action.handlers import promote, stage
+from alia_action.errors import DeployError
+from alia_action.handlers import deploy, promote, stage
 from alia_action.runtime import Runtime, utc_now
 from alia_action.scope import Scope
 from alia_action.steps.apply import DeploymentGuard
+from alia_action.steps.breaker import CircuitOpen
 from alia_action.steps.guards import deletion_limit, plan_verdicts
+from alia_action.steps.validation import load_and_validate
+from alia_action.stores.ledger import FileLedger, LedgerEntry
+from alia_action.wording import ACTION
 from tests.conftest import SettingsFactory
 from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID
 
@@ -255,3 +260,170 @@ def test_the_breaker_says_how_long_ago_the_set_was_staged(
         "still holds it" in line
         for line in outcome.lines
     ), outcome.lines
+
+
+# ----------------------------------------------------------------------- what the breaker says, word for word
+
+AGAIN = "run the staging deploy again (`command-deploy stage`)"
+
+
+def refusal(settings: Settings, runtime: Runtime) -> str:
+    with pytest.raises(CircuitOpen) as caught:
+        promote.run(settings, runtime)
+    return str(caught.value)
+
+
+def test_the_breakers_refusals_name_the_condition_the_set_and_the_way_on(
+    make_settings: SettingsFactory, ctx: Runtime, at: list[Runtime]
+) -> None:
+    settings = make_settings(action="promote")
+    ledger = ctx.workspace / "deployment.log"
+    assert refusal(settings, ctx) == (
+        f"circuit breaker: no successful staging deploy to guild {GUILD_ID} is recorded in {ledger}; {AGAIN}"
+    )
+    # In the Action, the way on is named in the Action's words.
+    in_action = Runtime(workspace=ctx.workspace, client_options=dict(FAST), wording=ACTION)
+    at.append(in_action)
+    assert refusal(settings, in_action).endswith(
+        "; run the staging deploy again (`action: stage`, or `gh workflow run <workflow> -f action=staging`)"
+    )
+
+    stage.run(make_settings(action="stage"), clock(at, ctx, 0))
+    staged = FileLedger(ledger).entries()[-1].checksum
+    path = ctx.workspace / "commands" / "fun" / "games.json"
+    path.write_text(path.read_text(encoding="utf-8").replace('"name": "coinflip"', '"name": "flip"'), "utf-8")
+    now = load_and_validate(settings, ctx).checksum
+    assert len({staged[:13], now[:13]}) == 2 and staged[12] != now[12]  # the cut at 12 is visible
+    assert refusal(settings, clock(at, ctx, 60)) == (
+        f"circuit breaker: the last staging deploy (2026-03-02 09:00:00 UTC) was of another command set (checksum "
+        f"{staged[:12]}, this set is {now[:12]}); {AGAIN}"
+    )
+
+    stage.run(make_settings(action="stage"), clock(at, ctx, 1))  # the new set, staged a second later
+    assert refusal(settings, clock(at, ctx, 1 + 5400 + 30)) == (
+        f"circuit breaker: the staging deploy of this set is 1 h 30 min old, older than staging-max-age=1h; {AGAIN}"
+    )
+
+
+def test_the_breaker_names_every_way_the_staging_guild_drifted(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    stage.run(make_settings(action="stage"), ctx)
+    held = live.commands(APP_ID, GUILD_ID)
+    kept = [c for c in held if c["name"] != "ping"]
+    for command in kept:
+        if command["name"] == "coinflip":
+            command["description"] = "Changed behind the tool's back"
+    live.set_commands(APP_ID, GUILD_ID, [*kept, {"name": "gone0", "description": "Only live", "type": 1}])
+    assert refusal(make_settings(action="promote"), ctx) == (
+        f"circuit breaker: staging guild {GUILD_ID} no longer holds the staged set (changed coinflip, extra gone0, "
+        f"missing ping); {AGAIN}"
+    )
+
+
+def test_an_unreadable_deployment_record_opens_the_breaker_and_says_why(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    stage.run(make_settings(action="stage"), ctx)
+    ledger = ctx.workspace / "deployment.log"
+    ledger.unlink()
+    ledger.symlink_to(ctx.workspace / "nowhere.log")  # a dangling link: neither a record nor "none recorded"
+    mark = len(live.requests)
+    message = refusal(make_settings(action="promote"), ctx)
+    assert message.startswith("circuit breaker: cannot tell whether staging succeeded: ")
+    assert str(ledger) in message and "no successful staging deploy" not in message
+    assert live.requests[mark:] == []
+
+
+def test_a_deploy_meets_the_breaker_with_its_own_verification_and_no_second_read(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime, at: list[Runtime]
+) -> None:
+    said = (
+        f"circuit breaker passed: staged 0 ms ago with the same checksum, and this run's verification showed "
+        f"staging guild {GUILD_ID} holding it"
+    )
+    outcome = deploy.run(make_settings(action="deploy"), clock(at, ctx, 0))
+    assert said in outcome.lines
+    assert [r.method for r in live.requests] == ["GET", "PUT", "GET", "GET", "PUT", "GET"]  # stage, then promote
+    mark = len(live.requests)
+    outcome = deploy.run(make_settings(action="deploy"), clock(at, ctx, 0))  # both in sync: one GET each
+    assert said in outcome.lines
+    assert [r.method for r in live.requests[mark:]] == ["GET", "GET"]
+
+
+def test_a_dry_run_deploy_says_the_breaker_was_met_by_a_simulation_only(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    outcome = deploy.run(make_settings(action="deploy", dry_run=True), ctx)
+    assert (
+        f"circuit breaker: satisfied for this dry run only by the simulated stage to staging guild {GUILD_ID} "
+        "(nothing was staged or recorded; a real deploy stages and records first)"
+    ) in outcome.lines
+    assert [r.method for r in live.requests] == ["GET", "GET"]
+
+
+def spend(ctx: Runtime, creates: int, guild: str | None = GUILD_ID) -> None:
+    """A deploy an hour ago that spent ``creates`` of the scope's daily creates."""
+    entry = {"action": "stage", "environment": "staging", "application_id": APP_ID, "guild_id": guild, "checksum": "x"}
+    FileLedger(ctx.workspace / "deployment.log").record(
+        LedgerEntry(time=utc_now() - timedelta(hours=1), outcome="success", creates=creates, **entry)
+    )
+
+
+def test_detect_weighs_the_create_budget_only_for_a_plan_that_creates(
+    make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    spend(ctx, 150)  # three quarters of the day's 200 already spent
+    settings = make_settings(action="detect")
+    assert verdicts(settings, ctx, plan_of(0, 0)) == []  # creates nothing: nothing to say about creates
+    assert verdicts(settings, ctx, plan_of(1, 0)) == [("creates", False)]
+
+
+@pytest.mark.parametrize("spent", [200, 230])  # the whole budget spent, and more than it (records of other tools)
+def test_an_exhausted_create_budget_says_none_are_left(
+    make_settings: SettingsFactory, ctx: Runtime, spent: int
+) -> None:
+    spend(ctx, spent)
+    (stop,) = plan_verdicts(make_settings(action="detect"), ctx, plan_of(1, 0), Scope.of(GUILD_ID), APP_ID)
+    assert stop == {
+        "guard": "creates",
+        "blocks": True,
+        "message": (
+            f"the daily create budget will stop this deploy: it creates 1 command(s) in staging guild {GUILD_ID}, but "
+            f"only 0 of Discord's 200 daily creates are left ({spent} spent in the last 24 h); wait, or rename with "
+            "renamedFrom (renames spend none)"
+        ),
+    }
+
+
+def test_the_deletion_guard_names_what_would_go_the_limit_and_both_ways_on(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    stage.run(make_settings(action="stage"), ctx)
+    extra_live(live, 6)
+    with pytest.raises(DeploymentGuard) as caught:
+        stage.run(make_settings(action="stage"), ctx)
+    gone = ", ".join(f"gone{i}" for i in range(6))
+    assert str(caught.value) == (
+        f"the plan would remove 6 command(s) from staging guild {GUILD_ID} ({gone}), more than max-deletions=5. If "
+        "that is intended, set `--allow-deletions` (or raise --max-deletions); if not, check that every command file "
+        "was exported. Nothing was written"
+    )
+
+
+@pytest.mark.parametrize(("spent", "passes"), [(149, True), (150, False)])  # with the stage's 51: 200, then 201
+def test_the_create_budget_stops_a_write_one_past_the_days_200(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime, spent: int, passes: bool
+) -> None:
+    spend(ctx, spent)
+    if passes:
+        assert stage.run(make_settings(action="stage"), ctx).exit_code == 0
+        assert len(live.commands(APP_ID, GUILD_ID)) == 51
+        return
+    with pytest.raises(DeployError) as caught:
+        stage.run(make_settings(action="stage"), ctx)
+    assert str(caught.value) == (
+        f"the plan creates 51 command(s) in staging guild {GUILD_ID}, but 150 of Discord's 200 daily creates were "
+        "spent in the last 24 h: wait, or rename with renamedFrom (renames keep IDs and spend no create)"
+    )
+    assert [r.method for r in live.requests] == ["GET"] and live.commands(APP_ID, GUILD_ID) == []

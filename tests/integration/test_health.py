@@ -14,6 +14,8 @@ import pytest
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.errors import UsageError
 from alia_action.handlers import health, promote, stage
+from alia_action.health.check import PostDeploy
+from alia_action.health.summary import post_deploy_markdown
 from alia_action.outcome import Outcome
 from alia_action.runtime import Runtime, utc_now
 from alia_action.stores.jsonlines import JsonLines
@@ -415,6 +417,101 @@ def test_guild_commands_shadowing_global_ones_are_warnings_naming_guild_and_comm
     assert [r.path.rsplit("/", 2)[-2] for r in live.requests] == [APP_ID, GUILD_ID, FOREIGN_GUILD_ID]
 
 
+def test_one_check_reports_every_finding_once_with_its_severity_and_its_words(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    """A missing, a drifted and an extra command, a guild shadowing one, a guild that cannot be read: the whole
+    report of the check (but its time and measured response time) and every problem it annotates."""
+    from tests.support.discord_fixtures import FOREIGN_GUILD_ID
+
+    held = seed(live, ctx.workspace, without="ping")
+    drifted = [{**c, "description": "Changed"} if c["name"] == "coinflip" else c for c in held]
+    live.set_commands(APP_ID, None, [*drifted, {"name": "extra1", "description": "Only live", "type": 1}])
+    live.set_commands(APP_ID, GUILD_ID, [{"name": "coinflip", "description": "Guild copy"}])
+    outcome = check(make_settings, ctx, check_guilds=f"{GUILD_ID}, {FOREIGN_GUILD_ID}")
+    unread = (
+        f"guild {FOREIGN_GUILD_ID} not checked for shadows: the application is not in guild {FOREIGN_GUILD_ID} "
+        f"with the applications.commands scope (50001): re-invite it with https://discord.com/oauth2/authorize?"
+        f"client_id={APP_ID}&scope=bot+applications.commands&guild_id={FOREIGN_GUILD_ID}"
+    )
+    assert (outcome.action, outcome.exit_code, outcome.outputs) == ("health", 1, {"health": "unhealthy"})
+    assert outcome.lines[0].startswith("production (global commands): unhealthy: GET ")
+    assert outcome.lines[1:5] == ["  ✗ 1 missing: ping", "  ✗ 1 drifted: coinflip", "      coinflip: description",
+                                  "  ! 1 extra: extra1"]  # fmt: skip
+    assert "**unhealthy**" in outcome.summary
+    assert [(p.severity, p.rule, p.message) for p in outcome.problems] == [
+        ("error", "health.missing", "global commands: 1 missing: ping"),
+        ("error", "health.drifted", "global commands: 1 drifted: coinflip"),
+        ("warning", "health.extra", "global commands: 1 extra: extra1"),
+        ("warning", "health.shadow", f"guild {GUILD_ID}: its command 'coinflip' shadows the global command of the "
+                                     "same name"),
+        ("warning", "health.notice", unread),
+    ]  # fmt: skip
+    report = dict(outcome.report or {})
+    measured = report.pop("time"), report.pop("response_time_ms")
+    assert all(measured)
+    assert report == {
+        "format": 1,
+        "action": "health",
+        "v": 1,
+        "environment": "production",
+        "scope": "global",
+        "application_id": APP_ID,
+        "outcome": "unhealthy",
+        "attempts": 1,
+        "expected": 50,
+        "live": 50,
+        "deviation": 0.0,
+        "missing": ["ping"],
+        "extra": ["extra1"],
+        "drifted": ["coinflip"],
+        "error": None,
+        "reasons": [
+            {"condition": "missing", "severity": "unhealthy", "text": "1 missing: ping"},
+            {"condition": "drifted", "severity": "unhealthy", "text": "1 drifted: coinflip"},
+            {"condition": "extra", "severity": "degraded", "text": "1 extra: extra1"},
+        ],
+        "drift_fields": {"coinflip": ["description"]},
+        "trend": {
+            "checks": 1,
+            "latency": "response time: not enough successful checks yet (0 earlier, 1 recent)",
+            "latency_rising": False,
+            "errors": "error rate: not enough checks yet (0 earlier, 1 recent)",
+            "errors_rising": False,
+        },
+        "shadows": [{"guild_id": GUILD_ID, "type": 1, "name": "coinflip"}],
+        "alerts": [
+            {"key": "production:missing", "event": "fire", "level": "error", "channels": {}},
+            {"key": "production:drifted", "event": "fire", "level": "error", "channels": {}},
+            {"key": "production:extra", "event": "fire", "level": "warning", "channels": {}},
+        ],
+        "warnings": [unread],
+    }
+    (record,) = metrics(ctx)
+    assert (record.outcome, record.missing, record.extra, record.drifted) == (
+        "unhealthy", ["ping"], ["extra1"], ["coinflip"]
+    )  # fmt: skip
+    assert [r.path.rsplit("/", 2)[-2] for r in live.requests] == [APP_ID, GUILD_ID, FOREIGN_GUILD_ID]
+
+
+def test_a_staging_check_reads_the_global_commands_once_for_the_shadows_of_every_guild(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    seed(live, ctx.workspace, GUILD_ID)  # the staging guild holds its set
+    seed(live, ctx.workspace)  # and the global commands theirs
+    first, second = "1180000000000000411", "1180000000000000412"
+    for guild, name in ((first, "ping"), (second, "coinflip")):
+        live.add_guild(APP_ID, guild)
+        live.set_commands(APP_ID, guild, [{"name": name, "description": "Guild copy"}])
+    outcome = check(make_settings, ctx, environment="staging", check_guilds=f"{first}, {second}")
+    assert outcome.exit_code == 0 and outcome.report is not None
+    assert outcome.report["shadows"] == [
+        {"guild_id": first, "type": 1, "name": "ping"},
+        {"guild_id": second, "type": 1, "name": "coinflip"},
+    ]
+    assert [r.path.rsplit("/", 2)[-2] for r in live.requests] == [GUILD_ID, APP_ID, first, second]  # global second
+
+
 def test_when_the_global_get_fails_shadows_are_not_checked_and_not_read_twice(
     live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
@@ -516,9 +613,11 @@ def test_a_slow_verification_is_a_degraded_post_deploy_warning_not_a_failure(
     live.faults.at(3, Fault.slow(0.3))  # GET, PUT, then the verification GET
     outcome = stage.run(make_settings(action="stage", response_time_threshold="100ms"), ctx)
     assert outcome.exit_code == 0 and outcome.outputs["health"] == "degraded"
-    assert [(p.severity, p.rule) for p in outcome.problems if p.rule.startswith("health")] == [
-        ("warning", "health.slow")
-    ]
+    (slow,) = [p for p in outcome.problems if p.rule.startswith("health")]
+    assert (slow.severity, slow.rule) == ("warning", "health.slow")
+    assert slow.message in outcome.lines and slow.message.startswith(
+        f"post-deploy health of staging guild {GUILD_ID}: degraded: 51 live / 51 expected"
+    )
 
 
 def test_promote_reports_post_deploy_health_with_the_same_request_count(
@@ -530,6 +629,34 @@ def test_promote_reports_post_deploy_health_with_the_same_request_count(
     assert [r.method for r in live.requests[mark:]] == ["GET", "GET", "PUT", "GET"]  # breaker, plan, write, verify
     assert outcome.outputs["health"] == "healthy"
     assert outcome.report is not None and outcome.report["health"]["live"] == 50
+
+
+def test_post_deploy_health_is_the_verification_get_of_the_scope_written_counted_after_the_write(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    stage.run(make_settings(action="stage"), ctx)
+    (ctx.workspace / "commands" / "fun" / "quote.json").unlink()  # one command removed: 50 left live
+    live.faults.at(len(live.requests) + 1, Fault.slow(1.0))  # the plan's GET is slow, the verification's is not
+    outcome = stage.run(make_settings(action="stage", response_time_threshold="800ms"), ctx)
+    assert outcome.exit_code == 0 and outcome.outputs["health"] == "healthy"
+    assert outcome.report is not None
+    figures = dict(outcome.report["health"])
+    took = figures.pop("response_time_ms")
+    verification = ctx.discord(make_settings()).client.requests[-1]
+    assert took == round(verification.elapsed * 1000, 1) < 800 and figures == {
+        "outcome": "healthy",
+        "threshold_ms": 800.0,
+        "live": 50,
+        "expected": 50,
+        "source": "verification",
+    }
+    assert (
+        f"post-deploy health of staging guild {GUILD_ID}: healthy: 50 live / 50 expected, nothing missing, extra or "
+        f"drifted; the verification GET took {took:.0f} ms (threshold 800 ms; no extra request)"
+    ) in outcome.lines
+    assert not [p for p in outcome.problems if p.rule.startswith("health")]
+    shown = PostDeploy(f"staging guild {GUILD_ID}", "healthy", took, 800.0, 50, "verification")
+    assert re.search(r"[^\n]\n\n" + re.escape(post_deploy_markdown(shown)) + r"\n$", outcome.summary)
 
 
 def test_a_dry_run_reports_no_health(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:

@@ -196,3 +196,35 @@ def test_a_promote_reads_the_deployment_record_once_however_many_guilds_it_write
         assert outcomes == ["started", "success", *(["started", "success"] if guild in many[:3] else ["noop"])]
     written = [e for e in entries if e.outcome == "success"]
     assert len(written) == 11 and all(e.backup and (workspace / "command-backups").rglob(e.backup) for e in written)
+
+
+def test_each_guild_reports_what_it_ended_as_with_its_own_requests_and_backup(
+    guilds: Emulator, make_settings: SettingsFactory, ctx: Runtime, workspace: Path
+) -> None:
+    write_sets(workspace, admin(A, B))
+    stage.run(make_settings(action="stage"), ctx)
+    refused = Fault.respond(400, {"code": 50035, "message": "Invalid Form Body"})
+    guilds.faults.add(refused, method="POST", path=rf"/guilds/{B}/commands$")  # B's one write: a POST
+    outcome = promote.run(make_settings(action="promote"), ctx)
+    backups = {e.guild_id: e.backup for e in FileLedger(workspace / "deployment.log").entries() if e.backup}
+    report = outcome.report or {}
+    (failed,) = [g for g in report["guilds"] if g["outcome"] == "failed"]
+    assert failed["message"].startswith(f"promote to guild {B} failed: Discord refused the write: ")
+    assert report["guilds"] == [
+        {"guild_id": A, "outcome": "deployed", "commands": 1, "requests": 3, "backup": backups[A],
+         "message": "verified", "added": ["admin"], "modified": [], "removed": []},
+        {"guild_id": B, "outcome": "failed", "commands": 1, "requests": 2, "backup": backups[B],
+         "message": failed["message"]},
+    ]  # fmt: skip
+    assert outcome.exit_code == 1 and report["requests"] == int(outcome.outputs["requests"])
+
+    again = promote.run(make_settings(action="promote"), ctx)  # only B still differs
+    report = again.report or {}
+    none: dict[str, list[str]] = {"added": [], "modified": [], "removed": []}
+    assert [{k: v for k, v in g.items() if k != "backup"} for g in report["guilds"]] == [
+        {"guild_id": A, "outcome": "in sync", "commands": 1, "requests": 1, "message": "", **none},
+        {"guild_id": B, "outcome": "deployed", "commands": 1, "requests": 3, "message": "verified", **none,
+         "added": ["admin"]},
+    ]  # fmt: skip
+    assert report["guilds"][0]["backup"] is None and report["guilds"][1]["backup"]
+    assert again.exit_code == 0 and names(guilds, B) == ["admin"]

@@ -97,7 +97,8 @@ class Runner:
             log=lambda line: workflow.log(line, untrusted=True),
             secrets=workflow.secrets,
             client_options=dict(FAST),
-            github_options=QUICK,  # PyGithub's 1 s between writes is for github.com, not the stand-in
+            # PyGithub's 1 s between writes is for github.com, not the stand-in; its retries stay as shipped
+            github_options=Options(seconds_between_writes=None),
         )
         try:
             code = execute(settings, ctx, workflow)
