@@ -115,14 +115,15 @@ def _show(text: str, limit: int = 40) -> str:
 
 
 def _chars(count: int) -> str:
-    return f"{count} character" + ("" if count == 1 else "s")
+    # Never 1: every caller reports a length outside a range that starts at 1 (0, or past the limit).
+    return f"{count} characters"
 
 
 # -- names --
 
 
 def _char_allowed(char: str) -> bool:
-    if char in _NAME_PUNCTUATION or unicodedata.category(char)[0] in "LN":
+    if char in _NAME_PUNCTUATION or unicodedata.category(char)[0] in ("L", "N"):
         return True
     point = ord(char)
     return any(low <= point <= high for low, high in _SCRIPT_RANGES)
