@@ -221,9 +221,8 @@ def _check_value(shape: Shape, value: Any, path: JsonPath, out: list[SchemaIssue
 
 
 def _label(path: JsonPath) -> str:
-    """The field as the author wrote it: ``required``, ``contexts[1]``, ``name_localizations.de``."""
-    if not path:
-        return "command"
+    """The field as the author wrote it: ``required``, ``contexts[1]``, ``name_localizations.de``; ``path`` always
+    ends at a key (the shape check starts inside the command)."""
     if len(path) >= 2 and (isinstance(path[-1], int) or str(path[-2]).endswith("_localizations")):
         head, tail = path[-2], path[-1]
         return f"{head}[{tail}]" if isinstance(tail, int) else f"{head}.{tail}"

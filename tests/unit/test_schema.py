@@ -10,7 +10,7 @@ import pytest
 
 from alia_action.commands.canonical import CHOICE_FIELDS, COMMAND_FIELDS, OPTION_FIELDS
 from alia_action.commands.locales import LOCALES, SPEC_ONLY_LOCALES, suggest_locale
-from alia_action.commands.schema import LEVELS, SchemaIssue, check_schema, known_keys
+from alia_action.commands.schema import LEVELS, SchemaIssue, check_schema, known_keys, safe_str
 
 BASE: dict[str, Any] = {"name": "ping", "description": "Replies with pong"}
 
@@ -195,6 +195,41 @@ def test_other_unknown_keys_are_warnings_that_they_are_dropped(
     issue = next(i for i in check_schema(data) if i.path == path)
     assert (issue.severity, issue.rule) == ("warning", "schema.unknown-key")
     assert hint in issue.message
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        pytest.param({**BASE, "nsfw": "false"}, 'nsfw must be true or false, found the string "false"; write false '
+                     "without quotes", id="quoted-false"),
+        pytest.param({**BASE, "nsfw": "no"}, 'nsfw must be true or false, found the string "no"', id="no-hint"),
+        # A string is shown whole up to 40 characters, then cut to 39 and an ellipsis.
+        pytest.param({**BASE, "type": "t" * 40}, f'type must be an integer, found the string "{"t" * 40}"',
+                     id="string-of-40-shown-whole"),
+        pytest.param({**BASE, "type": "t" * 41}, f'type must be an integer, found the string "{"t" * 39}…"',
+                     id="string-of-41-cut"),
+    ],
+)  # fmt: skip
+def test_type_error_messages_whole(data: dict[str, Any], message: str) -> None:
+    assert [(i.severity, i.rule, i.path, i.message) for i in check_schema(data)] == [
+        ("error", "schema.type", (next(iter(data.keys() - BASE.keys())),), message)
+    ]
+
+
+# Close, but not close enough to be taken for a documented key: "opts" is 0.73 like "options" (the cut is 0.8),
+# and "ıd" (a dotless i) is "id" only once uppercased.
+@pytest.mark.parametrize("key", ["opts", "ıd"])
+def test_keys_only_loosely_like_a_documented_one_are_not_near_misses(key: str) -> None:
+    message = f"unknown key `{key}`: Discord does not document it; it is dropped: not sent to Discord and not compared"
+    assert [(i.severity, i.rule, i.path, i.message) for i in check_schema({**BASE, key: 1})] == [
+        ("warning", "schema.unknown-key", (key,), message)
+    ]
+
+
+def test_a_number_with_more_digits_than_python_prints_is_still_described() -> None:
+    assert safe_str(10**5000) == "a number too long to print"
+    assert safe_str(-(10**4300)) == "a number too long to print"
+    assert safe_str(10**4299) == str(10**4299)  # 4300 digits: the most Python prints
 
 
 def test_locales_follow_the_docs() -> None:
