@@ -762,7 +762,7 @@ class _CommandChecker:
                 where,
                 f'default_member_permissions is the number {raw}; Discord documents a decimal string: "{raw}"',
             )
-            raw = str(raw) if raw >= 0 else f"-{-raw}"
+            raw = str(raw)
         value = _str(raw)
         if value is None:
             return
