@@ -1045,6 +1045,224 @@ MESSAGES = [
         ],
         id="renamed-claimed-twice",
     ),
+    pytest.param(
+        cmd(name="a b!c?"),
+        [
+            (
+                "error",
+                "name.pattern",
+                "a b!c?.name",
+                'name "a b!c?" contains " " (U+0020 SPACE), "!" (U+0021 EXCLAMATION MARK), "?" (U+003F '
+                "QUESTION MARK); slash-command names allow only letters, numbers, -, _ and ʼ",
+            ),
+        ],
+        id="name-three-bad-chars",
+    ),
+    pytest.param(
+        cmd(name="cafe\u0301 x"),
+        [
+            (
+                "error",
+                "name.pattern",
+                "café x.name",
+                'name "café x" contains "́" (U+0301 COMBINING ACUTE ACCENT), " " (U+0020 SPACE); '
+                "slash-command names allow only letters, numbers, -, _ and ʼ",
+            ),
+        ],
+        id="name-decomposed-accent-and-a-space",
+    ),
+    pytest.param(
+        cmd(options=[opt(1, "sub", options=[opt(name="a"), opt(name="b"), opt(name="c", required=True)])]),
+        [
+            (
+                "error",
+                "options.required-order",
+                "ping.options[0].options[2].required",
+                'required option "c" comes after optional option "a"; Discord wants required options first',
+            ),
+        ],
+        id="required-after-two-optionals-in-a-subcommand",
+    ),
+    pytest.param(
+        cmd(options=[opt(2, "grp", required=True, options=[opt(1, "s")])]),
+        [
+            (
+                "error",
+                "options.required-on-subcommand",
+                "ping.options[0].required",
+                "required cannot be set on a SUB_COMMAND_GROUP option; remove it",
+            ),
+        ],
+        id="required-on-group",
+    ),
+    pytest.param(
+        cmd(options=[opt(1, "sub"), opt(12, "x")]),
+        [
+            (
+                "error",
+                "type.value",
+                "ping.options[1].type",
+                "type 12 is not an option type (1-11)",
+            ),
+        ],
+        id="unknown-type-beside-subcommand",
+    ),
+    pytest.param(
+        cmd(contexts="0", integration_types=[5]),
+        [
+            (
+                "error",
+                "schema.type",
+                "ping.contexts",
+                'contexts must be an array, found the string "0"',
+            ),
+            (
+                "error",
+                "integration_types.value",
+                "ping.integration_types[0]",
+                "integration_types value 5 is not one of 0 GUILD_INSTALL, 1 USER_INSTALL",
+            ),
+        ],
+        id="contexts-not-a-list",
+    ),
+    pytest.param(
+        cmd(contexts=["0", 5]),
+        [
+            (
+                "error",
+                "schema.type",
+                "ping.contexts[0]",
+                'contexts[0] must be an integer, found the string "0"; write 0 without quotes',
+            ),
+            (
+                "error",
+                "contexts.value",
+                "ping.contexts[1]",
+                "contexts value 5 is not one of 0 GUILD, 1 BOT_DM, 2 PRIVATE_CHANNEL",
+            ),
+        ],
+        id="contexts-item-not-an-integer",
+    ),
+    pytest.param(
+        cmd(
+            options=[
+                opt(1, "ban", options=[opt(name="user", name_localizations={"de": "user"})]),
+                opt(1, "kick", options=[opt(name="user")]),
+            ]
+        ),
+        [],
+        id="option-localized-to-its-own-name",
+    ),
+    pytest.param(
+        cmd(options=[opt(4, choices=[{"name": "c", "value": 1.0}])]),
+        [
+            (
+                "error",
+                "choices.value-type",
+                "ping.options[0].choices[0].value",
+                "choices of an INTEGER option need integer values, found the number 1.0",
+            ),
+        ],
+        id="choice-integer-integral-float",
+    ),
+    pytest.param(
+        cmd(name="a\tb"),
+        [
+            (
+                "error",
+                "name.pattern",
+                "a\tb.name",
+                'name "a\tb" contains "\t" (U+0009); slash-command names allow only letters, numbers, -, _ and ʼ',
+            ),
+        ],
+        id="name-with-an-unnamed-character",
+    ),
+    pytest.param(
+        cmd(options=[opt(1, "sub"), opt(name="a"), opt(name="b", required=True)]),
+        [
+            (
+                "error",
+                "options.nesting",
+                "ping.options[1].type",
+                'STRING option "a" sits beside subcommands; a command with subcommands has only '
+                "subcommands and groups at its top level",
+            ),
+            (
+                "error",
+                "options.nesting",
+                "ping.options[2].type",
+                'STRING option "b" sits beside subcommands; a command with subcommands has only '
+                "subcommands and groups at its top level",
+            ),
+            (
+                "error",
+                "options.required-order",
+                "ping.options[2].required",
+                'required option "b" comes after optional option "a"; Discord wants required options first',
+            ),
+        ],
+        id="required-order-read-past-a-subcommand",
+    ),
+    pytest.param(
+        cmd(options=[opt(2, "grp", options=[opt(12, "x"), opt(3, "t")])]),
+        [
+            (
+                "error",
+                "options.nesting",
+                "ping.options[0].options[1].type",
+                'subcommand group "grp" holds only subcommands, found STRING "t" (plain options must sit '
+                "in a subcommand)",
+            ),
+            (
+                "error",
+                "type.value",
+                "ping.options[0].options[0].type",
+                "type 12 is not an option type (1-11)",
+            ),
+        ],
+        id="nesting-read-past-an-unknown-type",
+    ),
+    pytest.param(
+        [cmd(name="a"), cmd(name="a"), cmd(name="b", developmentOnly=True), cmd(name="b", developmentOnly=True)],
+        [
+            (
+                "error",
+                "scope.unique",
+                "a.name",
+                'CHAT_INPUT command "a" is defined twice in the global scope: cmds/x.json:3 and cmds/x.json:13',
+            ),
+            (
+                "error",
+                "scope.unique",
+                "b.name",
+                'CHAT_INPUT command "b" is defined twice in the staging guild: cmds/x.json:23 and cmds/x.json:34',
+            ),
+        ],
+        id="unique-in-staging-after-one-in-global",
+    ),
+    pytest.param(
+        [
+            cmd(name="ping"),
+            cmd(name="pong", name_localizations={"de": "ping"}),
+            cmd(name="x", developmentOnly=True),
+            cmd(name="y", developmentOnly=True, name_localizations={"de": "x"}),
+        ],
+        [
+            (
+                "error",
+                "localizations.clash",
+                "pong.name_localizations.de",
+                'localized name "ping" (de) clashes with CHAT_INPUT command "ping" (cmds/x.json:3) in the global scope',
+            ),
+            (
+                "error",
+                "localizations.clash",
+                "y.name_localizations.de",
+                'localized name "x" (de) clashes with CHAT_INPUT command "x" (cmds/x.json:26) in the staging guild',
+            ),
+        ],
+        id="localized-clash-in-staging-after-one-in-global",
+    ),
 ]
 
 

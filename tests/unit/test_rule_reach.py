@@ -313,3 +313,31 @@ def test_a_limit_message_shows_at_most_forty_characters_of_a_name() -> None:
         ("ping.options[0].name", f'name "{"n" * 40}" is 40 characters; Discord allows 1-32'),
         ("ping.options[1].name", f'name "{"m" * 39}…" is 41 characters; Discord allows 1-32'),
     ]
+
+
+def test_autocomplete_is_refused_only_beside_choices() -> None:
+    assert found(cmd(options=[opt(3, autocomplete=True), opt(4, "n", autocomplete=True, choices=[])])) == []
+    with_choices = opt(10, "f", autocomplete=True, choices=[{"name": "c", "value": 1}])
+    assert found(cmd(options=[with_choices])) == [("error", "choices.autocomplete", "ping.options[0].autocomplete")]
+
+
+def test_file_types_are_kinds_or_extensions_in_any_case() -> None:
+    kinds = ["image", "Video", "AUDIO", ".PNG", ".tar.gz"]
+    assert found(cmd(options=[opt(11, "f", file_types=kinds)])) == []
+    assert found(cmd(options=[opt(11, "f", file_types=["image", "IMAGE"])])) == [
+        ("warning", "file_types.unique", "ping.options[0].file_types[1]")
+    ]
+
+
+def test_size_counts_nothing_for_what_is_not_sent_as_text() -> None:
+    # Items that are not objects, and choice values that are neither strings nor numbers, fail the shape check;
+    # they add nothing to the size and do not stop the count of what follows them.
+    data = {
+        "name": "ab",
+        "options": [
+            3,
+            {"type": 3, "name": "o", "choices": ["x", {"name": "c", "value": True}, {"name": "d", "value": None}]},
+            {"type": 3, "name": "p", "choices": [{"name": "e", "value": "vv"}]},
+        ],
+    }
+    assert command_size(data) == 2 + (1 + 1 + 1) + (1 + 1 + 2)
