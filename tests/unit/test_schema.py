@@ -216,6 +216,24 @@ def test_type_error_messages_whole(data: dict[str, Any], message: str) -> None:
     ]
 
 
+def test_unknown_keys_are_found_past_items_that_are_not_objects() -> None:
+    option = {
+        "type": 3,
+        "name": "s",
+        "description": "d",
+        "zzz": 1,
+        "choices": [5, {"name": "a", "value": "a", "yyy": 2}],
+    }
+    data = {**BASE, "options": [3, option]}
+    dropped = "Discord does not document it; it is dropped: not sent to Discord and not compared"
+    assert [(i.severity, i.rule, i.path, i.message) for i in check_schema(data)] == [
+        ("error", "schema.type", ("options", 0), "options[0] must be an object, found the number 3"),
+        ("error", "schema.type", ("options", 1, "choices", 0), "choices[0] must be an object, found the number 5"),
+        ("warning", "schema.unknown-key", ("options", 1, "zzz"), f"unknown key `zzz`: {dropped}"),
+        ("warning", "schema.unknown-key", ("options", 1, "choices", 1, "yyy"), f"unknown key `yyy`: {dropped}"),
+    ]
+
+
 # Close, but not close enough to be taken for a documented key: "opts" is 0.73 like "options" (the cut is 0.8),
 # and "ıd" (a dotless i) is "id" only once uppercased.
 @pytest.mark.parametrize("key", ["opts", "ıd"])
