@@ -1263,6 +1263,78 @@ MESSAGES = [
         ],
         id="localized-clash-in-staging-after-one-in-global",
     ),
+    pytest.param(
+        cmd(options=[{"type": 3, "description": "d"}, opt(name="a"), opt(name="a")]),
+        [
+            (
+                "error",
+                "schema.required",
+                "ping.options[0].name",
+                "name is required",
+            ),
+            (
+                "error",
+                "options.unique",
+                "ping.options[2].name",
+                'option name "a" is already used at this level (options[1]); names must be unique per level',
+            ),
+        ],
+        id="unique-names-read-past-a-nameless-option",
+    ),
+    pytest.param(
+        cmd(options=[opt(7, "c", channel_types=["0", 6])]),
+        [
+            (
+                "error",
+                "schema.type",
+                "ping.options[0].channel_types[0]",
+                'channel_types[0] must be an integer, found the string "0"; write 0 without quotes',
+            ),
+            (
+                "error",
+                "channel_types.value",
+                "ping.options[0].channel_types[1]",
+                "channel type 6 is not one Discord knows (0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15, 16)",
+            ),
+        ],
+        id="channel-types-read-past-a-non-integer",
+    ),
+    pytest.param(
+        cmd(options=[opt(11, "f", file_types=[5, "png"])]),
+        [
+            (
+                "error",
+                "schema.type",
+                "ping.options[0].file_types[0]",
+                "file_types[0] must be a string, found the number 5",
+            ),
+            (
+                "error",
+                "file_types.value",
+                "ping.options[0].file_types[1]",
+                'file type "png" must be image, video, audio or an extension such as ".png"',
+            ),
+        ],
+        id="file-types-read-past-a-non-string",
+    ),
+    pytest.param(
+        [{**cmd(), "name": 5}, cmd(name="a"), cmd(name="b", name_localizations={"de": "a"})],
+        [
+            (
+                "error",
+                "schema.type",
+                "<command 0 of cmds/x.json>.name",
+                "name must be a string, found the number 5",
+            ),
+            (
+                "error",
+                "localizations.clash",
+                "b.name_localizations.de",
+                'localized name "a" (de) clashes with CHAT_INPUT command "a" (cmds/x.json:13) in the global scope',
+            ),
+        ],
+        id="localized-clash-read-past-a-nameless-command",
+    ),
 ]
 
 

@@ -165,6 +165,11 @@ def test_size_localized_description_pushes_over_the_limit() -> None:
         pytest.param("ｐｉｎｇ", None, id="fullwidth-lowercase"),
         pytest.param("नमस्ते", None, id="devanagari-with-combining-signs"),
         pytest.param("สวัสดี", None, id="thai-with-combining-marks"),
+        # The last character of a script range, where no letter or number category would let it in.
+        pytest.param("क\u0963", None, id="devanagari-vowel-sign-vocalic-ll"),
+        pytest.param("क\ua8ff", None, id="devanagari-vowel-sign-ay"),
+        pytest.param("ก\u0e3a", None, id="thai-phinthu"),
+        pytest.param("ก\u0e5b", None, id="thai-khomut"),
         pytest.param("ping-2_x\u02bcy", None, id="punctuation"),
         pytest.param("isn't", "pattern", id="ascii-apostrophe"),
         pytest.param("число٣", None, id="cyrillic-and-arabic-digit"),
