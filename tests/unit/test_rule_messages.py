@@ -1335,6 +1335,73 @@ MESSAGES = [
         ],
         id="localized-clash-read-past-a-nameless-command",
     ),
+    pytest.param(
+        cmd(options=[opt(name="user", name_localizations={"de": "user", "fr": "target"}), opt(name="target")]),
+        [
+            (
+                "warning",
+                "localizations.option-clash",
+                "ping.options[0].name_localizations.fr",
+                'localized name "target" (fr) equals the name of option ping.options[1]; the docs want '
+                "localized option names distinct from every other option name of the command (AC:1086)",
+            ),
+        ],
+        id="option-clash-read-past-a-localization-equal-to-its-own-name",
+    ),
+    pytest.param(
+        cmd(options=[opt(name="user", name_localizations={"de": "nutzer", "fr": "target"}), opt(name="target")]),
+        [
+            (
+                "warning",
+                "localizations.option-clash",
+                "ping.options[0].name_localizations.fr",
+                'localized name "target" (fr) equals the name of option ping.options[1]; the docs want '
+                "localized option names distinct from every other option name of the command (AC:1086)",
+            ),
+        ],
+        id="option-clash-read-past-a-first-seen-localization",
+    ),
+    pytest.param(
+        [cmd(name="a"), cmd(name="b", renamedFrom="old"), cmd(name="c", renamedFrom="old")],
+        [
+            (
+                "error",
+                "project.renamedFrom",
+                "c.renamedFrom",
+                'renamedFrom "old" is also claimed by cmds/x.json:13; only one command can take over an old name',
+            ),
+        ],
+        id="renames-read-past-a-command-without-one",
+    ),
+    pytest.param(
+        [
+            cmd(name_localizations={"de": "Pingen"}, options=[opt(name_localizations={"fr": "a b"})]),
+            user(name_localizations={"de": "R" * 33}),
+        ],
+        [
+            (
+                "error",
+                "localizations.name",
+                "ping.name_localizations.de",
+                'name_localizations.de "Pingen" must be lowercase (Discord rejects uppercase letters in '
+                "slash-command names)",
+            ),
+            (
+                "error",
+                "localizations.name",
+                "ping.options[0].name_localizations.fr",
+                'name_localizations.fr "a b" contains " " (U+0020 SPACE); slash-command names allow only '
+                "letters, numbers, -, _ and ʼ",
+            ),
+            (
+                "error",
+                "localizations.name",
+                "Report.name_localizations.de",
+                'name_localizations.de "RRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRR" is 33 characters; Discord allows 1-32',
+            ),
+        ],
+        id="localized-name-errors-whole",
+    ),
 ]
 
 
