@@ -1402,6 +1402,18 @@ MESSAGES = [
         ],
         id="localized-name-errors-whole",
     ),
+    pytest.param(
+        cmd(options=[opt(12, "x", min_length=1, choices=[{"name": "c", "value": "v" * 101}])]),
+        [
+            (
+                "error",
+                "type.value",
+                "ping.options[0].type",
+                "type 12 is not an option type (1-11)",
+            ),
+        ],
+        id="option-type-unknown-gets-no-per-type-checks",
+    ),
 ]
 
 
