@@ -190,7 +190,7 @@ Scope = Literal["guild", "global", "any"]
 
 
 class _CommandChecker:
-    def __init__(self, command: SourceCommand, scope: Scope = "any") -> None:
+    def __init__(self, command: SourceCommand, scope: Scope) -> None:
         self.command = command
         # Fields only global commands honour are worth a warning only when this command can reach that scope.
         staging_only = command.data.get("developmentOnly") is True

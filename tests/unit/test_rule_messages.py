@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from alia_action.commands.loader import parse_command_file
-from alia_action.commands.rules import check_commands
+from alia_action.commands.rules import check_commands, slash_name_errors
 from tests.support.rule_cases import DROP, cmd, entry, opt, user
 
 Expected = list[tuple[str, str, str, str]]
@@ -1414,9 +1414,33 @@ MESSAGES = [
         ],
         id="option-type-unknown-gets-no-per-type-checks",
     ),
+    pytest.param(
+        cmd(options=[{"type": 2, "description": "d", "options": [opt(3, "t")]}]),
+        [
+            (
+                "error",
+                "schema.required",
+                "ping.options[0].name",
+                "name is required",
+            ),
+            (
+                "error",
+                "options.nesting",
+                "ping.options[0].options[0].type",
+                'subcommand group "" holds only subcommands, found STRING "t" (plain options must sit in a subcommand)',
+            ),
+        ],
+        id="nesting-in-a-nameless-group",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("commands", "expected"), MESSAGES)
 def test_every_message_is_written_out_whole(commands: Any, expected: Expected) -> None:
     assert found(commands) == expected
+
+
+def test_a_name_checked_alone_is_called_name() -> None:
+    assert slash_name_errors("Ping") == [
+        ("lowercase", 'name "Ping" must be lowercase (Discord rejects uppercase letters in slash-command names)')
+    ]
