@@ -23,40 +23,64 @@ def test_reader_keeps_the_line_of_every_key_and_item() -> None:
     assert lines[(0, "options", 1, "name")] == 6
 
 
+TRAILING = "JSON allows no ',' after the last item"
+TRUNCATED = "the JSON is truncated"
+MISSING = "is a ',' missing at the end of this line?"
+
+
 @pytest.mark.parametrize(
-    ("text", "reason", "line"),
+    ("text", "reason", "line", "column"),
     [
-        ('{"a": 1,\n "a": 2}', "duplicate key 'a' (first on line 1)", 2),
-        ('{"a": [1, 2', "the JSON is truncated", 1),
-        ('{"a": 1}\n{"b": 2}', "unexpected data after the JSON value", 2),
-        ('{"a": NaN}', "expected a JSON value", 1),
-        ("{'a': 1}", "expected a property name in double quotes", 1),
-        ('{"a": 1,}', "trailing comma before '}'", 1),
-        ('{\n  "a": 1,\n  "b": 2,\n\n}', "trailing comma before '}'", 3),  # the comma's line, not the brace's
-        ("[\n  1,\n  2,\n]", "trailing comma before ']'", 3),
-        ("[1,\n 2\n]", "", 0),  # no trailing comma: parses (0: no error expected)
-        ('{\n  "a": 1\n  "b": 2\n}', "is a ',' missing at the end of this line?", 2),
-        ("[\n  1\n  2\n]", "is a ',' missing at the end of this line?", 2),
-        ('{"a": 1 "b": 2}', "expected ',' or '}' after a property", 1),
-        ('{"a": "x\ny"}', "invalid control character", 1),
-        ("[" * 100 + "]" * 100, "nested deeper than 64 levels", 1),
-        ("[" * 64 + "]" * 64, "", 0),  # at the limit
-        ("[" * 65 + "]" * 65, "nested deeper than 64 levels", 1),  # one past it
-        ('{"a": {"b": [' + "[" * 62 + "]" * 62 + "]}}", "nested deeper than 64 levels", 1),  # objects count too
-        ("[1, -Infinity]", "expected a JSON value", 1),
+        ('{"a": 1,\n "a": 2}', "duplicate key 'a' (first on line 1)", 2, 5),
+        ('{\n  "a": 1,\n  "a": 2\n}', "duplicate key 'a' (first on line 2)", 3, 6),
+        ('{"x": {"a": 1},\n "y": {"a": 1, "a": 3}}', "duplicate key 'a' (first on line 2)", 2, 19),  # y's own a
+        ('{"a": [1, 2', f"unexpected end of file (expected ',' or ']' after an array item): {TRUNCATED}", 1, 12),
+        ('{"a": 1', f"unexpected end of file (expected ',' or '}}' after a property): {TRUNCATED}", 1, 8),
+        ("  ", f"unexpected end of file (expected a JSON value, found ''): {TRUNCATED}", 1, 3),
+        ('{"a": 1}\n{"b": 2}', "unexpected data after the JSON value", 2, 1),
+        ('\n\n  {"a": 1}\n  x', "unexpected data after the JSON value", 4, 3),
+        ('{"a": NaN}', "expected a JSON value, found 'N'", 1, 7),
+        ("[1, -Infinity]", "expected a JSON value, found '-'", 1, 5),
+        ('{"a": tru}', "expected a JSON value, found 't'", 1, 7),
+        ("{'a': 1}", "expected a property name in double quotes", 1, 2),
+        ('{"a" 1}', "expected ':' after a property name", 1, 6),
+        ('{"a": 1,}', f"trailing comma before '}}': {TRAILING}", 1, 8),
+        ('{\n  "a": 1,\n  "b": 2,\n\n}', f"trailing comma before '}}': {TRAILING}", 3, 9),  # the comma's line
+        ("[\n  1,\n  2,\n]", f"trailing comma before ']': {TRAILING}", 3, 4),
+        ('{"a": [1,], "b": 2}', f"trailing comma before ']': {TRAILING}", 1, 9),  # not the comma after ']'
+        ("[\n  [1,\n  ],\n  2\n]", f"trailing comma before ']': {TRAILING}", 2, 5),  # nor the next line's
+        ('{\n  "a": 1\n  "b": 2\n}', f"expected ',' or '}}' after a property: {MISSING}", 2, 9),
+        ("[\n  1\n  2\n]", f"expected ',' or ']' after an array item: {MISSING}", 2, 4),
+        ('{"a": 1 "b": 2}', "expected ',' or '}' after a property", 1, 9),
+        ("[1 2]", "expected ',' or ']' after an array item", 1, 4),
+        ('{"a": "x\ny"}', "invalid control character at", 1, 9),
+        ('{"a": "\\x"}', "invalid \\escape", 1, 8),
+        ('"abc', "unterminated string starting at", 1, 1),
+        ("[" * 100 + "]" * 100, "JSON nested deeper than 64 levels", 1, 66),
+        ("[" * 65 + "]" * 65, "JSON nested deeper than 64 levels", 1, 66),  # one past the limit
+        ('{"a": {"b": [' + "[" * 62 + "]" * 62 + "]}}", "JSON nested deeper than 64 levels", 1, 76),  # objects count
     ],
 )
 @pytest.mark.parametrize("read", [lambda text: jsonpos.parse(text)[0], jsonpos.loads], ids=["parse", "loads"])
-def test_reader_refuses_malformed_json(read: Callable[[str], object], text: str, reason: str, line: int) -> None:
-    """parse (with lines) and loads (the json module's C reader first) accept and refuse the same texts, with the
-    same reason and line."""
-    if not line:
-        assert read(text) == json.loads(text)
-        return
+def test_reader_refuses_malformed_json(
+    read: Callable[[str], object], text: str, reason: str, line: int, column: int
+) -> None:
+    """parse (with lines) and loads (the json module's C reader first) refuse the same texts, with the same reason,
+    line and 1-based column (where reading stopped, counted from the start of that line)."""
     with pytest.raises(jsonpos.JsonError) as caught:
         read(text)
-    assert reason in caught.value.reason
-    assert caught.value.line == line
+    assert (caught.value.reason, caught.value.line, caught.value.column) == (reason, line, column)
+    assert str(caught.value) == f"{reason} (line {line}, column {column})"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[1,\n 2\n]", "[" * 64 + "]" * 64, '{"a": {"b": [' + "[" * 61 + "]" * 61 + "]}}", "[]", "{}", ' \n {"a": []} \n'],
+    ids=["no-trailing-comma", "64-arrays", "64-mixed", "empty-array", "empty-object", "whitespace-around"],
+)
+@pytest.mark.parametrize("read", [lambda text: jsonpos.parse(text)[0], jsonpos.loads], ids=["parse", "loads"])
+def test_reader_accepts_well_formed_json_up_to_the_depth_limit(read: Callable[[str], object], text: str) -> None:
+    assert read(text) == json.loads(text)
 
 
 def test_reader_agrees_with_the_json_module_on_values() -> None:
