@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from alia_action.commands import jsonpos
-from alia_action.commands.loader import parse_command_file
+from alia_action.commands.loader import FileResult, json_kind, parse_command_file
+from alia_action.commands.problems import Problem
 from alia_action.sources import MAX_FILE_BYTES, load_commands
 
 
@@ -110,24 +111,50 @@ def test_one_object_and_an_array_are_both_command_files() -> None:
     assert many.commands[1].line_at(("options", 3, "name")) == 2  # nearest enclosing value
 
 
+SHAPE = "expected a command object or an array of them"
+UTF8 = "save it as UTF-8"
+
+
 @pytest.mark.parametrize(
-    ("raw", "rule", "line", "words"),
+    ("raw", "rule", "line", "message"),
     [
-        (b"", "file.empty", 1, "file is empty"),
-        (b"  \n ", "file.empty", 1, "file is empty"),
-        (b'{"name": "\xff"}', "file.encoding", 1, "not valid UTF-8"),
-        (b'\n\n{"name": ', "file.json", 3, "truncated"),
-        (b'"ping"', "file.shape", 1, "found a string"),
-        (b'[{"name": "a"},\n 42]', "file.shape", 2, "array item 1 is a number"),
-        (b'[{"name": "a"},\n null]', "file.shape", 2, "array item 1 is null"),
+        (b"", "file.empty", 1, f"file is empty: {SHAPE}"),
+        (b"  \n ", "file.empty", 1, f"file is empty: {SHAPE}"),
+        (b'{"name": "\xff"}', "file.encoding", 1, f"file is not valid UTF-8 (byte 0xff at offset 10); {UTF8}"),
+        (b'{\n"name": "a\n\xc3"}', "file.encoding", 3, f"file is not valid UTF-8 (byte 0xc3 at offset 13); {UTF8}"),
+        (b'\n\n{"name": ', "file.json", 3, "invalid JSON: unexpected end of file (expected a JSON value, found ''): "
+         "the JSON is truncated"),
+        (b'"ping"', "file.shape", 1, f"{SHAPE}, found a string"),
+        (b"true", "file.shape", 1, f"{SHAPE}, found a boolean"),
+        (b"12.5", "file.shape", 1, f"{SHAPE}, found a number"),
+        (b"null", "file.shape", 1, f"{SHAPE}, found null"),
     ],
-)
-def test_a_broken_file_is_an_error_naming_file_and_line(raw: bytes, rule: str, line: int, words: str) -> None:
-    result = parse_command_file("cmds/x.json", raw)
-    errors = [p for p in result.problems if p.is_error]
-    assert len(errors) == 1
-    assert (errors[0].rule, errors[0].file, errors[0].line) == (rule, "cmds/x.json", line)
-    assert words in errors[0].message
+)  # fmt: skip
+def test_a_broken_file_is_an_error_naming_file_and_line(raw: bytes, rule: str, line: int, message: str) -> None:
+    """A file that cannot be read as commands gives no commands and one error: its rule, file, line and words."""
+    expected = FileResult([], [Problem("error", rule, message, "cmds/x.json", line)])
+    assert parse_command_file("cmds/x.json", raw) == expected
+
+
+def test_an_array_item_that_is_not_an_object_is_an_error_on_its_own_line() -> None:
+    result = parse_command_file("cmds/x.json", b'[[1], true, "x",\n {"name": "b"},\n 42,\n null]')
+    assert [c.name for c in result.commands] == ["b"]
+    assert [(p.severity, p.rule, p.line, p.message) for p in result.problems] == [
+        ("error", "file.shape", 1, "array item 0 is an array, expected a command object"),
+        ("error", "file.shape", 1, "array item 1 is a boolean, expected a command object"),
+        ("error", "file.shape", 1, "array item 2 is a string, expected a command object"),
+        ("error", "file.shape", 3, "array item 4 is a number, expected a command object"),
+        ("error", "file.shape", 4, "array item 5 is null, expected a command object"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [(None, "null"), (True, "a boolean"), (False, "a boolean"), (0, "a number"), (1.5, "a number"), ("", "a string"),
+     ([], "an array"), ({}, "an object"), ({"a": [1]}, "an object")],
+)  # fmt: skip
+def test_json_kind_names_each_kind_of_value_for_messages(value: object, kind: str) -> None:
+    assert json_kind(value) == kind
 
 
 def test_a_byte_order_mark_is_ignored_with_a_warning() -> None:
