@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from alia_action.commands.canonical import canonical_set, checksum
+from alia_action.commands.guild_rules import guild_problems
 from alia_action.commands.loader import parse_command_file
 from alia_action.commands.problems import Problem
 from alia_action.commands.rules import check_commands
@@ -90,3 +91,84 @@ def test_the_guilds_key_is_never_sent_or_compared() -> None:
     with_key = canonical_set([cmd(name="admin", guilds=[A])], guild=True)
     assert with_key == canonical_set([cmd(name="admin")], guild=True)
     assert "guilds" not in json.dumps(with_key)
+
+
+def guild_file_problems(admin: dict[str, Any]) -> list[Problem]:
+    """guild_problems of a file holding a plain command, then ``admin``, as ``json.dumps(indent=2)`` writes it: the
+    key ``admin`` states third is on line 9, its array's items on lines 10, 11, …"""
+    text = json.dumps([{"name": "ok", "description": "d"}, admin], indent=2)
+    return list(guild_problems(parse_command_file("cmds/x.json", text.encode()).commands))
+
+
+ID = "a string of 1 to 20 digits (a number loses precision)"
+
+
+@pytest.mark.parametrize("key", ["guilds", "guildIds"])
+@pytest.mark.parametrize(
+    ("value", "more", "found"),
+    [
+        (
+            [A, "0123", A, 123, "1" * 21, "9" * 20, "1", "1" * 50],
+            {},
+            [
+                (11, 1, "{key}[1] must be a guild ID: " + ID + ", found '0123'"),
+                (12, 2, "{key} names guild " + A + " twice"),
+                (13, 3, "{key}[3] must be a guild ID: " + ID + ", found 123"),
+                (14, 4, "{key}[4] must be a guild ID: " + ID + ", found '" + "1" * 21 + "'"),
+                (17, 7, "{key}[7] must be a guild ID: " + ID + ", found '" + "1" * 39),  # cut at 40 characters
+            ],
+        ),
+        ("123", {}, [(9, None, '{key} must be an array of guild IDs (strings), for example ["123"]')]),
+        ([], {}, [(9, None, "{key} is empty: name at least one guild, or remove {key} to deploy it globally")]),
+        (
+            [A],
+            {"developmentOnly": True},
+            [(9, None, "a developmentOnly command cannot name {key}: it is deployed to the staging guild only")],
+        ),
+        (
+            [A],
+            {"type": 4, "handler": 2},
+            [(9, None, "a PRIMARY_ENTRY_POINT command cannot name {key}: entry points are global only")],
+        ),
+        ([B, A], {"developmentOnly": False, "type": 1}, []),
+    ],
+    ids=["items", "not-a-list", "empty", "development-only", "entry-point", "clean"],
+)
+def test_each_guilds_problem_names_its_key_line_and_path(
+    key: str, value: Any, more: dict[str, Any], found: list[tuple[int, int | None, str]]
+) -> None:
+    problems = guild_file_problems({"name": "admin", "description": "d", key: value, **more})
+    assert problems == [
+        Problem(
+            "error",
+            f"project.{key}",
+            message.format(key=key),
+            "cmds/x.json",
+            line,
+            f"admin.{key}" if index is None else f"admin.{key}[{index}]",
+        )
+        for line, index, message in found
+    ]
+
+
+@pytest.mark.parametrize(
+    ("order", "lines"),
+    [(("guilds", "guildIds"), (13, 11)), (("guildIds", "guilds"), (9, 14))],
+    ids=["guilds-first", "guildIds-first"],
+)
+def test_both_keys_is_an_error_on_guild_ids_and_guilds_is_still_checked(
+    order: tuple[str, str], lines: tuple[int, int]
+) -> None:
+    """Whichever the file states first, guilds is the list read and guildIds the key refused."""
+    values = {"guilds": [A, "x"], "guildIds": [B]}
+    problems = guild_file_problems({"name": "admin", "description": "d", **{k: values[k] for k in order}})
+    assert problems == [
+        Problem(
+            "error", "project.guildIds", "give the guilds once: guilds or guildIds, not both", "cmds/x.json",
+            lines[0], "admin.guildIds",
+        ),
+        Problem(
+            "error", "project.guilds", f"guilds[1] must be a guild ID: {ID}, found 'x'", "cmds/x.json", lines[1],
+            "admin.guilds[1]",
+        ),
+    ]  # fmt: skip
