@@ -260,6 +260,20 @@ def test_locales_follow_the_docs() -> None:
     assert suggest_locale("xx") is None
 
 
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("en_us", "en-US"), ("EN-gb", "en-GB"), ("ES-419", "es-419"), ("fr", "fr"),  # the same locale, spelt loosely
+        ("en", "en-US"), ("es", "es-ES"), ("zh", "zh-CN"),  # a bare language: its main documented locale
+        ("pt", "pt-BR"), ("sv", "sv-SE"),  # a bare language with one documented locale, which has a region
+        ("es-MX", "es-ES"), ("zh-HK", "zh-CN"), ("pt_PT", "pt-BR"), ("ja-JP", "ja"),  # another region: the first
+        ("xx", None), ("e", None), ("", None), ("ar", None), ("he", None),  # the spec's own locales: not suggested
+    ],
+)  # fmt: skip
+def test_a_misspelt_locale_gets_the_documented_one_meant(written: str, meant: str | None) -> None:
+    assert suggest_locale(written) == meant
+
+
 def test_importing_the_rules_stays_light() -> None:
     # `detect` must start fast: the rules pull in nothing heavy (and no third-party module: test_architecture).
     code = (
