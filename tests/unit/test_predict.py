@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from alia_action.commands.kept import carried
+import pytest
+
+from alia_action.commands.kept import Carried, carried, kept_note
 from alia_action.commands.plan import Write, build_plan, plan_write
 from alia_action.commands.predict import mismatches, predict
 
@@ -37,6 +39,64 @@ def test_dm_permission_and_contexts_are_made_to_agree_with_the_stated_one() -> N
     assert carried({"name": "a", "dm_permission": True}, live("a", "1", contexts=[0]), guild=False).values[
         "contexts"
     ] == [0, 1]
+
+
+# Every field Discord fills (canonical.STATED_ONLY) set on the live command; nsfw is not one of them.
+FILLED = {
+    "contexts": [2, 0],
+    "integration_types": [0, 1],
+    "handler": 1,
+    "dm_permission": False,
+    "default_permission": True,
+}
+
+
+@pytest.mark.parametrize(
+    ("local", "remote", "guild", "values", "derived"),
+    [
+        ({}, FILLED, False, FILLED, set()),  # nothing stated: every filled field kept as it is live
+        ({"handler": None, "nsfw": False}, FILLED, False, FILLED, set()),  # null is not stated
+        ({}, {"contexts": None, "handler": None}, False, {}, set()),  # a live null: nothing to keep
+        ({}, None, False, {}, set()),  # a new command: Discord's fill
+        ({}, FILLED, True, {"handler": 1, "default_permission": True}, set()),  # guilds ignore the other three
+        ({"contexts": [0]}, FILLED, True, {"handler": 1, "default_permission": True}, set()),
+        # a stated partner: dm_permission follows contexts (BOT_DM is 1), whatever is live
+        ({"contexts": [0, 2]}, FILLED, False, {**FILLED, "contexts": ...}, {"dm_permission"}),
+        ({"contexts": [1], "handler": 2}, {**FILLED, "dm_permission": False}, False,
+         {"integration_types": [0, 1], "dm_permission": True, "default_permission": True}, {"dm_permission"}),
+        ({"contexts": "all"}, FILLED, False, {**FILLED, "contexts": ..., "dm_permission": None}, {"dm_permission"}),
+        ({"contexts": [0]}, None, False, {"dm_permission": False}, {"dm_permission"}),
+        # and contexts follows dm_permission: the live list with BOT_DM added or taken out, null when none is left
+        ({"dm_permission": True}, FILLED, False, {**FILLED, "contexts": [0, 1, 2], "dm_permission": ...}, {"contexts"}),
+        ({"dm_permission": False}, {**FILLED, "contexts": [1, 2]}, False,
+         {**FILLED, "contexts": [2], "dm_permission": ...}, {"contexts"}),
+        ({"dm_permission": False}, {**FILLED, "contexts": [1]}, False,
+         {**FILLED, "contexts": None, "dm_permission": ...}, {"contexts"}),
+        ({"dm_permission": "yes"}, FILLED, False, {**FILLED, "contexts": None, "dm_permission": ...}, {"contexts"}),
+        ({"dm_permission": True}, None, False, {"contexts": None}, {"contexts"}),  # no live list to adjust
+    ],
+)  # fmt: skip
+def test_what_a_write_carries_for_each_field_the_file_leaves_out(
+    local: dict[str, Any], remote: dict[str, Any] | None, guild: bool, values: dict[str, Any], derived: set[str]
+) -> None:
+    """``...`` in ``values``: the field is stated, so not carried."""
+    expected = {k: v for k, v in values.items() if v is not ...}
+    assert carried({"name": "a", **local}, remote, guild=guild) == Carried(expected, frozenset(derived))
+
+
+def test_only_a_kept_value_discord_would_not_have_filled_itself_is_noted() -> None:
+    values = {**FILLED, "contexts": [2, 0], "integration_types": [1, 0]}  # [1, 0] is [0, 1]: natural in any order
+    assert Carried(values).notes() == [("contexts", [2, 0]), ("dm_permission", False)]
+    assert Carried({"contexts": [0, 1, 2], "dm_permission": True, "default_permission": False}).notes() == [
+        ("default_permission", False)
+    ]
+    assert Carried({"dm_permission": False, "contexts": [0]}, frozenset({"dm_permission"})).notes() == [
+        ("contexts", [0])
+    ]  # a value made to agree with the stated partner is the plan's change, not a note
+    assert Carried({"handler": 1}).notes() == []  # no natural value to differ from
+    assert kept_note("secret", "contexts", [0, 2]) == (
+        "secret: contexts not in the file: live [0, 2] is kept; state it to change it"
+    )
 
 
 def test_a_kept_value_is_noted_only_where_a_reader_would_expect_a_reset() -> None:
