@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from alia_action.commands import jsonpos
-from alia_action.commands.loader import FileResult, json_kind, parse_command_file
+from alia_action.commands.loader import FileResult, SourceCommand, json_kind, parse_command_file
 from alia_action.commands.problems import Problem
 from alia_action.sources import MAX_FILE_BYTES, load_commands
 
@@ -158,9 +158,69 @@ def test_json_kind_names_each_kind_of_value_for_messages(value: object, kind: st
 
 
 def test_a_byte_order_mark_is_ignored_with_a_warning() -> None:
+    bom = Problem("warning", "file.bom", "file starts with a UTF-8 byte order mark; it was ignored", "a.json", 1)
     result = parse_command_file("a.json", b'\xef\xbb\xbf{"name": "ping"}')
-    assert [c.name for c in result.commands] == ["ping"]
-    assert [p.rule for p in result.problems] == ["file.bom"]
+    assert [c.name for c in result.commands] == ["ping"] and result.problems == [bom]
+    empty = Problem("warning", "file.no-commands", "file holds an empty array", "a.json", 1)
+    assert parse_command_file("a.json", b"\xef\xbb\xbf[]") == FileResult([], [bom, empty])
+    assert parse_command_file("a.json", b"\n[\n]") == FileResult([], [empty])
+
+
+def test_a_single_command_files_lines_are_its_own_paths() -> None:
+    (command,) = parse_command_file("a.json", b'{\n "name": "a",\n "options": [\n  {"name": "o"}\n ]\n}').commands
+    assert dict(command.lines) == {(): 1, ("name",): 2, ("options",): 3, ("options", 0): 4, ("options", 0, "name"): 4}
+    assert len(command.lines) == 5 and command.index is None
+
+
+LINES = {(): 3, ("options",): 5, ("options", 0): 6, ("options", 0, "name"): 7}
+
+
+@pytest.mark.parametrize(
+    ("lines", "path", "line"),
+    [
+        (LINES, (), 3),
+        (LINES, ("options", 0, "name"), 7),
+        (LINES, ("options", 0, "description"), 6),  # its option's line
+        (LINES, ("options", 1, "name"), 5),  # no such option: the options array's line
+        (LINES, ("nope", 0, "name"), 3),  # nothing enclosing it: the command's own line
+        ({}, ("options", 0), 1),  # no line known at all: the file's first
+    ],
+)
+def test_a_path_is_placed_on_its_own_line_or_its_nearest_enclosing_one(
+    lines: dict[tuple[str | int, ...], int], path: tuple[str | int, ...], line: int
+) -> None:
+    assert SourceCommand({"name": "a"}, "a.json", None, lines).line_at(path) == line
+
+
+@pytest.mark.parametrize(
+    ("data", "index", "name", "kind", "development_only", "guilds"),
+    [
+        ({"name": "ping"}, None, "ping", 1, False, ()),
+        ({"name": 5}, 2, "<command 2 of a.json>", 1, False, ()),  # an unusable name: where it is
+        ({}, None, "<command 0 of a.json>", 1, False, ()),
+        ({"name": "u", "type": 2}, 0, "u", 2, False, ()),
+        ({"name": "e", "type": 4}, 0, "e", 4, False, ()),
+        ({"name": "b", "type": True}, 0, "b", 1, False, ()),  # a boolean is no type: the default, CHAT_INPUT
+        ({"name": "s", "type": "2"}, 0, "s", 1, False, ()),
+        ({"name": "d", "developmentOnly": True}, 0, "d", 1, True, ()),
+        ({"name": "d", "developmentOnly": "true"}, 0, "d", 1, False, ()),  # only true itself
+        ({"name": "d", "developmentOnly": 1}, 0, "d", 1, False, ()),
+        ({"name": "g", "guilds": ["2", "1", "2", 3]}, 0, "g", 1, False, ("2", "1")),  # once each, in file order
+        ({"name": "g", "guildIds": ["5"]}, 0, "g", 1, False, ("5",)),  # Sapphire's key
+        ({"name": "g", "guilds": ["1"], "guildIds": ["2"]}, 0, "g", 1, False, ("1",)),
+        ({"name": "g", "guilds": "1"}, 0, "g", 1, False, ()),
+    ],
+)  # fmt: skip
+def test_what_a_command_says_of_itself(
+    data: dict[str, object], index: int | None, name: str, kind: int, development_only: bool, guilds: tuple[str, ...]
+) -> None:
+    command = SourceCommand(data, "a.json", index)
+    assert (command.name, command.type, command.development_only, command.guilds) == (
+        name,
+        kind,
+        development_only,
+        guilds,
+    )
 
 
 def _write(root: Path, name: str, content: str | bytes) -> Path:
