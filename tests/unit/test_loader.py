@@ -84,6 +84,21 @@ def test_reader_accepts_well_formed_json_up_to_the_depth_limit(read: Callable[[s
     assert read(text) == json.loads(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("[[[1]]]", "JSON nested deeper than 2 levels"),  # read by the json module, then too deep
+        ('[[[1]], {"a": 1, "a": 2}]', "JSON nested deeper than 2 levels"),  # refused by it: the limit still holds
+        ("[[1], NaN]", "expected a JSON value, found 'N'"),
+    ],
+)
+def test_loads_keeps_the_depth_limit_it_is_given(text: str, reason: str) -> None:
+    assert jsonpos.loads("[[1]]", max_depth=2) == [[1]]
+    with pytest.raises(jsonpos.JsonError) as caught:
+        jsonpos.loads(text, max_depth=2)
+    assert caught.value.reason == reason
+
+
 def test_reader_agrees_with_the_json_module_on_values() -> None:
     text = '{"s": "é\\u00e9\\n", "i": -12, "f": 1.5e3, "b": [true, false, null], "o": {}}'
     assert jsonpos.parse(text)[0] == json.loads(text)
@@ -122,6 +137,7 @@ UTF8 = "save it as UTF-8"
         (b"  \n ", "file.empty", 1, f"file is empty: {SHAPE}"),
         (b'{"name": "\xff"}', "file.encoding", 1, f"file is not valid UTF-8 (byte 0xff at offset 10); {UTF8}"),
         (b'{\n"name": "a\n\xc3"}', "file.encoding", 3, f"file is not valid UTF-8 (byte 0xc3 at offset 13); {UTF8}"),
+        (b'\n"\xff"', "file.encoding", 2, f"file is not valid UTF-8 (byte 0xff at offset 2); {UTF8}"),  # a first \n
         (b'\n\n{"name": ', "file.json", 3, "invalid JSON: unexpected end of file (expected a JSON value, found ''): "
          "the JSON is truncated"),
         (b'"ping"', "file.shape", 1, f"{SHAPE}, found a string"),
