@@ -75,7 +75,13 @@ class _Reader:
             integer, fraction, exponent = number.groups()
             if fraction or exponent:
                 return float(integer + (fraction or "") + (exponent or "")), number.end()
-            return int(integer), number.end()
+            try:
+                return int(integer), number.end()
+            except ValueError:  # past Python's limit on integer digits (sys.get_int_max_str_digits: 4,300)
+                digits = len(integer.lstrip("-"))
+                raise self.fail(
+                    f"a whole number of {digits} digits (4300 at most; no command field holds one)", index
+                ) from None
         for word, literal in _LITERALS.items():
             if text.startswith(word, index):
                 return literal, index + len(word)

@@ -59,6 +59,12 @@ MISSING = "is a ',' missing at the end of this line?"
         ('"abc', "unterminated string starting at", 1, 1),
         ("[" * 100 + "]" * 100, "JSON nested deeper than 64 levels", 1, 66),
         ("[" * 65 + "]" * 65, "JSON nested deeper than 64 levels", 1, 66),  # one past the limit
+        (
+            "[1,\n " + "9" * 4301 + "]",
+            "a whole number of 4301 digits (4300 at most; no command field holds one)",
+            2,
+            2,
+        ),  # one digit past what Python reads into an int
         ('{"a": {"b": [' + "[" * 62 + "]" * 62 + "]}}", "JSON nested deeper than 64 levels", 1, 76),  # objects count
     ],
 )
@@ -76,8 +82,24 @@ def test_reader_refuses_malformed_json(
 
 @pytest.mark.parametrize(
     "text",
-    ["[1,\n 2\n]", "[" * 64 + "]" * 64, '{"a": {"b": [' + "[" * 61 + "]" * 61 + "]}}", "[]", "{}", ' \n {"a": []} \n'],
-    ids=["no-trailing-comma", "64-arrays", "64-mixed", "empty-array", "empty-object", "whitespace-around"],
+    [
+        "[1,\n 2\n]",
+        "[" * 64 + "]" * 64,
+        "[-" + "9" * 4300 + "]",
+        '{"a": {"b": [' + "[" * 61 + "]" * 61 + "]}}",
+        "[]",
+        "{}",
+        ' \n {"a": []} \n',
+    ],
+    ids=[
+        "no-trailing-comma",
+        "64-arrays",
+        "4300-digits",
+        "64-mixed",
+        "empty-array",
+        "empty-object",
+        "whitespace-around",
+    ],
 )
 @pytest.mark.parametrize("read", [lambda text: jsonpos.parse(text)[0], jsonpos.loads], ids=["parse", "loads"])
 def test_reader_accepts_well_formed_json_up_to_the_depth_limit(read: Callable[[str], object], text: str) -> None:
@@ -140,6 +162,9 @@ UTF8 = "save it as UTF-8"
         (b'\n"\xff"', "file.encoding", 2, f"file is not valid UTF-8 (byte 0xff at offset 2); {UTF8}"),  # a first \n
         (b'\n\n{"name": ', "file.json", 3, "invalid JSON: unexpected end of file (expected a JSON value, found ''): "
          "the JSON is truncated"),
+        # Python reads at most 4,300 digits into an int (sys.get_int_max_str_digits): one more is a problem, not a crash
+        (b'{"name": "a",\n "max_value": -' + b"9" * 4301 + b"}", "file.json", 2,
+         "invalid JSON: a whole number of 4301 digits (4300 at most; no command field holds one)"),
         (b'"ping"', "file.shape", 1, f"{SHAPE}, found a string"),
         (b"true", "file.shape", 1, f"{SHAPE}, found a boolean"),
         (b"12.5", "file.shape", 1, f"{SHAPE}, found a number"),
