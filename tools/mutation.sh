@@ -7,7 +7,7 @@
 #   bash tools/mutation.sh          # CI's set: where a bug lets a write through or deploys the wrong thing: the
 #                                   #   guards, the circuit breaker, and the comparison (canonical form, plan, the
 #                                   #   predicted live state, what is kept from live)
-#   bash tools/mutation.sh --all    # every module (7,489 mutants, about half rejected by mypy: an hour or more here)
+#   bash tools/mutation.sh --all    # every module (about 7,500 mutants, half rejected by mypy: an hour or more here)
 #   bash tools/mutation.sh 'alia_action.steps.guards.*'     # one module's mutants (names as mutmut prints them)
 #   .venv/bin/mutmut show alia_action.steps.guards.x_deletion_limit__mutmut_3   # one mutant's diff (after a run)
 set -euo pipefail
