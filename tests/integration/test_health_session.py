@@ -1,0 +1,203 @@
+"""What the checks of one ``health`` run or ``monitor`` share (steps/health_check.py): the command files, read
+again only when one changed; the comparison, reused while the files and the live answer stay the same; the
+timing of the attempt that answered. No wall time is asserted: ``recheck`` is 0 (look every time) or
+unbounded (never look again)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alia_action.discord.emulator import Emulator, Fault
+from alia_action.runtime import Runtime
+from alia_action.steps.health_check import CommandFiles, Session, timed_get
+from tests.conftest import SettingsFactory
+from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID
+
+ALWAYS = 0.0  # look at the files on every load
+NEVER = float("inf")  # look once, then keep what was loaded
+
+
+def files(make_settings: SettingsFactory, ctx: Runtime, recheck: float, commands: str = "commands") -> CommandFiles:
+    return CommandFiles(make_settings(action="health", commands=commands), ctx, recheck=recheck)
+
+
+def names(files: CommandFiles) -> list[str]:
+    return sorted(c.name for c in files.load().commands)
+
+
+def one_command(path: Path, name: str, description: str = "A command") -> None:
+    path.write_text(json.dumps([{"name": name, "description": description}]), encoding="utf-8")
+
+
+def keep_mtime(path: Path, change: Any) -> None:
+    """Change the file, then give it back its modification time: only its size tells."""
+    before = path.stat()
+    change()
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+# ------------------------------------------------------------------------------------------------ the files
+
+
+def test_unchanged_files_are_not_loaded_again(make_settings: SettingsFactory, ctx: Runtime) -> None:
+    watched = files(make_settings, ctx, ALWAYS)
+    first = watched.load()
+    assert first.deployable and len(first.commands) == 51
+    assert watched.load() is first
+
+
+def test_within_the_recheck_interval_the_files_are_not_looked_at(make_settings: SettingsFactory, ctx: Runtime) -> None:
+    watched = files(make_settings, ctx, NEVER)
+    first = watched.load()
+    one_command(ctx.workspace / "commands" / "new.json", "brandnew")
+    assert watched.load() is first
+    assert "brandnew" not in names(watched)
+
+
+def test_a_file_added_is_loaded(make_settings: SettingsFactory, ctx: Runtime) -> None:
+    watched = files(make_settings, ctx, ALWAYS)
+    before = names(watched)
+    one_command(ctx.workspace / "commands" / "new.json", "brandnew")
+    assert names(watched) == sorted([*before, "brandnew"])
+
+
+def test_a_file_removed_is_noticed(make_settings: SettingsFactory, ctx: Runtime) -> None:
+    watched = files(make_settings, ctx, ALWAYS)
+    assert "ping" in names(watched)
+    (path,) = [p for p in (ctx.workspace / "commands").rglob("*.json") if '"ping"' in p.read_text()]
+    path.unlink()
+    assert "ping" not in names(watched)
+
+
+def test_a_file_rewritten_to_the_same_size_is_loaded_by_its_new_modification_time(
+    make_settings: SettingsFactory, ctx: Runtime, tmp_path: Path
+) -> None:
+    path = ctx.workspace / "one.json"
+    one_command(path, "alpha")
+    watched = files(make_settings, ctx, ALWAYS, commands="one.json")
+    assert names(watched) == ["alpha"]
+    stamp = path.stat().st_mtime_ns
+    one_command(path, "omega")  # the same number of bytes
+    os.utime(path, ns=(stamp + 1_000_000_000, stamp + 1_000_000_000))
+    assert names(watched) == ["omega"]
+
+
+def test_a_file_that_changed_size_but_not_its_modification_time_is_loaded(
+    make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    path = ctx.workspace / "one.json"
+    one_command(path, "alpha")
+    watched = files(make_settings, ctx, ALWAYS, commands="one.json")
+    assert names(watched) == ["alpha"]
+    keep_mtime(path, lambda: one_command(path, "alphabet"))
+    assert names(watched) == ["alphabet"]
+
+
+def test_a_dangling_link_is_a_problem_until_its_target_appears(make_settings: SettingsFactory, ctx: Runtime) -> None:
+    target = ctx.workspace / "elsewhere.json"
+    folder = ctx.workspace / "linked"
+    folder.mkdir()
+    (folder / "cmds.json").symlink_to(target)
+    watched = files(make_settings, ctx, ALWAYS, commands="linked")
+    assert not watched.load().deployable
+    one_command(target, "linked")
+    assert names(watched) == ["linked"] and watched.load().deployable
+
+
+def test_a_missing_source_is_loaded_again_once_it_exists(make_settings: SettingsFactory, ctx: Runtime) -> None:
+    watched = files(make_settings, ctx, ALWAYS, commands="later")
+    first = watched.load()
+    assert [p.rule for p in first.problems] == ["source.missing"]
+    assert watched.load() is first
+    (ctx.workspace / "later").mkdir()
+    second = watched.load()
+    assert [p.rule for p in second.problems] == ["source.no-match"]  # a different problem: loaded again
+    one_command(ctx.workspace / "later" / "a.json", "arrived")
+    assert names(watched) == ["arrived"]
+
+
+# ------------------------------------------------------------------------------------------------ the comparison
+
+
+@pytest.fixture
+def session(make_settings: SettingsFactory, ctx: Runtime) -> Iterator[Session]:
+    opened = Session.open(make_settings(action="health"), ctx)
+    yield opened
+    opened.close()
+
+
+def live_set(session: Session, *, guild: bool) -> list[dict[str, Any]]:
+    return [dict(c, id=str(1000 + i)) for i, c in enumerate(session.files.load().for_scope(guild=guild))]
+
+
+def test_the_same_files_and_answer_reuse_the_comparison(session: Session) -> None:
+    validated = session.files.load()
+    live = live_set(session, guild=False)
+    first = session.compare(validated, live, guild=False)
+    assert (first.expected, first.live, first.missing, first.extra, first.drifted) == (50, 50, (), (), ())
+    assert session.compare(validated, json.loads(json.dumps(live)), guild=False) is first
+
+
+def test_a_different_answer_is_compared_again(session: Session) -> None:
+    validated = session.files.load()
+    live = live_set(session, guild=False)
+    first = session.compare(validated, live, guild=False)
+    changed = [dict(c, description="Changed live") if c["name"] == "ping" else c for c in live]
+    second = session.compare(validated, changed, guild=False)
+    assert second is not first and second.drifted == ("ping",)
+    assert session.compare(validated, live, guild=False).drifted == ()
+
+
+def test_the_other_scope_is_compared_again(session: Session) -> None:
+    validated = session.files.load()
+    live = live_set(session, guild=False)
+    globally = session.compare(validated, live, guild=False)
+    in_guild = session.compare(validated, live, guild=True)
+    assert in_guild is not globally
+    # The guild receives developmentOnly commands too: the global set lacks them there.
+    assert in_guild.missing and not globally.missing
+    assert session.compare(validated, live, guild=False) == globally
+
+
+def test_files_loaded_again_are_compared_again(session: Session, make_settings: SettingsFactory, ctx: Runtime) -> None:
+    validated = session.files.load()
+    live = live_set(session, guild=False)
+    first = session.compare(validated, live, guild=False)
+    one_command(ctx.workspace / "commands" / "new.json", "brandnew")
+    reloaded = CommandFiles(make_settings(action="health"), ctx, recheck=ALWAYS).load()
+    second = session.compare(reloaded, live, guild=False)
+    assert second is not first and second.missing == ("brandnew",)
+
+
+# ------------------------------------------------------------------------------------------------ the timing
+
+
+def test_the_reading_times_the_attempt_that_answered_and_counts_every_attempt(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    live.set_commands(APP_ID, None, [{"name": "ping", "description": "Pong", "type": 1}])
+    live.faults.add(Fault.server_error(503), method="GET", times=1)
+    discord = ctx.discord(make_settings(action="health"), "production")
+    reading = timed_get(discord.client, None)
+    assert reading.error is None and reading.attempts == 2
+    assert reading.commands is not None and [c["name"] for c in reading.commands] == ["ping"]
+    first, answered = discord.client.requests[-2:]
+    assert (first.status, answered.status) == (503, 200)
+    assert reading.response_time_ms == round(answered.elapsed * 1000, 1)
+
+
+def test_a_reading_that_fails_has_no_time_and_says_why(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    live.faults.add(Fault.server_error(500), method="GET", times=FAST["max_attempts"])
+    discord = ctx.discord(make_settings(action="health"), "staging")
+    reading = timed_get(discord.client, GUILD_ID)
+    assert reading.commands is None and reading.response_time_ms is None
+    assert reading.attempts == FAST["max_attempts"]
+    assert reading.error is not None and "500" in reading.error
