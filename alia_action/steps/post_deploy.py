@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
 def post_deploy_health(settings: Settings, discord: Discord, applied: Applied) -> PostDeploy | None:
     """After a successful deploy (or a no-op): the figures of the verification GET, no request of its own.
-    None for a dry run (nothing was verified)."""
-    if applied.dry_run or not (applied.written or applied.plan.empty):
+    None for a dry run: nothing was written, and its plan is not empty (a no-op returns before the dry run)."""
+    if not (applied.written or applied.plan.empty):
         return None
     guild = applied.target.guild_id
     path = (
@@ -27,11 +27,9 @@ def post_deploy_health(settings: Settings, discord: Discord, applied: Applied) -
         if guild
         else f"/applications/{discord.application_id}/commands"
     )
-    reads = [
-        r
-        for r in discord.client.requests
-        if r.method == "GET" and r.path == path and r.status is not None and 200 <= r.status < 300
-    ]
+    # The scope's last GET is the one that answered: a deploy that got here read it successfully last
+    # (verification, or the plan's read of a no-op), and its failed attempts, if any, came before.
+    reads = [r for r in discord.client.requests if r.method == "GET" and r.path == path]
     if not reads:
         return None
     elapsed_ms = round(reads[-1].elapsed * 1000, 1)
@@ -53,7 +51,7 @@ def with_post_deploy_health(outcome: Outcome, settings: Settings, discord: Disco
     if health is None:
         return outcome
     outcome.lines.append(health.line())
-    outcome.summary = outcome.summary.rstrip("\n") + "\n\n" + post_deploy_markdown(health) + "\n"
+    outcome.summary = outcome.summary.rstrip() + "\n\n" + post_deploy_markdown(health) + "\n"
     outcome.outputs["health"] = health.outcome
     if outcome.report is not None:
         outcome.report["health"] = {
