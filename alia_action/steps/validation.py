@@ -3,7 +3,6 @@ before any contact with Discord."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,10 +77,11 @@ def _named(problem: Problem, root: Path, wording: Wording) -> Problem:
 def validate_backup(name: str, document: BackupDocument, *, guild: bool) -> Validated:
     """A backup's commands checked like command files (the same rules: counts, names, options, sizes) before a
     restore sends them: a backup is only what Discord held, or what someone put in the store. Each problem
-    names the backup and the line in it (backups are written as this serialisation, stores/backups.py)."""
-    text = json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False)
+    names the backup and the line in it (stores/backups.py writes a backup as ``document_text``)."""
+    from ..stores.backups import document_text  # pydantic's models: only a rollback needs them, not detect
+
     by_index: dict[int, dict[JsonPath, int]] = {}
-    for path, line in jsonpos.parse(text)[1].items():
+    for path, line in jsonpos.parse(document_text(document))[1].items():
         if len(path) >= 2 and path[0] == "commands" and isinstance(path[1], int):
             by_index.setdefault(path[1], {})[path[2:]] = line
     commands = [

@@ -164,9 +164,15 @@ def _unchanged(text: str) -> str:
     return text
 
 
+def document_text(document: BackupDocument) -> str:
+    """The backup's JSON text, one value a line: what a backup file holds (before redaction), so the lines a
+    restore's problems name are the file's."""
+    return json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False)
+
+
 def serialise(document: BackupDocument, redact: Callable[[str], str]) -> str:
     """The backup as written: JSON, passed through the run's secrets registry like every other channel."""
-    return redact(json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False)) + "\n"
+    return redact(document_text(document)) + "\n"
 
 
 class LocalBackupStore:

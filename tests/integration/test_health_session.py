@@ -142,6 +142,8 @@ def test_the_same_files_and_answer_reuse_the_comparison(session: Session) -> Non
     first = session.compare(validated, live, guild=False)
     assert (first.expected, first.live, first.missing, first.extra, first.drifted) == (50, 50, (), (), ())
     assert session.compare(validated, json.loads(json.dumps(live)), guild=False) is first
+    # Discord's keys in another order are the same answer.
+    assert session.compare(validated, [dict(reversed(c.items())) for c in live], guild=False) is first
 
 
 def test_a_different_answer_is_compared_again(session: Session) -> None:
@@ -182,8 +184,9 @@ def test_the_reading_times_the_attempt_that_answered_and_counts_every_attempt(
     live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
     live.set_commands(APP_ID, None, [{"name": "ping", "description": "Pong", "type": 1}])
-    live.faults.add(Fault.server_error(503), method="GET", times=1)
     discord = ctx.discord(make_settings(action="health"), "production")
+    assert timed_get(discord.client, None).attempts == 1  # an exchange before this reading's
+    live.faults.add(Fault.server_error(503), method="GET", times=1)
     reading = timed_get(discord.client, None)
     assert reading.error is None and reading.attempts == 2
     assert reading.commands is not None and [c["name"] for c in reading.commands] == ["ping"]
@@ -195,8 +198,9 @@ def test_the_reading_times_the_attempt_that_answered_and_counts_every_attempt(
 def test_a_reading_that_fails_has_no_time_and_says_why(
     live: Emulator, make_settings: SettingsFactory, ctx: Runtime
 ) -> None:
-    live.faults.add(Fault.server_error(500), method="GET", times=FAST["max_attempts"])
     discord = ctx.discord(make_settings(action="health"), "staging")
+    assert timed_get(discord.client, GUILD_ID).attempts == 1  # earlier exchanges are not this reading's
+    live.faults.add(Fault.server_error(500), method="GET", times=FAST["max_attempts"])
     reading = timed_get(discord.client, GUILD_ID)
     assert reading.commands is None and reading.response_time_ms is None
     assert reading.attempts == FAST["max_attempts"]

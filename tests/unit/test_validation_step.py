@@ -14,7 +14,7 @@ import pytest
 from alia_action.config import Settings
 from alia_action.runtime import Runtime
 from alia_action.steps.validation import invalid_outcome, load_and_validate, validate_backup
-from alia_action.stores.backups import BackupDocument
+from alia_action.stores.backups import BackupDocument, serialise
 from alia_action.wording import ACTION, TERMINAL, Wording
 
 GLOBAL_ONLY = ["defaults.contexts", "defaults.integration_types"]  # warned about only where global commands go
@@ -121,7 +121,7 @@ def test_a_backup_is_checked_like_command_files_each_problem_at_its_line(tmp_pat
     document = backup([{**live, "name": "ping"}, {**live, "id": "6", "name": "Bad"}])
     result = validate_backup("staging-1.json", document, guild=True)
     (problem,) = result.problems
-    text = json.dumps(document.model_dump(mode="json"), indent=2, ensure_ascii=False).splitlines()
+    text = serialise(document, str).splitlines()  # the backup file as the store writes it
     assert (problem.file, problem.rule) == ("staging-1.json", "name.lowercase")
     assert text[problem.line - 1].strip() == '"name": "Bad"'  # the line of the second command's name
     assert [c.data for c in result.commands] == [
@@ -131,6 +131,26 @@ def test_a_backup_is_checked_like_command_files_each_problem_at_its_line(tmp_pat
     # The guild's rules for a guild backup, every rule for a global one (global-only fields included).
     globally = validate_backup("global.json", backup(document.commands[:1], guild=None), guild=False)
     assert [p.rule for p in globally.problems] == GLOBAL_ONLY
+
+
+def test_a_backup_s_problems_name_the_line_of_the_field_or_of_the_command_that_lacks_one() -> None:
+    document = backup(
+        [
+            {"id": "5", "name": "ping", "type": 1, "description": "Live", "version": "7"},
+            {"id": "6", "type": 1, "description": "Live", "version": "7"},  # no name: the command's own line
+            {"id": "7", "name": "pong", "description": "x" * 101, "type": 1, "version": "8"},  # a field mid-command
+        ]
+    )
+    result = validate_backup("staging-1.json", document, guild=True)
+    text = serialise(document, str).splitlines()
+    unnamed, long = result.problems
+    assert str(unnamed) == (
+        f"staging-1.json:{unnamed.line}: <command 1 of staging-1.json>.name: name is required [schema.required]"
+    )
+    assert text[unnamed.line - 1] == "    {" and text[unnamed.line].strip() == '"id": "6",'
+    assert str(long).startswith(f"staging-1.json:{long.line}: pong.description: description is 101 characters")
+    assert text[long.line - 1].strip() == f'"description": "{"x" * 101}",'
+    assert [c.name for c in result.commands] == ["ping", "<command 1 of staging-1.json>", "pong"]
 
 
 # ------------------------------------------------------------------------------- a run that validation stopped
