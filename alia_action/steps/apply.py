@@ -26,7 +26,15 @@ from ..outcome import Facts, Outcome, attach, render
 from ..scope import Scope
 from ..stores.backup_scope import prune
 from ..stores.backups import BackupDocument, BackupError, BackupKind
-from ..stores.ledger import Conflict, LedgerEntry, concurrent_claim, creates_spent, describe, superseded
+from ..stores.ledger import (
+    Conflict,
+    LedgerEntry,
+    concurrent_claim,
+    creates_spent,
+    describe,
+    superseded,
+    unfinished_claim,
+)
 from .guards import deletion_limit
 from .validation import Validated
 
@@ -176,19 +184,17 @@ def close_overridden(
     ledger = ctx.ledger(settings)
     with ledger.lock():
         took_over, message = None, ""
-        conflict = None
         if settings.override_claim:
-            conflict = concurrent_claim(
+            conflict = unfinished_claim(
                 ledger,
                 application_id=discord.application_id,
                 guild_id=target.guild_id,
                 run=ctx.run_id,
-                planned_at=ctx.now(),
-                live_checksum=applied.live_checksum or "",
+                at=ctx.now(),
                 expiry=timedelta(seconds=settings.claim_expiry),
             )
-        if conflict is not None and conflict.claim is not None:
-            took_over, message = take_over(ctx, action, target, conflict, conflict.claim)
+            if conflict is not None and conflict.claim is not None:
+                took_over, message = take_over(ctx, action, target, conflict, conflict.claim)
         record(
             settings,
             ctx,

@@ -251,20 +251,38 @@ def concurrent_claim(
     younger than ``expiry``), or one finished after this run read the live commands and left another set (the
     plan is stale). A claim's age is the record's own time: GitHub's ``created_at`` for a claim read from
     GitHub Deployments (github_ledger.py), never the claiming runner's clock."""
-    entries = [e for e in ledger.entries() if e.same_scope(application_id, guild_id) and e.run != run]
-    closed = open_claims(entries)
-    for entry in entries:
-        if entry.outcome == "started" and entry.run not in closed and entry.time > planned_at - expiry:
-            expires = entry.time + expiry
-            return Conflict(
-                f"another {entry.action} of this scope started at {stamp(entry.time)} and has not finished",
-                entry,
-                expires,
-            )
+    entries = _others(ledger, application_id, guild_id, run)
+    unfinished = _unfinished(entries, planned_at, expiry)
+    if unfinished is not None:
+        return unfinished
     for entry in entries:
         if entry.outcome == "success" and entry.time > planned_at and entry.live_checksum != live_checksum:
             return Conflict(
                 f"another {entry.action} ({stamp(entry.time)}) changed the live commands after this run read them"
+            )
+    return None
+
+
+def unfinished_claim(
+    ledger: Ledger, *, application_id: str, guild_id: str | None, run: str, at: datetime, expiry: timedelta = CLAIM_TTL
+) -> Conflict | None:
+    """Another run's claim on the scope, neither closed by its own result nor older than ``expiry`` at ``at``:
+    what a run with nothing to write closes when told to take over (apply.close_overridden)."""
+    return _unfinished(_others(ledger, application_id, guild_id, run), at, expiry)
+
+
+def _others(ledger: Ledger, application_id: str, guild_id: str | None, run: str) -> list[LedgerEntry]:
+    return [e for e in ledger.entries() if e.same_scope(application_id, guild_id) and e.run != run]
+
+
+def _unfinished(entries: list[LedgerEntry], at: datetime, expiry: timedelta) -> Conflict | None:
+    closed = open_claims(entries)
+    for entry in entries:
+        if entry.outcome == "started" and entry.run not in closed and entry.time > at - expiry:
+            return Conflict(
+                f"another {entry.action} of this scope started at {stamp(entry.time)} and has not finished",
+                entry,
+                entry.time + expiry,
             )
     return None
 

@@ -162,6 +162,58 @@ def test_the_claim_expiry_is_configurable(
     assert puts(live) == ([] if blocks else ["PUT"])
 
 
+def test_a_run_with_nothing_to_write_closes_a_claim_left_behind_only_with_override_claim(
+    live: Emulator, make_settings: SettingsFactory, workspace: Path
+) -> None:
+    """A killed run's claim, its write already applied: the re-run finds nothing to write. Told to take over,
+    it closes the claim in its own record, so the next change is not blocked until the claim expires."""
+    run_stage(make_settings(action="stage"), workspace)
+    ledger = FileLedger(workspace / "deployment.log")
+    ledger.record(foreign_claim(minutes_ago=1))
+    run_stage(make_settings(action="stage"), workspace)  # no write, no takeover: the claim still holds
+    assert ledger.entries()[-1].outcome == "noop" and ledger.entries()[-1].took_over is None
+    edit(workspace, "Flip a coin", "Flip one coin")
+    with pytest.raises(ConcurrentDeploy):
+        run_stage(make_settings(action="stage"), workspace)
+    edit(workspace, "Flip one coin", "Flip a coin")
+
+    before = len(live.requests)
+    run_stage(make_settings(action="stage", override_claim=True), workspace)
+    assert puts(live, before) == []
+    closed = ledger.entries()[-1]
+    assert (closed.outcome, closed.took_over, closed.guild_id) == ("noop", "other-run", GUILD_ID)
+    held = next(e for e in ledger.entries() if e.run == "other-run").time
+    assert closed.message == (
+        f"took over the unfinished claim of stage ({OTHER_RUN_URL}), started {held:%Y-%m-%d %H:%M:%S} UTC: "
+        "override-claim is set; if that run is still writing, it fails instead of reporting success"
+    )
+    edit(workspace, "Flip a coin", "Flip one coin")
+    run_stage(make_settings(action="stage"), workspace)  # the claim is closed: not blocked
+    assert puts(live, before) == ["PATCH"]
+
+
+@pytest.mark.parametrize(("expiry", "taken_over"), [("5m", None), ("10m", "other-run")])
+def test_a_claim_past_its_expiry_is_not_taken_over_by_a_run_with_nothing_to_write(
+    live: Emulator, make_settings: SettingsFactory, workspace: Path, expiry: str, taken_over: str | None
+) -> None:
+    run_stage(make_settings(action="stage"), workspace)
+    ledger = FileLedger(workspace / "deployment.log")
+    ledger.record(foreign_claim(minutes_ago=6))
+    run_stage(make_settings(action="stage", override_claim=True, claim_expiry=expiry), workspace)
+    closed = ledger.entries()[-1]
+    assert (closed.outcome, closed.took_over, bool(closed.message)) == ("noop", taken_over, taken_over is not None)
+
+
+def test_a_claim_on_another_scope_is_not_taken_over(
+    live: Emulator, make_settings: SettingsFactory, workspace: Path
+) -> None:
+    run_stage(make_settings(action="stage"), workspace)
+    ledger = FileLedger(workspace / "deployment.log")
+    ledger.record(foreign_claim(minutes_ago=1, guild_id=None, environment="production", action="promote"))
+    run_stage(make_settings(action="stage", override_claim=True), workspace)
+    assert (ledger.entries()[-1].outcome, ledger.entries()[-1].took_over) == ("noop", None)
+
+
 def test_rollback_never_takes_over_a_live_claim_by_itself_and_override_claim_names_it_with_its_date(
     live: Emulator, make_settings: SettingsFactory, workspace: Path
 ) -> None:
