@@ -95,8 +95,8 @@ def build(facts: Facts) -> dict[str, Any]:
 def render(
     facts: Facts,
     *,
-    report_file: str,
-    title: str,
+    report_file: str = "",
+    title: str = "",
     note: str = "",
     lead: Sequence[str] = (),
     trail: Sequence[str] = (),
@@ -106,7 +106,8 @@ def render(
     verdict: bool = True,
 ) -> Outcome:
     """``facts`` as outputs, report, summary and terminal lines. ``report``/``summary``: an action whose
-    results are no plan (health) brings its own; every output still comes from ``facts``. ``verdict=False``:
+    results are no plan (health) brings its own; every output still comes from ``facts``. ``report_file``: the
+    ``report`` output of a plan's facts; ``title``: the heading of the summary drawn from the plan. ``verdict=False``:
     the plan's lines end before its verdict (a deploy says what it did in ``trail``, after its backup)."""
     if report is None:
         report = build(facts)

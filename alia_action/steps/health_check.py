@@ -264,8 +264,6 @@ def check_outcome(check: Check, redact: Redact) -> Outcome:
     problems += [Problem("warning", "health.notice", warning) for warning in check.warnings]
     return render(
         Facts("health", problems=problems, health=check.outcome),
-        report_file="",
-        title="",
         lead=check_lines(check),
         exit_code=EXIT_FAILED if check.outcome == "unhealthy" else EXIT_OK,
         report=check_report(check),

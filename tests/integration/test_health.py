@@ -450,6 +450,7 @@ def test_one_check_reports_every_finding_once_with_its_severity_and_its_words(
     report = dict(outcome.report or {})
     measured = report.pop("time"), report.pop("response_time_ms")
     assert all(measured)
+    assert measured[0] == metrics(ctx)[-1].time.isoformat().replace("+00:00", "Z")  # JSON's text, as in metrics.log
     assert report == {
         "format": 1,
         "action": "health",

@@ -13,11 +13,15 @@ from typing import Any
 
 import pytest
 
+from alia_action.config import Settings
 from alia_action.discord.emulator import Emulator, Fault
+from alia_action.handlers import health
 from alia_action.runtime import Runtime
 from alia_action.steps.health_check import CommandFiles, Session, timed_get
 from tests.conftest import SettingsFactory
 from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID
+from tests.support.health_history import expected_set
+from tests.support.two_apps import PROD_APP, STAGING_APP, STAGING_GUILD, assert_each_request_stayed_home
 
 ALWAYS = 0.0  # look at the files on every load
 NEVER = float("inf")  # look once, then keep what was loaded
@@ -205,3 +209,36 @@ def test_a_reading_that_fails_has_no_time_and_says_why(
     assert reading.commands is None and reading.response_time_ms is None
     assert reading.attempts == FAST["max_attempts"]
     assert reading.error is not None and "500" in reading.error
+
+
+# ------------------------------------------------------------------------------------------------ whose bot
+
+
+def test_a_staging_check_reads_with_the_staging_bot_and_a_production_check_with_the_production_bot(
+    ctx: Runtime,
+) -> None:
+    """Two applications: each environment's check is the GET of its own bot, in its own scope."""
+    with Emulator() as emu:
+        emu.add_application(PROD_APP, "prod-bot-token")
+        emu.add_application(STAGING_APP, "staging-bot-token")
+        emu.add_guild(STAGING_APP, STAGING_GUILD)
+        emu.set_commands(STAGING_APP, STAGING_GUILD, expected_set(ctx.workspace, guild=True))
+        emu.set_commands(PROD_APP, None, expected_set(ctx.workspace, guild=False))
+        values = {
+            "action": "health",
+            "commands": "commands",
+            "bot_token": "prod-bot-token",
+            "application_id": PROD_APP,
+            "staging_bot_token": "staging-bot-token",
+            "staging_application_id": STAGING_APP,
+            "guild_id": STAGING_GUILD,
+            "discord_api_url": emu.url,
+        }
+        staging = health.run(Settings.from_cli({**values, "environment": "staging"}, {}, None), ctx)
+        production = health.run(Settings.from_cli({**values, "environment": "production"}, {}, None), ctx)
+        assert (staging.outputs["health"], production.outputs["health"]) == ("healthy", "healthy")
+        assert [(r.caller, r.path) for r in emu.requests] == [
+            (STAGING_APP, f"/api/v10/applications/{STAGING_APP}/guilds/{STAGING_GUILD}/commands"),
+            (PROD_APP, f"/api/v10/applications/{PROD_APP}/commands"),
+        ]
+        assert_each_request_stayed_home(emu.requests, "Bot")
