@@ -40,9 +40,6 @@ if TYPE_CHECKING:
 TREND = TrendRules()  # the last 20 checks of the scope, 5+ samples each side, x1.5 and +100 ms, +20 points
 
 
-CHART_CHECKS = 20
-
-
 ERROR_CHARS = 500  # longer error texts are cut in metrics.log and alerts
 
 

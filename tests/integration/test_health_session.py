@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,9 @@ from alia_action.config import Settings
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.handlers import health
 from alia_action.runtime import Runtime
+from alia_action.runtime import utc_now
 from alia_action.steps.health_check import CommandFiles, Session, timed_get
+from alia_action.stores.metrics import MetricRecord, MetricsLog
 from tests.conftest import SettingsFactory
 from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID
 from tests.support.health_history import expected_set
@@ -242,3 +245,67 @@ def test_a_staging_check_reads_with_the_staging_bot_and_a_production_check_with_
             (PROD_APP, f"/api/v10/applications/{PROD_APP}/commands"),
         ]
         assert_each_request_stayed_home(emu.requests, "Bot")
+
+
+# ------------------------------------------------------------------------------------------------ one check's record
+
+
+def recorded(ctx: Runtime) -> MetricRecord:
+    return MetricsLog(ctx.workspace / "metrics.log").records()[-1]
+
+
+def test_a_failed_reading_keeps_the_answer_s_text_as_it_came_in_the_record(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    page = "<html>\n<body>  Proxy   login</body></html>"
+    live.faults.add(Fault.raw(200, page), method="GET", times=FAST["max_attempts"])
+    outcome = health.run(make_settings(action="health"), ctx)
+    assert outcome.outputs["health"] == "unhealthy"
+    error = recorded(ctx).error
+    assert error is not None and '"<html>\\n<body>  Proxy   login</body></html>"' in error  # spaces kept
+
+
+def test_a_history_line_dated_in_the_future_is_left_out_of_the_trend_with_a_notice(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    live.set_commands(APP_ID, None, expected_set(ctx.workspace, guild=False))
+    log = MetricsLog(ctx.workspace / "metrics.log")
+    for hours in (-2, -1, 48):  # two earlier checks, and one dated two days from now
+        log.append(
+            MetricRecord(
+                time=utc_now() + timedelta(hours=hours),
+                environment="production",
+                scope="global",
+                application_id=APP_ID,
+                outcome="healthy",
+                response_time_ms=20.0,
+                attempts=1,
+                expected=50,
+                live=50,
+                deviation=0.0,
+            )
+        )
+    outcome = health.run(make_settings(action="health"), ctx)
+    assert outcome.report is not None and outcome.report["trend"]["checks"] == 3  # two earlier and this one
+    notices = [p.message for p in outcome.problems if p.rule == "health.notice"]
+    assert len(notices) == 1 and notices[0].startswith("metrics.log: 1 unreadable line(s) skipped (line 3: time: ")
+
+
+def test_a_deviation_is_recorded_to_four_decimals(live: Emulator, make_settings: SettingsFactory, ctx: Runtime) -> None:
+    three = [{"name": n, "description": f"The {n} command", "type": 1} for n in ("alpha", "beta", "gamma")]
+    (ctx.workspace / "three.json").write_text(json.dumps(three), encoding="utf-8")
+    live.set_commands(APP_ID, None, three[:2])
+    health.run(make_settings(action="health", commands="three.json"), ctx)
+    record = recorded(ctx)
+    assert (record.expected, record.live, record.deviation, record.missing) == (3, 2, 0.3333, ["gamma"])
+
+
+def test_an_activity_s_launch_entry_point_is_expected_live_not_extra(
+    activity_live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    (entry,) = activity_live.commands(APP_ID, None)  # Discord's own Launch command
+    activity_live.set_commands(APP_ID, None, [entry, *expected_set(ctx.workspace, guild=False)])
+    outcome = health.run(make_settings(action="health", discord_api_url=activity_live.url), ctx)
+    assert outcome.outputs["health"] == "healthy"
+    record = recorded(ctx)
+    assert (record.expected, record.live, record.extra, record.deviation) == (51, 51, [], 0.0)
