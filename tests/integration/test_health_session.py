@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import timedelta
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,7 @@ import pytest
 from alia_action.config import Settings
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.handlers import health
-from alia_action.runtime import Runtime
-from alia_action.runtime import utc_now
+from alia_action.runtime import Runtime, utc_now
 from alia_action.steps.health_check import CommandFiles, Session, timed_get
 from alia_action.stores.metrics import MetricRecord, MetricsLog
 from tests.conftest import SettingsFactory
