@@ -96,7 +96,7 @@ class Trend:
         )
 
 
-def analyse(history: Sequence[Sample], rules: TrendRules = TrendRules()) -> Trend:
+def analyse(history: Sequence[Sample], rules: TrendRules) -> Trend:
     """The trend of the last ``rules.window`` checks of ``history`` (oldest first)."""
     window = list(history[-rules.window :]) if rules.window > 0 else []
     half = len(window) // 2

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -126,6 +127,34 @@ def test_a_missing_source_is_loaded_again_once_it_exists(make_settings: Settings
     assert [p.rule for p in second.problems] == ["source.no-match"]  # a different problem: loaded again
     one_command(ctx.workspace / "later" / "a.json", "arrived")
     assert names(watched) == ["arrived"]
+
+
+def test_a_file_renamed_is_loaded_again_under_its_new_name(make_settings: SettingsFactory, ctx: Runtime) -> None:
+    folder = ctx.workspace / "few"
+    folder.mkdir()
+    one_command(folder / "a.json", "alpha")
+    watched = files(make_settings, ctx, ALWAYS, commands="few")
+    assert [c.file for c in watched.load().commands] == ["few/a.json"]
+    (folder / "a.json").rename(folder / "b.json")  # the same size and modification time
+    assert [c.file for c in watched.load().commands] == ["few/b.json"]
+
+
+def test_a_dangling_link_renamed_is_named_by_its_new_name(make_settings: SettingsFactory, ctx: Runtime) -> None:
+    folder = ctx.workspace / "linked"
+    folder.mkdir()
+    (folder / "old.json").symlink_to(ctx.workspace / "gone.json")
+    watched = files(make_settings, ctx, ALWAYS, commands="linked")
+    assert [p.file for p in watched.load().problems] == ["linked/old.json"]
+    (folder / "old.json").rename(folder / "new.json")
+    assert [p.file for p in watched.load().problems] == ["linked/new.json"]
+
+
+def test_the_recheck_interval_is_counted_from_the_last_look(make_settings: SettingsFactory, ctx: Runtime) -> None:
+    """An interval as long as this machine's monotonic clock has run: the next load is well within it."""
+    watched = files(make_settings, ctx, time.monotonic())
+    first = watched.load()
+    one_command(ctx.workspace / "commands" / "new.json", "brandnew")
+    assert watched.load() is first
 
 
 # ------------------------------------------------------------------------------------------------ the comparison
@@ -262,6 +291,9 @@ def test_a_failed_reading_keeps_the_answer_s_text_as_it_came_in_the_record(
     assert outcome.outputs["health"] == "unhealthy"
     error = recorded(ctx).error
     assert error is not None and '"<html>\\n<body>  Proxy   login</body></html>"' in error  # spaces kept
+    assert outcome.report is not None and outcome.report["reasons"] == [
+        {"condition": "error", "severity": "unhealthy", "text": f"the GET of the live commands failed: {error}"}
+    ]
 
 
 def test_a_history_line_dated_in_the_future_is_left_out_of_the_trend_with_a_notice(
@@ -308,3 +340,25 @@ def test_an_activity_s_launch_entry_point_is_expected_live_not_extra(
     assert outcome.outputs["health"] == "healthy"
     record = recorded(ctx)
     assert (record.expected, record.live, record.extra, record.deviation) == (51, 51, [], 0.0)
+
+
+def alert_events(outcome: Any) -> list[tuple[str, str]]:
+    return [(a["key"], a["event"]) for a in outcome.report["alerts"]]
+
+
+def test_a_failed_reading_neither_raises_nor_clears_what_needs_a_reading(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    """Missing commands are unknown while the GET fails: their alert is not resolved by a check that could not
+    look, only by one that looked and found them."""
+    full = expected_set(ctx.workspace, guild=False)
+    live.set_commands(APP_ID, None, [c for c in full if c["name"] != "ping"])
+    settings = make_settings(action="health")
+    first = health.run(settings, ctx)
+    assert alert_events(first) == [("production:missing", "fire")]
+    live.faults.add(Fault.server_error(500), method="GET", times=FAST["max_attempts"])
+    failed = health.run(settings, ctx)
+    assert alert_events(failed) == [("production:error", "fire")]
+    live.set_commands(APP_ID, None, full)
+    healthy = health.run(settings, ctx)
+    assert sorted(alert_events(healthy)) == [("production:error", "resolve"), ("production:missing", "resolve")]
