@@ -358,11 +358,14 @@ def failed(
         )
     except DeployError as exc:
         message += f" (and this failure could not be recorded: {str(exc).removesuffix('.')})"
-    hint = f" Backup taken before the write: {applied.backup}"
-    if applied.written:  # the write may have changed the scope: say how to go back
-        restore = ctx.wording.run("rollback", environment=target.environment, backup_file=applied.backup or "")
-        hint += f" (restore it with {restore})"
-    error = DeployError(f"{action} to {target.label} failed: {message}.{hint + '.' if applied.backup else ''}")
+    hint = ""
+    if applied.backup:
+        hint = f" Backup taken before the write: {applied.backup}"
+        if applied.written:  # the write may have changed the scope: say how to go back
+            restore = ctx.wording.run("rollback", environment=target.environment, backup_file=applied.backup)
+            hint += f" (restore it with {restore})"
+        hint += "."
+    error = DeployError(f"{action} to {target.label} failed: {message}.{hint}")
     # What the run knew when it failed: the runner still sets the outputs and the summary from it.
     return attach(error, failure_facts(action, digest, applied, state))
 

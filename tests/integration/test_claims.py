@@ -18,7 +18,7 @@ import pytest
 
 from alia_action.commands.canonical import checksum
 from alia_action.config import Settings
-from alia_action.discord.emulator import Emulator
+from alia_action.discord.emulator import Emulator, Fault
 from alia_action.errors import DeployError
 from alia_action.handlers import rollback, stage
 from alia_action.runtime import Runtime, utc_now
@@ -482,3 +482,29 @@ def test_a_secondary_limit_without_retry_after_is_waited_for_the_documented_minu
     error = caught.value
     assert error.rate_limited and not error.forbidden and not error.configuration
     assert "rate limit still held after waiting" in str(error) and "permission" not in str(error)
+
+
+def test_a_failure_that_cannot_be_recorded_says_both_the_cause_and_why_it_is_not_recorded(
+    gh: GitHubStandIn, live: Emulator, make_settings: SettingsFactory, tmp_path: Path
+) -> None:
+    """Discord refuses the write, then GitHub refuses the failure's record: the cause comes first, the record's
+    trouble after it, in one message."""
+    refusal = {"code": 50035, "message": "Invalid Form Body", "errors": {}}
+    live.faults.add(Fault.respond(400, refusal), method="PUT", times=1)
+    gh.fail(403, method="POST", path=r"/statuses$", skip=1, times=10)  # the claim's in_progress gets through
+    workspace = fresh_workspace(tmp_path, "ws")
+    step = Runner(gh, tmp_path, {}, "push")(make_settings(action="stage", github_token=GH_TOKEN), workspace)
+    assert step.code == 1
+    (annotation,) = step.annotations("error")
+    error = annotation.removeprefix("::error title=command-deploy stage failed::")
+    cause = (
+        f"Discord refused the write: Discord rejected the command definitions for the guild {GUILD_ID} (50035 "
+        "Invalid Form Body):%0A  (no details)"
+    )
+    assert error.startswith(
+        f"stage to staging guild {GUILD_ID} failed: {cause} (and this failure could not be recorded: "
+    )
+    assert "GitHub refused to set the status of deployment" in error and "needs `deployments: write`" in error
+    assert error.endswith(
+        ")). Backup taken before the write: " + FileLedger(workspace / "deployment.log").entries()[-1].backup + "."
+    )
