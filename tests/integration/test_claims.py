@@ -508,3 +508,68 @@ def test_a_failure_that_cannot_be_recorded_says_both_the_cause_and_why_it_is_not
     assert error.endswith(
         ")). Backup taken before the write: " + FileLedger(workspace / "deployment.log").entries()[-1].backup + "."
     )
+
+
+# ---------------------------------------------------------- another run wrote while this one was writing
+
+
+def stage_as(run_id: str, settings: Settings, workspace: Path) -> None:
+    ctx = Runtime(workspace=workspace, client_options=dict(FAST), run_id=run_id)
+    try:
+        stage.run(settings, ctx)
+    finally:
+        ctx.close()
+
+
+def read_checksum(live: Emulator) -> str:
+    return checksum(live.commands(APP_ID, GUILD_ID), guild=True)
+
+
+@pytest.mark.parametrize("run_url", [OTHER_RUN_URL, None])
+def test_a_write_another_run_recorded_after_this_run_s_read_makes_its_verified_write_uncertain(
+    live: Emulator, make_settings: SettingsFactory, workspace: Path, run_url: str | None
+) -> None:
+    """Another run's success dated after this run read the scope (the other run's read was the same set, so the
+    claim let this run through): this run's verified write is not reported as a success."""
+    run_stage(make_settings(action="stage"), workspace)
+    edit(workspace, "Flip a coin", "Flip one coin")
+    ledger = FileLedger(workspace / "deployment.log")
+    ledger.record(entry("success", minutes_ago=-1, run="other-run", run_url=run_url, live_checksum=read_checksum(live)))
+    other = ledger.entries()[-1]
+    with pytest.raises(DeployError) as caught:
+        stage_as("mine", make_settings(action="stage"), workspace)
+    assert puts(live)[-1] == "PATCH"  # written and verified
+    who = f"the stage of {other.time:%Y-%m-%d %H:%M:%S} UTC{f' ({run_url})' if run_url else ''}"
+    assert f"failed: this run's write was verified, but {who} wrote to it while it was writing, so its success is " in (
+        str(caught.value)
+    )
+    assert (
+        f"no longer certain; read again, staging guild {GUILD_ID} hold(s) this run's set. Check what is live (detect "
+        "against this environment) before deploying or rolling back again." in str(caught.value)
+    )
+    assert ledger.entries()[-1].outcome == "failure" and ledger.entries()[-1].run == "mine"
+
+
+def test_a_run_that_took_over_this_run_s_claim_makes_its_verified_write_uncertain(
+    live: Emulator, make_settings: SettingsFactory, workspace: Path
+) -> None:
+    run_stage(make_settings(action="stage"), workspace)
+    edit(workspace, "Flip a coin", "Flip one coin")
+    ledger = FileLedger(workspace / "deployment.log")
+    ledger.record(entry("success", minutes_ago=5, run="other-run", took_over="mine", live_checksum=read_checksum(live)))
+    other = ledger.entries()[-1]
+    with pytest.raises(DeployError) as caught:
+        stage_as("mine", make_settings(action="stage"), workspace)
+    assert (
+        f"but the stage of {other.time:%Y-%m-%d %H:%M:%S} UTC took over this run's claim while it was writing"
+        in str(caught.value)
+    )
+
+    # The same record in another scope says nothing about this one: the next run succeeds.
+    edit(workspace, "Flip one coin", "Flip a coin")
+    FileLedger(workspace / "deployment.log").path.write_text("")
+    ledger.record(
+        entry("success", minutes_ago=5, run="other-run", took_over="mine2", guild_id=None, environment="production")
+    )
+    stage_as("mine2", make_settings(action="stage"), workspace)
+    assert ledger.entries()[-1].outcome == "success"

@@ -201,14 +201,16 @@ def test_retention_keeps_the_newest_per_scope_and_leaves_other_scopes_alone(
     other = store.save(
         BackupDocument(application_id=APP_ID, environment="production", taken_at=ctx.now(), checksum="x")
     )
-    names = []
+    names, notes = [], []
     for word in ("one", "two", "three", "four"):
         change_two(ctx.workspace, word)
         outcome = stage.run(make_settings(action="stage", backup_retention=2), ctx)
         names.append(outcome.outputs["backup-file"])
+        notes.append([line for line in outcome.lines if "retention" in line])
     kept = [i.name for i in store.list()]
     assert set(kept) == {names[-1], names[-2], other}
-    assert "backup retention: removed 1 old backup(s)" in "\n".join(outcome.lines)
+    removed = f"backup retention: removed 1 old backup(s) of staging guild {GUILD_ID}"
+    assert notes == [[], [], [removed], [removed]]  # nothing said while nothing is removed
 
 
 def test_retention_never_removes_the_backup_taken_before_the_latest_deploy(
