@@ -222,6 +222,7 @@ def test_the_reading_times_the_attempt_that_answered_and_counts_every_attempt(
     discord = ctx.discord(make_settings(action="health"), "production")
     assert timed_get(discord.client, None).attempts == 1  # an exchange before this reading's
     live.faults.add(Fault.server_error(503), method="GET", times=1)
+    live.faults.add(Fault.slow(0.1), method="GET", times=1)  # long enough for a tenth of a millisecond to show
     reading = timed_get(discord.client, None)
     assert reading.error is None and reading.attempts == 2
     assert reading.commands is not None and [c["name"] for c in reading.commands] == ["ping"]

@@ -104,15 +104,17 @@ def test_global_only_fields_are_asked_for_only_where_global_commands_go(
 
 def test_per_guild_sets_come_in_the_order_of_their_guild_ids_as_numbers(tmp_path: Path) -> None:
     short, long = "98765432109876543", "123456789012345678"  # 17 and 18 digits: as text, the longer sorts first
-    write(tmp_path, "commands/a.json", [{"name": "a", "description": "A", "guilds": [long, short]}])
+    later = "223456789012345678"  # as long as `long`, and after it
+    write(tmp_path, "commands/a.json", [{"name": "a", "description": "A", "guilds": [later, long, short]}])
     write(tmp_path, "commands/b.json", [{"name": "b", "description": "B", "guilds": [long]}])
     result = validated(tmp_path)
     assert result.deployable
     sets = result.guild_sets()
-    assert list(sets) == [short, long]
+    assert list(sets) == [short, long, later]
     assert {guild: [c["name"] for c in commands] for guild, commands in sets.items()} == {
         short: ["a"],
         long: ["a", "b"],
+        later: ["a"],
     }
 
 
