@@ -21,6 +21,7 @@ from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN, setup_
 from tests.support.discord_standin import DiscordStandIn
 from tests.support.examples import FULL_TIER
 from tests.support.github_standin import GitHubStandIn
+from tests.support.ids import ascii_id
 from tests.support.mutant_runs import for_mutant, mutant_under_test, test_times
 from tests.support.run_clock import RunClock
 
@@ -70,6 +71,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # reruns with --hypothesis-seed=N. Failing examples are also kept in .hypothesis/ and replayed first.
     if config.getoption("hypothesis_seed", None) is None:
         config.option.hypothesis_seed = os.environ.get("HYPOTHESIS_SEED") or str(random.randrange(2**32))
+
+
+def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
+    """A text parameter's id in ASCII (tests/support/ids.py says why); other values keep pytest's own."""
+    return ascii_id(val) if isinstance(val, str) and not val.isascii() else None
 
 
 def pytest_report_header(config: pytest.Config) -> str:

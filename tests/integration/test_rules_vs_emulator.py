@@ -22,6 +22,7 @@ from alia_action.commands.rule_table import RULES
 from alia_action.commands.rules import check_commands
 from alia_action.discord.emulator import Emulator
 from tests.support.discord_fixtures import APP_ID, TOKEN, setup_emulator
+from tests.support.ids import ascii_id
 from tests.support.rule_cases import AIMS, CASES, Case, near_command_sets
 
 # Errors Discord itself is not known to give (rule_table: basis "project"): our keys, and commands Discord takes
@@ -53,7 +54,7 @@ def emulator() -> Any:
 
 
 def label(case: Case) -> str:
-    return f"{case.rule}:{case.path}"
+    return ascii_id(f"{case.rule}:{case.path}")
 
 
 @pytest.mark.parametrize("case", CASES, ids=label)

@@ -15,6 +15,7 @@ from alia_action.commands.problems import Problem
 from alia_action.commands.rules import check_commands, command_size, is_valid_slash_name, slash_name_errors
 from alia_action.commands.schema import known_keys
 from tests.support.examples import examples
+from tests.support.ids import ascii_id
 from tests.support.rule_cases import CASES, Case, Marker, cmd, entry, opt
 
 
@@ -45,7 +46,7 @@ def line_of(text: str, marker: Marker) -> int:
 
 
 def _id(case: Case) -> str:
-    return f"{case.rule}:{case.path[:40]}"
+    return ascii_id(f"{case.rule}:{case.path[:40]}")
 
 
 @pytest.mark.parametrize("case", CASES, ids=_id)

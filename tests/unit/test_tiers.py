@@ -76,3 +76,19 @@ def test_the_stats_file_gives_each_test_s_time(tmp_path: Path) -> None:
     assert mutant_runs.test_times(tmp_path) == {"tests/unit/a.py::t": 0.25}
     (tmp_path / mutant_runs.STATS).write_text("not json")
     assert mutant_runs.test_times(tmp_path) == {}
+
+
+def test_every_test_id_mutmut_may_give_back_to_pytest_is_plain_ascii() -> None:
+    """mutmut runs each mutant's tests by their ids on pytest's command line; pytest escapes a non-ASCII id
+    (``\\u0928``), and the escaped id is then not found, which stops the whole mutation run."""
+    import subprocess
+    import sys
+
+    listed = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-n", "0", "tests/unit",
+         "tests/integration"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    ids = [line for line in listed.splitlines() if "::" in line]
+    assert len(ids) > 3000
+    assert [i for i in ids if "\\u" in i or "\\U" in i or not i.isascii()] == []
