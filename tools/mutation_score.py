@@ -84,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         total.update(count)
         print(line(module, count))
     print(line("all", total))
+    if not total["mutants"]:  # a run that judged nothing proves nothing: never a pass
+        print(f"no mutant was judged under {args.mutants}: did the run stop before its first?", file=sys.stderr)
+        return 2
     if args.survivors:
         print("\n".join(survivors))
     score = percent(total)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.support import mutant_runs
 
@@ -92,3 +97,33 @@ def test_every_test_id_mutmut_may_give_back_to_pytest_is_plain_ascii() -> None:
     ids = [line for line in listed.splitlines() if "::" in line]
     assert len(ids) > 3000
     assert [i for i in ids if "\\u" in i or "\\U" in i or not i.isascii()] == []
+
+
+def score_main() -> Any:
+    spec = importlib.util.spec_from_file_location("mutation_score", ROOT / "tools" / "mutation_score.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main
+
+
+def meta(folder: Path, codes: dict[str, int | None]) -> None:
+    (folder / "alia_action" / "steps").mkdir(parents=True, exist_ok=True)
+    path = folder / "alia_action" / "steps" / "guards.py.meta"
+    path.write_text(json.dumps({"exit_code_by_key": codes}), encoding="utf-8")
+
+
+def test_the_score_passes_at_the_threshold_and_fails_below_it(tmp_path: Path) -> None:
+    main = score_main()
+    name = "alia_action.steps.guards.x_deletion_limit__mutmut_"
+    meta(tmp_path, {**{f"{name}{i}": 1 for i in range(9)}, f"{name}9": 0, f"{name}10": 37})  # 9 of 10, 1 mypy
+    assert main(["--mutants", str(tmp_path), "--threshold", "90"]) == 0
+    assert main(["--mutants", str(tmp_path), "--threshold", "90.1"]) == 1
+
+
+def test_a_run_that_judged_no_mutant_never_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main = score_main()
+    assert main(["--mutants", str(tmp_path)]) == 2  # no results at all
+    meta(tmp_path, {"alia_action.steps.guards.x_deletion_limit__mutmut_1": None})  # generated, never run
+    assert main(["--mutants", str(tmp_path)]) == 2
+    assert "no mutant was judged" in capsys.readouterr().err
