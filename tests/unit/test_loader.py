@@ -66,6 +66,9 @@ MISSING = "is a ',' missing at the end of this line?"
             2,
         ),  # one digit past what Python reads into an int
         ('{"a": {"b": [' + "[" * 62 + "]" * 62 + "]}}", "JSON nested deeper than 64 levels", 1, 76),  # objects count
+        ('{"a":' * 65 + "1" + "}" * 65, "JSON nested deeper than 64 levels", 1, 322),  # 65 objects: one past
+        ('[{"a": 1,}\n]', f"trailing comma before '}}': {TRAILING}", 1, 9),  # more text after the '}'
+        ("[\n  1\n", f"unexpected end of file (expected ',' or ']' after an array item): {TRUNCATED}", 3, 1),
     ],
 )
 @pytest.mark.parametrize("read", [lambda text: jsonpos.parse(text)[0], jsonpos.loads], ids=["parse", "loads"])
@@ -90,6 +93,8 @@ def test_reader_refuses_malformed_json(
         "[]",
         "{}",
         ' \n {"a": []} \n',
+        '{"a":' * 64 + "1" + "}" * 64,
+        '{"a":1,"b":[2,34],"c":{"d":"e"}}',
     ],
     ids=[
         "no-trailing-comma",
@@ -99,6 +104,8 @@ def test_reader_refuses_malformed_json(
         "empty-array",
         "empty-object",
         "whitespace-around",
+        "64-objects",
+        "no-spaces",
     ],
 )
 @pytest.mark.parametrize("read", [lambda text: jsonpos.parse(text)[0], jsonpos.loads], ids=["parse", "loads"])
