@@ -129,7 +129,7 @@ def test_loads_keeps_the_depth_limit_it_is_given(text: str, reason: str) -> None
 
 
 def test_reader_agrees_with_the_json_module_on_values() -> None:
-    text = '{"s": "é\\u00e9\\n", "i": -12, "f": 1.5e3, "b": [true, false, null], "o": {}}'
+    text = '{"s": "é\\u00e9\\n", "i": -12, "f": 1.5e3, "e": [2e3, 5E-1], "d": 0.25, "b": [true, false, null], "o": {}}'
     assert jsonpos.parse(text)[0] == json.loads(text)
 
 
