@@ -573,3 +573,31 @@ def test_a_run_that_took_over_this_run_s_claim_makes_its_verified_write_uncertai
     )
     stage_as("mine2", make_settings(action="stage"), workspace)
     assert ledger.entries()[-1].outcome == "success"
+
+
+@pytest.mark.parametrize(
+    ("reread", "holds"),
+    [
+        (Fault.respond(200, []), "another set"),  # read again, the scope holds something else
+        (
+            Fault.respond(403, {"code": 50001, "message": "Missing Access"}),
+            "a set that could not be read again (the application is not in guild",
+        ),
+    ],
+    ids=["another-set", "unreadable"],
+)
+def test_an_uncertain_success_says_what_the_scope_holds_when_read_again(
+    live: Emulator, make_settings: SettingsFactory, workspace: Path, reread: Fault, holds: str
+) -> None:
+    run_stage(make_settings(action="stage"), workspace)
+    edit(workspace, "Flip a coin", "Flip one coin")
+    ledger = FileLedger(workspace / "deployment.log")
+    ledger.record(entry("success", minutes_ago=-1, run="other-run", live_checksum=read_checksum(live)))
+    start = len(live.requests)
+    live.faults.at(start + 4, reread)  # after the plan's GET, the PATCH and the verification's GET
+    with pytest.raises(DeployError) as caught:
+        stage_as("mine", make_settings(action="stage"), workspace)
+    assert [r.method for r in live.requests[start:]] == ["GET", "PATCH", "GET", "GET"]
+    assert f"read again, staging guild {GUILD_ID} hold(s) {holds}" in str(caught.value)
+    failure = ledger.entries()[-1]
+    assert (failure.outcome, failure.requests) == ("failure", 4)  # the read again counted with the rest
