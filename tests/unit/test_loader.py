@@ -128,6 +128,15 @@ def test_loads_keeps_the_depth_limit_it_is_given(text: str, reason: str) -> None
     assert caught.value.reason == reason
 
 
+@pytest.mark.parametrize(
+    ("value", "depth"),
+    [("x", 0), (7, 0), ([], 1), ({}, 1), ([1, [2]], 2), ({"a": [{"b": []}], "c": 1}, 4), ([[[]], [[[]]]], 4)],
+)
+def test_depth_counts_the_deepest_chain_of_objects_and_arrays(value: object, depth: int) -> None:
+    """loads' check after the json module's read: an overestimate would send a text back to parse for nothing."""
+    assert jsonpos._depth(value) == depth
+
+
 def test_reader_agrees_with_the_json_module_on_values() -> None:
     text = '{"s": "é\\u00e9\\n", "i": -12, "f": 1.5e3, "e": [2e3, 5E-1], "d": 0.25, "b": [true, false, null], "o": {}}'
     assert jsonpos.parse(text)[0] == json.loads(text)
@@ -167,6 +176,7 @@ UTF8 = "save it as UTF-8"
         (b'{"name": "\xff"}', "file.encoding", 1, f"file is not valid UTF-8 (byte 0xff at offset 10); {UTF8}"),
         (b'{\n"name": "a\n\xc3"}', "file.encoding", 3, f"file is not valid UTF-8 (byte 0xc3 at offset 13); {UTF8}"),
         (b'\n"\xff"', "file.encoding", 2, f"file is not valid UTF-8 (byte 0xff at offset 2); {UTF8}"),  # a first \n
+        (b'[\n"\xff",\n1\n]', "file.encoding", 2, f"file is not valid UTF-8 (byte 0xff at offset 3); {UTF8}"),  # lines after
         (b'\n\n{"name": ', "file.json", 3, "invalid JSON: unexpected end of file (expected a JSON value, found ''): "
          "the JSON is truncated"),
         # Python reads at most 4,300 digits into an int (sys.get_int_max_str_digits): one more is a problem, not a crash
@@ -187,6 +197,7 @@ def test_a_broken_file_is_an_error_naming_file_and_line(raw: bytes, rule: str, l
 def test_an_array_item_that_is_not_an_object_is_an_error_on_its_own_line() -> None:
     result = parse_command_file("cmds/x.json", b'[[1], true, "x",\n {"name": "b"},\n 42,\n null]')
     assert [c.name for c in result.commands] == ["b"]
+    assert {p.file for p in result.problems} == {"cmds/x.json"}
     assert [(p.severity, p.rule, p.line, p.message) for p in result.problems] == [
         ("error", "file.shape", 1, "array item 0 is an array, expected a command object"),
         ("error", "file.shape", 1, "array item 1 is a boolean, expected a command object"),
