@@ -176,7 +176,7 @@ UTF8 = "save it as UTF-8"
         (b'{"name": "\xff"}', "file.encoding", 1, f"file is not valid UTF-8 (byte 0xff at offset 10); {UTF8}"),
         (b'{\n"name": "a\n\xc3"}', "file.encoding", 3, f"file is not valid UTF-8 (byte 0xc3 at offset 13); {UTF8}"),
         (b'\n"\xff"', "file.encoding", 2, f"file is not valid UTF-8 (byte 0xff at offset 2); {UTF8}"),  # a first \n
-        (b'[\n"\xff",\n1\n]', "file.encoding", 2, f"file is not valid UTF-8 (byte 0xff at offset 3); {UTF8}"),  # lines after
+        (b'[\n"\xff",\n1\n]', "file.encoding", 2, f"file is not valid UTF-8 (byte 0xff at offset 3); {UTF8}"),
         (b'\n\n{"name": ', "file.json", 3, "invalid JSON: unexpected end of file (expected a JSON value, found ''): "
          "the JSON is truncated"),
         # Python reads at most 4,300 digits into an int (sys.get_int_max_str_digits): one more is a problem, not a crash
