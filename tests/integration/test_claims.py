@@ -21,6 +21,7 @@ from alia_action.config import Settings
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.errors import DeployError
 from alia_action.handlers import rollback, stage
+from alia_action.outcome import partial_of
 from alia_action.runtime import Runtime, utc_now
 from alia_action.steps.apply import ConcurrentDeploy
 from alia_action.stores.ledger import FileLedger, LedgerEntry, superseded
@@ -599,5 +600,8 @@ def test_an_uncertain_success_says_what_the_scope_holds_when_read_again(
         stage_as("mine", make_settings(action="stage"), workspace)
     assert [r.method for r in live.requests[start:]] == ["GET", "PATCH", "GET", "GET"]
     assert f"read again, staging guild {GUILD_ID} hold(s) {holds}" in str(caught.value)
+    facts = partial_of(caught.value)  # what the failure's summary says the scope holds now
+    assert facts is not None and facts.states[f"staging guild {GUILD_ID}"].startswith(holds)
+    assert facts.states[f"staging guild {GUILD_ID}"].endswith(" (read again after another run's write)")
     failure = ledger.entries()[-1]
     assert (failure.outcome, failure.requests) == ("failure", 4)  # the read again counted with the rest

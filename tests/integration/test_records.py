@@ -35,7 +35,12 @@ def workflow_run_event(tmp_path: Path) -> Path:
 def test_every_result_line_has_start_end_commit_and_success(
     live: Emulator, make_settings: SettingsFactory, workspace: Path, tmp_path: Path
 ) -> None:
-    environ = {"GITHUB_SHA": SHA, "GITHUB_EVENT_PATH": str(workflow_run_event(tmp_path))}
+    environ = {
+        "GITHUB_SHA": SHA,
+        "GITHUB_EVENT_PATH": str(workflow_run_event(tmp_path)),
+        "GITHUB_REPOSITORY": "alia-bot/alia-bot",
+        "GITHUB_RUN_ID": "4242",
+    }
     ctx = Runtime(workspace=workspace, environ=environ, client_options=dict(FAST))
     try:
         stage.run(make_settings(action="stage"), ctx)
@@ -44,7 +49,9 @@ def test_every_result_line_has_start_end_commit_and_success(
         (workspace / "commands" / "fun" / "games.json").write_text(
             (workspace / "commands" / "fun" / "games.json").read_text().replace("Flip a coin", "Flip a new coin")
         )
-        live.faults.add(Fault.server_error(503), method="PATCH", times=FAST["max_attempts"])
+        new = [{"name": "brandnew", "description": "A new command"}]
+        (workspace / "commands" / "new.json").write_text(json.dumps(new), encoding="utf-8")  # one create planned
+        live.faults.add(Fault.server_error(503), method="PUT", times=FAST["max_attempts"])
         with pytest.raises(DeployError):
             stage.run(make_settings(action="stage"), ctx)
     finally:
@@ -57,13 +64,20 @@ def test_every_result_line_has_start_end_commit_and_success(
     # The original's recipe, verbatim: grep '"success":true' deployment.log | wc -l
     assert raw.count('"success":true') == 3
     assert [r["success"] for r in results] == [True, True, True, False]
+    # Creates count only when they happened: the failed write planned one and made none.
+    assert [r["creates"] for r in results] == [51, 50, 0, 0]
+    for record in lines:
+        assert (
+            record["git_sha"] == SHA and record["run_url"] == "https://github.com/alia-bot/alia-bot/actions/runs/4242"
+        )
     for record in results:
-        assert record["git_sha"] == SHA
         assert datetime.fromisoformat(record["commit_time"]) == datetime.fromisoformat(MERGED)
         started, ended = datetime.fromisoformat(record["started_at"]), datetime.fromisoformat(record["ended_at"])
-        assert started <= ended == datetime.fromisoformat(record["time"])
+        assert started < ended == datetime.fromisoformat(record["time"])  # the work's start, before its record
+    assert [r["message"] for r in results[:3]] == ["", "", ""]
     claims = [line for line in lines if line["outcome"] == "started"]
-    assert claims and all(c["ended_at"] is None and c["success"] is False for c in claims)
+    assert claims and all(c["ended_at"] is None and c["success"] is False and c["creates"] == 0 for c in claims)
+    assert all(c["message"] == "" for c in claims)
 
 
 def test_outside_actions_the_commit_comes_from_git(
