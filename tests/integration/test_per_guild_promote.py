@@ -228,3 +228,31 @@ def test_each_guild_reports_what_it_ended_as_with_its_own_requests_and_backup(
     ]  # fmt: skip
     assert report["guilds"][0]["backup"] is None and report["guilds"][1]["backup"]
     assert again.exit_code == 0 and names(guilds, B) == ["admin"]
+
+
+def test_every_guild_is_tried_after_failed_ones_and_each_write_carries_the_bypass(
+    guilds: Emulator, make_settings: SettingsFactory, ctx: Runtime, workspace: Path
+) -> None:
+    """The first two guilds (in ID order) refuse without consent; the third is still written, with the bypass
+    reason of the promote recorded, and the failure names both guilds."""
+    third = "1180000000000000403"
+    guilds.add_guild(APP_ID, third)
+    for guild in (A, B):
+        guilds.set_commands(APP_ID, guild, [{"name": "old", "description": "left over from start-up sync"}])
+    write_sets(workspace, admin(A, B, third))
+    stage.run(make_settings(action="stage"), ctx)
+    settings = make_settings(action="promote", bypass_breaker=True, bypass_reason="incident 42: staging is down")
+    outcome = promote.run(settings, ctx)
+    assert outcome.exit_code == 1
+    assert [(g["guild_id"], g["outcome"]) for g in (outcome.report or {})["guilds"]] == [
+        (A, "failed"),
+        (B, "failed"),
+        (third, "deployed"),
+    ]
+    assert names(guilds, third) == ["admin"]
+    assert f"2 of 3 guild(s) failed ({A}, {B}); the others are done." in "\n".join(outcome.lines)
+    entries = [e for e in FileLedger(ctx.workspace / "deployment.log").entries() if e.guild_id == third]
+    assert [(e.outcome, e.bypass, e.bypass_reason) for e in entries] == [
+        ("started", True, "incident 42: staging is down"),
+        ("success", True, "incident 42: staging is down"),
+    ]
