@@ -19,6 +19,7 @@ from alia_action.scope import Scope
 from alia_action.steps.apply import DeploymentGuard
 from alia_action.stores.backup_scope import prune
 from alia_action.stores.backups import BackupDocument, LocalBackupStore
+from alia_action.stores.ledger import FileLedger
 from alia_action.wording import ACTION, TERMINAL
 from alia_action.workflow import Workflow
 from tests.conftest import SettingsFactory
@@ -268,3 +269,10 @@ def test_steps_reaches_back_as_far_as_the_record_and_no_further(
     assert writes(live, mark) == []
     outcome = rollback.run(make_settings(action="rollback", environment="staging", steps=2, allow_deletions=True), ctx)
     assert outcome.outputs["restored-backup"] == first.outputs["backup-file"] and staged_set(live) == []
+    # Both lines of the rollback (its claim and its result) name the backup restored and the deploys undone.
+    second = [e for e in FileLedger(ctx.workspace / "deployment.log").entries() if e.action == "stage"][-1]
+    claim, result = FileLedger(ctx.workspace / "deployment.log").entries()[-2:]
+    assert (claim.outcome, result.outcome) == ("started", "success")
+    for entry in (claim, result):
+        assert entry.action == "rollback" and entry.restored == first.outputs["backup-file"]
+        assert entry.undid == (first.outputs["backup-file"], second.backup)
