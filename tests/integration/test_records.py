@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from alia_action.commands.canonical import checksum
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.durations import CLOCK_SKEW
 from alia_action.errors import DeployError
@@ -78,6 +79,15 @@ def test_every_result_line_has_start_end_commit_and_success(
     claims = [line for line in lines if line["outcome"] == "started"]
     assert claims and all(c["ended_at"] is None and c["success"] is False and c["creates"] == 0 for c in claims)
     assert all(c["message"] == "" for c in claims)
+    # A claim is the same work as its result: its start, and the live set it read before writing.
+    for at, line in enumerate(lines):
+        if line["outcome"] == "started":  # its result is the next line (these runs came one after another)
+            assert lines[at + 1]["outcome"] != "started" and line["started_at"] == lines[at + 1]["started_at"]
+    assert [c["live_checksum"] for c in claims] == [
+        checksum([], guild=True),  # the empty staging guild
+        checksum([], guild=False),  # the empty global scope
+        results[0]["live_checksum"],  # the staging guild as the first stage left it
+    ]
 
 
 def test_outside_actions_the_commit_comes_from_git(
