@@ -9,17 +9,20 @@ from pathlib import Path
 import pytest
 
 from alia_action.commands.canonical import canonical_set, checksum
-from alia_action.commands.plan import build_plan
+from alia_action.commands.plan import Write, build_plan, plan_write
+from alia_action.discord.client import DiscordClient
 from alia_action.discord.emulator import Emulator, Fault
+from alia_action.discord.errors import DiscordError
 from alia_action.errors import DeployError, UsageError
 from alia_action.handlers import detect, promote, rollback, stage
 from alia_action.outcome import partial_of
 from alia_action.runtime import Runtime, utc_now
+from alia_action.steps.apply import send_write
 from alia_action.stores.backups import LocalBackupStore
 from alia_action.stores.ledger import FileLedger
 from tests.conftest import SettingsFactory
 from tests.support.deploy_helpers import local_set
-from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID
+from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID, TOKEN
 
 
 def methods(live: Emulator, since: int = 0) -> list[str]:
@@ -687,3 +690,30 @@ def test_detect_reports_drift_made_outside_the_pipeline(
     (warning,) = [p for p in outcome.problems if p.rule == "live.drift"]
     assert "changed outside the pipeline since its last stage" in warning.message
     assert outcome.outputs["changed"] == "true" and json.loads(outcome.outputs["modified"]) == [changed[0]["name"]]
+
+
+@pytest.mark.parametrize("lost", [False, True], ids=["answered", "answer-lost"])
+def test_an_entry_point_replaced_is_deleted_first_and_a_delete_already_done_is_not_an_error(
+    activity_live: Emulator, lost: bool
+) -> None:
+    """The write that replaces Discord's Launch entry point: its own DELETE first (a bulk overwrite may not drop
+    it, 50240), then the PUT. Sent again after the DELETE's answer was lost, the DELETE finds it gone (404): what
+    it was for, so the PUT goes on. Any other refusal of the DELETE stops the write."""
+    (launch,) = activity_live.commands(APP_ID, None)
+    play = {"type": 4, "name": "play", "description": "Play", "handler": 2}
+    local = [play, {"type": 1, "name": "ping", "description": "Pong"}]
+    plan = build_plan(local, activity_live.commands(APP_ID, None))
+    write = plan_write(local, plan)
+    assert write.first == (Write("DELETE", None, launch["id"], "launch"),) and write.method == "PUT"
+    client = DiscordClient(TOKEN, APP_ID, activity_live.url, max_attempts=1)
+    try:
+        if lost:
+            client.delete_command(None, launch["id"])  # the first attempt, whose answer never came
+        send_write(client, None, write)
+        assert sorted(c["name"] for c in activity_live.commands(APP_ID, None)) == ["ping", "play"]
+        activity_live.faults.add(Fault.respond(403, {"code": 50013, "message": "Missing Permissions"}), method="DELETE")
+        again = plan_write(local, build_plan(local, [launch]))  # a DELETE Discord refuses for another reason
+        with pytest.raises(DiscordError):
+            send_write(client, None, again)
+    finally:
+        client.close()
