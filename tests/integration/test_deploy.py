@@ -432,7 +432,9 @@ def test_a_failed_read_counts_every_request_of_the_run_and_records_no_checksum_i
         promote.run(make_settings(action="promote"), ctx)
     facts = partial_of(caught.value)
     assert facts is not None and facts.requests == 1 + attempts  # the breaker's GET of the staging guild, too
-    assert FileLedger(ctx.workspace / "deployment.log").entries()[-1].requests == 1 + attempts
+    failure = FileLedger(ctx.workspace / "deployment.log").entries()[-1]
+    assert (failure.outcome, failure.requests) == ("failure", 1 + attempts)
+    assert failure.checksum == facts.checksum != ""  # the command set it was to deploy, known before the read
 
     live.faults.add(Fault.server_error(503), method="GET", path=global_read, times=attempts)
     with pytest.raises(DeployError, match="could not read the live commands"):
