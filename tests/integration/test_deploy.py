@@ -719,3 +719,27 @@ def test_an_entry_point_replaced_is_deleted_first_and_a_delete_already_done_is_n
             send_write(client, None, again)
     finally:
         client.close()
+
+
+def test_a_later_run_in_one_process_counts_only_its_own_requests_and_records_its_scope_s_checksum(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    """The runtime's client counts every request of the process; each run reports its own: a no-op, a dry run and
+    a run the deletion guard stops all made one GET (the plan's). A no-op records the guild's checksum of what it
+    read, in the guild's canonical form."""
+    staged(make_settings, ctx, live)
+    noop = stage.run(make_settings(action="stage"), ctx)
+    assert noop.outputs["requests"] == "1"
+    (entry,) = [e for e in FileLedger(ctx.workspace / "deployment.log").entries() if e.outcome == "noop"]
+    assert entry.live_checksum == checksum(live.commands(APP_ID, GUILD_ID), guild=True)
+    assert entry.live_checksum != checksum(live.commands(APP_ID, GUILD_ID), guild=False)
+
+    edit(ctx.workspace, "fun/games.json", "Flip a coin", "Flip one coin")
+    dry = stage.run(make_settings(action="stage", dry_run=True), ctx)
+    assert dry.outputs["requests"] == "1"
+
+    (ctx.workspace / "commands" / "fun" / "games.json").unlink()  # its commands would all be removed
+    with pytest.raises(DeployError, match="more than max-deletions") as caught:
+        stage.run(make_settings(action="stage", max_deletions=1), ctx)
+    facts = partial_of(caught.value)
+    assert facts is not None and facts.requests == 1
