@@ -737,6 +737,8 @@ def test_a_later_run_in_one_process_counts_only_its_own_requests_and_records_its
     edit(ctx.workspace, "fun/games.json", "Flip a coin", "Flip one coin")
     dry = stage.run(make_settings(action="stage", dry_run=True), ctx)
     assert dry.outputs["requests"] == "1"
+    assert dry.report is not None and dry.report["notes"] == ["dry run: nothing was written"]
+    assert dry.lines[-1] == f"dry run: would deploy staging guild {GUILD_ID}; nothing was written · 0 warning(s)"
 
     (ctx.workspace / "commands" / "fun" / "games.json").unlink()  # its commands would all be removed
     with pytest.raises(DeployError, match="more than max-deletions") as caught:
