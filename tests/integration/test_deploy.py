@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from alia_action.commands.canonical import canonical_set, checksum
+from alia_action.commands.canonical import GLOBAL_ONLY, canonical_set, checksum
 from alia_action.commands.plan import Write, build_plan, plan_write
 from alia_action.discord.client import DiscordClient
 from alia_action.discord.emulator import Emulator, Fault
@@ -745,3 +745,14 @@ def test_a_later_run_in_one_process_counts_only_its_own_requests_and_records_its
         stage.run(make_settings(action="stage", max_deletions=1), ctx)
     facts = partial_of(caught.value)
     assert facts is not None and facts.requests == 1
+
+
+def test_a_guild_s_bulk_write_leaves_out_the_fields_discord_ignores_in_a_guild(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    stage.run(make_settings(action="stage"), ctx)
+    (put,) = [r for r in live.requests if r.method == "PUT"]
+    sent = {key for command in put.body for key in command}
+    stated = {key for command in local_set(ctx.workspace, guild=True) for key in command}
+    assert GLOBAL_ONLY & stated  # the example files state some of them
+    assert not GLOBAL_ONLY & sent
