@@ -756,3 +756,20 @@ def test_a_guild_s_bulk_write_leaves_out_the_fields_discord_ignores_in_a_guild(
     stated = {key for command in local_set(ctx.workspace, guild=True) for key in command}
     assert GLOBAL_ONLY & stated  # the example files state some of them
     assert not GLOBAL_ONLY & sent
+
+
+def test_a_refused_delete_fails_at_once_without_a_verification_read(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    """Only a DELETE answered 404 is left to verification (a retry finding the command gone); a DELETE Discord
+    refuses otherwise was not applied, so the run fails on its answer."""
+    mark = staged(make_settings, ctx, live)
+    (path,) = [p for p in (ctx.workspace / "commands").rglob("*.json") if '"ping"' in p.read_text()]
+    commands = [c for c in json.loads(path.read_text()) if c["name"] != "ping"]
+    path.write_text(json.dumps(commands), encoding="utf-8")  # one removal: one DELETE
+    live.faults.add(Fault.respond(403, {"code": 50013, "message": "Missing Permissions"}), method="DELETE")
+    with pytest.raises(DeployError, match="failed: Discord refused the write: ") as caught:
+        stage.run(make_settings(action="stage"), ctx)
+    assert [r.method for r in live.requests[mark:]] == ["GET", "DELETE"]
+    facts = partial_of(caught.value)
+    assert facts is not None and facts.requests == 2
