@@ -773,3 +773,19 @@ def test_a_refused_delete_fails_at_once_without_a_verification_read(
     assert [r.method for r in live.requests[mark:]] == ["GET", "DELETE"]
     facts = partial_of(caught.value)
     assert facts is not None and facts.requests == 2
+
+
+def test_a_write_whose_every_answer_was_lost_is_a_success_that_says_so(
+    live: Emulator, make_settings: SettingsFactory, ctx: Runtime
+) -> None:
+    """Every attempt of the PUT applied and lost its answer: verification finds the set, and the run says how it
+    knows; a deploy that got its answer has no such note."""
+    live.faults.add(Fault.drop_after_write(), method="PUT", times=FAST["max_attempts"])
+    outcome = stage.run(make_settings(action="stage"), ctx)
+    assert outcome.exit_code == 0 and holds(live, ctx.workspace, GUILD_ID)
+    assert outcome.report is not None
+    (note,) = outcome.report["notes"]
+    assert note.startswith("the write's answer was lost (") and note.endswith("), but verification shows it applied")
+    edit(ctx.workspace, "fun/games.json", "Flip a coin", "Flip one coin")
+    answered = stage.run(make_settings(action="stage"), ctx)
+    assert answered.report is not None and answered.report["notes"] == []
