@@ -28,10 +28,17 @@ from tests.support.actions_runner import ROOT, StepResult, run_action
 from tests.support.discord_fixtures import FAST
 from tests.support.github_standin import GitHubStandIn
 from tests.support.oidc_standin import OidcStandIn, moto_reset, moto_server
-from tests.support.two_apps import PROD_APP, STAGING_APP, STAGING_GUILD, assert_each_request_stayed_home, holds_the_set
+from tests.support.two_apps import (
+    PROD_APP,
+    PROD_TOKEN,
+    STAGING_APP,
+    STAGING_GUILD,
+    STAGING_TOKEN,
+    assert_each_request_stayed_home,
+    holds_the_set,
+    two_bot_settings,
+)
 
-PROD_TOKEN = "MTE5MDAwMDAwMDAwMDAwMDEwMQ.prod-bot.production-token-canary"
-STAGING_TOKEN = "MTE5MDAwMDAwMDAwMDAwMDIwMg.staging-bot.staging-token-canary"
 ROLE = "arn:aws:iam::123456789012:role/deploy"
 REGION = "us-east-1"
 ENVIRONMENTS = ("discord-staging", "discord-production")
@@ -55,20 +62,6 @@ def workspace(tmp_path: Path) -> Path:
 def copy_commands(ws: Path) -> Path:
     shutil.copytree(ROOT / "examples" / "commands", ws / "commands")
     return ws
-
-
-def two_bot_settings(emu: Emulator, **values: Any) -> Settings:
-    given = {
-        "commands": "commands",
-        "bot_token": PROD_TOKEN,
-        "application_id": PROD_APP,
-        "staging_bot_token": STAGING_TOKEN,
-        "staging_application_id": STAGING_APP,
-        "guild_id": STAGING_GUILD,
-        "discord_api_url": emu.url,
-        **values,
-    }
-    return Settings.from_cli(given, {}, None)
 
 
 def run_in(ws: Path, handler: Any, settings: Settings) -> Any:

@@ -35,8 +35,9 @@ from tests.support.oidc_standin import moto_reset, moto_server
 OTHER_RUN_URL = "https://github.com/alia-bot/alia-bot/actions/runs/99"
 
 
-def run_stage(settings: Settings, workspace: Path) -> None:
-    ctx = Runtime(workspace=workspace, client_options=dict(FAST))
+def run_stage(settings: Settings, workspace: Path, **runtime: Any) -> None:
+    """One stage in a runtime of its own (``runtime``: more of its fields, e.g. the run's ``run_id``)."""
+    ctx = Runtime(workspace=workspace, client_options=dict(FAST), **runtime)
     try:
         stage.run(settings, ctx)
     finally:
@@ -514,14 +515,6 @@ def test_a_failure_that_cannot_be_recorded_says_both_the_cause_and_why_it_is_not
 # ---------------------------------------------------------- another run wrote while this one was writing
 
 
-def stage_as(run_id: str, settings: Settings, workspace: Path) -> None:
-    ctx = Runtime(workspace=workspace, client_options=dict(FAST), run_id=run_id)
-    try:
-        stage.run(settings, ctx)
-    finally:
-        ctx.close()
-
-
 def read_checksum(live: Emulator) -> str:
     return checksum(live.commands(APP_ID, GUILD_ID), guild=True)
 
@@ -538,7 +531,7 @@ def test_a_write_another_run_recorded_after_this_run_s_read_makes_its_verified_w
     ledger.record(entry("success", minutes_ago=-1, run="other-run", run_url=run_url, live_checksum=read_checksum(live)))
     other = ledger.entries()[-1]
     with pytest.raises(DeployError) as caught:
-        stage_as("mine", make_settings(action="stage"), workspace)
+        run_stage(make_settings(action="stage"), workspace, run_id="mine")
     assert puts(live)[-1] == "PATCH"  # written and verified
     who = f"the stage of {other.time:%Y-%m-%d %H:%M:%S} UTC{f' ({run_url})' if run_url else ''}"
     assert f"failed: this run's write was verified, but {who} wrote to it while it was writing, so its success is " in (
@@ -560,7 +553,7 @@ def test_a_run_that_took_over_this_run_s_claim_makes_its_verified_write_uncertai
     ledger.record(entry("success", minutes_ago=5, run="other-run", took_over="mine", live_checksum=read_checksum(live)))
     other = ledger.entries()[-1]
     with pytest.raises(DeployError) as caught:
-        stage_as("mine", make_settings(action="stage"), workspace)
+        run_stage(make_settings(action="stage"), workspace, run_id="mine")
     assert (
         f"but the stage of {other.time:%Y-%m-%d %H:%M:%S} UTC took over this run's claim while it was writing"
         in str(caught.value)
@@ -572,7 +565,7 @@ def test_a_run_that_took_over_this_run_s_claim_makes_its_verified_write_uncertai
     ledger.record(
         entry("success", minutes_ago=5, run="other-run", took_over="mine2", guild_id=None, environment="production")
     )
-    stage_as("mine2", make_settings(action="stage"), workspace)
+    run_stage(make_settings(action="stage"), workspace, run_id="mine2")
     assert ledger.entries()[-1].outcome == "success"
 
 
@@ -597,7 +590,7 @@ def test_an_uncertain_success_says_what_the_scope_holds_when_read_again(
     start = len(live.requests)
     live.faults.at(start + 4, reread)  # after the plan's GET, the PATCH and the verification's GET
     with pytest.raises(DeployError) as caught:
-        stage_as("mine", make_settings(action="stage"), workspace)
+        run_stage(make_settings(action="stage"), workspace, run_id="mine")
     assert [r.method for r in live.requests[start:]] == ["GET", "PATCH", "GET", "GET"]
     assert f"read again, staging guild {GUILD_ID} hold(s) {holds}" in str(caught.value)
     facts = partial_of(caught.value)  # what the failure's summary says the scope holds now

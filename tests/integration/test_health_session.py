@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from alia_action.config import Settings
 from alia_action.discord.emulator import Emulator, Fault
 from alia_action.handlers import health
 from alia_action.runtime import Runtime, utc_now
@@ -24,7 +23,15 @@ from alia_action.stores.metrics import MetricRecord, MetricsLog
 from tests.conftest import SettingsFactory
 from tests.support.discord_fixtures import APP_ID, FAST, GUILD_ID
 from tests.support.health_history import expected_set
-from tests.support.two_apps import PROD_APP, STAGING_APP, STAGING_GUILD, assert_each_request_stayed_home
+from tests.support.two_apps import (
+    PROD_APP,
+    PROD_TOKEN,
+    STAGING_APP,
+    STAGING_GUILD,
+    STAGING_TOKEN,
+    assert_each_request_stayed_home,
+    two_bot_settings,
+)
 
 ALWAYS = 0.0  # look at the files on every load
 NEVER = float("inf")  # look once, then keep what was loaded
@@ -251,23 +258,13 @@ def test_a_staging_check_reads_with_the_staging_bot_and_a_production_check_with_
 ) -> None:
     """Two applications: each environment's check is the GET of its own bot, in its own scope."""
     with Emulator() as emu:
-        emu.add_application(PROD_APP, "prod-bot-token")
-        emu.add_application(STAGING_APP, "staging-bot-token")
+        emu.add_application(PROD_APP, PROD_TOKEN)
+        emu.add_application(STAGING_APP, STAGING_TOKEN)
         emu.add_guild(STAGING_APP, STAGING_GUILD)
         emu.set_commands(STAGING_APP, STAGING_GUILD, expected_set(ctx.workspace, guild=True))
         emu.set_commands(PROD_APP, None, expected_set(ctx.workspace, guild=False))
-        values = {
-            "action": "health",
-            "commands": "commands",
-            "bot_token": "prod-bot-token",
-            "application_id": PROD_APP,
-            "staging_bot_token": "staging-bot-token",
-            "staging_application_id": STAGING_APP,
-            "guild_id": STAGING_GUILD,
-            "discord_api_url": emu.url,
-        }
-        staging = health.run(Settings.from_cli({**values, "environment": "staging"}, {}, None), ctx)
-        production = health.run(Settings.from_cli({**values, "environment": "production"}, {}, None), ctx)
+        staging = health.run(two_bot_settings(emu, action="health", environment="staging"), ctx)
+        production = health.run(two_bot_settings(emu, action="health", environment="production"), ctx)
         assert (staging.outputs["health"], production.outputs["health"]) == ("healthy", "healthy")
         assert [(r.caller, r.path) for r in emu.requests] == [
             (STAGING_APP, f"/api/v10/applications/{STAGING_APP}/guilds/{STAGING_GUILD}/commands"),

@@ -4,12 +4,31 @@ two-application test makes of where the commands landed and with whose credentia
 from __future__ import annotations
 
 import re
+from typing import Any
 
+from alia_action.config import Settings
 from alia_action.discord.emulator import Emulator, LoggedRequest
 
 PROD_APP, STAGING_APP = "1190000000000000101", "1190000000000000202"
 STAGING_GUILD = "1190000000000000303"
+PROD_TOKEN = "MTE5MDAwMDAwMDAwMDAwMDEwMQ.prod-bot.production-token-canary"
+STAGING_TOKEN = "MTE5MDAwMDAwMDAwMDAwMDIwMg.staging-bot.staging-token-canary"
 _ROUTE = re.compile(r"/applications/(\d+)(/guilds/(\d+))?/commands")
+
+
+def two_bot_settings(emu: Emulator, **values: Any) -> Settings:
+    """Settings as the CLI builds them for both bots, pointed at ``emu``; keyword arguments override."""
+    given = {
+        "commands": "commands",
+        "bot_token": PROD_TOKEN,
+        "application_id": PROD_APP,
+        "staging_bot_token": STAGING_TOKEN,
+        "staging_application_id": STAGING_APP,
+        "guild_id": STAGING_GUILD,
+        "discord_api_url": emu.url,
+        **values,
+    }
+    return Settings.from_cli(given, {}, None)
 
 
 def holds_the_set(emu: Emulator) -> None:
